@@ -1,0 +1,56 @@
+namespace VSwitch.Core.Diagnostics;
+
+/// <summary>
+/// Why a packet was discarded (OVS <c>COVERAGE_INC(datapath_drop_*)</c>). Every discard increments
+/// exactly one of these. Append new reasons at the end, before <see cref="Count"/>; users see the names.
+/// </summary>
+public enum DropReason
+{
+    /// <summary>Frame shorter than an Ethernet header.</summary>
+    RxRunt,
+
+    /// <summary>The guest's descriptor chain was malformed (loop, too long, bad indirect table, bad flags).</summary>
+    RxChainInvalid,
+
+    /// <summary>A descriptor pointed outside guest memory.</summary>
+    GuestAddressUnmapped,
+
+    /// <summary>The guest had no free receive buffers for a packet sent to it.</summary>
+    TxNoGuestBuffer,
+
+    /// <summary>The packet is larger than the destination can take.</summary>
+    PacketTooLarge,
+
+    /// <summary>No packet buffer was free in the pool.</summary>
+    PoolExhausted,
+
+    /// <summary>The port or queue is not running (peer absent, ring stopped or disabled).</summary>
+    PortDown,
+
+    /// <summary>The queue was marked broken after hostile input and is no longer serviced.</summary>
+    QueueBroken,
+
+    /// <summary>No flow matched and no default action applied.</summary>
+    NoRule,
+
+    /// <summary>A flow's action list said drop (or was empty).</summary>
+    FlowDrop,
+
+    /// <summary>The only candidate output was the ingress port.</summary>
+    SameAsIngress,
+
+    /// <summary>The frame's VLAN is not allowed on the port (access/trunk mismatch).</summary>
+    VlanNotAllowed,
+
+    /// <summary>The output port does not exist (deleted, or a flow names a missing port).</summary>
+    NoSuchPort,
+
+    /// <summary>A capture ring was full, so the frame was not captured (the frame itself was forwarded).</summary>
+    CaptureRingFull,
+
+    /// <summary>The frame's headers were malformed in a way that stopped processing.</summary>
+    Malformed,
+
+    /// <summary>Number of reasons (not a reason).</summary>
+    Count,
+}
