@@ -1,0 +1,91 @@
+using System.Runtime.CompilerServices;
+using VSwitch.Flows.Keys;
+using VSwitch.Flows.Rules;
+
+namespace VSwitch.Flows.Classifier;
+
+/// <summary>
+/// Immutable tuple-space-search classifier over a snapshot of a <see cref="FlowTable"/>: one hash table
+/// per distinct mask, searched in order of the highest priority each holds, stopping as soon as the best
+/// match found so far outranks every rule of the remaining tables.
+/// Winner: the matching rule with the highest priority; among equal priorities, the one added to the table
+/// first. Thread rules: immutable and thread-safe; the control thread builds it
+/// (<see cref="FlowTable.BuildClassifier"/>) and publishes it, datapath threads read it.
+/// Cost: a lookup is one hash probe per table visited; no allocation.
+/// </summary>
+public sealed class MegaflowClassifier
+{
+    private readonly Subtable[] _subtables;
+    private readonly int[] _maxPriorities;
+
+    private MegaflowClassifier(Subtable[] subtables, long generation, int ruleCount)
+    {
+        _subtables = subtables;
+        _maxPriorities = new int[subtables.Length];
+        for (int i = 0; i < subtables.Length; i++)
+        {
+            _maxPriorities[i] = subtables[i].MaxPriority;
+        }
+        Generation = generation;
+        RuleCount = ruleCount;
+    }
+
+    /// <summary>The <see cref="FlowTable.Generation"/> this classifier was built from; exact-match cache entries carry it.</summary>
+    public long Generation { get; }
+
+    /// <summary>Number of rules in the snapshot.</summary>
+    public int RuleCount { get; }
+
+    /// <summary>Number of distinct masks (hash tables searched on a full miss).</summary>
+    public int SubtableCount => _subtables.Length;
+
+    /// <summary>The rule that wins for <paramref name="key"/>, or null if none matches. Any thread; no allocation.</summary>
+    public FlowRule? Lookup(in FlowKey key)
+    {
+        Subtable[] subtables = _subtables;
+        int[] maxPriorities = _maxPriorities;
+        FlowRule? best = null;
+        for (int i = 0; i < subtables.Length && i < maxPriorities.Length; i++)
+        {
+            if (best is not null && maxPriorities[i] < best.Priority)
+            {
+                break;
+            }
+            FlowRule? r = subtables[i].Find(in key);
+            if (r is not null && (best is null || Beats(r, best)))
+            {
+                best = r;
+            }
+        }
+        return best;
+    }
+
+    /// <summary>Builds a classifier from <paramref name="rules"/>, tagged with <paramref name="generation"/>.</summary>
+    internal static MegaflowClassifier Build(IReadOnlyList<FlowRule> rules, long generation)
+    {
+        var byMask = new Dictionary<FlowMask, List<FlowRule>>();
+        foreach (FlowRule r in rules)
+        {
+            FlowMask m = r.Match.Mask;
+            if (!byMask.TryGetValue(m, out List<FlowRule>? list))
+            {
+                list = [];
+                byMask.Add(m, list);
+            }
+            list.Add(r);
+        }
+        var subtables = new Subtable[byMask.Count];
+        int n = 0;
+        foreach (KeyValuePair<FlowMask, List<FlowRule>> kv in byMask)
+        {
+            subtables[n++] = new Subtable(kv.Key, kv.Value);
+        }
+        Array.Sort(subtables, static (a, b) => b.MaxPriority.CompareTo(a.MaxPriority));
+        return new MegaflowClassifier(subtables, generation, rules.Count);
+    }
+
+    /// <summary>True when <paramref name="a"/> wins over <paramref name="b"/>: higher priority, then older.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static bool Beats(FlowRule a, FlowRule b) =>
+        a.Priority > b.Priority || (a.Priority == b.Priority && a.Sequence < b.Sequence);
+}
