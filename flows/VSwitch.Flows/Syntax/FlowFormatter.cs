@@ -1,17 +1,110 @@
+using System.Globalization;
+using System.Text;
 using VSwitch.Flows.Actions;
+using VSwitch.Flows.Keys;
 using VSwitch.Flows.Rules;
 
 namespace VSwitch.Flows.Syntax;
 
-/// <summary>Prints flows in ovs-ofctl syntax.</summary>
+/// <summary>
+/// Prints flows in ovs-ofctl syntax, in OVS's canonical order: <c>priority=...,&lt;shorthand&gt;,fields...,actions=...</c>.
+/// The output of <see cref="Format"/> without statistics parses back (<see cref="FlowParser.ParseFlow"/>) to an
+/// equal flow, provided the match obeys the parser's prerequisites (every match the parser produces does).
+/// Thread-safe; meant for the control thread.
+/// </summary>
 public static class FlowFormatter
 {
-    /// <summary>Formats a flow.</summary>
-    public static string Format(FlowRule rule, IPortNameResolver? ports = null, bool withStats = false, long nowMs = 0) => throw new NotImplementedException();
+    /// <summary>
+    /// Formats a flow. Without statistics: <c>[cookie=0x..,][idle_timeout=N,][hard_timeout=N,]priority=P,match,actions=...</c>.
+    /// With statistics, as <c>ovs-ofctl dump-flows</c>: <c>cookie=0x0, duration=1.234s, n_packets=3, n_bytes=180,
+    /// idle_age=0, priority=...</c>, durations and ages measured at <paramref name="nowMs"/> on the flow table's clock.
+    /// </summary>
+    public static string Format(FlowRule rule, IPortNameResolver? ports = null, bool withStats = false, long nowMs = 0)
+    {
+        ArgumentNullException.ThrowIfNull(rule);
+        var sb = new StringBuilder(128);
+        if (withStats)
+        {
+            AppendStats(sb, rule, nowMs);
+        }
+        else
+        {
+            if (rule.Cookie != 0)
+            {
+                sb.Append(CultureInfo.InvariantCulture, $"cookie=0x{rule.Cookie:x},");
+            }
+            AppendTimeouts(sb, rule, ",");
+        }
+        sb.Append(CultureInfo.InvariantCulture, $"priority={rule.Priority}");
+        string match = FormatMatch(rule.Match, ports);
+        if (match.Length > 0)
+        {
+            sb.Append(',').Append(match);
+        }
+        sb.Append(",actions=").Append(FormatActions(rule.Actions, ports));
+        return sb.ToString();
+    }
 
-    /// <summary>Formats a match.</summary>
-    public static string FormatMatch(FlowMatch m, IPortNameResolver? ports = null) => throw new NotImplementedException();
+    /// <summary>Formats the match fields alone (no priority); the catch-all match is the empty string.</summary>
+    public static string FormatMatch(FlowMatch m, IPortNameResolver? ports = null)
+    {
+        ArgumentNullException.ThrowIfNull(m);
+        return string.Join(',', MatchText.Fields(m.Key, m.Mask, ports));
+    }
 
-    /// <summary>Formats actions.</summary>
-    public static string FormatActions(ActionList a, IPortNameResolver? ports = null) => throw new NotImplementedException();
+    /// <summary>Formats an action list; the empty list is <c>drop</c>.</summary>
+    public static string FormatActions(ActionList a, IPortNameResolver? ports = null)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        var parts = new List<string>(a.Count);
+        foreach (FlowAction action in a.Actions)
+        {
+            if (action.Kind != FlowActionKind.Drop)
+            {
+                parts.Add(FormatAction(action, ports));
+            }
+        }
+        return parts.Count == 0 ? "drop" : string.Join(',', parts);
+    }
+
+    private static string FormatAction(FlowAction a, IPortNameResolver? ports) => a.Kind switch
+    {
+        FlowActionKind.Output => "output:" + PortText.Format(a.Port, ports),
+        FlowActionKind.Normal => "normal",
+        FlowActionKind.Flood => "flood",
+        FlowActionKind.All => "all",
+        FlowActionKind.InPort => "in_port",
+        FlowActionKind.SetVlanVid => string.Create(CultureInfo.InvariantCulture, $"mod_vlan_vid:{a.Argument}"),
+        FlowActionKind.SetVlanPcp => string.Create(CultureInfo.InvariantCulture, $"mod_vlan_pcp:{a.Argument}"),
+        FlowActionKind.StripVlan => "strip_vlan",
+        FlowActionKind.PushVlan => string.Create(CultureInfo.InvariantCulture, $"push_vlan:0x{a.Argument:x4}"),
+        FlowActionKind.SetDlSrc => "mod_dl_src:" + ValueText.FormatMac(a.Argument),
+        FlowActionKind.SetDlDst => "mod_dl_dst:" + ValueText.FormatMac(a.Argument),
+        _ => "drop",
+    };
+
+    private static void AppendStats(StringBuilder sb, FlowRule rule, long nowMs)
+    {
+        double duration = Math.Max(0, nowMs - rule.CreatedMs) / 1000.0;
+        long idleAge = Math.Max(0, nowMs - rule.LastUsedMs) / 1000;
+        sb.Append(CultureInfo.InvariantCulture,
+            $"cookie=0x{rule.Cookie:x}, duration={duration:F3}s, n_packets={rule.PacketCount}, n_bytes={rule.ByteCount}, ");
+        AppendTimeouts(sb, rule, ", ");
+        sb.Append(CultureInfo.InvariantCulture, $"idle_age={idleAge}, ");
+    }
+
+    private static void AppendTimeouts(StringBuilder sb, FlowRule rule, string separator)
+    {
+        if (rule.IdleTimeout != 0)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"idle_timeout={rule.IdleTimeout}").Append(separator);
+        }
+        if (rule.HardTimeout != 0)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"hard_timeout={rule.HardTimeout}").Append(separator);
+        }
+    }
+
+    /// <summary>Whether <paramref name="key"/>/<paramref name="mask"/> pins the EtherType to <paramref name="type"/>.</summary>
+    internal static bool DlTypeIs(in FlowKey key, in FlowMask mask, ushort type) => mask.DlType == ushort.MaxValue && key.DlType == type;
 }

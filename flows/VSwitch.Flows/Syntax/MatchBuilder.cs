@@ -1,0 +1,150 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Numerics;
+using VSwitch.Flows.Keys;
+using VSwitch.Flows.Rules;
+
+namespace VSwitch.Flows.Syntax;
+
+/// <summary>
+/// Accumulates the match fields of one flow text into a key and a mask. A field may be repeated or overlap
+/// another (dl_vlan and vlan_tci) as long as they agree. Prerequisites (nw_src needs ip or arp, tp_dst needs a
+/// transport protocol, ...) are checked once every field is known, as OVS checks a whole match.
+/// Control thread only.
+/// </summary>
+internal sealed partial class MatchBuilder
+{
+    private readonly IPortNameResolver? _ports;
+    private readonly List<(Prerequisite Need, FlowItem Item)> _prerequisites = [];
+    private FlowKey _key;
+    private FlowMask _mask;
+
+    public MatchBuilder(IPortNameResolver? ports) => _ports = ports;
+
+    private enum Prerequisite
+    {
+        Ipv4OrArp,
+        Arp,
+        Ipv6,
+        Ip,
+        Transport,
+        Tcp,
+        Icmp,
+    }
+
+    /// <summary>Applies one match item; false when the item's name is not a match field.</summary>
+    public bool TryApply(FlowItem item)
+    {
+        switch (item.Name)
+        {
+            case "ip": Shorthand(item, 0x0800, null); return true;
+            case "ipv6": Shorthand(item, 0x86dd, null); return true;
+            case "arp": Shorthand(item, 0x0806, null); return true;
+            case "rarp": Shorthand(item, 0x8035, null); return true;
+            case "tcp": Shorthand(item, 0x0800, 6); return true;
+            case "udp": Shorthand(item, 0x0800, 17); return true;
+            case "sctp": Shorthand(item, 0x0800, 132); return true;
+            case "icmp": Shorthand(item, 0x0800, 1); return true;
+            case "tcp6": Shorthand(item, 0x86dd, 6); return true;
+            case "udp6": Shorthand(item, 0x86dd, 17); return true;
+            case "sctp6": Shorthand(item, 0x86dd, 132); return true;
+            case "icmp6": Shorthand(item, 0x86dd, 58); return true;
+            case "in_port": Merge(ref _key.InPort, ref _mask.InPort, PortText.Parse(Value(item), _ports, item.ValueStart), ushort.MaxValue, item); return true;
+            case "dl_src": Mac(item, ref _key.DlSrc, ref _mask.DlSrc); return true;
+            case "dl_dst": Mac(item, ref _key.DlDst, ref _mask.DlDst); return true;
+            case "dl_type": Number(item, ref _key.DlType, ref _mask.DlType); return true;
+            case "dl_vlan": DlVlan(item); return true;
+            case "dl_vlan_pcp": DlVlanPcp(item); return true;
+            case "vlan_tci": Number(item, ref _key.VlanTci, ref _mask.VlanTci); return true;
+            case "outer_vlan_tci": Number(item, ref _key.OuterVlanTci, ref _mask.OuterVlanTci); return true;
+            case "nw_src": Need(Prerequisite.Ipv4OrArp, item); Ipv4(item, ref _key.NwSrc, ref _mask.NwSrc); return true;
+            case "nw_dst": Need(Prerequisite.Ipv4OrArp, item); Ipv4(item, ref _key.NwDst, ref _mask.NwDst); return true;
+            case "arp_spa": Need(Prerequisite.Arp, item); Ipv4(item, ref _key.NwSrc, ref _mask.NwSrc); return true;
+            case "arp_tpa": Need(Prerequisite.Arp, item); Ipv4(item, ref _key.NwDst, ref _mask.NwDst); return true;
+            case "arp_op": Need(Prerequisite.Arp, item); Number(item, ref _key.ArpOp, ref _mask.ArpOp); return true;
+            case "ipv6_src": Need(Prerequisite.Ipv6, item); Ipv6(item, ref _key.Ipv6Src, ref _mask.Ipv6Src); return true;
+            case "ipv6_dst": Need(Prerequisite.Ipv6, item); Ipv6(item, ref _key.Ipv6Dst, ref _mask.Ipv6Dst); return true;
+            case "nw_proto": Need(Prerequisite.Ip, item); Number(item, ref _key.NwProto, ref _mask.NwProto); return true;
+            case "nw_tos": Need(Prerequisite.Ip, item); TosBits(item, 0xfc); return true;
+            case "nw_ecn": Need(Prerequisite.Ip, item); TosBits(item, 0x03); return true;
+            case "nw_ttl": Need(Prerequisite.Ip, item); Number(item, ref _key.NwTtl, ref _mask.NwTtl); return true;
+            case "ip_frag": Need(Prerequisite.Ip, item); IpFrag(item); return true;
+            case "tp_src": Need(Prerequisite.Transport, item); Number(item, ref _key.TpSrc, ref _mask.TpSrc); return true;
+            case "tp_dst": Need(Prerequisite.Transport, item); Number(item, ref _key.TpDst, ref _mask.TpDst); return true;
+            case "tcp_flags": Need(Prerequisite.Tcp, item); TcpFlags(item); return true;
+            case "icmp_type": Need(Prerequisite.Icmp, item); Number(item, ref _key.TpSrc, ref _mask.TpSrc, byte.MaxValue); return true;
+            case "icmp_code": Need(Prerequisite.Icmp, item); Number(item, ref _key.TpDst, ref _mask.TpDst, byte.MaxValue); return true;
+            default: return false;
+        }
+    }
+
+    /// <summary>Checks every prerequisite against the finished match and returns it.</summary>
+    public FlowMatch Build()
+    {
+        foreach ((Prerequisite need, FlowItem item) in _prerequisites)
+        {
+            if (!IsMet(need))
+            {
+                Fail($"{item.Name} requires {Describe(need)}", item.Text, item.Start);
+            }
+        }
+        return new FlowMatch(in _key, in _mask);
+    }
+
+    [DoesNotReturn]
+    public static void Fail(string problem, string token, int position) => throw new FlowParseException(problem, token, position);
+
+    private bool DlTypeIs(ushort type) => _mask.DlType == ushort.MaxValue && _key.DlType == type;
+
+    private bool ProtoIs(byte proto) => _mask.NwProto == byte.MaxValue && _key.NwProto == proto;
+
+    private bool IsMet(Prerequisite need)
+    {
+        bool v4 = DlTypeIs(0x0800);
+        bool v6 = DlTypeIs(0x86dd);
+        bool ip = v4 || v6;
+        return need switch
+        {
+            Prerequisite.Ipv4OrArp => v4 || DlTypeIs(0x0806) || DlTypeIs(0x8035),
+            Prerequisite.Arp => DlTypeIs(0x0806) || DlTypeIs(0x8035),
+            Prerequisite.Ipv6 => v6,
+            Prerequisite.Ip => ip,
+            Prerequisite.Transport => ip && (ProtoIs(6) || ProtoIs(17) || ProtoIs(132)),
+            Prerequisite.Tcp => ip && ProtoIs(6),
+            _ => (v4 && ProtoIs(1)) || (v6 && ProtoIs(58)),
+        };
+    }
+
+    private static string Describe(Prerequisite need) => need switch
+    {
+        Prerequisite.Ipv4OrArp => "ip or arp (e.g. 'ip,nw_src=10.0.0.0/8')",
+        Prerequisite.Arp => "arp (e.g. 'arp,arp_tpa=10.0.0.1')",
+        Prerequisite.Ipv6 => "ipv6 (e.g. 'ipv6,ipv6_src=2001:db8::/32')",
+        Prerequisite.Ip => "ip or ipv6 (e.g. 'ip,nw_proto=6')",
+        Prerequisite.Transport => "tcp, udp or sctp (e.g. 'tcp,tp_dst=80' or 'udp6,tp_dst=53')",
+        Prerequisite.Tcp => "tcp or tcp6 (e.g. 'tcp,tcp_flags=+syn')",
+        _ => "icmp or icmp6 (e.g. 'icmp,icmp_type=8')",
+    };
+
+    private void Need(Prerequisite need, FlowItem item) => _prerequisites.Add((need, item));
+
+    private static string Value(FlowItem item)
+    {
+        if (string.IsNullOrEmpty(item.Value))
+        {
+            Fail($"{item.Name} needs a value ({item.Name}=...)", item.Text, item.Start);
+        }
+        return item.Value;
+    }
+
+    /// <summary>Adds value/mask bits for one field; overlapping bits already set must agree.</summary>
+    private static void Merge<T>(ref T key, ref T mask, T value, T valueMask, FlowItem item)
+        where T : IBinaryInteger<T>
+    {
+        if (((key ^ value) & mask & valueMask) != T.Zero)
+        {
+            Fail($"{item.Name} contradicts an earlier field", item.Text, item.Start);
+        }
+        key |= value & valueMask;
+        mask |= valueMask;
+    }
+}
