@@ -1,0 +1,16 @@
+namespace VSwitch.Rpc.Messages;
+
+/// <summary>Counters of one datapath thread since start or the last pmd-stats-clear.</summary>
+/// <param name="Thread">Thread index.</param>
+/// <param name="Cpu">CPU it is pinned to, or null.</param>
+/// <param name="Packets">Packets received and processed.</param>
+/// <param name="Batches">Non-empty receive batches.</param>
+/// <param name="AvgBatchSize">Packets per non-empty batch.</param>
+/// <param name="BusyMs">Time spent in iterations that found packets.</param>
+/// <param name="IdleMs">Time spent in empty iterations and asleep.</param>
+/// <param name="CacheHits">Exact-match cache hits.</param>
+/// <param name="CacheMisses">Exact-match cache misses.</param>
+/// <param name="ClassifierHits">Misses resolved by the classifier.</param>
+/// <param name="Upcalls">Packets that matched no flow in the classifier (slow path).</param>
+public sealed record PmdStatsInfo(int Thread, int? Cpu, long Packets, long Batches, double AvgBatchSize, long BusyMs, long IdleMs,
+    long CacheHits, long CacheMisses, long ClassifierHits, long Upcalls);

@@ -1,0 +1,11 @@
+namespace VSwitch.Rpc.Messages;
+
+/// <summary>One virtqueue of a vhost-user port.</summary>
+/// <param name="Index">Ring index (even = guest receive, odd = guest transmit).</param>
+/// <param name="Size">Ring size (descriptors).</param>
+/// <param name="Enabled">Enabled by the frontend (SET_VRING_ENABLE).</param>
+/// <param name="Started">Kick received and addresses set: the datapath services it.</param>
+/// <param name="Broken">Marked broken after hostile input; no longer serviced until the port resets.</param>
+/// <param name="NextAvail">Next available-ring index the switch will read.</param>
+/// <param name="NextUsed">Next used-ring index the switch will write.</param>
+public sealed record VringInfo(int Index, int Size, bool Enabled, bool Started, bool Broken, int NextAvail, int NextUsed);
