@@ -20,10 +20,10 @@ internal static class RandomRules
     public static FlowRule Rule(Random rng, IClock clock, int maxPriority = 65535) =>
         FlowParser.ParseFlow(Text(rng, maxPriority), clock, VSwitch.Flows.Tests.Syntax.TestPorts.Instance);
 
-    public static string Text(Random rng, int maxPriority)
+    public static string Text(Random rng, int maxPriority, bool withCookie = true)
     {
         var f = new List<string> { $"priority={rng.Next(maxPriority + 1)}" };
-        if (rng.Next(10) == 0)
+        if (withCookie && rng.Next(10) == 0)
         {
             f.Add($"cookie=0x{rng.Next():x}");
         }

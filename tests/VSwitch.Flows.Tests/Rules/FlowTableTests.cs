@@ -1,0 +1,225 @@
+using VSwitch.Flows.Actions;
+using VSwitch.Flows.Classifier;
+using VSwitch.Flows.Keys;
+using VSwitch.Flows.Rules;
+using VSwitch.Flows.Syntax;
+using VSwitch.TestKit;
+using Xunit;
+
+namespace VSwitch.Flows.Tests.Rules;
+
+public sealed class FlowTableTests
+{
+    private readonly ManualClock _clock = new() { NowMilliseconds = 100_000 };
+
+    private FlowRule F(string text) => FlowParser.ParseFlow(text, _clock);
+
+    private static FlowMatch M(string text) => FlowParser.ParseMatch(text, null, out _);
+
+    private static string[] Dump(FlowTable t) => t.Rules.Select(r => FlowFormatter.Format(r)).ToArray();
+
+    [Fact]
+    public void NewTable_HoldsOnlyTheDefaultNormalFlow()
+    {
+        var t = new FlowTable(_clock);
+        Assert.Equal(["priority=0,actions=normal"], Dump(t));
+        Assert.NotEqual(0, t.Generation);
+        Assert.Same(t.Rules[0], t.BuildClassifier().Lookup(default));
+    }
+
+    [Fact]
+    public void Add_IdenticalMatchAndPriority_Replaces_AndResetsCounters()
+    {
+        var t = new FlowTable(_clock);
+        FlowRule first = F("priority=5,in_port=1,actions=output:2");
+        t.Add(first);
+        first.RecordHit(4, 400, _clock.NowMilliseconds);
+        t.Add(F("priority=5,in_port=1,actions=output:3"));
+        t.Add(F("priority=6,in_port=1,actions=output:4"));
+        Assert.Equal(["priority=0,actions=normal", "priority=5,in_port=1,actions=output:3", "priority=6,in_port=1,actions=output:4"], Dump(t));
+        Assert.Equal(0, t.Rules[1].PacketCount);
+    }
+
+    [Fact]
+    public void EveryChange_BumpsGeneration_AndRebuildsTheClassifier()
+    {
+        var t = new FlowTable(_clock);
+        long g0 = t.Generation;
+        MegaflowClassifier c0 = t.BuildClassifier();
+        Assert.Same(c0, t.BuildClassifier());
+        t.Add(F("in_port=1,actions=drop"));
+        long g1 = t.Generation;
+        Assert.True(g1 > g0);
+        MegaflowClassifier c1 = t.BuildClassifier();
+        Assert.NotSame(c0, c1);
+        Assert.Equal(g1, c1.Generation);
+        Assert.Equal(0, t.Delete(M("in_port=9"), null, false));
+        Assert.Equal(g1, t.Generation);
+        Assert.Equal(0, t.Modify(M("in_port=9"), null, ActionList.DropAll, false));
+        Assert.Equal(g1, t.Generation);
+        Assert.Equal(1, t.Modify(M("in_port=1"), null, ActionList.Normal, false));
+        Assert.True(t.Generation > g1);
+    }
+
+    [Fact]
+    public void Generations_AreUniqueAcrossTables()
+    {
+        var a = new FlowTable(_clock);
+        var b = new FlowTable(_clock);
+        Assert.NotEqual(a.Generation, b.Generation);
+    }
+
+    [Fact]
+    public void Delete_Loose_SelectsEveryFlowAtLeastAsSpecific()
+    {
+        var t = Populated();
+        Assert.Equal(2, t.Delete(M("in_port=1"), null, strict: false));
+        Assert.Equal(["priority=0,actions=normal", "priority=10,in_port=2,actions=output:1", "priority=30,tcp,actions=drop"], Dump(t));
+    }
+
+    [Fact]
+    public void Delete_Loose_IgnoresPriority_AndMatchesOnMaskedBits()
+    {
+        var t = Populated();
+        Assert.Equal(2, t.Delete(M("tcp"), 999, strict: false));
+        Assert.Equal(3, t.Count);
+        var u = Populated();
+        Assert.Equal(1, u.Delete(M("ip,nw_dst=10.0.0.0/8"), null, false));
+    }
+
+    [Fact]
+    public void Delete_Strict_NeedsExactMatchAndPriority()
+    {
+        var t = Populated();
+        Assert.Equal(0, t.Delete(M("in_port=1"), 5, strict: true));
+        Assert.Equal(1, t.Delete(M("in_port=1"), 10, strict: true));
+        Assert.Equal(0, t.Delete(M("tcp"), null, strict: true));
+        t.Add(F("tcp,actions=drop"));
+        Assert.Equal(1, t.Delete(M("tcp"), null, strict: true));
+    }
+
+    [Fact]
+    public void Delete_All_EmptiesTheTable()
+    {
+        var t = Populated();
+        Assert.Equal(5, t.Delete(null, null, false));
+        Assert.Empty(t.Rules);
+        Assert.Null(t.BuildClassifier().Lookup(default));
+    }
+
+    [Fact]
+    public void Modify_Loose_ChangesActionsAndKeepsCountersCookieTimeouts()
+    {
+        var t = new FlowTable(_clock);
+        t.Add(F("cookie=0x9,idle_timeout=30,priority=7,in_port=1,dl_vlan=5,actions=output:2"));
+        FlowRule before = t.Rules[1];
+        before.RecordHit(3, 300, _clock.NowMilliseconds + 1);
+        Assert.Equal(1, t.Modify(M("in_port=1"), null, FlowParser.ParseActions("output:3"), strict: false));
+        FlowRule after = t.Rules[1];
+        Assert.Equal("cookie=0x9,idle_timeout=30,priority=7,in_port=1,dl_vlan=5,actions=output:3", FlowFormatter.Format(after));
+        Assert.Equal(3, after.PacketCount);
+        Assert.Equal(300, after.ByteCount);
+        before.RecordHit(1, 100, _clock.NowMilliseconds + 2);
+        Assert.Equal(4, after.PacketCount);
+        Assert.Equal(before.CreatedMs, after.CreatedMs);
+    }
+
+    [Fact]
+    public void Modify_Strict_NeedsExactMatchAndPriority_AndAddsNothing()
+    {
+        var t = Populated();
+        Assert.Equal(0, t.Modify(M("in_port=1"), 11, ActionList.DropAll, strict: true));
+        Assert.Equal(1, t.Modify(M("in_port=1"), 10, ActionList.DropAll, strict: true));
+        Assert.Equal(0, t.Modify(M("in_port=7"), 10, ActionList.DropAll, strict: true));
+        Assert.Equal(5, t.Count);
+        Assert.Equal("priority=10,in_port=1,actions=drop", FlowFormatter.Format(t.Rules[1]));
+    }
+
+    [Fact]
+    public void IdleTimeout_ExpiresOnlyWithoutHits()
+    {
+        var t = new FlowTable(_clock);
+        t.Add(F("idle_timeout=10,in_port=1,actions=drop"));
+        FlowRule r = t.Rules[1];
+        _clock.Advance(TimeSpan.FromSeconds(9));
+        r.RecordHit(1, 60, _clock.NowMilliseconds);
+        _clock.Advance(TimeSpan.FromSeconds(9.999));
+        Assert.Equal(0, t.ExpireTimeouts());
+        _clock.Advance(TimeSpan.FromMilliseconds(1));
+        long g = t.Generation;
+        Assert.Equal(1, t.ExpireTimeouts());
+        Assert.Equal(1, t.Count);
+        Assert.True(t.Generation > g);
+    }
+
+    [Fact]
+    public void HardTimeout_ExpiresDespiteHits()
+    {
+        var t = new FlowTable(_clock);
+        t.Add(F("hard_timeout=5,idle_timeout=60,in_port=1,actions=drop"));
+        for (int i = 0; i < 4; i++)
+        {
+            _clock.Advance(TimeSpan.FromSeconds(1));
+            t.Rules[1].RecordHit(1, 60, _clock.NowMilliseconds);
+            Assert.Equal(0, t.ExpireTimeouts());
+        }
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(1, t.ExpireTimeouts());
+        Assert.Equal(0, t.ExpireTimeouts());
+    }
+
+    [Fact]
+    public void FlowWithoutTimeouts_NeverExpires()
+    {
+        var t = new FlowTable(_clock);
+        _clock.Advance(TimeSpan.FromDays(400));
+        Assert.Equal(0, t.ExpireTimeouts());
+        Assert.Equal(1, t.Count);
+    }
+
+    [Fact]
+    public void RecordHit_SumsFromManyThreads()
+    {
+        FlowRule r = F("actions=normal");
+        Parallel.For(0, 4, _ =>
+        {
+            for (int i = 0; i < 10_000; i++)
+            {
+                r.RecordHit(2, 128, 5);
+            }
+        });
+        Assert.Equal(80_000, r.PacketCount);
+        Assert.Equal(40_000 * 128, r.ByteCount);
+        Assert.Equal(5, r.LastUsedMs);
+    }
+
+    [Fact]
+    public void FlowRule_RejectsOutOfRangeSettings()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new FlowRule(FlowMatch.CatchAll, 65536, ActionList.Normal));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new FlowRule(FlowMatch.CatchAll, -1, ActionList.Normal));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new FlowRule(FlowMatch.CatchAll, 1, ActionList.Normal, idleTimeout: 70000));
+    }
+
+    [Fact]
+    public void FlowMatch_NormalisesBitsOutsideTheMask()
+    {
+        var key = new FlowKey { NwDst = 0x0a0000ff };
+        var mask = new FlowMask { NwDst = 0xffffff00 };
+        var a = new FlowMatch(key, mask);
+        Assert.Equal(0x0a000000u, a.Key.NwDst);
+        Assert.Equal(a, new FlowMatch(new FlowKey { NwDst = 0x0a000001 }, mask));
+        Assert.True(a.Matches(new FlowKey { NwDst = 0x0a000042, InPort = 9 }));
+        Assert.False(a.Matches(new FlowKey { NwDst = 0x0a000142 }));
+    }
+
+    private FlowTable Populated()
+    {
+        var t = new FlowTable(_clock);
+        t.Add(F("priority=10,in_port=1,actions=output:2"));
+        t.Add(F("priority=10,in_port=2,actions=output:1"));
+        t.Add(F("priority=20,tcp,in_port=1,nw_dst=10.1.0.0/16,actions=drop"));
+        t.Add(F("priority=30,tcp,actions=drop"));
+        return t;
+    }
+}
