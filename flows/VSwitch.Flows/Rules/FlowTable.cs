@@ -10,8 +10,8 @@ namespace VSwitch.Flows.Rules;
 /// Every change bumps <see cref="Generation"/>; <see cref="BuildClassifier"/> turns the current rules into
 /// an immutable <see cref="MegaflowClassifier"/> that the control thread publishes to datapath threads
 /// (Volatile.Write), which in turn invalidates their exact-match caches.
-/// Design note: rules are kept in a list in the order they were added; lookups by the datapath never
-/// touch this type. Generations come from one process-wide counter, so they are unique across tables
+/// Design note: rules are kept in a list in the order they were added, plus an index by (match, priority)
+/// so that adding replaces in O(1); lookups by the datapath never touch this type. Generations come from one process-wide counter, so they are unique across tables
 /// and a cache filled from one table can never be mistaken for another's.
 /// </summary>
 public sealed class FlowTable
@@ -20,6 +20,7 @@ public sealed class FlowTable
 
     private readonly IClock _clock;
     private readonly List<FlowRule> _rules = [];
+    private readonly Dictionary<(FlowMatch Match, int Priority), FlowRule> _byIdentity = [];
     private readonly ReadOnlyCollection<FlowRule> _view;
     private long _nextSequence;
     private MegaflowClassifier? _classifier;
@@ -47,16 +48,13 @@ public sealed class FlowTable
     public void Add(FlowRule rule)
     {
         ArgumentNullException.ThrowIfNull(rule);
-        for (int i = 0; i < _rules.Count; i++)
+        if (_byIdentity.Remove((rule.Match, rule.Priority), out FlowRule? replaced))
         {
-            if (_rules[i].Priority == rule.Priority && _rules[i].Match.Equals(rule.Match))
-            {
-                _rules.RemoveAt(i);
-                break;
-            }
+            _rules.Remove(replaced);
         }
         rule.Sequence = ++_nextSequence;
         _rules.Add(rule);
+        _byIdentity.Add((rule.Match, rule.Priority), rule);
         Changed();
     }
 
@@ -77,6 +75,7 @@ public sealed class FlowTable
             if (IsSelected(_rules[i], match, priority, strict))
             {
                 _rules[i] = _rules[i].WithActions(actions);
+                _byIdentity[(_rules[i].Match, _rules[i].Priority)] = _rules[i];
                 changed++;
             }
         }
@@ -98,10 +97,11 @@ public sealed class FlowTable
         if (match is null)
         {
             _rules.Clear();
+            _byIdentity.Clear();
         }
         else
         {
-            _rules.RemoveAll(r => IsSelected(r, match, priority, strict));
+            _rules.RemoveAll(r => IsSelected(r, match, priority, strict) && _byIdentity.Remove((r.Match, r.Priority)));
         }
         int removed = before - _rules.Count;
         if (removed > 0)
@@ -115,7 +115,7 @@ public sealed class FlowTable
     public int ExpireTimeouts()
     {
         long now = _clock.NowMilliseconds;
-        int removed = _rules.RemoveAll(r => r.IsExpired(now));
+        int removed = _rules.RemoveAll(r => r.IsExpired(now) && _byIdentity.Remove((r.Match, r.Priority)));
         if (removed > 0)
         {
             Changed();

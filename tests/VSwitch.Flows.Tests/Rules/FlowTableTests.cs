@@ -41,6 +41,23 @@ public sealed class FlowTableTests
     }
 
     [Fact]
+    public void Add_AfterModifyDeleteAndExpiry_StillReplacesByIdentity()
+    {
+        var t = new FlowTable(_clock);
+        t.Add(F("priority=5,in_port=1,actions=output:2"));
+        t.Modify(M("in_port=1"), null, ActionList.DropAll, false);
+        t.Add(F("priority=5,in_port=1,actions=output:3"));
+        Assert.Equal(["priority=0,actions=normal", "priority=5,in_port=1,actions=output:3"], Dump(t));
+        t.Delete(M("in_port=1"), 5, true);
+        t.Add(F("hard_timeout=1,priority=5,in_port=1,actions=output:4"));
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(1, t.ExpireTimeouts());
+        t.Add(F("priority=5,in_port=1,actions=output:5"));
+        t.Add(F("priority=5,in_port=1,actions=output:6"));
+        Assert.Equal(["priority=0,actions=normal", "priority=5,in_port=1,actions=output:6"], Dump(t));
+    }
+
+    [Fact]
     public void EveryChange_BumpsGeneration_AndRebuildsTheClassifier()
     {
         var t = new FlowTable(_clock);
