@@ -1,0 +1,131 @@
+using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+
+namespace VSwitch.Virtio.Memory;
+
+/// <summary>
+/// A range of guest memory already checked by <see cref="GuestMemory.TryGetWindow"/>, for structures that are
+/// read again and again (ring areas, indirect descriptor tables). Every accessor checks its offset against
+/// the window's length, so a window can be indexed with guest-supplied values. Valid only while the
+/// <see cref="GuestMemory"/> snapshot it came from is (its mappings stay alive). Not thread-safe for writes
+/// to the same bytes; a plain value type with no ownership.
+/// </summary>
+public readonly unsafe struct GuestWindow
+{
+    private readonly byte* _base;
+
+    internal GuestWindow(byte* basePointer, ulong length, GuestAddress start)
+    {
+        _base = basePointer;
+        Length = length;
+        Start = start;
+    }
+
+    /// <summary>Guest-physical address of the first byte.</summary>
+    public GuestAddress Start { get; }
+
+    /// <summary>Number of bytes in the window.</summary>
+    public ulong Length { get; }
+
+    /// <summary>True for a default (unresolved) window.</summary>
+    public bool IsEmpty => _base == null;
+
+    /// <summary>Guest-physical address of byte <paramref name="offset"/> (no check; for dirty logging).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public GuestAddress AddressOf(ulong offset) => new(Start.Value + offset);
+
+    /// <summary>Reads a little-endian u16 at <paramref name="offset"/> (plain load). False if it does not fit.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryReadU16(ulong offset, out ushort value)
+    {
+        if (Fits(offset, 2))
+        {
+            // SAFETY: offset + 2 <= Length, checked by Fits; the window lies inside a mapped region.
+            value = BinaryPrimitives.ReadUInt16LittleEndian(new ReadOnlySpan<byte>(_base + offset, 2));
+            return true;
+        }
+        value = 0;
+        return false;
+    }
+
+    /// <summary>Reads a little-endian u16 at <paramref name="offset"/> with acquire semantics (needs 2-byte host alignment).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryLoadAcquireU16(ulong offset, out ushort value)
+    {
+        if (Fits(offset, 2) && (((nuint)_base + (nuint)offset) & 1) == 0)
+        {
+            // SAFETY: offset + 2 <= Length, checked by Fits, and the address is aligned, so the load is atomic.
+            ushort raw = Volatile.Read(ref *(ushort*)(_base + offset));
+            value = BitConverter.IsLittleEndian ? raw : BinaryPrimitives.ReverseEndianness(raw);
+            return true;
+        }
+        value = 0;
+        return false;
+    }
+
+    /// <summary>Writes a little-endian u16 at <paramref name="offset"/> with release semantics (needs 2-byte host alignment).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryStoreReleaseU16(ulong offset, ushort value)
+    {
+        if (Fits(offset, 2) && (((nuint)_base + (nuint)offset) & 1) == 0)
+        {
+            ushort raw = BitConverter.IsLittleEndian ? value : BinaryPrimitives.ReverseEndianness(value);
+            // SAFETY: offset + 2 <= Length, checked by Fits, and the address is aligned, so the store is atomic.
+            Volatile.Write(ref *(ushort*)(_base + offset), raw);
+            return true;
+        }
+        return false;
+    }
+
+    /// <summary>Writes a little-endian u16 at <paramref name="offset"/> (plain store). False if it does not fit.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryWriteU16(ulong offset, ushort value)
+    {
+        if (Fits(offset, 2))
+        {
+            // SAFETY: offset + 2 <= Length, checked by Fits.
+            BinaryPrimitives.WriteUInt16LittleEndian(new Span<byte>(_base + offset, 2), value);
+            return true;
+        }
+        return false;
+    }
+
+    /// <summary>Writes two little-endian u32 values at <paramref name="offset"/> (a used ring element). False if they do not fit.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryWriteU32Pair(ulong offset, uint first, uint second)
+    {
+        if (Fits(offset, 8))
+        {
+            // SAFETY: offset + 8 <= Length, checked by Fits.
+            var s = new Span<byte>(_base + offset, 8);
+            BinaryPrimitives.WriteUInt32LittleEndian(s, first);
+            BinaryPrimitives.WriteUInt32LittleEndian(s[4..], second);
+            return true;
+        }
+        return false;
+    }
+
+    /// <summary>Reads 16 bytes at <paramref name="offset"/> as a split-ring descriptor. False if they do not fit.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryReadDescriptorBytes(ulong offset, out ulong address, out uint length, out ushort flags, out ushort next)
+    {
+        if (Fits(offset, 16))
+        {
+            // SAFETY: offset + 16 <= Length, checked by Fits.
+            var s = new ReadOnlySpan<byte>(_base + offset, 16);
+            address = BinaryPrimitives.ReadUInt64LittleEndian(s);
+            length = BinaryPrimitives.ReadUInt32LittleEndian(s[8..]);
+            flags = BinaryPrimitives.ReadUInt16LittleEndian(s[12..]);
+            next = BinaryPrimitives.ReadUInt16LittleEndian(s[14..]);
+            return true;
+        }
+        address = 0;
+        length = 0;
+        flags = 0;
+        next = 0;
+        return false;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool Fits(ulong offset, ulong size) => offset <= Length && size <= Length - offset;
+}
