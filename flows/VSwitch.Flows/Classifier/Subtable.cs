@@ -73,6 +73,8 @@ internal sealed class Subtable
         }
         h = FlowKey.Avalanche(h);
         int slot = (int)h & _slotMask;
+
+        // Terminates: the table has at least twice as many slots as entries, so an empty slot exists.
         while (true)
         {
             FlowRule? r = _rules[slot];

@@ -7,6 +7,7 @@ namespace VSwitch.Flows.Rules;
 /// Thread rules: everything except the counters is immutable. Datapath threads call
 /// <see cref="RecordHit"/> once per flow batch (Interlocked adds for packets and bytes, a plain store
 /// for the last-used time); the control thread reads the counters, which may lag by a batch.
+/// A rule belongs to at most one <see cref="FlowTable"/>.
 /// </summary>
 public sealed class FlowRule
 {

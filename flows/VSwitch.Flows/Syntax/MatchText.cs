@@ -15,15 +15,23 @@ internal static class MatchText
         var f = new List<string>();
         bool v4 = FlowFormatter.DlTypeIs(k, m, 0x0800);
         bool v6 = FlowFormatter.DlTypeIs(k, m, 0x86dd);
-        bool arp = FlowFormatter.DlTypeIs(k, m, 0x0806) || FlowFormatter.DlTypeIs(k, m, 0x8035);
         bool protoExact = m.NwProto == byte.MaxValue;
-        bool icmp = protoExact && ((v4 && k.NwProto == 1) || (v6 && k.NwProto == 58));
         string? shorthand = Shorthand(k, m, v4, v6, protoExact);
-        bool protoInShorthand = shorthand is not null && shorthand != "ip" && shorthand != "ipv6";
         if (shorthand is not null)
         {
             f.Add(shorthand);
         }
+        AddLinkFields(f, k, m, ports, shorthand is null);
+        AddNetworkFields(f, k, m, shorthand is not null && shorthand != "ip" && shorthand != "ipv6");
+        bool icmp = protoExact && ((v4 && k.NwProto == 1) || (v6 && k.NwProto == 58));
+        Number(f, icmp ? "icmp_type" : "tp_src", k.TpSrc, m.TpSrc, ushort.MaxValue);
+        Number(f, icmp ? "icmp_code" : "tp_dst", k.TpDst, m.TpDst, ushort.MaxValue);
+        TcpFlags(f, k.TcpFlags, m.TcpFlags);
+        return f;
+    }
+
+    private static void AddLinkFields(List<string> f, in FlowKey k, in FlowMask m, IPortNameResolver? ports, bool printDlType)
+    {
         if (m.InPort != 0)
         {
             f.Add(m.InPort == ushort.MaxValue ? "in_port=" + PortText.Format(k.InPort, ports) : $"in_port={Hex(k.InPort, m.InPort, 4)}");
@@ -41,10 +49,15 @@ internal static class MatchText
         {
             f.Add("dl_dst=" + ValueText.FormatMacMasked(k.DlDst, m.DlDst));
         }
-        if (shorthand is null && m.DlType != 0)
+        if (printDlType && m.DlType != 0)
         {
             f.Add("dl_type=" + Hex(k.DlType, m.DlType, 4));
         }
+    }
+
+    private static void AddNetworkFields(List<string> f, in FlowKey k, in FlowMask m, bool protoInShorthand)
+    {
+        bool arp = FlowFormatter.DlTypeIs(k, m, 0x0806) || FlowFormatter.DlTypeIs(k, m, 0x8035);
         if (m.Ipv6Src != 0)
         {
             f.Add("ipv6_src=" + ValueText.FormatIpv6Masked(k.Ipv6Src, m.Ipv6Src));
@@ -70,10 +83,6 @@ internal static class MatchText
         Number(f, "nw_ecn", (ulong)(k.NwTos & 0x03), (ulong)(m.NwTos & 0x03), 0x03);
         Number(f, "nw_ttl", k.NwTtl, m.NwTtl, byte.MaxValue);
         IpFrag(f, k.NwFrag, m.NwFrag);
-        Number(f, icmp ? "icmp_type" : "tp_src", k.TpSrc, m.TpSrc, ushort.MaxValue);
-        Number(f, icmp ? "icmp_code" : "tp_dst", k.TpDst, m.TpDst, ushort.MaxValue);
-        TcpFlags(f, k.TcpFlags, m.TcpFlags);
-        return f;
     }
 
     private static string? Shorthand(in FlowKey k, in FlowMask m, bool v4, bool v6, bool protoExact)
