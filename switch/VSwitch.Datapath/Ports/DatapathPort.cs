@@ -1,0 +1,32 @@
+using VSwitch.Core.Ports;
+
+namespace VSwitch.Datapath.Ports;
+
+/// <summary>
+/// A port as the datapath sees it: the <see cref="IPort"/> plus its forwarding settings. Immutable and
+/// thread-safe; part of a <see cref="Pipeline.DatapathConfig"/> snapshot.
+/// </summary>
+public sealed class DatapathPort
+{
+    /// <summary>Wraps <paramref name="port"/> with VLAN settings (default: trunk of all VLANs) and flood behaviour.</summary>
+    public DatapathPort(IPort port, PortVlanConfig? vlan = null, bool noFlood = false)
+    {
+        ArgumentNullException.ThrowIfNull(port);
+        Port = port;
+        Id = port.Id;
+        Vlan = vlan ?? PortVlanConfig.TrunkAll;
+        NoFlood = noFlood;
+    }
+
+    /// <summary>The port.</summary>
+    public IPort Port { get; }
+
+    /// <summary>The port's number (read once from <see cref="IPort.Id"/>).</summary>
+    public PortId Id { get; }
+
+    /// <summary>VLAN settings used by the NORMAL action.</summary>
+    public PortVlanConfig Vlan { get; }
+
+    /// <summary>When true, <c>flood</c> and NORMAL's flooding skip this port (OpenFlow <c>no-flood</c>); <c>all</c> does not.</summary>
+    public bool NoFlood { get; }
+}
