@@ -1,0 +1,99 @@
+using System.Runtime.CompilerServices;
+using VSwitch.Core.Packets;
+using VSwitch.Flows.Rules;
+
+namespace VSwitch.Datapath.Pipeline;
+
+/// <summary>
+/// The packets of one receive batch grouped by the rule they hit (OVS <c>packet_batch_per_flow</c>), keeping
+/// receive order within each group, with each group's packet and byte totals for the rule's counters.
+/// Design note: grouping compares rule references, checking the previous packet's group first (runs of one flow
+/// are the common case) and then the others; a batch has at most 32 groups. A counting sort then lays the packet
+/// indices out group by group. Owning datapath thread only; fixed arrays, no allocation.
+/// </summary>
+internal sealed class FlowBatches
+{
+    private readonly FlowRule?[] _rules = new FlowRule?[PacketBatch.Capacity];
+    private readonly int[] _counts = new int[PacketBatch.Capacity];
+    private readonly long[] _bytes = new long[PacketBatch.Capacity];
+    private readonly int[] _groupOf = new int[PacketBatch.Capacity];
+    private readonly int[] _start = new int[PacketBatch.Capacity + 1];
+    private readonly int[] _cursor = new int[PacketBatch.Capacity];
+    private readonly int[] _order = new int[PacketBatch.Capacity];
+
+    /// <summary>Number of groups built by the last <see cref="Build"/>.</summary>
+    public int Count { get; private set; }
+
+    /// <summary>Groups the packets of <paramref name="batch"/> by <paramref name="rules"/>; packets whose rule is null are skipped.</summary>
+    public void Build(PacketBatch batch, FlowRule?[] rules)
+    {
+        int n = batch.Count;
+        int groups = 0;
+        int last = -1;
+        for (int i = 0; i < n; i++)
+        {
+            FlowRule? rule = rules[i];
+            if (rule is null)
+            {
+                _groupOf[i] = -1;
+                continue;
+            }
+            int g = last >= 0 && ReferenceEquals(_rules[last], rule) ? last : Find(rule, groups);
+            if (g < 0)
+            {
+                g = groups++;
+                _rules[g] = rule;
+                _counts[g] = 0;
+                _bytes[g] = 0;
+            }
+            _groupOf[i] = g;
+            _counts[g]++;
+            _bytes[g] += batch[i].Length;
+            last = g;
+        }
+        _start[0] = 0;
+        for (int g = 0; g < groups; g++)
+        {
+            _start[g + 1] = _start[g] + _counts[g];
+            _cursor[g] = _start[g];
+        }
+        for (int i = 0; i < n; i++)
+        {
+            int g = _groupOf[i];
+            if (g >= 0)
+            {
+                _order[_cursor[g]++] = i;
+            }
+        }
+        Count = groups;
+    }
+
+    /// <summary>The rule of group <paramref name="group"/>.</summary>
+    public FlowRule Rule(int group) => _rules[group]!;
+
+    /// <summary>Bytes of the packets in group <paramref name="group"/> (as received).</summary>
+    public long Bytes(int group) => _bytes[group];
+
+    /// <summary>Indices (in the receive batch, ascending) of the packets in group <paramref name="group"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ReadOnlySpan<int> Packets(int group) => _order.AsSpan(_start[group], _counts[group]);
+
+    /// <summary>Drops the rule references so replaced rules can be collected.</summary>
+    public void Clear()
+    {
+        Array.Clear(_rules, 0, Count);
+        Count = 0;
+    }
+
+    private int Find(FlowRule rule, int groups)
+    {
+        for (int g = 0; g < groups; g++)
+        {
+            if (ReferenceEquals(_rules[g], rule))
+            {
+                return g;
+            }
+        }
+        return -1;
+    }
+}

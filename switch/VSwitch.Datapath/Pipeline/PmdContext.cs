@@ -1,0 +1,94 @@
+using VSwitch.Core.Diagnostics;
+using VSwitch.Core.Packets;
+using VSwitch.Core.Ports;
+using VSwitch.Core.Time;
+using VSwitch.Datapath.Actions;
+using VSwitch.Flows.Cache;
+
+namespace VSwitch.Datapath.Pipeline;
+
+/// <summary>
+/// Everything one datapath ("PMD") thread owns: its clone pool, exact-match cache, receive batch, transmit
+/// buffers, pipeline and counters. Thread rules: created by the control plane, then used by exactly one thread;
+/// only <see cref="Stats"/>, <see cref="Cache"/> counters and <see cref="ThreadIndex"/> may be read elsewhere.
+/// Cost: nothing is allocated per packet or per batch; the transmit buffers grow only when a published snapshot has
+/// more ports than any before.
+/// </summary>
+public sealed class PmdContext
+{
+    private readonly SwitchDatapath _datapath;
+    private readonly IClock _clock;
+    private readonly PacketBatch _rx = new();
+    private readonly TxBuffers _tx;
+    private readonly Pipeline _pipeline;
+
+    internal PmdContext(SwitchDatapath datapath, int threadIndex, PacketPool pool, int emcEntries)
+    {
+        _datapath = datapath;
+        _clock = datapath.Clock;
+        ThreadIndex = threadIndex;
+        Pool = pool;
+        Cache = new ExactMatchCache(emcEntries);
+        Stats = new PmdStats();
+        _tx = new TxBuffers(Stats, threadIndex);
+        var output = new PacketOutput(_tx, pool, Stats.Drops);
+        _pipeline = new Pipeline(Cache, new ActionExecutor(output), Stats);
+    }
+
+    /// <summary>The thread's index (0-based); it picks the transmit queue: <c>ThreadIndex % port.TxQueueCount</c>.</summary>
+    public int ThreadIndex { get; }
+
+    /// <summary>The pool clones (flood, multiple outputs) are copied into. Owned by this thread.</summary>
+    public PacketPool Pool { get; }
+
+    /// <summary>The thread's exact-match cache.</summary>
+    public ExactMatchCache Cache { get; }
+
+    /// <summary>The thread's counters.</summary>
+    public PmdStats Stats { get; }
+
+    /// <summary>
+    /// One iteration on one receive queue: Receive → process → flush the transmit buffers → CompleteReceive
+    /// (last, because received packets may be lent by the port and are valid only until then). Returns the number
+    /// of packets received. Owning thread only.
+    /// </summary>
+    public int PollOnce(IPort port, int rxQueue)
+    {
+        DatapathConfig config = _datapath.Current;
+        int n = port.Receive(rxQueue, _rx);
+        if (n != 0)
+        {
+            Run(_rx, port.Id, config);
+            port.CompleteReceive(rxQueue);
+        }
+        Volatile.Write(ref Stats.Iterations, Stats.Iterations + 1);
+        return n;
+    }
+
+    /// <summary>
+    /// Processes <paramref name="batch"/> as if received on <paramref name="inPort"/> and flushes the transmit
+    /// buffers. Takes ownership of every packet; the batch is empty on return. Owning thread only.
+    /// </summary>
+    public void Process(PacketBatch batch, PortId inPort)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        if (batch.Count != 0)
+        {
+            Run(batch, inPort, _datapath.Current);
+        }
+    }
+
+    private void Run(PacketBatch batch, PortId inPort, DatapathConfig config)
+    {
+        int inIndex = config.IndexOf(inPort.Value);
+        if (inIndex < 0)
+        {
+            Stats.Drops.Add(DropReason.NoSuchPort, batch.Count);
+            batch.FreeAll();
+            return;
+        }
+        _tx.Begin(config);
+        _pipeline.Process(batch, config, inIndex, _clock.NowMilliseconds);
+        _tx.Flush();
+    }
+}

@@ -1,0 +1,56 @@
+using VSwitch.Core.Diagnostics;
+
+namespace VSwitch.Datapath.Pipeline;
+
+/// <summary>
+/// Counters of one datapath thread (OVS <c>pmd-stats-show</c>). Written only by the owning thread with plain
+/// stores; read by the control plane, which accepts values up to one batch old. 64-bit fields are read whole on
+/// 64-bit targets.
+/// </summary>
+public sealed class PmdStats
+{
+    /// <summary>Packets received and processed.</summary>
+    public long Packets;
+
+    /// <summary>Non-empty receive batches processed.</summary>
+    public long Batches;
+
+    /// <summary>Packets whose rule came from the exact-match cache.</summary>
+    public long EmcHits;
+
+    /// <summary>Packets that missed the exact-match cache.</summary>
+    public long EmcMisses;
+
+    /// <summary>Cache misses the classifier resolved.</summary>
+    public long ClassifierHits;
+
+    /// <summary>Cache misses the classifier could not resolve (no rule matched).</summary>
+    public long Upcalls;
+
+    /// <summary>Packets handed to ports for transmission (including clones).</summary>
+    public long TxPackets;
+
+    /// <summary>Transmit batches handed to ports.</summary>
+    public long TxBatches;
+
+    /// <summary>Completed poll iterations (one per <see cref="PmdContext.PollOnce"/>); a quiescent point between each.</summary>
+    public long Iterations;
+
+    /// <summary>Packets discarded by the datapath, by reason (ports count their own drops).</summary>
+    public DropCounters Drops { get; } = new();
+
+    /// <summary>Zeroes every counter (racy by design with a running thread).</summary>
+    public void Clear()
+    {
+        Packets = 0;
+        Batches = 0;
+        EmcHits = 0;
+        EmcMisses = 0;
+        ClassifierHits = 0;
+        Upcalls = 0;
+        TxPackets = 0;
+        TxBatches = 0;
+        Iterations = 0;
+        Drops.Clear();
+    }
+}
