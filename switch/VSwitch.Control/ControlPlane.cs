@@ -1,0 +1,189 @@
+using System.Collections.Immutable;
+using Microsoft.Extensions.Logging;
+using VSwitch.Control.Model;
+using VSwitch.Control.Ports;
+using VSwitch.Control.Runtime;
+using VSwitch.Control.Store;
+using VSwitch.Core.Time;
+using VSwitch.Flows.Rules;
+using VSwitch.Flows.Syntax;
+using VSwitch.Rpc;
+
+namespace VSwitch.Control;
+
+/// <summary>
+/// The control plane's state: the current <see cref="SwitchConfig"/> snapshot, the live <see cref="FlowTable"/>
+/// and the means to change them. A change is applied to the running switch, then written to the DB, and only
+/// then acknowledged; if the write fails, the running switch is put back as it was.
+/// Thread rules: not thread-safe. The RPC dispatcher serialises every request (and the flow-expiry timer) so
+/// exactly one caller is inside at a time.
+/// </summary>
+public sealed class ControlPlane
+{
+    private readonly ConfigStore _store;
+    private ConfigPortNameResolver? _names;
+
+    /// <summary>Creates the control plane over a loaded configuration; call <see cref="Restore"/> next.</summary>
+    public ControlPlane(SwitchConfig config, ConfigStore store, ISwitchRuntime runtime, PortTypeRegistry portTypes,
+        PortFactoryContext context, IClock clock, ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(runtime);
+        ArgumentNullException.ThrowIfNull(portTypes);
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(clock);
+        ArgumentNullException.ThrowIfNull(logger);
+        Config = config;
+        _store = store;
+        Runtime = runtime;
+        PortTypes = portTypes;
+        Context = context;
+        Clock = clock;
+        Logger = logger;
+        Flows = new FlowTable(clock);
+    }
+
+    /// <summary>The current configuration (the one in the DB).</summary>
+    public SwitchConfig Config { get; private set; }
+
+    /// <summary>The live flow table (its rules carry the counters).</summary>
+    public FlowTable Flows { get; private set; }
+
+    /// <summary>The running switch.</summary>
+    public ISwitchRuntime Runtime { get; }
+
+    /// <summary>The port types this daemon can create.</summary>
+    public PortTypeRegistry PortTypes { get; }
+
+    /// <summary>Defaults for port types (the run directory).</summary>
+    public PortFactoryContext Context { get; }
+
+    /// <summary>The clock flows are timed with.</summary>
+    public IClock Clock { get; }
+
+    /// <summary>The control plane's log.</summary>
+    public ILogger Logger { get; }
+
+    /// <summary>Port names of the current configuration, for flow text.</summary>
+    public ConfigPortNameResolver PortNames => _names ??= new ConfigPortNameResolver(Config);
+
+    /// <summary>
+    /// Brings the running switch to the loaded configuration at start: settings, the flow table, then every port.
+    /// A port that cannot be created is logged and kept in the configuration (shown in state error).
+    /// </summary>
+    /// <exception cref="CorruptConfigException">A stored flow does not parse.</exception>
+    public void Restore()
+    {
+        Runtime.SetMacAging(Config.Settings.MacAgingTime);
+        Runtime.SetMacTableSize(Config.Settings.MacTableSize);
+        Runtime.SetPmdMode(Config.Settings.PmdMode);
+        Flows = BuildTable(Config.Flows, _store.Path);
+        Runtime.ReplaceFlows(Flows);
+        foreach (PortConfig port in Config.Ports)
+        {
+            try
+            {
+                Runtime.AddPort(port);
+                Logger.LogInformation("port {Port}: restored ({Type}, ofport {OfPort})", port.Name, port.Type, port.OfPort);
+            }
+            catch (ControlException e)
+            {
+                Logger.LogError("port {Port}: cannot be restored: {Reason}", port.Name, e.Message);
+            }
+        }
+        Logger.LogInformation("bridge {Bridge}: {Ports} ports and {Flows} flows restored", Config.Bridge, Config.Ports.Length, Flows.Count);
+    }
+
+    /// <summary>Writes <paramref name="next"/> to the DB and makes it current.</summary>
+    /// <exception cref="ControlException">The DB could not be written (code InternalError); nothing changed.</exception>
+    public void Commit(SwitchConfig next)
+    {
+        ArgumentNullException.ThrowIfNull(next);
+        try
+        {
+            _store.Save(next);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Logger.LogError("cannot write the config DB {Path}: {Reason}", _store.Path, e.Message);
+            throw new ControlException(RpcErrorCodes.InternalError, $"cannot write the config DB {_store.Path}: {e.Message}", e);
+        }
+        Config = next;
+        _names = null;
+    }
+
+    /// <summary>
+    /// Writes the flow table's current rules to the DB and publishes them to the datapath. When the write fails the
+    /// table is rebuilt from the last stored flows (their counters restart) and the error is rethrown.
+    /// </summary>
+    /// <exception cref="ControlException">The DB could not be written.</exception>
+    public void CommitFlows()
+    {
+        var lines = ImmutableArray.CreateBuilder<string>(Flows.Count);
+        foreach (FlowRule rule in Flows.Rules)
+        {
+            lines.Add(FlowFormatter.Format(rule));
+        }
+        try
+        {
+            Commit(Config with { Flows = lines.MoveToImmutable() });
+        }
+        catch (ControlException)
+        {
+            Flows = BuildTable(Config.Flows, _store.Path);
+            Runtime.ReplaceFlows(Flows);
+            throw;
+        }
+        Runtime.ReplaceFlows(Flows);
+    }
+
+    /// <summary>Removes flows whose idle or hard timeout passed, and stores the table if any did. Returns how many.</summary>
+    public int ExpireFlows()
+    {
+        int removed = Flows.ExpireTimeouts();
+        if (removed > 0)
+        {
+            Logger.LogInformation("{Count} flows expired", removed);
+            CommitFlows();
+        }
+        return removed;
+    }
+
+    /// <summary>The port called <paramref name="name"/>.</summary>
+    /// <exception cref="ControlException">No such port (code NotFound).</exception>
+    public PortConfig GetPort(string name) => Config.FindPort(name) ?? throw ControlException.NoSuchPort(name);
+
+    /// <summary>Resolves a port given by name or by OpenFlow number.</summary>
+    /// <exception cref="ControlException">No such port (code NotFound).</exception>
+    public PortConfig GetPortByNameOrNumber(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (Config.FindPort(text) is { } byName)
+        {
+            return byName;
+        }
+        return int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int n)
+            && Config.FindPort(n) is { } byNumber
+            ? byNumber
+            : throw ControlException.NoSuchPort(text);
+    }
+
+    private FlowTable BuildTable(ImmutableArray<string> lines, string dbPath)
+    {
+        var table = new FlowTable(Clock);
+        table.Delete(null, null, strict: false);
+        for (int i = 0; i < lines.Length; i++)
+        {
+            try
+            {
+                table.Add(FlowParser.ParseFlow(lines[i], Clock));
+            }
+            catch (FlowParseException e)
+            {
+                throw new CorruptConfigException(dbPath, $"flow {i + 1} ('{lines[i]}'): {e.Message}", e);
+            }
+        }
+        return table;
+    }
+}

@@ -1,0 +1,41 @@
+using System.Collections.Immutable;
+using VSwitch.Control.Model;
+using VSwitch.Core.Ports;
+using VSwitch.Rpc.Messages;
+
+namespace VSwitch.Control.Ports;
+
+/// <summary>
+/// One port type (<c>vhostuser</c>, <c>vhostuserclient</c>; later <c>tap</c>, <c>pcap</c>, <c>dummy</c>): validates the
+/// type's options, creates running ports of the type and describes them for port-status. The only code that
+/// knows a port's concrete class. Called on the control thread only, one call at a time.
+/// </summary>
+public interface IPortFactory
+{
+    /// <summary>The type name users give to add-port.</summary>
+    string Type { get; }
+
+    /// <summary>One line for help texts.</summary>
+    string Description { get; }
+
+    /// <summary>
+    /// Checks the type-specific options of a new or changed port and returns them complete, defaults filled in
+    /// (e.g. the socket path), so the stored configuration re-creates the same port after a restart.
+    /// </summary>
+    /// <exception cref="ControlException">An option is unknown, missing or invalid; the message names it.</exception>
+    ImmutableSortedDictionary<string, string> NormalizeOptions(string portName, IReadOnlyDictionary<string, string> options,
+        PortFactoryContext context);
+
+    /// <summary>The unix socket the port listens on or connects to, or null for types without one.</summary>
+    string? SocketPath(PortConfig port);
+
+    /// <summary>
+    /// Creates and starts the port described by <paramref name="port"/>. The caller owns the result and disposes
+    /// it (when it is <see cref="IDisposable"/>) after removing it from the datapath.
+    /// </summary>
+    /// <exception cref="ControlException">The port cannot be created (e.g. its socket path is unusable).</exception>
+    IPort Create(PortConfig port);
+
+    /// <summary>The port's connection and device state for port-status.</summary>
+    PortStatusResult Describe(IPort port, PortConfig config);
+}

@@ -1,0 +1,61 @@
+using VSwitch.Control.Model;
+using VSwitch.Core.Ports;
+using VSwitch.Flows.Rules;
+using VSwitch.Rpc.Messages;
+
+namespace VSwitch.Control.Runtime;
+
+/// <summary>
+/// The running switch as the control plane drives it: ports, the published flow table, the MAC learning table,
+/// the datapath threads and their counters. The daemon implements it over the real ports and datapath; tests
+/// use a fake. Every call comes from the control plane with requests serialised (one call at a time), after the
+/// request was validated. A method that cannot do what is asked throws <see cref="ControlException"/> and leaves
+/// the running state as it was.
+/// </summary>
+public interface ISwitchRuntime
+{
+    /// <summary>Creates and starts the port through its type's factory and hands it to the datapath.</summary>
+    void AddPort(PortConfig port);
+
+    /// <summary>Takes the port out of the datapath, stops it and releases it (its server socket is removed).</summary>
+    void RemovePort(PortConfig port);
+
+    /// <summary>Applies changed settings (VLAN, MTU, options) of a running port; may re-create it.</summary>
+    void SetPort(PortConfig previous, PortConfig next);
+
+    /// <summary>The port's state; <see cref="PortState.Error"/> when it could not be created.</summary>
+    PortState GetPortState(PortConfig port);
+
+    /// <summary>Publishes the table's rules to the datapath threads (a new classifier; caches invalidate by generation).</summary>
+    void ReplaceFlows(FlowTable table);
+
+    /// <summary>The learned MACs (port names left null; the control plane fills them in).</summary>
+    IReadOnlyList<FdbEntryInfo> FdbShow();
+
+    /// <summary>Forgets learned MACs, only those on <paramref name="ofPort"/> when given. Returns how many.</summary>
+    int FdbFlush(int? ofPort);
+
+    /// <summary>Sets how long an unused learned MAC is kept.</summary>
+    void SetMacAging(int seconds);
+
+    /// <summary>Sets the MAC table's capacity.</summary>
+    void SetMacTableSize(int entries);
+
+    /// <summary>Sets the datapath threads' idle behaviour.</summary>
+    void SetPmdMode(PmdMode mode);
+
+    /// <summary>The port's counters.</summary>
+    PortStatsInfo PortStats(PortConfig port, bool queues);
+
+    /// <summary>The port's connection and device state.</summary>
+    PortStatusResult PortStatus(PortConfig port);
+
+    /// <summary>Counters of each datapath thread.</summary>
+    IReadOnlyList<PmdStatsInfo> PmdStats();
+
+    /// <summary>Zeroes the datapath thread counters.</summary>
+    void PmdStatsClear();
+
+    /// <summary>Which receive queues each datapath thread polls.</summary>
+    IReadOnlyList<PmdRxqInfo> PmdRxqShow();
+}
