@@ -126,6 +126,64 @@ public readonly unsafe struct GuestWindow
         return false;
     }
 
+    /// <summary>True when the first byte's host address is a multiple of <paramref name="alignment"/> (a power of two).</summary>
+    public bool IsHostAligned(uint alignment) => ((nuint)_base & (alignment - 1)) == 0;
+
+    /// <summary>Copies guest bytes starting at <paramref name="offset"/> into <paramref name="destination"/>. False if they do not fit.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryCopyTo(ulong offset, Span<byte> destination)
+    {
+        if (Fits(offset, (ulong)destination.Length))
+        {
+            // SAFETY: offset + destination.Length <= Length, checked by Fits.
+            new ReadOnlySpan<byte>(_base + offset, destination.Length).CopyTo(destination);
+            return true;
+        }
+        return false;
+    }
+
+    /// <summary>Copies <paramref name="source"/> into guest memory starting at <paramref name="offset"/>. False if it does not fit.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryCopyFrom(ulong offset, ReadOnlySpan<byte> source)
+    {
+        if (Fits(offset, (ulong)source.Length))
+        {
+            // SAFETY: offset + source.Length <= Length, checked by Fits.
+            source.CopyTo(new Span<byte>(_base + offset, source.Length));
+            return true;
+        }
+        return false;
+    }
+
+    /// <summary>Writes one byte at <paramref name="offset"/>. False if it does not fit.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryWriteByte(ulong offset, byte value)
+    {
+        if (Fits(offset, 1))
+        {
+            // SAFETY: offset < Length, checked by Fits.
+            _base[offset] = value;
+            return true;
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// A raw pointer to <paramref name="length"/> bytes at <paramref name="offset"/>, for zero-copy packets that lend
+    /// guest memory (<c>PacketBuffer.AttachExternal</c>). False if they do not fit. Valid as long as the window is.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryGetPointer(ulong offset, uint length, out byte* pointer)
+    {
+        if (Fits(offset, length))
+        {
+            pointer = _base + offset;
+            return true;
+        }
+        pointer = null;
+        return false;
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool Fits(ulong offset, ulong size) => offset <= Length && size <= Length - offset;
 }

@@ -1,3 +1,6 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+using VSwitch.Core.Diagnostics;
 using VSwitch.Core.Packets;
 using VSwitch.Core.Ports;
 using VSwitch.Virtio.Memory;
@@ -5,22 +8,262 @@ using VSwitch.Virtio.Queue;
 
 namespace VSwitch.Virtio.Net;
 
-/// <summary>Guest to switch: turns the guest's transmit-queue chains into packets.</summary>
+/// <summary>
+/// Guest to switch: takes chains from the guest's transmit virtqueue (odd queue index) and turns each into a packet.
+/// Design note: the virtio-net header (<c>headerSize</c> bytes, possibly spread over several descriptors) is skipped;
+/// when the frame that follows lies in one descriptor and zero-copy is on, the packet lends that guest memory
+/// (<see cref="PacketBuffer.AttachExternal"/>, the buffer object rented from the pool); otherwise the frame is copied
+/// into a pool buffer. Every taken head is held, not returned to the guest, until <see cref="Complete"/>, so lent
+/// memory stays the packet's until then. A malformed chain marks the queue broken and counts one drop
+/// (<see cref="DropReason.RxChainInvalid"/> or <see cref="DropReason.GuestAddressUnmapped"/>); a queue found broken by
+/// a bad avail index counts <see cref="DropReason.QueueBroken"/> once. Nothing is thrown for guest input.
+/// Thread rule: only the thread that polls the queue. Cost: no allocation; one descriptor walk per chain, one copy
+/// per byte on the copy path.
+/// </summary>
 public sealed class VirtioNetRx
 {
-    /// <summary>Creates a receiver over <paramref name="queue"/>.</summary>
-    public VirtioNetRx(SplitQueue queue) => Queue = queue;
+    /// <summary>Most heads held between <see cref="Receive"/> and <see cref="Complete"/> (one full batch).</summary>
+    public const int MaxHeld = PacketBatch.Capacity;
 
-    /// <summary>The guest's transmit queue.</summary>
+    private const int MinFrame = 14;
+
+    private readonly ushort[] _held = new ushort[MaxHeld];
+
+    /// <summary>Creates a receiver over <paramref name="queue"/> (the guest's transmit queue); the queue stays the caller's.</summary>
+    public VirtioNetRx(SplitQueue queue)
+    {
+        ArgumentNullException.ThrowIfNull(queue);
+        Queue = queue;
+    }
+
+    /// <summary>The guest's transmit queue this receiver drains.</summary>
     public SplitQueue Queue { get; }
 
-    /// <summary>Heads popped but not yet returned.</summary>
+    /// <summary>Heads taken from the guest and not yet returned by <see cref="Complete"/>.</summary>
     public int HeldCount { get; private set; }
 
-    /// <summary>Receives packets.</summary>
-    public int Receive(GuestMemory memory, PacketBatch batch, PacketPool pool, int headerSize, bool zeroCopy, QueueStats stats) =>
-        throw new NotImplementedException();
+    /// <summary>
+    /// Appends up to <c>batch.Free</c> packets (and no more than <see cref="MaxHeld"/> − <see cref="HeldCount"/> chains)
+    /// and returns how many were appended. Ownership: the caller owns the appended packets and frees or sends each;
+    /// external ones stay valid until <see cref="Complete"/>, which the caller runs after every call that took chains
+    /// (<see cref="HeldCount"/> &gt; 0), once those packets are gone. Chains whose packet was dropped (runt, too large,
+    /// no pool buffer) are held too and returned by the same <see cref="Complete"/>. <paramref name="headerSize"/> is
+    /// 0, 10 or 12 (<see cref="VirtioNetHeader.SizeFor"/>). Counts packets, bytes and drops in <paramref name="stats"/>.
+    /// </summary>
+    public int Receive(GuestMemory memory, PacketBatch batch, PacketPool pool, int headerSize, bool zeroCopy, QueueStats stats)
+    {
+        if ((uint)headerSize > VirtioNetHeader.Size)
+        {
+            ThrowBadHeaderSize();
+        }
+        SplitQueue queue = Queue;
+        int room = Math.Min(batch.Free, MaxHeld - HeldCount);
+        if (room <= 0 || queue.IsBroken)
+        {
+            return 0;
+        }
+        int pending = queue.AvailableCount(memory);
+        if (pending == 0)
+        {
+            CountIfJustBroken(queue, stats);
+            return 0;
+        }
+        int take = Math.Min(room, pending);
+        int appended = 0;
+        queue.TryGetDescTable(memory, out GuestWindow table);
+        for (int i = 0; i < take; i++)
+        {
+            if (!queue.TryPopAvail(memory, out ushort head))
+            {
+                stats.Drops.Add(DropReason.RxChainInvalid);
+                break;
+            }
+            _held[HeldCount++] = head;
+            ChainStatus status = ReadChain(memory, table, head, pool, (uint)headerSize, zeroCopy, stats, out PacketBuffer? packet);
+            if (status != ChainStatus.End)
+            {
+                queue.MarkBroken(status);
+                stats.Drops.Add(status == ChainStatus.OutOfRange ? DropReason.GuestAddressUnmapped : DropReason.RxChainInvalid);
+                break;
+            }
+            if (packet != null)
+            {
+                batch.TryAdd(packet);
+                stats.Packets++;
+                stats.Bytes += packet.Length;
+                appended++;
+            }
+        }
+        return appended;
+    }
 
-    /// <summary>Returns held heads.</summary>
-    public bool Complete(GuestMemory memory, DirtyLog? log) => throw new NotImplementedException();
+    /// <summary>
+    /// Returns every held head to the guest: one used element each (length 0: the device wrote nothing), then one
+    /// release-store of the used idx. Every used-ring write is dirty-logged in <paramref name="log"/> when given.
+    /// Returns true when the guest wants an interrupt now (<see cref="SplitQueue.NeedsNotification"/>). On a broken
+    /// queue the heads are forgotten instead (the driver must reset the device) and false is returned.
+    /// </summary>
+    public bool Complete(GuestMemory memory, DirtyLog? log)
+    {
+        int held = HeldCount;
+        if (held == 0)
+        {
+            return false;
+        }
+        HeldCount = 0;
+        SplitQueue queue = Queue;
+        for (int i = 0; i < held; i++)
+        {
+            if (!queue.TryAddUsed(memory, _held[i], 0, log))
+            {
+                return false;
+            }
+        }
+        queue.PublishUsed(memory, log);
+        return queue.NeedsNotification(memory);
+    }
+
+    /// <summary>
+    /// Walks one chain: skips the header, keeps the first frame segment aside, and starts copying into a pool buffer
+    /// only when a second segment shows the frame is split. Returns <see cref="ChainStatus.End"/> for a well-formed
+    /// chain (with or without a packet; drops are counted here) or the violation.
+    /// </summary>
+    private static unsafe ChainStatus ReadChain(
+        GuestMemory memory, GuestWindow table, ushort head, PacketPool pool, uint headerSize, bool zeroCopy,
+        QueueStats stats, out PacketBuffer? packet)
+    {
+        packet = null;
+        var walker = new DescriptorChainWalker(memory, table, (ushort)(table.Length / Descriptor.Size), head);
+        uint skip = headerSize;
+        GuestWindow first = default;
+        ulong firstOffset = 0;
+        uint firstLength = 0;
+        int segments = 0;
+        ulong frameLength = 0;
+        DropReason drop = DropReason.Count;
+        ChainStatus status;
+        while ((status = walker.Next(out Descriptor descriptor, out GuestWindow buffer)) == ChainStatus.Ok)
+        {
+            if (descriptor.IsWritable)
+            {
+                // The transmit queue carries device-readable buffers only (VIRTIO 1.2 §5.1.6.2); a writable one is a driver bug.
+                status = ChainStatus.WrongDirection;
+                break;
+            }
+            uint length = descriptor.Length;
+            uint skipped = Math.Min(skip, length);
+            skip -= skipped;
+            length -= skipped;
+            if (length == 0 || drop != DropReason.Count)
+            {
+                continue;
+            }
+            frameLength += length;
+            segments++;
+            if (segments == 1)
+            {
+                first = buffer;
+                firstOffset = skipped;
+                firstLength = length;
+                continue;
+            }
+            if (segments == 2 && !TryStartCopy(pool, first, firstOffset, firstLength, ref packet, ref drop))
+            {
+                continue;
+            }
+            if (!TryAppend(packet!, buffer, skipped, length))
+            {
+                drop = DropReason.PacketTooLarge;
+            }
+        }
+        if (status != ChainStatus.End)
+        {
+            FreeIfAny(ref packet);
+            return status;
+        }
+        if (drop == DropReason.Count && frameLength < MinFrame)
+        {
+            drop = DropReason.RxRunt;
+        }
+        if (drop == DropReason.Count && segments == 1)
+        {
+            FinishSingleSegment(pool, first, firstOffset, firstLength, zeroCopy, ref packet, ref drop);
+        }
+        if (drop != DropReason.Count)
+        {
+            FreeIfAny(ref packet);
+            stats.Drops.Add(drop);
+        }
+        return ChainStatus.End;
+    }
+
+    private static unsafe void FinishSingleSegment(
+        PacketPool pool, GuestWindow first, ulong offset, uint length, bool zeroCopy, ref PacketBuffer? packet, ref DropReason drop)
+    {
+        if (!pool.TryRent(out packet))
+        {
+            drop = DropReason.PoolExhausted;
+            return;
+        }
+        if (length > (uint)packet.DataRoom)
+        {
+            drop = DropReason.PacketTooLarge;
+            return;
+        }
+        if (zeroCopy)
+        {
+            first.TryGetPointer(offset, length, out byte* data);
+            packet.AttachExternal(data, (int)length);
+            return;
+        }
+        if (!TryAppend(packet, first, offset, length))
+        {
+            drop = DropReason.PacketTooLarge;
+        }
+    }
+
+    private static bool TryStartCopy(PacketPool pool, GuestWindow first, ulong offset, uint length, ref PacketBuffer? packet, ref DropReason drop)
+    {
+        if (!pool.TryRent(out packet))
+        {
+            drop = DropReason.PoolExhausted;
+            return false;
+        }
+        if (!TryAppend(packet, first, offset, length))
+        {
+            drop = DropReason.PacketTooLarge;
+            return false;
+        }
+        return true;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool TryAppend(PacketBuffer packet, GuestWindow source, ulong offset, uint length)
+    {
+        int at = packet.Length;
+        if (length > (uint)(packet.Capacity - at) || !packet.TrySetLength(at + (int)length))
+        {
+            return false;
+        }
+        return source.TryCopyTo(offset, packet.Span.Slice(at, (int)length));
+    }
+
+    private static void FreeIfAny(ref PacketBuffer? packet)
+    {
+        packet?.Free();
+        packet = null;
+    }
+
+    private static void CountIfJustBroken(SplitQueue queue, QueueStats stats)
+    {
+        if (queue.IsBroken)
+        {
+            stats.Drops.Add(DropReason.QueueBroken);
+        }
+    }
+
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowBadHeaderSize() =>
+        throw new ArgumentOutOfRangeException("headerSize", "The virtio-net header is 0, 10 or 12 bytes.");
 }

@@ -1,3 +1,6 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+using VSwitch.Core.Diagnostics;
 using VSwitch.Core.Packets;
 using VSwitch.Core.Ports;
 using VSwitch.Virtio.Memory;
@@ -5,16 +8,177 @@ using VSwitch.Virtio.Queue;
 
 namespace VSwitch.Virtio.Net;
 
-/// <summary>Switch to guest: fills the guest's receive queue.</summary>
+/// <summary>
+/// Switch to guest: fills the guest's receive virtqueue (even queue index) with packets. Design note: each packet is
+/// written as a virtio-net header (all zero except num_buffers: the switch negotiates no offloads) followed by the
+/// frame. Without mergeable buffers the packet must fit one chain; a chain that is too small is left where it is for
+/// the next packet and the packet is dropped (<see cref="DropReason.TxNoGuestBuffer"/>). With mergeable buffers
+/// (VIRTIO_NET_F_MRG_RXBUF) the packet spreads over as many chains as it needs and num_buffers says how many; if the
+/// guest has too few, every chain taken for the packet is given back untouched (positions rewound) and the packet
+/// is dropped (<see cref="DropReason.TxNoGuestBuffer"/>, or <see cref="DropReason.PacketTooLarge"/> when even the whole
+/// ring cannot hold it). One release-store of the used idx per call. Every byte written into guest memory (data,
+/// used elements, used idx) is dirty-logged when a <see cref="DirtyLog"/> is given.
+/// Thread rule: one sender at a time per queue (the port serialises senders per batch). No allocation.
+/// </summary>
 public sealed class VirtioNetTx
 {
-    /// <summary>Creates a transmitter over <paramref name="queue"/>.</summary>
-    public VirtioNetTx(SplitQueue queue) => Queue = queue;
+    private const int MinHeaderWithNumBuffers = VirtioNetHeader.NumBuffersOffset + 2;
 
-    /// <summary>The guest's receive queue.</summary>
+    /// <summary>Creates a transmitter over <paramref name="queue"/> (the guest's receive queue); the queue stays the caller's.</summary>
+    public VirtioNetTx(SplitQueue queue)
+    {
+        ArgumentNullException.ThrowIfNull(queue);
+        Queue = queue;
+    }
+
+    /// <summary>The guest's receive queue this transmitter fills.</summary>
     public SplitQueue Queue { get; }
 
-    /// <summary>Sends packets.</summary>
-    public bool Send(GuestMemory memory, PacketBatch batch, bool mergeable, int headerSize, DirtyLog? log, QueueStats stats) =>
-        throw new NotImplementedException();
+    /// <summary>A header with every field zero and num_buffers = 1 (little-endian), sliced to the header size in use.</summary>
+    private static ReadOnlySpan<byte> HeaderTemplate => [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0];
+
+    /// <summary>
+    /// Writes every packet of <paramref name="batch"/> into the guest's receive buffers. Ownership: takes every packet
+    /// (each is written or counted as a drop, then freed; the batch is empty on return). <paramref name="headerSize"/> is
+    /// 0, 10 or 12 (<see cref="VirtioNetHeader.SizeFor"/>); <paramref name="mergeable"/> needs 12. Returns true when
+    /// something was written and the guest wants an interrupt (<see cref="SplitQueue.NeedsNotification"/>).
+    /// </summary>
+    public bool Send(GuestMemory memory, PacketBatch batch, bool mergeable, int headerSize, DirtyLog? log, QueueStats stats)
+    {
+        if ((uint)headerSize > VirtioNetHeader.Size || (mergeable && headerSize < MinHeaderWithNumBuffers))
+        {
+            ThrowBadHeaderSize();
+        }
+        SplitQueue queue = Queue;
+        ReadOnlySpan<byte> header = HeaderTemplate[..headerSize];
+        int written = 0;
+        if (!queue.IsBroken)
+        {
+            queue.AvailableCount(memory);
+        }
+        queue.TryGetDescTable(memory, out GuestWindow table);
+        for (int i = 0; i < batch.Count; i++)
+        {
+            PacketBuffer packet = batch[i];
+            DropReason drop = queue.IsBroken
+                ? DropReason.QueueBroken
+                : mergeable
+                    ? WriteMergeable(memory, table, header, packet.Span, log)
+                    : WriteSingle(memory, table, header, packet.Span, log);
+            if (drop == DropReason.Count)
+            {
+                written++;
+                stats.Packets++;
+                stats.Bytes += packet.Length;
+            }
+            else
+            {
+                stats.Drops.Add(drop);
+            }
+            packet.Free();
+        }
+        batch.Clear();
+        if (written == 0)
+        {
+            return false;
+        }
+        queue.PublishUsed(memory, log);
+        return queue.NeedsNotification(memory);
+    }
+
+    /// <summary>One packet into one chain. Returns <see cref="DropReason.Count"/> on success, else the drop reason.</summary>
+    private DropReason WriteSingle(GuestMemory memory, GuestWindow table, ReadOnlySpan<byte> header, ReadOnlySpan<byte> frame, DirtyLog? log)
+    {
+        SplitQueue queue = Queue;
+        if (!queue.TryPopAvail(memory, out ushort head))
+        {
+            return queue.IsBroken ? ChainDrop(queue.BrokenReason) : DropReason.TxNoGuestBuffer;
+        }
+        var cursor = new WriteCursor(header, frame);
+        ChainStatus status = FillChain(memory, table, head, ref cursor, log, out uint chainBytes);
+        if (status != ChainStatus.End)
+        {
+            queue.MarkBroken(status);
+            return ChainDrop(status);
+        }
+        if (!cursor.Done)
+        {
+            queue.UndoPop();
+            return DropReason.TxNoGuestBuffer;
+        }
+        queue.TryAddUsed(memory, head, chainBytes, log);
+        return DropReason.Count;
+    }
+
+    /// <summary>One packet over as many chains as needed, num_buffers patched at the end (VIRTIO 1.2 §5.1.6.4).</summary>
+    private DropReason WriteMergeable(GuestMemory memory, GuestWindow table, ReadOnlySpan<byte> header, ReadOnlySpan<byte> frame, DirtyLog? log)
+    {
+        SplitQueue queue = Queue;
+        ushort startAvail = queue.NextAvail;
+        ushort startUsed = queue.NextUsed;
+        var cursor = new WriteCursor(header, frame);
+        int buffers = 0;
+        while (!cursor.Done)
+        {
+            if (buffers == queue.Size)
+            {
+                queue.Rewind(startAvail, startUsed);
+                return DropReason.PacketTooLarge;
+            }
+            if (!queue.TryPopAvail(memory, out ushort head))
+            {
+                if (queue.IsBroken)
+                {
+                    return ChainDrop(queue.BrokenReason);
+                }
+                queue.Rewind(startAvail, startUsed);
+                return DropReason.TxNoGuestBuffer;
+            }
+            ChainStatus status = FillChain(memory, table, head, ref cursor, log, out uint chainBytes);
+            if (status != ChainStatus.End)
+            {
+                queue.MarkBroken(status);
+                return ChainDrop(status);
+            }
+            queue.TryAddUsed(memory, head, chainBytes, log);
+            buffers++;
+        }
+        if (buffers > 1)
+        {
+            cursor.PatchNumBuffers((ushort)buffers);
+        }
+        return DropReason.Count;
+    }
+
+    /// <summary>Writes from <paramref name="cursor"/> into every writable descriptor of one chain until the cursor or the chain ends.</summary>
+    private static ChainStatus FillChain(GuestMemory memory, GuestWindow table, ushort head, ref WriteCursor cursor, DirtyLog? log, out uint chainBytes)
+    {
+        chainBytes = 0;
+        var walker = new DescriptorChainWalker(memory, table, (ushort)(table.Length / Descriptor.Size), head);
+        ChainStatus status;
+        while ((status = walker.Next(out Descriptor descriptor, out GuestWindow buffer)) == ChainStatus.Ok)
+        {
+            if (!descriptor.IsWritable)
+            {
+                // The receive queue carries device-writable buffers only (VIRTIO 1.2 §5.1.6.3); the device must not
+                // write a device-readable one (§2.7.5.1), so such a chain is a driver bug.
+                return ChainStatus.WrongDirection;
+            }
+            if (!cursor.Done)
+            {
+                uint n = cursor.WriteInto(buffer, descriptor.Length);
+                log?.Mark(descriptor.Address, n);
+                chainBytes += n;
+            }
+        }
+        return status;
+    }
+
+    private static DropReason ChainDrop(ChainStatus status) =>
+        status == ChainStatus.OutOfRange ? DropReason.GuestAddressUnmapped : DropReason.RxChainInvalid;
+
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowBadHeaderSize() =>
+        throw new ArgumentOutOfRangeException("headerSize", "The virtio-net header is 0, 10 or 12 bytes; mergeable buffers need 12.");
 }
