@@ -60,6 +60,10 @@ public sealed record SocketPermissions(UnixFileMode Mode, string? Owner, string?
     /// <exception cref="IOException">A name does not resolve or the OS refused.</exception>
     public void Apply(string path)
     {
+        if (OperatingSystem.IsWindows())
+        {
+            throw new PlatformNotSupportedException("unix socket permissions need a Unix system");
+        }
         File.SetUnixFileMode(path, Mode);
         if (Owner is null && Group is null)
         {
