@@ -13,5 +13,5 @@ payload() {
     printf '%08d\n' $k
     cat "$VS_TMP/block"
     k=$((k + 1))
-  done | head -c "$bytes"
+  done 2>/dev/null | head -c "$bytes"
 }

@@ -1,0 +1,103 @@
+using VSwitch.TestKit.Guests;
+using Xunit;
+
+namespace VSwitch.Integration.Tests.Guests;
+
+public sealed class QemuCommandLineTests
+{
+    private static readonly GuestImage Image = new("/k", "/k/vmlinux", "/k/vmlinuz", "/k/initramfs.cpio.gz", "6.1.0-56-amd64");
+
+    private static GuestOptions Options => new() { Name = "a", Mac = "02:00:00:00:00:01", SocketPath = "/run/t/a.sock" };
+
+    private static string ValueOf(IReadOnlyList<string> args, string option)
+    {
+        int i = args.ToList().IndexOf(option);
+        Assert.True(i >= 0 && i + 1 < args.Count, $"no {option} in: {string.Join(' ', args)}");
+        return args[i + 1];
+    }
+
+    [Fact]
+    public void QemuClientReconnectsAndHasSharedMemoryAndNoMsix()
+    {
+        var args = QemuCommandLine.Build(Image, Options);
+        Assert.Equal(QemuCommandLine.Qemu, args[0]);
+        Assert.Equal("socket,id=c0,path=/run/t/a.sock,reconnect=1", ValueOf(args, "-chardev"));
+        Assert.Equal("memory-backend-memfd,id=mem,size=256M,share=on", ValueOf(args, "-object"));
+        Assert.Equal("node,memdev=mem", ValueOf(args, "-numa"));
+        Assert.Equal("256", ValueOf(args, "-m"));
+        Assert.Equal("vhost-user,id=n0,chardev=c0,queues=1", ValueOf(args, "-netdev"));
+        Assert.Equal("virtio-net-pci,netdev=n0,mac=02:00:00:00:00:01,vectors=0", ValueOf(args, "-device"));
+        Assert.Equal("/k/vmlinux", ValueOf(args, "-kernel"));
+        Assert.Equal("/k/initramfs.cpio.gz", ValueOf(args, "-initrd"));
+        Assert.Equal("pc,accel=tcg", ValueOf(args, "-machine"));
+        Assert.Contains("-no-reboot", args);
+        Assert.Contains("-nodefaults", args);
+    }
+
+    [Fact]
+    public void QemuServerListensWithoutWaiting()
+    {
+        var args = QemuCommandLine.Build(Image, Options with { SocketMode = GuestSocketMode.QemuServer });
+        Assert.Equal("socket,id=c0,path=/run/t/a.sock,server=on,wait=off", ValueOf(args, "-chardev"));
+    }
+
+    [Fact]
+    public void MultiqueueMtuAndMergeableBuffersReachTheDevice()
+    {
+        var args = QemuCommandLine.Build(Image, Options with { Queues = 2, Cpus = 2, HostMtu = 9000, MergeableRxBuffers = false, MemoryMb = 512 });
+        Assert.Equal("virtio-net-pci,netdev=n0,mac=02:00:00:00:00:01,vectors=0,mq=on,host_mtu=9000,mrg_rxbuf=off", ValueOf(args, "-device"));
+        Assert.Equal("vhost-user,id=n0,chardev=c0,queues=2", ValueOf(args, "-netdev"));
+        Assert.Equal("2", ValueOf(args, "-smp"));
+        Assert.Equal("memory-backend-memfd,id=mem,size=512M,share=on", ValueOf(args, "-object"));
+    }
+
+    [Fact]
+    public void AffinityRunsQemuUnderTaskset()
+    {
+        var args = QemuCommandLine.Build(Image, Options with { CpuAffinity = "1" });
+        Assert.Equal(["taskset", "-c", "1", QemuCommandLine.Qemu], args.Take(4));
+    }
+
+    [Fact]
+    public void CompressedKernelOnRequest()
+    {
+        var args = QemuCommandLine.Build(Image, Options with { BootCompressedKernel = true });
+        Assert.Equal("/k/vmlinuz", ValueOf(args, "-kernel"));
+    }
+
+    [Fact]
+    public void RoleParametersGoOnTheKernelCommandLine()
+    {
+        var o = Options with
+        {
+            Role = "ping,send", Ip = "10.0.0.1/24", Peer = "10.0.0.2", Mtu = 9000, PingCount = 7, PingSize = 8972,
+            Bytes = 33554432, Port = 5002, Seconds = 30, WaitSeconds = 20,
+        };
+        Assert.Equal(
+            "console=ttyS0 quiet panic=-1 vs.role=ping,send vs.ip=10.0.0.1/24 vs.peer=10.0.0.2 vs.mtu=9000 vs.count=7 vs.size=8972 "
+            + "vs.bytes=33554432 vs.port=5002 vs.time=30 vs.wait=20",
+            ValueOf(QemuCommandLine.Build(Image, o), "-append"));
+        Assert.Equal("console=ttyS0 quiet panic=-1 vs.role=features", QemuCommandLine.KernelArguments(Options));
+    }
+
+    public static TheoryData<GuestOptions> Invalid => new()
+    {
+        Options with { Name = "a b" },
+        Options with { Mac = "02:00:00:00:00" },
+        Options with { SocketPath = "/run/a,server=on" },
+        Options with { SocketPath = "/" + new string('x', 120) },
+        Options with { Queues = 0 },
+        Options with { Cpus = 0 },
+        Options with { MemoryMb = 16 },
+        Options with { HostMtu = 10 },
+        Options with { CpuAffinity = "1; reboot" },
+        Options with { Role = "ping vs.peer=1.2.3.4" },
+        Options with { Ip = "10.0.0.1/24\"" },
+        Options with { Peer = "$(reboot)" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Invalid))]
+    public void RejectsValuesThatWouldBreakQemuOrKernelSyntax(GuestOptions o) =>
+        Assert.Throws<ArgumentException>(() => QemuCommandLine.Build(Image, o));
+}
