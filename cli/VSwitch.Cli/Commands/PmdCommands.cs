@@ -1,0 +1,60 @@
+using System.CommandLine;
+using System.Globalization;
+using VSwitch.Rpc;
+using VSwitch.Rpc.Messages;
+
+namespace VSwitch.Cli.Commands;
+
+/// <summary>pmd-stats, pmd-stats-clear and pmd-rxq-show.</summary>
+internal static class PmdCommands
+{
+    public static Command PmdStats(GlobalOptions g)
+    {
+        var command = new Command("pmd-stats", "Show datapath thread counters: packets, batches, busy/idle time, cache hits, upcalls");
+        command.SetAction((parse, ct) => CliRunner.RunAsync(parse, g, RpcMethods.PmdStats, () => null,
+            (result, output) =>
+            {
+                foreach (PmdStatsInfo t in RpcClient.ReadResult(result, RpcJsonContext.Default.PmdStatsResult).Threads)
+                {
+                    long total = t.BusyMs + t.IdleMs;
+                    output.WriteLine($"pmd thread {Num(t.Thread)} (cpu {(t.Cpu is int c ? Num(c) : "any")}):");
+                    output.WriteLine($"  packets received: {Num(t.Packets)}");
+                    output.WriteLine($"  batches: {Num(t.Batches)}  avg. packets per batch: {t.AvgBatchSize.ToString("F2", CultureInfo.InvariantCulture)}");
+                    output.WriteLine($"  exact-match cache hits: {Num(t.CacheHits)}  misses: {Num(t.CacheMisses)}");
+                    output.WriteLine($"  classifier hits: {Num(t.ClassifierHits)}  upcalls: {Num(t.Upcalls)}");
+                    output.WriteLine($"  busy: {Num(t.BusyMs)} ms ({Percent(t.BusyMs, total)})  idle: {Num(t.IdleMs)} ms ({Percent(t.IdleMs, total)})");
+                }
+            }, ct));
+        return command;
+    }
+
+    public static Command PmdStatsClear(GlobalOptions g)
+    {
+        var command = new Command("pmd-stats-clear", "Zero the datapath thread counters");
+        command.SetAction((parse, ct) => CliRunner.RunAsync(parse, g, RpcMethods.PmdStatsClear, () => null, null, ct));
+        return command;
+    }
+
+    public static Command PmdRxqShow(GlobalOptions g)
+    {
+        var command = new Command("pmd-rxq-show", "Show which receive queues each datapath thread polls, with usage");
+        command.SetAction((parse, ct) => CliRunner.RunAsync(parse, g, RpcMethods.PmdRxqShow, () => null,
+            (result, output) =>
+            {
+                foreach (PmdRxqInfo t in RpcClient.ReadResult(result, RpcJsonContext.Default.PmdRxqResult).Threads)
+                {
+                    output.WriteLine($"pmd thread {Num(t.Thread)} (cpu {(t.Cpu is int c ? Num(c) : "any")}):");
+                    foreach (RxqInfo q in t.Queues)
+                    {
+                        output.WriteLine($"  port: {q.Port,-16} queue-id: {Num(q.Queue),2} ({(q.Enabled ? "enabled" : "disabled")})  pmd usage: {q.UsagePercent.ToString("F0", CultureInfo.InvariantCulture),3} %");
+                    }
+                }
+            }, ct));
+        return command;
+    }
+
+    private static string Percent(long part, long total) =>
+        total == 0 ? "0 %" : (100.0 * part / total).ToString("F1", CultureInfo.InvariantCulture) + " %";
+
+    private static string Num(long n) => n.ToString(CultureInfo.InvariantCulture);
+}

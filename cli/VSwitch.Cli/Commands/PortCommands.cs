@@ -1,0 +1,56 @@
+using System.CommandLine;
+using System.Globalization;
+using VSwitch.Rpc;
+using VSwitch.Rpc.Messages;
+
+namespace VSwitch.Cli.Commands;
+
+/// <summary>add-port, del-port and set-port.</summary>
+internal static class PortCommands
+{
+    public static Command AddPort(GlobalOptions g)
+    {
+        var name = new Argument<string>("NAME") { Description = "Port name: a letter, then letters, digits, '_', '-' or '.'" };
+        var type = new Argument<string>("TYPE") { Description = "vhostuser (the switch listens) or vhostuserclient (the switch connects)" };
+        var settings = new PortSettingOptions();
+        var command = new Command("add-port", "Add a port to the bridge") { name, type };
+        settings.AddTo(command);
+        command.SetAction((parse, ct) => CliRunner.RunAsync(parse, g, RpcMethods.AddPort,
+            () => CliRunner.Params(new AddPortParams(parse.GetValue(name)!, parse.GetValue(type)!, settings.Read(parse)),
+                RpcJsonContext.Default.AddPortParams),
+            (result, output) =>
+            {
+                PortInfo p = RpcClient.ReadResult(result, RpcJsonContext.Default.PortInfo);
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"added port {p.Name}: {p.Type}, ofport {p.OfPort}{(p.Socket is null ? "" : ", socket " + p.Socket)}"));
+            }, ct));
+        return command;
+    }
+
+    public static Command DelPort(GlobalOptions g)
+    {
+        var name = new Argument<string>("NAME") { Description = "The port to delete" };
+        var command = new Command("del-port", "Delete a port (its server socket is removed)") { name };
+        command.SetAction((parse, ct) => CliRunner.RunAsync(parse, g, RpcMethods.DelPort,
+            () => CliRunner.Params(new PortNameParams(parse.GetValue(name)!), RpcJsonContext.Default.PortNameParams), null, ct));
+        return command;
+    }
+
+    public static Command SetPort(GlobalOptions g)
+    {
+        var name = new Argument<string>("NAME") { Description = "The port to change" };
+        var settings = new PortSettingOptions();
+        var clear = new Option<string[]>("--clear")
+        {
+            Description = "Reset a setting to its default: tag, trunks, mtu or an option key (repeatable)",
+            HelpName = "KEY",
+        };
+        var command = new Command("set-port", "Change a port's settings") { name, clear };
+        settings.AddTo(command);
+        command.SetAction((parse, ct) => CliRunner.RunAsync(parse, g, RpcMethods.SetPort,
+            () => CliRunner.Params(new SetPortParams(parse.GetValue(name)!, settings.Read(parse), parse.GetValue(clear)),
+                RpcJsonContext.Default.SetPortParams),
+            null, ct));
+        return command;
+    }
+}
