@@ -64,12 +64,31 @@ internal sealed class ActionExecutor
             return;
         }
         ReadOnlySpan<FlowAction> list = actions.Actions;
+        if (list.Length == 1 && list[0].Kind == FlowActionKind.Output && TrySendAll(list[0].Port, batch, packets))
+        {
+            return;
+        }
         int lastOutput = LastOutputIndex(list);
         _normal.BeginFlow();
         foreach (int i in packets)
         {
             ExecuteList(batch[i], in keys[i], list, lastOutput);
         }
+    }
+
+    /// <summary>The common <c>actions=output:PORT</c> flow: every packet goes to one valid port without copies.</summary>
+    private bool TrySendAll(ushort port, PacketBatch batch, ReadOnlySpan<int> packets)
+    {
+        int index = _config.IndexOf(port);
+        if (index < 0 || index == _inIndex)
+        {
+            return false;
+        }
+        foreach (int i in packets)
+        {
+            _output.Send(index, batch[i]);
+        }
+        return true;
     }
 
     private static int LastOutputIndex(ReadOnlySpan<FlowAction> list)

@@ -20,14 +20,17 @@ internal sealed class FlowBatches
     private readonly int[] _start = new int[PacketBatch.Capacity + 1];
     private readonly int[] _cursor = new int[PacketBatch.Capacity];
     private readonly int[] _order = new int[PacketBatch.Capacity];
+    private readonly int[] _identity = CreateIdentity();
 
     /// <summary>Number of groups built by the last <see cref="Build"/>.</summary>
     public int Count { get; private set; }
 
-    /// <summary>Groups the packets of <paramref name="batch"/> by <paramref name="rules"/>; packets whose rule is null are skipped.</summary>
-    public void Build(PacketBatch batch, FlowRule?[] rules)
+    /// <summary>
+    /// Groups packets 0..<paramref name="n"/>-1 by <paramref name="rules"/> (packets whose rule is null are skipped),
+    /// adding up <paramref name="lengths"/> per group.
+    /// </summary>
+    public void Build(int n, FlowRule?[] rules, int[] lengths)
     {
-        int n = batch.Count;
         int groups = 0;
         int last = -1;
         for (int i = 0; i < n; i++)
@@ -48,7 +51,7 @@ internal sealed class FlowBatches
             }
             _groupOf[i] = g;
             _counts[g]++;
-            _bytes[g] += batch[i].Length;
+            _bytes[g] += lengths[i];
             last = g;
         }
         _start[0] = 0;
@@ -68,6 +71,17 @@ internal sealed class FlowBatches
         Count = groups;
     }
 
+    /// <summary>Makes packets 0..<paramref name="n"/>-1, all hitting <paramref name="rule"/>, the one group (no sorting needed).</summary>
+    public void BuildSingle(int n, FlowRule rule, long bytes)
+    {
+        _identity.AsSpan(0, n).CopyTo(_order);
+        _rules[0] = rule;
+        _counts[0] = n;
+        _bytes[0] = bytes;
+        _start[0] = 0;
+        Count = 1;
+    }
+
     /// <summary>The rule of group <paramref name="group"/>.</summary>
     public FlowRule Rule(int group) => _rules[group]!;
 
@@ -83,6 +97,16 @@ internal sealed class FlowBatches
     {
         Array.Clear(_rules, 0, Count);
         Count = 0;
+    }
+
+    private static int[] CreateIdentity()
+    {
+        var identity = new int[PacketBatch.Capacity];
+        for (int i = 0; i < identity.Length; i++)
+        {
+            identity[i] = i;
+        }
+        return identity;
     }
 
     private int Find(FlowRule rule, int groups)

@@ -21,11 +21,14 @@ internal sealed class Pipeline
     private readonly FlowKey[] _keys = new FlowKey[PacketBatch.Capacity];
     private readonly uint[] _hashes = new uint[PacketBatch.Capacity];
     private readonly FlowRule?[] _rules = new FlowRule?[PacketBatch.Capacity];
+    private readonly int[] _lengths = new int[PacketBatch.Capacity];
     private readonly int[] _misses = new int[PacketBatch.Capacity];
     private readonly FlowBatches _flows = new();
     private readonly ExactMatchCache _cache;
     private readonly ActionExecutor _executor;
     private readonly PmdStats _stats;
+    private FlowRule? _uniformRule;
+    private long _uniformBytes;
 
     public Pipeline(ExactMatchCache cache, ActionExecutor executor, PmdStats stats)
     {
@@ -53,11 +56,18 @@ internal sealed class Pipeline
         batch.Clear();
     }
 
-    /// <summary>Drops runts, extracts each key and looks it up in the exact-match cache. Returns the number of misses.</summary>
+    /// <summary>
+    /// Drops runts, extracts each key and looks it up in the exact-match cache. Returns the number of misses.
+    /// Notes whether every packet hit one and the same rule, the common case that needs no grouping.
+    /// </summary>
     private int ExtractAndProbeCache(PacketBatch batch, ushort inPort, long generation)
     {
         int n = batch.Count;
         int misses = 0;
+        int runts = 0;
+        FlowRule? first = null;
+        bool uniform = true;
+        long bytes = 0;
         for (int i = 0; i < n; i++)
         {
             PacketBuffer packet = batch[i];
@@ -67,13 +77,19 @@ internal sealed class Pipeline
                 _stats.Drops.Add(DropReason.RxRunt);
                 packet.Free();
                 _rules[i] = null;
+                runts++;
                 continue;
             }
             uint hash = key.ComputeHash();
+            int length = packet.Length;
             _hashes[i] = hash;
+            _lengths[i] = length;
+            bytes += length;
             if (_cache.TryLookup(in key, hash, generation, out FlowRule? rule))
             {
                 _rules[i] = rule;
+                first ??= rule;
+                uniform &= ReferenceEquals(first, rule);
             }
             else
             {
@@ -81,10 +97,12 @@ internal sealed class Pipeline
                 _misses[misses++] = i;
             }
         }
+        _uniformRule = uniform && misses == 0 && runts == 0 ? first : null;
+        _uniformBytes = bytes;
         _stats.Packets += n;
         _stats.Batches++;
         _stats.EmcMisses += misses;
-        _stats.EmcHits += n - misses;
+        _stats.EmcHits += n - misses - runts;
         return misses;
     }
 
@@ -126,7 +144,15 @@ internal sealed class Pipeline
     /// <summary>Groups packets by rule, counts each group once on its rule, and executes the group's actions.</summary>
     private void ExecuteFlowBatches(PacketBatch batch, long nowMs)
     {
-        _flows.Build(batch, _rules);
+        if (_uniformRule is not null)
+        {
+            _flows.BuildSingle(batch.Count, _uniformRule, _uniformBytes);
+            _uniformRule = null;
+        }
+        else
+        {
+            _flows.Build(batch.Count, _rules, _lengths);
+        }
         for (int g = 0; g < _flows.Count; g++)
         {
             FlowRule rule = _flows.Rule(g);

@@ -67,6 +67,17 @@ public sealed class DropReasonTests
     }
 
     [Fact]
+    public void CloneLargerThanTheClonePoolsBuffers_IsPacketTooLarge()
+    {
+        var sw = new TestSwitch(2);
+        sw.AddPort(new DummyPort(new PortId(3), "jumbo", poolSize: 8, dataRoom: 9216));
+        sw.Send(3, Frames.Udp(3, 9, payload: 4000));
+        Assert.Equal(1, sw.Pmd.Stats.Drops[DropReason.PacketTooLarge]);
+        Assert.Equal(1, sw.ReceivedCounts().Sum());
+        sw.AssertNoLeaks();
+    }
+
+    [Fact]
     public void FlowDrop_SameAsIngress_VlanNotAllowed_AreSeparate()
     {
         var sw = new TestSwitch(2, p => p == 2 ? Datapath.Ports.PortVlanConfig.Access(3) : null);
