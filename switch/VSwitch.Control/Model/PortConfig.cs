@@ -10,7 +10,7 @@ namespace VSwitch.Control.Model;
 /// <param name="Name">Unique name (<see cref="PortName"/> rules).</param>
 /// <param name="Type">Registered port type, e.g. <c>vhostuser</c>.</param>
 /// <param name="OfPort">OpenFlow port number, 1..<see cref="MaxOfPort"/>.</param>
-/// <param name="Tag">Access VLAN 0..4095, or null for none.</param>
+/// <param name="Tag">Access VLAN 1..4095, or null for none (then the port is a trunk).</param>
 /// <param name="Trunks">Normalised trunk VLAN list (<see cref="VlanList"/>), or null for all VLANs.</param>
 /// <param name="Mtu">Requested MTU, or null for the type's default.</param>
 /// <param name="Options">Type-specific options by key.</param>
@@ -44,9 +44,13 @@ public sealed record PortConfig(string Name, string Type, int OfPort, int? Tag, 
         {
             return $"ofport {OfPort} is outside 1..{MaxOfPort}";
         }
-        if (Tag is < 0 or > VlanList.MaxVlan)
+        if (Tag is < 1 or > VlanList.MaxVlan)
         {
-            return $"tag {Tag} is outside 0..{VlanList.MaxVlan}";
+            return $"tag {Tag} is outside 1..{VlanList.MaxVlan}";
+        }
+        if (Tag is not null && Trunks is not null)
+        {
+            return "a port has a tag (access) or trunks, not both";
         }
         if (Trunks is not null && !VlanList.TryNormalize(Trunks, out _, out string? error))
         {

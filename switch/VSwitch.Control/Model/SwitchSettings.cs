@@ -9,11 +9,11 @@ namespace VSwitch.Control.Model;
 public sealed record SwitchSettings(int MacAgingTime = 300, int MacTableSize = 8192, int PmdThreads = 1, string? PmdCpus = null,
     PmdMode PmdMode = PmdMode.Adaptive)
 {
-    /// <summary>Smallest mac-aging-time in seconds (as in OVS's other_config:mac-aging-time).</summary>
-    public const int MinMacAgingTime = 1;
+    /// <summary>Smallest mac-aging-time in seconds (the MAC table ages in whole seconds and refreshes once a second).</summary>
+    public const int MinMacAgingTime = 15;
 
-    /// <summary>Largest mac-aging-time: one day.</summary>
-    public const int MaxMacAgingTime = 86_400;
+    /// <summary>Largest mac-aging-time: one hour.</summary>
+    public const int MaxMacAgingTime = 3600;
 
     /// <summary>Smallest MAC table.</summary>
     public const int MinMacTableSize = 16;

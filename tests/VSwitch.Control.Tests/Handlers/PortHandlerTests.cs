@@ -94,6 +94,7 @@ public sealed class PortHandlerTests : IDisposable
         Assert.Equal("10-12,30", p.Trunks);
         Assert.Equal(9000, p.Mtu);
         Assert.Throws<ControlException>(() => Add("x", new PortSettings(null, 4096, null, null, null)));
+        Assert.Throws<ControlException>(() => Add("w", new PortSettings(null, 0, null, null, null)));
         Assert.Throws<ControlException>(() => Add("y", new PortSettings(null, null, "5-2", null, null)));
         Assert.Throws<ControlException>(() => Add("z", new PortSettings(null, null, null, 67, null)));
     }
@@ -136,6 +137,8 @@ public sealed class PortHandlerTests : IDisposable
     public void Set_port_changes_and_clears_settings_and_keeps_the_rest()
     {
         Add("vm1", new PortSettings(null, 10, null, 1500, null));
+        var both = Assert.Throws<ControlException>(() => _ports.SetPort(new SetPortParams("vm1", new PortSettings(null, null, "1-3", null, null), null)));
+        Assert.Contains("both a tag", both.Message, StringComparison.Ordinal);
         PortInfo p = _ports.SetPort(new SetPortParams("vm1", new PortSettings(null, null, "1-3", null,
             new() { ["socket-mode"] = "600" }), ["tag"]));
         Assert.Null(p.Tag);

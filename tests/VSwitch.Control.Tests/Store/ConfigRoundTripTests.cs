@@ -12,7 +12,7 @@ public sealed class ConfigRoundTripTests
     public void Saved_config_loads_back_identical()
     {
         using var dir = new TempDir();
-        var port = new PortConfig("vm1", "vhostuser", 7, 10, "20-30", 9000,
+        var port = new PortConfig("vm1", "vhostuser", 7, null, "20-30", 9000,
             ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal,
                 [new KeyValuePair<string, string>("socket", "/run/vswitch/vm1.sock"), new("socket-mode", "0660")]));
         SwitchConfig config = SwitchConfig.Default.WithPort(port) with

@@ -42,6 +42,7 @@ public sealed class PortHandlers
         var port = new PortConfig(p.Name, factory.Type, OfPortAllocator.Allocate(config, s.OfPort, p.Name), CheckedTag(s.Tag),
             CheckedTrunks(s.Trunks), CheckedMtu(s.Mtu), options);
         CheckSocketFree(config, factory, port);
+        CheckVlans(port);
         _control.Runtime.AddPort(port);
         try
         {
@@ -104,6 +105,7 @@ public sealed class PortHandlers
             Options = factory.NormalizeOptions(old.Name, options, _control.Context),
         };
         CheckSocketFree(_control.Config, factory, next);
+        CheckVlans(next);
         if (IsUnchanged(old, next))
         {
             return Describe(old);
@@ -178,8 +180,16 @@ public sealed class PortHandlers
     private static bool IsUnchanged(PortConfig a, PortConfig b) =>
         a with { Options = b.Options } == b && a.Options.SequenceEqual(b.Options);
 
+    private static void CheckVlans(PortConfig port)
+    {
+        if (port.Tag is not null && port.Trunks is not null)
+        {
+            throw ControlException.Invalid($"port '{port.Name}' cannot have both a tag (access port) and trunks (trunk port)");
+        }
+    }
+
     private static int? CheckedTag(int? tag) =>
-        tag is null or (>= 0 and <= VlanList.MaxVlan) ? tag : throw ControlException.Invalid($"tag {tag} is outside 0..{VlanList.MaxVlan}");
+        tag is null or (>= 1 and <= VlanList.MaxVlan) ? tag : throw ControlException.Invalid($"tag {tag} is outside 1..{VlanList.MaxVlan}");
 
     private static string? CheckedTrunks(string? trunks)
     {
