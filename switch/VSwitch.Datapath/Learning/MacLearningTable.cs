@@ -36,7 +36,7 @@ namespace VSwitch.Datapath.Learning;
 /// control plane runs periodically (they also count towards the limit until then).
 /// </para>
 /// </summary>
-public sealed class MacLearningTable
+public sealed partial class MacLearningTable
 {
     /// <summary>Slots per bucket.</summary>
     public const int Ways = 8;
@@ -202,43 +202,6 @@ public sealed class MacLearningTable
 
     /// <summary><see cref="TryLookup(ushort, MacAddress, long, out PortId)"/> at the clock's current time (control plane and tests).</summary>
     public bool TryLookup(ushort vlan, MacAddress mac, out PortId port) => TryLookup(vlan, mac, _clock.NowMilliseconds, out port);
-
-    /// <summary>Forgets every address learnt on <paramref name="port"/> (port deletion, <c>fdb-flush PORT</c>). Returns how many. Any thread.</summary>
-    public int RemovePort(PortId port) => RemoveWhere(RemoveFilter.Port, port.Value, 0);
-
-    /// <summary>Forgets every address. Returns how many. Any thread.</summary>
-    public int Flush() => RemoveWhere(RemoveFilter.All, 0, 0);
-
-    /// <summary>Reclaims entries older than the aging time (periodic control-plane housekeeping). Returns how many.</summary>
-    public int RemoveExpired()
-    {
-        int n = RemoveWhere(RemoveFilter.Expired, 0, _clock.NowMilliseconds);
-        Interlocked.Add(ref _expired, n);
-        return n;
-    }
-
-    /// <summary>The live entries, for <c>fdb-show</c> (control plane; allocates). Ordered by port, VLAN, MAC.</summary>
-    public List<MacLearningEntry> GetEntries()
-    {
-        long now = _clock.NowMilliseconds;
-        var list = new List<MacLearningEntry>();
-        for (int i = 0; i < _keys.Length; i++)
-        {
-            ulong key = Volatile.Read(ref _keys[i]);
-            if (key == 0 || !TryReadSlot(i, key, out ulong value) || IsExpired(value, now))
-            {
-                continue;
-            }
-            long ageMs = Math.Max(0, (now & (long)TimeMask) - (long)(value >> 16));
-            list.Add(new MacLearningEntry((ushort)((key >> 48) & 0x0fff), new MacAddress(key & MacMask),
-                new PortId((ushort)value), (int)(ageMs / 1000)));
-        }
-        list.Sort(static (a, b) =>
-            a.Port.Value != b.Port.Value ? a.Port.Value.CompareTo(b.Port.Value)
-            : a.Vlan != b.Vlan ? a.Vlan.CompareTo(b.Vlan)
-            : a.Mac.Value.CompareTo(b.Mac.Value));
-        return list;
-    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ulong MakeKey(ushort vlan, MacAddress mac) =>
@@ -441,39 +404,5 @@ public sealed class MacLearningTable
         {
             Interlocked.Increment(ref _evictions);
         }
-    }
-
-    private int RemoveWhere(RemoveFilter filter, ushort port, long nowMs)
-    {
-        int removed = 0;
-        for (int i = 0; i < _keys.Length; i++)
-        {
-            if (Volatile.Read(ref _keys[i]) == 0 || !TryClaim(i, out int seq))
-            {
-                continue;
-            }
-            ulong value = Volatile.Read(ref _values[i]);
-            bool match = Volatile.Read(ref _keys[i]) != 0 && filter switch
-            {
-                RemoveFilter.Port => (ushort)value == port,
-                RemoveFilter.Expired => IsExpired(value, nowMs),
-                _ => true,
-            };
-            if (match)
-            {
-                Volatile.Write(ref _keys[i], 0);
-                removed++;
-            }
-            Release(i, seq);
-        }
-        Interlocked.Add(ref _count, -removed);
-        return removed;
-    }
-
-    private enum RemoveFilter
-    {
-        All,
-        Port,
-        Expired,
     }
 }
