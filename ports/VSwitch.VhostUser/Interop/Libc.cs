@@ -1,0 +1,182 @@
+using System.Runtime.InteropServices;
+
+namespace VSwitch.VhostUser.Interop;
+
+/// <summary>
+/// Every system call this assembly makes (Snabb's small C shim, here as P/Invoke). .NET's Socket has no
+/// SCM_RIGHTS, and vhost-user needs fd passing, shared mappings and eventfds, so the unix socket is
+/// driven through raw calls too. Callers check return values; nothing here throws.
+/// </summary>
+internal static unsafe partial class Libc
+{
+    public const int AF_UNIX = 1;
+    public const int SOCK_STREAM = 1;
+    public const int SOCK_CLOEXEC = 0x80000;
+    public const int SOL_SOCKET = 1;
+    public const int SCM_RIGHTS = 1;
+    public const int MSG_CMSG_CLOEXEC = 0x40000000;
+    public const int MSG_NOSIGNAL = 0x4000;
+    public const int SHUT_RDWR = 2;
+    public const int PROT_READ = 1;
+    public const int PROT_WRITE = 2;
+    public const int MAP_SHARED = 1;
+    public const short POLLIN = 1;
+    public const int EINTR = 4;
+    public const int EAGAIN = 11;
+    public const int EFD_CLOEXEC = 0x80000;
+    public const int EFD_NONBLOCK = 0x800;
+    public const int O_NONBLOCK = 0x800;
+    public const int F_GETFL = 3;
+    public const int F_SETFL = 4;
+    public static readonly nint MapFailed = -1;
+
+    /// <summary>struct sockaddr_un (108-byte path).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct SockaddrUn
+    {
+        public ushort Family;
+        public fixed byte Path[108];
+    }
+
+    /// <summary>struct iovec.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct IoVec
+    {
+        public void* Base;
+        public nuint Length;
+    }
+
+    /// <summary>struct msghdr (x86-64 layout).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct MsgHdr
+    {
+        public void* Name;
+        public uint NameLength;
+        public IoVec* Iov;
+        public nuint IovLength;
+        public void* Control;
+        public nuint ControlLength;
+        public int Flags;
+    }
+
+    /// <summary>struct cmsghdr header (x86-64: 16 bytes, data follows).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct CmsgHdr
+    {
+        public nuint Length;
+        public int Level;
+        public int Type;
+    }
+
+    /// <summary>struct pollfd.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct PollFd
+    {
+        public int Fd;
+        public short Events;
+        public short Revents;
+    }
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int socket(int domain, int type, int protocol);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int bind(int fd, SockaddrUn* addr, uint len);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int listen(int fd, int backlog);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int accept4(int fd, void* addr, void* len, int flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int connect(int fd, SockaddrUn* addr, uint len);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int shutdown(int fd, int how);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial nint recvmsg(int fd, MsgHdr* msg, int flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial nint sendmsg(int fd, MsgHdr* msg, int flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int poll(PollFd* fds, nuint count, int timeoutMs);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int close(int fd);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial nint read(int fd, void* buffer, nuint count);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial nint write(int fd, void* buffer, nuint count);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial nint mmap(nint addr, nuint length, int prot, int flags, int fd, long offset);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int munmap(nint addr, nuint length);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int eventfd(uint initval, int flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int fcntl(int fd, int cmd, int arg);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int chmod(string path, uint mode);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int chown(string path, int owner, int group);
+
+    /// <summary>Fills a sockaddr_un; false if the path does not fit (108 bytes with the terminating NUL).</summary>
+    public static bool TryMakeAddress(string path, out SockaddrUn addr, out uint length)
+    {
+        addr = default;
+        length = 0;
+        byte[] bytes = System.Text.Encoding.UTF8.GetBytes(path);
+        if (bytes.Length == 0 || bytes.Length >= 108)
+        {
+            return false;
+        }
+        addr.Family = AF_UNIX;
+        for (int i = 0; i < bytes.Length; i++)
+        {
+            addr.Path[i] = bytes[i];
+        }
+        length = (uint)(2 + bytes.Length + 1);
+        return true;
+    }
+
+    /// <summary>Signals an eventfd (adds 1). Returns false if the write failed.</summary>
+    public static bool SignalEventFd(int fd)
+    {
+        ulong one = 1;
+        return write(fd, &one, 8) == 8;
+    }
+
+    /// <summary>Drains an eventfd without blocking (the fd may be blocking: poll first).</summary>
+    public static void DrainEventFd(int fd)
+    {
+        PollFd p = new() { Fd = fd, Events = POLLIN };
+        if (poll(&p, 1, 0) > 0 && (p.Revents & POLLIN) != 0)
+        {
+            ulong value;
+            _ = read(fd, &value, 8);
+        }
+    }
+
+    /// <summary>Closes an fd if it is valid (≥ 0).</summary>
+    public static void CloseIfValid(int fd)
+    {
+        if (fd >= 0)
+        {
+            _ = close(fd);
+        }
+    }
+
+    /// <summary>The errno of the last failed call.</summary>
+    public static int Errno => Marshal.GetLastPInvokeError();
+}

@@ -1,0 +1,14 @@
+using System.Runtime.InteropServices;
+
+namespace VSwitch.VhostUser.Protocol.Messages;
+
+/// <summary>The start of SET_MEM_TABLE's payload: region count and padding, followed by the region descriptions.</summary>
+[StructLayout(LayoutKind.Sequential, Pack = 1)]
+public readonly record struct MemoryTableHeader(uint RegionCount, uint Padding)
+{
+    /// <summary>Size on the wire.</summary>
+    public const int Size = 8;
+
+    /// <summary>Most regions a SET_MEM_TABLE may carry (the fd limit of one message).</summary>
+    public const int MaxRegions = 8;
+}
