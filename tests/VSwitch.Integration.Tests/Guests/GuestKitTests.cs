@@ -177,6 +177,46 @@ public sealed class GuestKitTests(ITestOutputHelper output) : IDisposable
         });
     }
 
+    [Fact]
+    public void JumboFramesPassBetweenGuestsWithHostMtu9000()
+    {
+        GuestImage image = RequireGuestsAndTestPmd();
+        var total = Stopwatch.StartNew();
+        const long bytes = 8L << 20;
+        using var pmd = TestPmdGuestSwitch.Start(_dir.FullName, GuestSocketMode.QemuClient);
+        // 8972 bytes of ICMP payload + 8 (ICMP) + 20 (IPv4) = 9000: one unfragmented 9014-byte frame each way.
+        GuestOptions jumbo = Guest("a", MacA, pmd.SocketPath(0)) with { HostMtu = 9000, PingSize = 8972, Bytes = bytes };
+        QemuGuest a = Boot(image, jumbo with { Role = "ping,send", Ip = "10.0.0.1/24", Peer = "10.0.0.2" });
+        QemuGuest b = Boot(image, jumbo with { Name = "b", Mac = MacB, SocketPath = pmd.SocketPath(1), Role = "ping,recv", Ip = "10.0.0.2/24", Peer = "10.0.0.1" });
+
+        RunChecked(() =>
+        {
+            GuestResult pingA = a.WaitForResult("ping", BootTimeout);
+            GuestResult send = a.WaitForResult("send", TransferTimeout);
+            GuestResult recv = b.WaitForResult("recv", TransferTimeout);
+            Assert.True(a.WaitForExit(TimeSpan.FromSeconds(60)), "guest a did not power off");
+            Assert.True(b.WaitForExit(TimeSpan.FromSeconds(60)), "guest b did not power off");
+
+            foreach (QemuGuest g in new[] { a, b })
+            {
+                Assert.Equal("9000", g.WaitForResult("link", TimeSpan.Zero)["mtu"]);
+                ulong bits = GuestFeatures.Parse(g.WaitForResult("features", TimeSpan.Zero)["bits"]);
+                Assert.True(GuestFeatures.Has(bits, GuestFeatures.Mtu), GuestFeatures.Describe(bits));
+            }
+            AssertNoLoss(pingA, 5);
+            AssertNoLoss(b.WaitForResult("ping", TimeSpan.Zero), 5);
+            Assert.Equal("8972", pingA["size"]);
+            Assert.Equal(GuestPayload.Md5(bytes), send["md5"]);
+            Assert.Equal(GuestPayload.Md5(bytes), recv["md5"]);
+            Assert.Equal(bytes, recv.GetInt64("bytes"));
+
+            ReportPing(a, pingA);
+            double seconds = send.GetDouble("seconds");
+            output.WriteLine($"transfer at MTU 9000: {bytes >> 20} MiB in {seconds:F2} s (guest clock) = {bytes * 8 / seconds / 1e6:F1} Mbit/s");
+            output.WriteLine($"total: {total.Elapsed.TotalSeconds:F1} s");
+        });
+    }
+
     // Every queue pair is in use, the NIC is a VIRTIO 1.x device with MQ, and the two renderings of the bits agree.
     private static ulong CheckFeatures(QemuGuest g)
     {

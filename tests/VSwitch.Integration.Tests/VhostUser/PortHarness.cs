@@ -1,0 +1,100 @@
+using System.Diagnostics;
+using VSwitch.Core.Packets;
+using VSwitch.Core.Ports;
+using VSwitch.VhostUser;
+
+namespace VSwitch.Integration.Tests.VhostUser;
+
+/// <summary>
+/// One vhost-user port driven directly through the port API by the test thread (standing in for a datapath
+/// thread), plus the socket directory it lives in. Disposing it stops the port and removes the directory.
+/// </summary>
+internal sealed class PortHarness : IDisposable
+{
+    private readonly string _dir;
+
+    public PortHarness(VhostUserMode mode, int maxQueuePairs = 8, int? mtu = null)
+    {
+        _dir = Directory.CreateTempSubdirectory("vsw-it-").FullName;
+        SocketPath = Path.Combine(_dir, "p0.sock");
+        Mode = mode;
+        var options = new VhostUserPortOptions
+        {
+            Name = "p0",
+            SocketPath = SocketPath,
+            Mode = mode,
+            MaxQueuePairs = maxQueuePairs,
+            Mtu = mtu,
+        };
+        Port = VhostUserPort.Create(options, new PortId(1), TestLog.For("p0"));
+        Port.Start();
+        Pool = new PacketPool(4096);
+        Batch = new PacketBatch();
+    }
+
+    public string SocketPath { get; }
+
+    public VhostUserMode Mode { get; }
+
+    public VhostUserPort Port { get; }
+
+    public PacketPool Pool { get; }
+
+    public PacketBatch Batch { get; }
+
+    /// <summary>The testpmd vdev argument that connects a virtio-user frontend to this port.</summary>
+    public string VirtioUserVdev(int queues = 1, bool mergeable = false, string extra = "") =>
+        $"net_virtio_user0,path={SocketPath},queues={queues},mrg_rxbuf={(mergeable ? 1 : 0)}" +
+        (Mode == VhostUserMode.Client ? ",server=1" : string.Empty) + extra;
+
+    public void WaitUntilUp(TimeSpan timeout)
+    {
+        var sw = Stopwatch.StartNew();
+        while (Port.State != PortState.Up)
+        {
+            if (sw.Elapsed > timeout)
+            {
+                throw new TimeoutException($"port did not come up within {timeout.TotalSeconds} s (state {Port.State})");
+            }
+            Thread.Sleep(10);
+        }
+    }
+
+    /// <summary>Receives on <paramref name="queue"/> until nothing arrives for <paramref name="quiet"/>, calling <paramref name="onPacket"/> per packet.</summary>
+    public long Drain(int queue, TimeSpan quiet, TimeSpan max, Action<PacketBuffer>? onPacket = null)
+    {
+        long total = 0;
+        var sw = Stopwatch.StartNew();
+        var lastSeen = Stopwatch.StartNew();
+        while (lastSeen.Elapsed < quiet && sw.Elapsed < max)
+        {
+            int n = Port.Receive(queue, Batch);
+            if (n == 0)
+            {
+                Thread.Yield();
+                continue;
+            }
+            for (int i = 0; i < Batch.Count; i++)
+            {
+                onPacket?.Invoke(Batch[i]);
+            }
+            total += n;
+            Batch.FreeAll();
+            Port.CompleteReceive(queue);
+            lastSeen.Restart();
+        }
+        return total;
+    }
+
+    public void Dispose()
+    {
+        Port.Dispose();
+        try
+        {
+            Directory.Delete(_dir, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
