@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Text.Json.Serialization;
 
 namespace VSwitch.Control.Model;
 
@@ -14,7 +15,7 @@ namespace VSwitch.Control.Model;
 /// <param name="Trunks">Normalised trunk VLAN list (<see cref="VlanList"/>), or null for all VLANs.</param>
 /// <param name="Mtu">Requested MTU, or null for the type's default.</param>
 /// <param name="Options">Type-specific options by key.</param>
-public sealed record PortConfig(string Name, string Type, int OfPort, int? Tag, string? Trunks, int? Mtu,
+public sealed record PortConfig(string Name, string Type, [property: JsonPropertyName("ofport")] int OfPort, int? Tag, string? Trunks, int? Mtu,
     ImmutableSortedDictionary<string, string> Options)
 {
     /// <summary>Largest number a user port may have (OpenFlow 1.0 OFPP_MAX is 0xff00, which is reserved).</summary>

@@ -26,6 +26,7 @@ public sealed class RpcServer : IAsyncDisposable
     private Task? _acceptLoop;
     private long _nextClient;
     private int _active;
+    private bool _disposed;
 
     /// <summary>Creates the server; nothing is bound until <see cref="Start"/>.</summary>
     public RpcServer(string socketPath, SocketPermissions permissions, RpcDispatcher dispatcher, ILogger logger,
@@ -70,9 +71,14 @@ public sealed class RpcServer : IAsyncDisposable
         _logger.LogInformation("control socket listening on {Path} (mode {Mode})", _path, SocketPermissions.FormatMode(_permissions.Mode));
     }
 
-    /// <summary>Stops accepting, closes every client, waits for their tasks and removes the socket file.</summary>
+    /// <summary>Stops accepting, closes every client, waits for their tasks and removes the socket file. Idempotent.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (_disposed)
+        {
+            return;
+        }
+        _disposed = true;
         await _stop.CancelAsync().ConfigureAwait(false);
         _listener?.Dispose();
         if (_acceptLoop is not null)

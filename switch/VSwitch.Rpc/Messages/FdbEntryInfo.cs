@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace VSwitch.Rpc.Messages;
 
 /// <summary>One learned MAC.</summary>
@@ -6,4 +8,4 @@ namespace VSwitch.Rpc.Messages;
 /// <param name="Vlan">VLAN id (0 = untagged).</param>
 /// <param name="Mac">The address, aa:bb:cc:dd:ee:ff.</param>
 /// <param name="AgeSeconds">Seconds since it was last seen.</param>
-public sealed record FdbEntryInfo(int OfPort, string? Port, int Vlan, string Mac, long AgeSeconds);
+public sealed record FdbEntryInfo([property: JsonPropertyName("ofport")] int OfPort, string? Port, int Vlan, string Mac, long AgeSeconds);

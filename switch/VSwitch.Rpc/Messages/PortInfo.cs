@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace VSwitch.Rpc.Messages;
 
 /// <summary>One port as show and add-port report it.</summary>
@@ -10,5 +12,5 @@ namespace VSwitch.Rpc.Messages;
 /// <param name="Trunks">Trunk VLAN list, if any.</param>
 /// <param name="Mtu">Requested MTU, if any.</param>
 /// <param name="Options">All type-specific options after defaults were filled in.</param>
-public sealed record PortInfo(string Name, string Type, int OfPort, string State, string? Socket, int? Tag,
+public sealed record PortInfo(string Name, string Type, [property: JsonPropertyName("ofport")] int OfPort, string State, string? Socket, int? Tag,
     string? Trunks, int? Mtu, Dictionary<string, string> Options);

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace VSwitch.Rpc.Messages;
 
 /// <summary>A port's user-settable settings as sent by the CLI; every field is optional.</summary>
@@ -6,4 +8,4 @@ namespace VSwitch.Rpc.Messages;
 /// <param name="Trunks">Allowed VLANs of a trunk port, e.g. "10,20-30".</param>
 /// <param name="Mtu">Requested MTU in bytes.</param>
 /// <param name="Options">Type-specific options, e.g. "socket", "socket-mode", "socket-owner", "socket-group".</param>
-public sealed record PortSettings(int? OfPort, int? Tag, string? Trunks, int? Mtu, Dictionary<string, string>? Options);
+public sealed record PortSettings([property: JsonPropertyName("ofport")] int? OfPort, int? Tag, string? Trunks, int? Mtu, Dictionary<string, string>? Options);

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace VSwitch.Rpc.Messages;
 
 /// <summary>The counters of one port.</summary>
@@ -6,4 +8,4 @@ namespace VSwitch.Rpc.Messages;
 /// <param name="Rx">Packets the switch received from the port, summed over queues.</param>
 /// <param name="Tx">Packets the switch sent to the port, summed over queues.</param>
 /// <param name="Queues">Per-queue counters when asked for, else null.</param>
-public sealed record PortStatsInfo(string Name, int OfPort, TrafficCounters Rx, TrafficCounters Tx, QueueCounters[]? Queues);
+public sealed record PortStatsInfo(string Name, [property: JsonPropertyName("ofport")] int OfPort, TrafficCounters Rx, TrafficCounters Tx, QueueCounters[]? Queues);

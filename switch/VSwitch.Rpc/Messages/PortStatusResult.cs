@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace VSwitch.Rpc.Messages;
 
 /// <summary>The result of port-status: a port's connection state machine and negotiated device state.</summary>
@@ -15,6 +17,6 @@ namespace VSwitch.Rpc.Messages;
 /// <param name="ProtocolFeatureNames">The same, by name.</param>
 /// <param name="Vrings">Per-ring state.</param>
 /// <param name="LastError">Why the port last failed or was reset, or null.</param>
-public sealed record PortStatusResult(string Name, string Type, int OfPort, string State, string? Connection, string? Socket,
+public sealed record PortStatusResult(string Name, string Type, [property: JsonPropertyName("ofport")] int OfPort, string State, string? Connection, string? Socket,
     int? Mtu, int QueuePairs, string? VirtioFeatures, string[] VirtioFeatureNames, string? ProtocolFeatures,
     string[] ProtocolFeatureNames, VringInfo[] Vrings, string? LastError);

@@ -91,5 +91,5 @@ public sealed class ConfigStoreTests
     }
 
     private static string Port(string name, int ofport) =>
-        $"{{\"name\":\"{name}\",\"type\":\"vhostuser\",\"of_port\":{ofport},\"tag\":null,\"trunks\":null,\"mtu\":null,\"options\":{{}}}}";
+        $"{{\"name\":\"{name}\",\"type\":\"vhostuser\",\"ofport\":{ofport},\"tag\":null,\"trunks\":null,\"mtu\":null,\"options\":{{}}}}";
 }

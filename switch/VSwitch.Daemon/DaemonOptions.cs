@@ -1,0 +1,34 @@
+using Microsoft.Extensions.Logging;
+using VSwitch.Control;
+using VSwitch.Control.Model;
+
+namespace VSwitch.Daemon;
+
+/// <summary>vswitchd's command line, resolved (defaults and environment applied). Immutable.</summary>
+/// <param name="DbPath">The config DB.</param>
+/// <param name="RunDirectory">Where the control socket and server-mode vhost-user sockets live.</param>
+/// <param name="PmdThreads">Datapath threads, or null to keep the stored setting.</param>
+/// <param name="PmdCpus">CPU list to pin datapath threads to, or null to keep the stored setting.</param>
+/// <param name="PmdMode">Idle behaviour, or null to keep the stored setting.</param>
+/// <param name="LogLevel">Least severe level logged.</param>
+/// <param name="LogFile">Log file (reopened on SIGHUP), or null for the console only.</param>
+/// <param name="Detach">Run in the background.</param>
+/// <param name="PidFile">Where to write the process id once the control socket listens, or null.</param>
+/// <param name="ControlSocket">Permissions of the control socket.</param>
+internal sealed record DaemonOptions(string DbPath, string RunDirectory, int? PmdThreads, string? PmdCpus, PmdMode? PmdMode,
+    LogLevel LogLevel, string? LogFile, bool Detach, string? PidFile, SocketPermissions ControlSocket)
+{
+    /// <summary>The DB when neither --db nor VSWITCH_DB names one.</summary>
+    public const string DefaultDbPath = "/var/lib/vswitch/conf.json";
+
+    /// <summary>Environment variable naming the DB.</summary>
+    public const string DbVariable = "VSWITCH_DB";
+
+    /// <summary>Applies the command line's PMD options over the stored settings.</summary>
+    public SwitchSettings Override(SwitchSettings stored) => stored with
+    {
+        PmdThreads = PmdThreads ?? stored.PmdThreads,
+        PmdCpus = PmdCpus ?? stored.PmdCpus,
+        PmdMode = PmdMode ?? stored.PmdMode,
+    };
+}

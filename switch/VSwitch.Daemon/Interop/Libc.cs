@@ -1,0 +1,36 @@
+using System.Runtime.InteropServices;
+
+namespace VSwitch.Daemon.Interop;
+
+/// <summary>
+/// The daemon's libc calls: setsid for --detach and sched_setaffinity for --pmd-cpus. Plain DllImports of blittable
+/// arguments; no unsafe code.
+/// </summary>
+internal static class Libc
+{
+    /// <summary>Starts a new session so the terminal's hangup and job control no longer reach the daemon.</summary>
+    public static bool TryStartSession() => setsid() >= 0;
+
+    /// <summary>Pins the calling thread to <paramref name="cpus"/> (sched_setaffinity(2) with pid 0 = this thread).</summary>
+    public static bool TryPinCurrentThread(IReadOnlyList<int> cpus)
+    {
+        byte[] mask = new byte[128]; // 1024 CPUs, the size of glibc's cpu_set_t
+        foreach (int cpu in cpus)
+        {
+            if ((uint)cpu < (uint)(mask.Length * 8))
+            {
+                mask[cpu / 8] |= (byte)(1 << (cpu % 8));
+            }
+        }
+        return sched_setaffinity(0, mask.Length, mask) == 0;
+    }
+
+    /// <summary>The last OS error number.</summary>
+    public static int LastError => Marshal.GetLastPInvokeError();
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int setsid();
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int sched_setaffinity(int pid, nint cpusetsize, byte[] mask);
+}

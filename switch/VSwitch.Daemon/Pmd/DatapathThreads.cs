@@ -1,0 +1,132 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using VSwitch.Control.Model;
+using VSwitch.Datapath.Pipeline;
+using VSwitch.Datapath.Ports;
+using VSwitch.Rpc.Messages;
+
+namespace VSwitch.Daemon.Pmd;
+
+/// <summary>
+/// The datapath threads of the switch (<c>--pmd-threads</c>, pinned round-robin to <c>--pmd-cpus</c>) and what the
+/// control plane asks of them: counters, queue assignment, mode changes, and the quiescence wait that must pass
+/// before a port removed from the snapshot is released. Control thread only.
+/// </summary>
+internal sealed class DatapathThreads : IDisposable
+{
+    private readonly PmdThread[] _threads;
+
+    public DatapathThreads(SwitchDatapath datapath, int count, IReadOnlyList<int>? cpus, PmdMode mode, ILogger log)
+    {
+        _threads = new PmdThread[count];
+        for (int i = 0; i < count; i++)
+        {
+            int? cpu = cpus is { Count: > 0 } ? cpus[i % cpus.Count] : null;
+            _threads[i] = new PmdThread(datapath, i, count, cpu, mode, log);
+        }
+    }
+
+    public void Start()
+    {
+        foreach (PmdThread t in _threads)
+        {
+            t.Start();
+        }
+    }
+
+    public void SetMode(PmdMode mode)
+    {
+        foreach (PmdThread t in _threads)
+        {
+            t.Mode = mode;
+        }
+    }
+
+    /// <summary>
+    /// Waits until every running thread has finished an iteration that began after the caller published a snapshot,
+    /// so none still uses anything the previous snapshot referenced. Gives up after <paramref name="timeout"/>.
+    /// </summary>
+    public bool WaitQuiescent(TimeSpan timeout)
+    {
+        long[] start = new long[_threads.Length];
+        for (int i = 0; i < _threads.Length; i++)
+        {
+            start[i] = _threads[i].Iterations;
+        }
+        var clock = Stopwatch.StartNew();
+        for (int i = 0; i < _threads.Length; i++)
+        {
+            // Two iterations: the one in flight at the publish may have read the old snapshot.
+            while (_threads[i].IsRunning && _threads[i].Iterations < start[i] + 2)
+            {
+                if (clock.Elapsed > timeout)
+                {
+                    return false;
+                }
+                Thread.Sleep(1);
+            }
+        }
+        return true;
+    }
+
+    public PmdStatsInfo[] Stats()
+    {
+        var result = new PmdStatsInfo[_threads.Length];
+        for (int i = 0; i < _threads.Length; i++)
+        {
+            PmdThread t = _threads[i];
+            PmdStats s = t.Context.Stats;
+            long packets = Volatile.Read(ref s.Packets);
+            long batches = Volatile.Read(ref s.Batches);
+            result[i] = new PmdStatsInfo(t.Index, t.Cpu, packets, batches, batches == 0 ? 0 : (double)packets / batches,
+                t.BusyMs, t.IdleMs, Volatile.Read(ref s.EmcHits), Volatile.Read(ref s.EmcMisses),
+                Volatile.Read(ref s.ClassifierHits), Volatile.Read(ref s.Upcalls));
+        }
+        return result;
+    }
+
+    public void ClearStats()
+    {
+        foreach (PmdThread t in _threads)
+        {
+            t.Context.Stats.Clear();
+            t.ClearTimes();
+        }
+    }
+
+    /// <summary>Each thread's queues in the current snapshot, with each queue's share of the thread's busy time.</summary>
+    public PmdRxqInfo[] RxqShow(DatapathConfig snapshot)
+    {
+        var result = new PmdRxqInfo[_threads.Length];
+        for (int i = 0; i < _threads.Length; i++)
+        {
+            PmdThread t = _threads[i];
+            IReadOnlyList<RxqUsage> usage = t.Usage;
+            long busy = Math.Max(1, usage.Sum(u => Volatile.Read(ref u.BusyTicks)));
+            var queues = new List<RxqInfo>();
+            for (int p = 0; p < snapshot.Ports.Count; p++)
+            {
+                DatapathPort port = snapshot.Ports[p];
+                for (int q = 0; q < port.Port.RxQueueCount; q++)
+                {
+                    if (t.Owns(p, q))
+                    {
+                        long ticks = usage.FirstOrDefault(u => ReferenceEquals(u.Port, port.Port) && u.Queue == q) is { } u
+                            ? Volatile.Read(ref u.BusyTicks) : 0;
+                        queues.Add(new RxqInfo(port.Port.Name, q, true, 100.0 * ticks / busy));
+                    }
+                }
+            }
+            result[i] = new PmdRxqInfo(t.Index, t.Cpu, [.. queues]);
+        }
+        return result;
+    }
+
+    public void Dispose()
+    {
+        foreach (PmdThread t in _threads)
+        {
+            t.Stop();
+        }
+    }
+}

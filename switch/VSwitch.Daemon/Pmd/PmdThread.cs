@@ -1,0 +1,194 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using VSwitch.Control.Model;
+using VSwitch.Core.Ports;
+using VSwitch.Daemon.Interop;
+using VSwitch.Datapath.Pipeline;
+using VSwitch.Datapath.Ports;
+
+namespace VSwitch.Daemon.Pmd;
+
+/// <summary>
+/// One datapath ("PMD") thread: polls its share of every port's receive queues through
+/// <see cref="PmdContext.PollOnce"/>, one batch per queue per iteration. Queue <c>q</c> of the port at dense index
+/// <c>p</c> belongs to thread <c>(p + q) % threads</c>, recomputed every iteration from the published snapshot and
+/// the ports' current queue counts, so queues are re-spread as soon as ports or queues come and go.
+/// Idle behaviour: in busy mode it always polls; in adaptive mode, after <see cref="IdleIterationsBeforeSleep"/>
+/// empty iterations it sleeps about a millisecond between polls.
+/// Thread rules: the poll loop runs on its own thread and owns the <see cref="PmdContext"/>; the control plane
+/// only reads counters, sets <see cref="Mode"/> and stops it.
+/// Cost: per iteration one snapshot read, one <see cref="IPort.RxQueueCount"/> call per port and one PollOnce per
+/// owned queue; nothing is allocated once every queue has been seen.
+/// </summary>
+internal sealed class PmdThread
+{
+    /// <summary>Empty iterations in a row before an adaptive thread starts sleeping.</summary>
+    public const int IdleIterationsBeforeSleep = 200;
+
+    private readonly SwitchDatapath _datapath;
+    private readonly int _threadCount;
+    private readonly ILogger _log;
+    private readonly Thread _thread;
+    private RxqUsage[] _usage = [];
+    private volatile bool _stop;
+    private int _mode;
+    private long _busyTicks;
+    private long _idleTicks;
+
+    public PmdThread(SwitchDatapath datapath, int index, int threadCount, int? cpu, PmdMode mode, ILogger log)
+    {
+        _datapath = datapath;
+        _threadCount = threadCount;
+        _log = log;
+        Index = index;
+        Cpu = cpu;
+        _mode = (int)mode;
+        Context = datapath.CreatePmd(index);
+        _thread = new Thread(Run) { IsBackground = true, Name = "pmd" + index };
+    }
+
+    public int Index { get; }
+
+    public int? Cpu { get; }
+
+    public PmdContext Context { get; }
+
+    public PmdMode Mode
+    {
+        get => (PmdMode)Volatile.Read(ref _mode);
+        set => Volatile.Write(ref _mode, (int)value);
+    }
+
+    /// <summary>Milliseconds spent in iterations that received packets.</summary>
+    public long BusyMs => Volatile.Read(ref _busyTicks) * 1000 / Stopwatch.Frequency;
+
+    /// <summary>Milliseconds spent in empty iterations and asleep.</summary>
+    public long IdleMs => Volatile.Read(ref _idleTicks) * 1000 / Stopwatch.Frequency;
+
+    /// <summary>The queues this thread has polled, with their usage.</summary>
+    public IReadOnlyList<RxqUsage> Usage => Volatile.Read(ref _usage);
+
+    /// <summary>Iterations completed; advancing past a value read after a publish is a quiescent point.</summary>
+    public long Iterations => Volatile.Read(ref Context.Stats.Iterations);
+
+    public bool IsRunning => _thread.IsAlive;
+
+    public void Start() => _thread.Start();
+
+    public void Stop()
+    {
+        _stop = true;
+        if (_thread.IsAlive)
+        {
+            _thread.Join(TimeSpan.FromSeconds(5));
+        }
+    }
+
+    /// <summary>Zeroes the time counters (pmd-stats-clear; racy by design with the running thread).</summary>
+    public void ClearTimes()
+    {
+        Volatile.Write(ref _busyTicks, 0);
+        Volatile.Write(ref _idleTicks, 0);
+        foreach (RxqUsage u in Usage)
+        {
+            Volatile.Write(ref u.Packets, 0);
+            Volatile.Write(ref u.BusyTicks, 0);
+        }
+    }
+
+    /// <summary>True when queue <paramref name="queue"/> of the port at <paramref name="portIndex"/> belongs to this thread.</summary>
+    public bool Owns(int portIndex, int queue) => (portIndex + queue) % _threadCount == Index;
+
+    private void Run()
+    {
+        if (Cpu is int cpu && !Libc.TryPinCurrentThread([cpu]))
+        {
+            _log.LogWarning("pmd thread {Thread}: cannot pin to cpu {Cpu} (errno {Errno})", Index, cpu, Libc.LastError);
+        }
+        _log.LogInformation("pmd thread {Thread} started (cpu {Cpu})", Index, Cpu?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "any");
+        int idle = 0;
+        long last = Stopwatch.GetTimestamp();
+        while (!_stop)
+        {
+            int received = PollAll();
+            long now = Stopwatch.GetTimestamp();
+            if (received > 0)
+            {
+                Volatile.Write(ref _busyTicks, _busyTicks + (now - last));
+                idle = 0;
+            }
+            else
+            {
+                idle++;
+                if (Mode == PmdMode.Adaptive && idle >= IdleIterationsBeforeSleep)
+                {
+                    // TODO(#4): sleep on the queues' kick eventfds (epoll) with notifications enabled once ports expose them.
+                    Thread.Sleep(1);
+                    now = Stopwatch.GetTimestamp();
+                }
+                Volatile.Write(ref _idleTicks, _idleTicks + (now - last));
+            }
+            last = now;
+        }
+        _log.LogInformation("pmd thread {Thread} stopped", Index);
+    }
+
+    private int PollAll()
+    {
+        IReadOnlyList<DatapathPort> ports = _datapath.Current.Ports;
+        int total = 0;
+        for (int p = 0; p < ports.Count; p++)
+        {
+            IPort port = ports[p].Port;
+            int queues = port.RxQueueCount;
+            for (int q = 0; q < queues; q++)
+            {
+                if (Owns(p, q))
+                {
+                    long start = Stopwatch.GetTimestamp();
+                    int n = Context.PollOnce(port, q);
+                    if (n > 0)
+                    {
+                        RxqUsage u = UsageOf(port, q);
+                        Volatile.Write(ref u.Packets, u.Packets + n);
+                        Volatile.Write(ref u.BusyTicks, u.BusyTicks + (Stopwatch.GetTimestamp() - start));
+                        total += n;
+                    }
+                }
+            }
+        }
+        return total;
+    }
+
+    private RxqUsage UsageOf(IPort port, int queue)
+    {
+        RxqUsage[] usage = _usage;
+        for (int i = 0; i < usage.Length; i++)
+        {
+            if (ReferenceEquals(usage[i].Port, port) && usage[i].Queue == queue)
+            {
+                return usage[i];
+            }
+        }
+        return AddUsage(port, queue);
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private RxqUsage AddUsage(IPort port, int queue)
+    {
+        // Rare (a queue seen for the first time); drops entries of ports no longer in the snapshot.
+        var live = new List<RxqUsage>(_usage.Length + 1);
+        IReadOnlyList<DatapathPort> ports = _datapath.Current.Ports;
+        foreach (RxqUsage u in _usage)
+        {
+            if (ports.Any(p => ReferenceEquals(p.Port, u.Port)))
+            {
+                live.Add(u);
+            }
+        }
+        var added = new RxqUsage(port, queue);
+        live.Add(added);
+        Volatile.Write(ref _usage, [.. live]);
+        return added;
+    }
+}

@@ -1,0 +1,8 @@
+using VSwitch.Control.Model;
+using VSwitch.Control.Ports;
+using VSwitch.Core.Ports;
+
+namespace VSwitch.Daemon;
+
+/// <summary>A port the runtime created: its configuration, its factory and the live port. Immutable.</summary>
+internal sealed record RunningPort(PortConfig Config, IPortFactory Factory, IPort Port);

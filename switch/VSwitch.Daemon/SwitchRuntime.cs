@@ -1,0 +1,203 @@
+using Microsoft.Extensions.Logging;
+using VSwitch.Control;
+using VSwitch.Control.Model;
+using VSwitch.Control.Ports;
+using VSwitch.Control.Runtime;
+using VSwitch.Core.Ports;
+using VSwitch.Core.Time;
+using VSwitch.Daemon.Pmd;
+using VSwitch.Datapath.Learning;
+using VSwitch.Datapath.Pipeline;
+using VSwitch.Datapath.Ports;
+using VSwitch.Flows.Classifier;
+using VSwitch.Flows.Rules;
+using VSwitch.Rpc.Messages;
+
+namespace VSwitch.Daemon;
+
+/// <summary>
+/// The running switch behind the control plane: owns the ports it creates through the port factories, the MAC
+/// learning table, the published datapath snapshot and the datapath threads. Every change builds a new
+/// <see cref="DatapathConfig"/> and publishes it; a removed port is released only after every datapath thread
+/// passed a quiescent point. Thread rules: control thread only (the RPC dispatcher serialises callers).
+/// </summary>
+internal sealed class SwitchRuntime : ISwitchRuntime, IDisposable
+{
+    private readonly PortTypeRegistry _types;
+    private readonly IClock _clock;
+    private readonly ILogger _log;
+    private readonly SortedDictionary<string, RunningPort> _ports = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _failures = new(StringComparer.Ordinal);
+    private readonly SwitchDatapath _datapath;
+    private readonly DatapathThreads _threads;
+    private MacLearningTable _macTable;
+    private MegaflowClassifier _classifier;
+
+    public SwitchRuntime(PortTypeRegistry types, SwitchSettings settings, IClock clock, ILogger log)
+    {
+        _types = types;
+        _clock = clock;
+        _log = log;
+        _macTable = new MacLearningTable(clock, settings.MacTableSize, settings.MacAgingTime);
+        var empty = new FlowTable(clock);
+        empty.Delete(null, null, strict: false);
+        _classifier = empty.BuildClassifier();
+        _datapath = new SwitchDatapath(new DatapathConfig([], _classifier, _macTable), clock);
+        CpuList.TryParse(settings.PmdCpus ?? string.Empty, out int[]? cpus, out _);
+        _threads = new DatapathThreads(_datapath, settings.PmdThreads, cpus, settings.PmdMode, log);
+    }
+
+    /// <summary>Starts the datapath threads.</summary>
+    public void Start() => _threads.Start();
+
+    public void AddPort(PortConfig port)
+    {
+        IPortFactory factory = _types.Get(port.Type);
+        IPort created;
+        try
+        {
+            created = factory.Create(port);
+        }
+        catch (ControlException e)
+        {
+            _failures[port.Name] = e.Message;
+            throw;
+        }
+        _failures.Remove(port.Name);
+        _ports[port.Name] = new RunningPort(port, factory, created);
+        Publish();
+    }
+
+    public void RemovePort(PortConfig port)
+    {
+        _failures.Remove(port.Name);
+        if (!_ports.Remove(port.Name, out RunningPort? running))
+        {
+            return;
+        }
+        Publish();
+        if (!_threads.WaitQuiescent(TimeSpan.FromSeconds(2)))
+        {
+            _log.LogWarning("port {Port}: a datapath thread did not reach a quiescent point in time", port.Name);
+        }
+        _macTable.RemovePort(running.Port.Id);
+        (running.Port as IDisposable)?.Dispose();
+    }
+
+    public void SetPort(PortConfig previous, PortConfig next)
+    {
+        bool sameDevice = previous.OfPort == next.OfPort && previous.Options.SequenceEqual(next.Options) && previous.Mtu == next.Mtu;
+        if (sameDevice && _ports.TryGetValue(next.Name, out RunningPort? running))
+        {
+            _ports[next.Name] = running with { Config = next };
+            Publish();
+            return;
+        }
+        RemovePort(previous);
+        AddPort(next);
+    }
+
+    public PortState GetPortState(PortConfig port) =>
+        _ports.TryGetValue(port.Name, out RunningPort? r) ? r.Port.State : PortState.Error;
+
+    public void ReplaceFlows(FlowTable table)
+    {
+        _classifier = table.BuildClassifier();
+        Publish();
+    }
+
+    public IReadOnlyList<FdbEntryInfo> FdbShow() =>
+        [.. _macTable.GetEntries().Select(e => new FdbEntryInfo(e.Port.Value, null, e.Vlan, e.Mac.ToString(), e.AgeSeconds))];
+
+    public int FdbFlush(int? ofPort) =>
+        ofPort is int p ? _macTable.RemovePort(new PortId((ushort)p)) : _macTable.Flush();
+
+    public void SetMacAging(int seconds) => _macTable.AgingSeconds = seconds;
+
+    public void SetMacTableSize(int entries)
+    {
+        if (entries <= _macTable.SlotCount)
+        {
+            _macTable.MaxEntries = entries;
+            return;
+        }
+        // The table never grows in place (no allocation on the datapath): a larger one starts empty.
+        _macTable = new MacLearningTable(_clock, entries, _macTable.AgingSeconds);
+        Publish();
+        _log.LogInformation("MAC table resized to {Entries} entries; learned addresses were dropped", entries);
+    }
+
+    public void SetPmdMode(PmdMode mode) => _threads.SetMode(mode);
+
+    public PortStatsInfo PortStats(PortConfig port, bool queues)
+    {
+        if (!_ports.TryGetValue(port.Name, out RunningPort? r))
+        {
+            return PortCountersReport.From(port.Name, port.OfPort, new PortStats(1), 0, queues);
+        }
+        int queueCount = Math.Max(1, Math.Max(r.Port.RxQueueCount, r.Port.TxQueueCount));
+        return PortCountersReport.From(port.Name, port.OfPort, r.Port.Stats, queueCount, queues);
+    }
+
+    public PortStatusResult PortStatus(PortConfig port)
+    {
+        if (_ports.TryGetValue(port.Name, out RunningPort? r))
+        {
+            return r.Factory.Describe(r.Port, r.Config);
+        }
+        string? socket = port.Option(VhostUserOptions.Socket);
+        return new PortStatusResult(port.Name, port.Type, port.OfPort, "error", null, socket, port.Mtu, 0, null, [], null, [], [],
+            _failures.GetValueOrDefault(port.Name) ?? "the port could not be created");
+    }
+
+    public IReadOnlyList<PmdStatsInfo> PmdStats() => _threads.Stats();
+
+    public void PmdStatsClear() => _threads.ClearStats();
+
+    public IReadOnlyList<PmdRxqInfo> PmdRxqShow() => _threads.RxqShow(_datapath.Current);
+
+    /// <summary>Periodic housekeeping on the control thread: reclaims aged MAC entries.</summary>
+    public void Housekeeping() => _macTable.RemoveExpired();
+
+    /// <summary>Stops the datapath threads, then stops and releases every port (server sockets are removed by the ports). Idempotent.</summary>
+    public void Dispose()
+    {
+        _threads.Dispose();
+        foreach (RunningPort r in _ports.Values)
+        {
+            (r.Port as IDisposable)?.Dispose();
+        }
+        _ports.Clear();
+    }
+
+    private void Publish()
+    {
+        var ports = new List<DatapathPort>(_ports.Count);
+        foreach (RunningPort r in _ports.Values.OrderBy(p => p.Config.OfPort))
+        {
+            ports.Add(new DatapathPort(r.Port, VlanOf(r.Config)));
+        }
+        _datapath.Publish(new DatapathConfig(ports, _classifier, _macTable));
+    }
+
+    private static PortVlanConfig VlanOf(PortConfig port)
+    {
+        if (port.Tag is int tag)
+        {
+            return PortVlanConfig.Access((ushort)tag);
+        }
+        if (port.Trunks is string trunks && VlanList.TryParse(trunks, out bool[]? member, out _))
+        {
+            var list = new List<ushort>();
+            for (int v = 0; v < member.Length; v++)
+            {
+                if (member[v])
+                {
+                    list.Add((ushort)v);
+                }
+            }
+            return PortVlanConfig.Trunk(list);
+        }
+        return PortVlanConfig.TrunkAll;
+    }
+}

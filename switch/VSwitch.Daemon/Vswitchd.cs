@@ -1,0 +1,164 @@
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
+using VSwitch.Control;
+using VSwitch.Control.Model;
+using VSwitch.Control.Ports;
+using VSwitch.Control.Rpc;
+using VSwitch.Control.Rpc.Handlers;
+using VSwitch.Control.Store;
+using VSwitch.Core.Time;
+using VSwitch.Daemon.Interop;
+using VSwitch.Daemon.Logging;
+using VSwitch.Daemon.Ports;
+using VSwitch.Rpc;
+
+namespace VSwitch.Daemon;
+
+/// <summary>
+/// The composition root: opens and restores the DB, builds the runtime (ports, datapath, threads), the control plane
+/// and the control socket, then runs until SIGTERM or SIGINT and shuts everything down in reverse order.
+/// Exit codes: 0 after a clean stop, 1 when it cannot start (DB or socket in use, OS error), 78 (EX_CONFIG) when the
+/// DB exists but is corrupt (it is left untouched).
+/// </summary>
+internal static class Vswitchd
+{
+    /// <summary>EX_CONFIG from sysexits.h.</summary>
+    public const int ExitCorruptConfig = 78;
+
+    public static async Task<int> RunAsync(DaemonOptions o, string[] args)
+    {
+        if (o.Detach && !Detach.IsChild)
+        {
+            return Detach.StartChild(args, o.PidFile!, o.LogFile, TimeSpan.FromSeconds(30));
+        }
+        if (Detach.IsChild)
+        {
+            Libc.TryStartSession();
+        }
+        FileLoggerProvider? file = o.LogFile is null ? null : new FileLoggerProvider(o.LogFile, o.LogLevel);
+        using ILoggerFactory loggers = LoggerFactory.Create(b =>
+        {
+            b.SetMinimumLevel(o.LogLevel);
+            b.AddSimpleConsole(c =>
+            {
+                c.SingleLine = true;
+                c.UseUtcTimestamp = true;
+                c.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            });
+            if (file is not null)
+            {
+                b.AddProvider(file);
+            }
+        });
+        ILogger log = loggers.CreateLogger("vswitchd");
+        try
+        {
+            return await RunAsync(o, loggers, log, file).ConfigureAwait(false);
+        }
+        catch (CorruptConfigException e)
+        {
+            log.LogCritical("{Problem}; refusing to start. The file is left as it is: fix it, or move it away to start with the default configuration.", e.Message);
+            return ExitCorruptConfig;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ControlException)
+        {
+            log.LogCritical("cannot start: {Reason}", e.Message);
+            return 1;
+        }
+    }
+
+    private static async Task<int> RunAsync(DaemonOptions o, ILoggerFactory loggers, ILogger log, FileLoggerProvider? file)
+    {
+        Directory.CreateDirectory(o.RunDirectory,
+            UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute
+            | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+        using ConfigStore store = ConfigStore.Open(o.DbPath);
+        SwitchConfig config = store.Load();
+        log.LogInformation("config DB {Path}: {Ports} ports, {Flows} flows{Default}", o.DbPath, config.Ports.Length, config.Flows.Length,
+            File.Exists(o.DbPath) ? "" : " (no DB yet: default configuration)");
+        SwitchSettings settings = o.Override(config.Settings);
+        if (settings != config.Settings)
+        {
+            config = config with { Settings = settings };
+            store.Save(config);
+        }
+
+        var types = new PortTypeRegistry();
+        types.Register(new VhostUserPortFactory(clientMode: false, loggers));
+        types.Register(new VhostUserPortFactory(clientMode: true, loggers));
+        using var runtime = new SwitchRuntime(types, settings, MonotonicClock.Instance, loggers.CreateLogger("datapath"));
+        var control = new ControlPlane(config, store, runtime, types, new PortFactoryContext(o.RunDirectory), MonotonicClock.Instance,
+            loggers.CreateLogger("control"));
+        control.Restore();
+        runtime.Start();
+
+        RpcDispatcher dispatcher = ControlMethods.CreateDispatcher(control);
+        await using var server = new RpcServer(RpcEndpoint.SocketPath(o.RunDirectory), o.ControlSocket, dispatcher,
+            loggers.CreateLogger("rpc"));
+        server.Start();
+
+        using var stop = new CancellationTokenSource();
+        using PosixSignalRegistration term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => Stop(c, stop, log));
+        using PosixSignalRegistration interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => Stop(c, stop, log));
+        using PosixSignalRegistration hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c =>
+        {
+            c.Cancel = true;
+            file?.Reopen();
+            log.LogInformation("SIGHUP: log file reopened");
+        });
+        if (o.PidFile is not null)
+        {
+            PidFile.Write(o.PidFile);
+        }
+        log.LogInformation("vswitchd ready: bridge {Bridge}, {Threads} datapath threads ({Mode}), run directory {RunDir}", config.Bridge,
+            settings.PmdThreads, SettingsHandlers.ModeName(settings.PmdMode), o.RunDirectory);
+
+        await HousekeepAsync(dispatcher, control, runtime, log, stop.Token).ConfigureAwait(false);
+
+        log.LogInformation("stopping");
+        await server.DisposeAsync().ConfigureAwait(false);
+        runtime.Dispose();
+        if (o.PidFile is not null)
+        {
+            PidFile.Remove(o.PidFile);
+        }
+        log.LogInformation("stopped");
+        return 0;
+    }
+
+    private static void Stop(PosixSignalContext context, CancellationTokenSource stop, ILogger log)
+    {
+        context.Cancel = true;
+        log.LogInformation("{Signal}: stopping", context.Signal);
+        stop.Cancel();
+    }
+
+    /// <summary>Once a second, inside the dispatcher's gate: expire timed-out flows and aged MAC entries.</summary>
+    private static async Task HousekeepAsync(RpcDispatcher dispatcher, ControlPlane control, SwitchRuntime runtime, ILogger log,
+        CancellationToken stop)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
+            {
+                try
+                {
+                    await dispatcher.RunExclusiveAsync(() =>
+                    {
+                        control.ExpireFlows();
+                        runtime.Housekeeping();
+                    }, stop).ConfigureAwait(false);
+                }
+                catch (ControlException e)
+                {
+                    log.LogError("housekeeping failed: {Reason}", e.Message);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // SIGTERM or SIGINT.
+        }
+    }
+}
