@@ -57,7 +57,10 @@ public sealed unsafe class FakeGuestMemory
         Memory = new GuestMemory(_regions);
     }
 
-    /// <summary>The snapshot handed to the code under test.</summary>
+    /// <summary>
+    /// The snapshot handed to the code under test. It holds raw pointers into this object's pinned arrays, so keep
+    /// this object reachable for as long as the snapshot is used (as a real mapping must outlive its snapshot).
+    /// </summary>
     public GuestMemory Memory { get; }
 
     /// <summary>The guard fill value.</summary>

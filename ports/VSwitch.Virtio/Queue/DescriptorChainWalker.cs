@@ -102,8 +102,8 @@ public ref struct DescriptorChainWalker
                 return Fail(ChainStatus.WrongDirection);
             }
             _seenWritable |= writable;
-            _total += length;
-            if (_total > MaxChainBytes)
+            ulong total = _total + length;
+            if (total > MaxChainBytes)
             {
                 // VIRTIO 1.2 §2.7.5.2: "Drivers MUST NOT add a descriptor chain longer than 2^32 bytes in total".
                 return Fail(ChainStatus.TooLong);
@@ -112,6 +112,7 @@ public ref struct DescriptorChainWalker
             {
                 return Fail(ChainStatus.OutOfRange);
             }
+            _total = total;
             descriptor = new Descriptor(new GuestAddress(address), length, flags, next);
             if ((flags & Descriptor.NextFlag) != 0)
             {

@@ -1,0 +1,131 @@
+using System.Diagnostics;
+using VSwitch.Core.Packets;
+using VSwitch.Core.Ports;
+using VSwitch.TestKit.Virtio;
+using VSwitch.Virtio.Memory;
+using VSwitch.Virtio.Net;
+using Xunit;
+
+namespace VSwitch.Virtio.Tests.Net;
+
+/// <summary>The hot path allocates nothing: 100k packets each way after a warm-up, measured on this thread.</summary>
+public sealed unsafe class AllocationTests
+{
+    private const int Packets = 100_000;
+
+    /// <summary>A dirty log over a pinned bitmap; the caller keeps <c>Bits</c> alive as long as the log is used.</summary>
+    private static (DirtyLog Log, byte[] Bits) NewLog()
+    {
+        byte[] bits = GC.AllocateArray<byte>(1 << 12, pinned: true);
+        fixed (byte* p = bits)
+        {
+            return (new DirtyLog((nint)p, (ulong)bits.Length), bits);
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="round"/> long enough for tiered compilation to settle (the runtime's own bookkeeping
+    /// when a method is promoted is not ours to count), then returns the bytes allocated by 100k packets' worth.
+    /// </summary>
+    private static long MeasureAfterWarmUp(Action round)
+    {
+        var clock = Stopwatch.StartNew();
+        for (int i = 0; i < 200 || clock.ElapsedMilliseconds < 500; i++)
+        {
+            round();
+        }
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < Packets / PacketBatch.Capacity; i++)
+        {
+            round();
+        }
+        return GC.GetAllocatedBytesForCurrentThread() - before;
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Receive_and_complete_allocate_nothing(bool zeroCopy)
+    {
+        var rig = new VirtqueueRig(queueSize: 256);
+        var rx = new VirtioNetRx(rig.Queue);
+        var pool = new PacketPool(64);
+        var batch = new PacketBatch();
+        var stats = new QueueStats();
+        var (log, bits) = NewLog();
+        var heads = new ushort[PacketBatch.Capacity];
+        byte[] data = new byte[12 + 64];
+        for (int i = 0; i < heads.Length; i++)
+        {
+            heads[i] = rig.Driver.AddReadable(data);
+        }
+        rig.Driver.PublishAvail();
+
+        void Round()
+        {
+            rx.Receive(rig.Memory, batch, pool, 12, zeroCopy, stats);
+            batch.FreeAll();
+            rx.Complete(rig.Memory, log);
+            for (int i = 0; i < heads.Length; i++)
+            {
+                rig.Driver.PushAvail(heads[i]);
+            }
+            rig.Driver.PublishAvail();
+        }
+
+        long allocated = MeasureAfterWarmUp(Round);
+
+        Assert.Equal(0, allocated);
+        Assert.True(stats.Packets >= Packets, $"only {stats.Packets} packets went through");
+        Assert.Equal(0, stats.Drops.Total);
+        GC.KeepAlive(bits);
+        GC.KeepAlive(rig);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Send_allocates_nothing(bool mergeable)
+    {
+        var rig = new VirtqueueRig(queueSize: 256);
+        var tx = new VirtioNetTx(rig.Queue);
+        var pool = new PacketPool(64);
+        var batch = new PacketBatch();
+        var stats = new QueueStats();
+        var (log, bits) = NewLog();
+        var heads = new ushort[PacketBatch.Capacity * 2];
+        for (int i = 0; i < heads.Length; i++)
+        {
+            heads[i] = rig.Driver.AddWritable(mergeable ? 1024u : 2048u);
+        }
+        rig.Driver.PublishAvail();
+        int frame = mergeable ? 1500 : 64;   // mergeable: two buffers per packet
+        int reoffer = mergeable ? heads.Length : PacketBatch.Capacity;
+        int next = 0;
+
+        void Round()
+        {
+            for (int i = 0; i < PacketBatch.Capacity; i++)
+            {
+                pool.TryRent(out PacketBuffer? p);
+                p!.TrySetLength(frame);
+                batch.TryAdd(p);
+            }
+            tx.Send(rig.Memory, batch, mergeable, 12, log, stats);
+            for (int i = 0; i < reoffer; i++)
+            {
+                rig.Driver.PushAvail(heads[next]);
+                next = (next + 1) % heads.Length;
+            }
+            rig.Driver.PublishAvail();
+        }
+
+        long allocated = MeasureAfterWarmUp(Round);
+
+        Assert.Equal(0, allocated);
+        Assert.True(stats.Packets >= Packets, $"only {stats.Packets} packets went through");
+        Assert.Equal(0, stats.Drops.Total);
+        GC.KeepAlive(bits);
+        GC.KeepAlive(rig);
+    }
+}
