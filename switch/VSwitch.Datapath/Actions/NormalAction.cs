@@ -15,7 +15,8 @@ namespace VSwitch.Datapath.Actions;
 /// a unicast source is learnt as (VLAN, MAC) → input port. Forwarding: a known unicast destination goes to its
 /// port (never back out of the input port: <see cref="DropReason.SameAsIngress"/>); unknown unicast, broadcast
 /// and multicast are flooded to every other port that carries the VLAN and is not <c>no-flood</c>. Each copy leaves
-/// tagged or untagged as its port's settings say.
+/// tagged or untagged as its port's settings say. Only 802.1Q (TPID 0x8100) tags select a VLAN here; a frame whose
+/// outer tag is 802.1ad is carried as an untagged frame with its tags as payload.
 /// Design note: within one flow batch all packets share an action list, so packets with the same input L2 header
 /// fields (addresses and tags) get the same decision; it is computed (and the source learnt) once per run of such
 /// packets, which is what OVS's megaflow for NORMAL achieves. Owning datapath thread only; no allocation
@@ -116,10 +117,7 @@ internal sealed class NormalAction
         MacLearningTable table = _config.MacTable;
         MacAddress src = EthernetHeader.Source(frame);
         MacAddress dst = EthernetHeader.Destination(frame);
-        if (!src.IsMulticast)
-        {
-            table.Learn(vlan, src, _inPort.Id, _nowMs);
-        }
+        table.Learn(vlan, src, _inPort.Id, _nowMs);
         if (!dst.IsMulticast && table.TryLookup(vlan, dst, _nowMs, out var port))
         {
             int index = _config.IndexOf(port.Value);

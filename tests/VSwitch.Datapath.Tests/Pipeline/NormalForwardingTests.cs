@@ -208,4 +208,27 @@ public sealed class NormalForwardingTests
         sw.Send(1, Frames.Udp(1, 3));
         Assert.Equal([0, 0, 1], sw.ReceivedCounts());
     }
+
+    [Fact]
+    public void MulticastSource_IsNotLearnt_ButStillForwarded()
+    {
+        var sw = new TestSwitch(3);
+        byte[] frame = Frames.Udp(1, 2);
+        Core.Net.MacAddress.Broadcast.Write(frame.AsSpan(6));
+        sw.Send(1, frame);
+        Assert.Equal([0, 0, 1, 1], sw.ReceivedCounts());
+        Assert.Equal(0, sw.Mac.Count);
+        Assert.Equal(1, sw.Mac.RefusedMulticast);
+    }
+
+    [Fact]
+    public void QinQFrame_OnAccessPort_IsCarriedAsUntagged()
+    {
+        var sw = new TestSwitch(2, p => p == 1 ? PortVlanConfig.Access(10) : PortVlanConfig.TrunkAll);
+        byte[] qinq = VSwitch.TestKit.PacketFactory.WithVlan(Frames.Broadcast(1), 99, tpid: Core.Net.EtherType.QinQ);
+        sw.Send(1, qinq);
+        byte[] out2 = Assert.Single(sw.Received(2));
+        Assert.Equal(10, Frames.Tci(out2));
+        Assert.Equal(qinq, Frames.Untag(out2));
+    }
 }
