@@ -88,12 +88,11 @@ public sealed partial class TestPmd : IDisposable
         {
             "-oL", ExecutablePath ?? "dpdk-testpmd",
             "-l", $"{Math.Min(forwardCpu, mainCpu)},{Math.Max(forwardCpu, mainCpu)}", "--main-lcore", mainCpu.ToString(CultureInfo.InvariantCulture),
-            "--no-pci", "--file-prefix", prefix, "-m", memoryMb.ToString(CultureInfo.InvariantCulture), "--huge-unlink",
+            "--no-pci", "--file-prefix", prefix, "-m", memoryMb.ToString(CultureInfo.InvariantCulture),
         };
-        if (singleFileSegments)
-        {
-            args.Add("--single-file-segments");
-        }
+        // virtio-user shares its memory with the back-end as fds, which --single-file-segments keeps to a few; that option
+        // excludes --huge-unlink, so Dispose removes the hugepage files instead.
+        args.Add(singleFileSegments ? "--single-file-segments" : "--huge-unlink");
         foreach (var v in vdevs)
         {
             args.Add("--vdev");
@@ -220,6 +219,10 @@ public sealed partial class TestPmd : IDisposable
             try
             {
                 Directory.Delete(Path.Combine("/var/run/dpdk", _prefix), recursive: true);
+                foreach (var file in Directory.GetFiles("/dev/hugepages", _prefix + "*"))
+                {
+                    File.Delete(file);
+                }
             }
             catch (IOException)
             {
