@@ -1,255 +1,169 @@
+using System.Text;
 using Microsoft.Extensions.Logging;
-using VSwitch.Core.Diagnostics;
-using VSwitch.Core.Packets;
 using VSwitch.Core.Ports;
+using VSwitch.VhostUser.Protocol;
 using VSwitch.VhostUser.Session;
-using VSwitch.Virtio.Memory;
 using VSwitch.Virtio.Net;
 
 namespace VSwitch.VhostUser;
 
 /// <summary>
-/// A switch port whose peer is a virtio-net front-end (QEMU's vhost-user-net, DPDK's virtio-user) over a unix socket
-/// and shared guest memory: the only type that sees both the port world and the vhost world. Design note: a control
-/// thread runs the session (<see cref="BackendSession"/>), which configures the <see cref="Vring"/>s and publishes guest
-/// memory; the datapath calls <see cref="Receive"/>/<see cref="Send"/> per batch. Queue pair q is vring 2q (the guest's
-/// receive ring, filled by <see cref="Send"/>) and vring 2q+1 (the guest's transmit ring, drained by <see cref="Receive"/>).
-/// Each batch takes its vring's busy flag once; a receive holds it until <see cref="CompleteReceive"/>, because lent
-/// (zero-copy) packets point into guest memory that must stay mapped until then.
+/// A switch port backed by a VM's virtio-net device over vhost-user: the only type that sees both the port world
+/// (<see cref="IPort"/>) and the vhost world (session, rings, guest memory).
+/// Queues: queue pair q is vring 2q (the guest's receive ring, filled by <see cref="Send"/>) and vring 2q+1 (the
+/// guest's transmit ring, drained by <see cref="Receive"/>). <see cref="RxQueueCount"/> and <see cref="TxQueueCount"/>
+/// are 1 + the highest queue pair whose ring runs (started and enabled); a queue below that whose ring does not run
+/// receives nothing and drops what is sent to it as <c>PortDown</c>. A send to a queue at or beyond
+/// <see cref="TxQueueCount"/> goes to queue <c>queue % TxQueueCount</c>, so any number of datapath threads can share
+/// fewer guest queues. Counters are per queue pair in <see cref="Stats"/>, sized for <see cref="VhostUserPortOptions.MaxQueuePairs"/>.
+/// Threads: one session thread per port (started by <see cref="Start"/>) handles the protocol; datapath threads call
+/// the IPort members; a per-ring busy flag taken once per batch keeps them apart (see DESIGN.md "Threads and ownership").
+/// Status and events are for the control plane.
 /// </summary>
 public sealed partial class VhostUserPort : IPort, IDisposable
 {
-    private readonly ILogger _logger;
-    private readonly Vring[] _vrings;
-    private readonly PacketPool?[] _rxPools;
-    private GuestMemory _memory = GuestMemory.Empty;
-    private DirtyLog? _dirtyLog;
-    private volatile int _rxQueueCount;
-    private volatile int _txQueueCount;
-    private volatile PortState _state = PortState.Down;
-    private volatile bool _mergeable;
-    private volatile int _headerSize = VirtioNetHeader.LegacySize;
+    private readonly VhostUserPortOptions _options;
+    private readonly Vring[] _rings;
+    private readonly BackendSession _session;
+    private readonly SessionRunner _runner;
+    private volatile bool _disposed;
 
     private VhostUserPort(VhostUserPortOptions options, PortId id, ILogger logger)
     {
-        if (options.MaxQueuePairs is < 1 or > 128)
-        {
-            throw new ArgumentOutOfRangeException(nameof(options), "MaxQueuePairs must be 1..128");
-        }
-        Options = options;
+        _options = options;
         Id = id;
-        _logger = logger;
-        _vrings = new Vring[options.MaxQueuePairs * 2];
-        for (int i = 0; i < _vrings.Length; i++)
+        _rings = new Vring[2 * options.MaxQueuePairs];
+        for (int i = 0; i < _rings.Length; i++)
         {
-            _vrings[i] = new Vring(i);
+            _rings[i] = new Vring(i);
         }
-        _rxPools = new PacketPool?[options.MaxQueuePairs];
         Stats = new PortStats(options.MaxQueuePairs);
+        _session = new BackendSession(options.Name, logger, _rings, options.ZeroCopy, options.RxPoolSize, options.QuiesceTimeout);
+        _session.Changed += Raise;
+        _runner = new SessionRunner(options, _session, logger, Raise);
     }
 
-    /// <summary>Creates a port; nothing happens on the socket until <see cref="Start"/>.</summary>
-    public static VhostUserPort Create(VhostUserPortOptions options, PortId id, ILogger logger) => new(options, id, logger);
-
-    /// <summary>The options the port was created with.</summary>
-    public VhostUserPortOptions Options { get; }
+    /// <summary>
+    /// Raised on the port's session thread when a front-end connects or leaves, a ring starts, stops or is broken by the
+    /// guest, or a RARP announcement is requested. Handlers must return quickly and must not call <see cref="Dispose"/>.
+    /// </summary>
+    public event EventHandler<VhostUserPortEventArgs>? StateChanged;
 
     /// <inheritdoc/>
     public PortId Id { get; }
 
     /// <inheritdoc/>
-    public string Name => Options.Name;
+    public string Name => _options.Name;
 
-    /// <summary>Queue pairs whose guest transmit ring runs (the datapath polls queues 0..n-1).</summary>
-    public int RxQueueCount => _rxQueueCount;
-
-    /// <summary>Queue pairs whose guest receive ring runs, at least 1 so that a queue choice modulo this is defined.</summary>
-    public int TxQueueCount => Math.Max(1, _txQueueCount);
+    /// <summary>The options the port was created with.</summary>
+    public VhostUserPortOptions Options => _options;
 
     /// <inheritdoc/>
-    public PortState State => _state;
+    public int RxQueueCount => _session.ActiveRxQueues;
+
+    /// <inheritdoc/>
+    public int TxQueueCount => _session.ActiveTxQueues;
 
     /// <inheritdoc/>
     public PortStats Stats { get; }
 
-    /// <summary>Raised (on the session thread) when <see cref="State"/> changes.</summary>
-    public event Action<VhostUserPort, PortState>? StateChanged;
-
     /// <summary>
-    /// Drains up to <c>batch.Free</c> frames from the guest's transmit ring of queue pair <paramref name="queue"/>.
-    /// Ownership as <see cref="IPort.Receive"/>: frames may be lent guest memory, valid until <see cref="CompleteReceive"/>.
-    /// Datapath thread that owns the queue only.
+    /// <see cref="PortState.Down"/> before <see cref="Start"/> and after <see cref="Dispose"/>; <see cref="PortState.Waiting"/>
+    /// while listening or connecting; <see cref="PortState.Negotiating"/> while a front-end is connected but no queue pair
+    /// has both rings running; <see cref="PortState.Up"/> when one has.
     /// </summary>
-    public int Receive(int queue, PacketBatch batch)
+    public PortState State =>
+        _disposed || !_runner.IsStarted ? PortState.Down
+        : !_runner.IsConnected ? PortState.Waiting
+        : _session.TrafficReady ? PortState.Up
+        : PortState.Negotiating;
+
+    /// <summary>Checks <paramref name="options"/> and creates a stopped port; call <see cref="Start"/> to run it.</summary>
+    /// <exception cref="ArgumentException">An option is out of range.</exception>
+    public static VhostUserPort Create(VhostUserPortOptions options, PortId id, ILogger logger)
     {
-        if ((uint)queue >= (uint)_rxPools.Length)
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(logger);
+        ArgumentException.ThrowIfNullOrEmpty(options.Name, nameof(options));
+        if (string.IsNullOrEmpty(options.SocketPath) || Encoding.UTF8.GetByteCount(options.SocketPath) > 107 || options.SocketPath.Contains('\0', StringComparison.Ordinal))
         {
-            return 0;
+            throw new ArgumentException($"socket path '{options.SocketPath}' is empty, contains NUL or is longer than 107 bytes", nameof(options));
         }
-        var ring = _vrings[(2 * queue) + 1];
-        if (!ring.TryEnter())
+        if (options.MaxQueuePairs is < 1 or > 128)
         {
-            return 0;
+            // 256 vrings is the most a SET_VRING_KICK/CALL index (bits 0-7) can name.
+            throw new ArgumentException("MaxQueuePairs must be 1..128", nameof(options));
         }
-        if (!ring.Running)
+        if (options.RxPoolSize < Core.Packets.PacketBatch.Capacity * 2 || options.ReconnectInterval <= TimeSpan.Zero || options.QuiesceTimeout <= TimeSpan.Zero)
         {
-            ring.Exit();
-            return 0;
+            throw new ArgumentException("RxPoolSize must hold two batches; intervals must be positive", nameof(options));
         }
-        var pool = _rxPools[queue] ??= new PacketPool(Options.BuffersPerQueue);
-        var memory = Volatile.Read(ref _memory);
-        int n = ring.Rx.Receive(memory, batch, pool, _headerSize, Options.ZeroCopy, Stats.Rx[queue]);
-        for (int i = batch.Count - n; i < batch.Count; i++)
-        {
-            batch[i].InPort = Id;
-        }
-        if (ring.Rx.HeldCount == 0)
-        {
-            // Nothing lent and no descriptor to return: release now (CompleteReceive will find nothing held).
-            ring.Exit();
-        }
-        return n;
+        return new VhostUserPort(options, id, logger);
     }
 
-    /// <summary>Returns the descriptors of the last receive to the guest and signals it if it wants that.</summary>
-    public void CompleteReceive(int queue)
+    /// <summary>Starts the session thread (listen or connect loop). Call once.</summary>
+    public void Start()
     {
-        if ((uint)queue >= (uint)_rxPools.Length)
-        {
-            return;
-        }
-        var ring = _vrings[(2 * queue) + 1];
-        if (Volatile.Read(ref ring.Busy) == 0 || ring.Rx.HeldCount == 0)
-        {
-            return;
-        }
-        var memory = Volatile.Read(ref _memory);
-        if (ring.Rx.Complete(memory, ActiveLog))
-        {
-            Signal(ring, Stats.Rx[queue]);
-        }
-        ring.Exit();
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        _runner.Start();
     }
 
     /// <summary>
-    /// Copies each frame into the guest's receive ring of queue pair <paramref name="queue"/>. Takes ownership of every
-    /// packet (sent or counted as a drop, then freed); the batch is empty on return. Any datapath thread.
+    /// A snapshot of the port for the control plane: negotiated features by name, rings, counters of the session.
+    /// Any thread; ring positions may be one batch old.
     /// </summary>
-    public void Send(int queue, PacketBatch batch)
+    public VhostUserPortStatus GetStatus()
     {
-        if ((uint)queue >= (uint)_rxPools.Length)
+        var rings = new List<VhostUserRingStatus>();
+        foreach (Vring ring in _rings)
         {
-            DropAll(batch, Stats.Tx[0], DropReason.PortDown);
-            return;
-        }
-        var ring = _vrings[2 * queue];
-        var stats = Stats.Tx[queue];
-        if (!TryEnterForSend(ring))
-        {
-            DropAll(batch, stats, DropReason.PortDown);
-            return;
-        }
-        if (!ring.Running)
-        {
-            ring.Exit();
-            DropAll(batch, stats, DropReason.PortDown);
-            return;
-        }
-        var memory = Volatile.Read(ref _memory);
-        if (ring.Tx.Send(memory, batch, _mergeable, _headerSize, ActiveLog, stats))
-        {
-            Signal(ring, stats);
-        }
-        ring.Exit();
-    }
-
-    private static bool TryEnterForSend(Vring ring)
-    {
-        // Another datapath thread may hold a shared transmit ring for one batch: spin briefly. The session holds it
-        // only while it stops or reconfigures the ring, after which Running is false anyway.
-        for (int i = 0; i < 4096; i++)
-        {
-            if (ring.TryEnter())
+            if (ring.Num == 0 && !ring.Started)
             {
-                return true;
+                continue;
             }
-            Thread.SpinWait(8);
+            var queue = ring.Queue;
+            rings.Add(new VhostUserRingStatus(
+                ring.Index, ring.Num, ring.Enabled, ring.Started, ring.IsRunning,
+                queue.IsBroken ? queue.BrokenReason.ToString() : null,
+                queue.NextAvail, queue.NextUsed, ring.KickFd >= 0, ring.CallFd >= 0));
         }
-        return false;
-    }
-
-    private static void DropAll(PacketBatch batch, QueueStats stats, DropReason reason)
-    {
-        stats.Drops.Add(reason, batch.Count);
-        batch.FreeAll();
-    }
-
-    private DirtyLog? ActiveLog => Volatile.Read(ref _dirtyLog);
-
-    private static void Signal(Vring ring, QueueStats stats)
-    {
-        int fd = ring.CallFd;
-        if (fd >= 0 && !Interop.Libc.SignalEventFd(fd))
-        {
-            stats.Errors++;
-        }
+        return new VhostUserPortStatus(
+            Name, State, _options.Mode, _options.SocketPath,
+            FlagNames<VirtioNetFeatures>(_session.AckedFeatures), FlagNames<ProtocolFeatures>(_session.AckedProtocolFeatures),
+            _session.Mtu ?? _options.Mtu, Math.Max(RxQueueCount, TxQueueCount), _options.MaxQueuePairs, _session.RegionCount,
+            _session.DeviceStatus, rings, _session.LastError, _runner.ConnectCount, _session.RarpMac);
     }
 
     /// <summary>
-    /// The kick eventfd of queue pair <paramref name="queuePair"/>'s guest transmit ring, for a datapath thread that
-    /// wants to sleep until the guest has work. False when the ring does not run or is in polling mode.
+    /// Stops the port: ends the session (every ring stopped, every fd closed, memory unmapped) and removes a server-mode
+    /// socket file. Datapath threads must have stopped calling the port, or at least completed their receives; a ring
+    /// still held after <see cref="VhostUserPortOptions.QuiesceTimeout"/> keeps its memory mapped. Idempotent.
     /// </summary>
-    public bool TryGetRxKickFd(int queuePair, out int fd)
+    public void Dispose()
     {
-        fd = -1;
-        if ((uint)queuePair >= (uint)_rxPools.Length)
+        if (_disposed)
         {
-            return false;
+            return;
         }
-        var ring = _vrings[(2 * queuePair) + 1];
-        fd = ring.KickFd;
-        return ring.Running && fd >= 0;
+        _disposed = true;
+        _runner.Dispose();
     }
 
-    /// <summary>
-    /// Turns guest kicks for queue pair <paramref name="queuePair"/>'s transmit ring on (before a datapath thread sleeps)
-    /// or off (while it polls). When enabling, returns true if frames are already waiting (do not sleep then).
-    /// </summary>
-    public bool SetRxNotifications(int queuePair, bool enabled)
+    private static List<string> FlagNames<T>(ulong bits) where T : struct, Enum
     {
-        if ((uint)queuePair >= (uint)_rxPools.Length)
+        var names = new List<string>();
+        for (int bit = 0; bit < 64; bit++)
         {
-            return false;
-        }
-        var ring = _vrings[(2 * queuePair) + 1];
-        if (!ring.TryEnter())
-        {
-            return true;
-        }
-        bool pending = false;
-        if (ring.Running)
-        {
-            var memory = Volatile.Read(ref _memory);
-            if (enabled)
+            ulong flag = 1UL << bit;
+            if ((bits & flag) != 0)
             {
-                pending = ring.Queue.EnableNotifications(memory, ActiveLog);
-            }
-            else
-            {
-                ring.Queue.DisableNotifications(memory, ActiveLog);
+                T value = (T)Enum.ToObject(typeof(T), flag);
+                names.Add(Enum.IsDefined(value) ? value.ToString() : "Bit" + bit.ToString(System.Globalization.CultureInfo.InvariantCulture));
             }
         }
-        ring.Exit();
-        return pending;
+        return names;
     }
 
-    private void SetState(PortState state)
-    {
-        if (_state == state)
-        {
-            return;
-        }
-        _state = state;
-        StateChanged?.Invoke(this, state);
-    }
+    private void Raise(VhostUserPortEventKind kind, int ring) =>
+        StateChanged?.Invoke(this, new VhostUserPortEventArgs(kind, State, ring));
 }

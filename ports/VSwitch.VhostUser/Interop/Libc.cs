@@ -7,6 +7,7 @@ namespace VSwitch.VhostUser.Interop;
 /// SCM_RIGHTS, and vhost-user needs fd passing, shared mappings and eventfds, so the unix socket is
 /// driven through raw calls too. Callers check return values; nothing here throws.
 /// </summary>
+// SAFETY: pointer parameters are passed straight to libc; callers lend stack or pinned memory for the call only.
 internal static unsafe partial class Libc
 {
     public const int AF_UNIX = 1;
@@ -29,6 +30,15 @@ internal static unsafe partial class Libc
     public const int F_GETFL = 3;
     public const int F_SETFL = 4;
     public static readonly nint MapFailed = -1;
+
+    /// <summary>Bytes of struct stat on 64-bit Linux (x86-64 and arm64 alike).</summary>
+    public const int StatSize = 144;
+
+    /// <summary>Offset of st_size (off_t) in struct stat on x86-64 and arm64.</summary>
+    public const int StatSizeOffset = 48;
+
+    /// <summary>Offset of st_blksize in struct stat; its low 32 bits are the value on both x86-64 and arm64.</summary>
+    public const int StatBlockSizeOffset = 56;
 
     /// <summary>struct sockaddr_un (108-byte path).</summary>
     [StructLayout(LayoutKind.Sequential)]
@@ -123,6 +133,9 @@ internal static unsafe partial class Libc
     public static partial int eventfd(uint initval, int flags);
 
     [LibraryImport("libc", SetLastError = true)]
+    public static partial int fstat(int fd, byte* statBuffer);
+
+    [LibraryImport("libc", SetLastError = true)]
     public static partial int fcntl(int fd, int cmd, int arg);
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
@@ -175,6 +188,24 @@ internal static unsafe partial class Libc
         {
             _ = close(fd);
         }
+    }
+
+    /// <summary>
+    /// Size and preferred I/O block size of the file behind <paramref name="fd"/> (for hugetlbfs the block size is the
+    /// huge page size, to which a mapping's length must be rounded). False if fstat fails.
+    /// </summary>
+    public static bool TryGetFileSize(int fd, out long size, out long blockSize)
+    {
+        byte* buffer = stackalloc byte[StatSize];
+        if (fstat(fd, buffer) != 0)
+        {
+            size = 0;
+            blockSize = 0;
+            return false;
+        }
+        size = *(long*)(buffer + StatSizeOffset);
+        blockSize = *(int*)(buffer + StatBlockSizeOffset);
+        return true;
     }
 
     /// <summary>The errno of the last failed call.</summary>

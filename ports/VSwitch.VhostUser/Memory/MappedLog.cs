@@ -1,49 +1,41 @@
-using VSwitch.VhostUser.Interop;
 using VSwitch.VhostUser.Protocol.Messages;
 using VSwitch.Virtio.Memory;
 
 namespace VSwitch.VhostUser.Memory;
 
-/// <summary>The dirty-page bitmap of live migration, mapped from SET_LOG_BASE's fd. Same lifetime rules as <see cref="MappedRegion"/>.</summary>
+/// <summary>
+/// The dirty-page bitmap of live migration (SET_LOG_BASE): the front-end's fd mapped shared, and the
+/// <see cref="DirtyLog"/> over <c>[mmap_offset, mmap_offset + mmap_size)</c> of it. Session thread owns it; datapath
+/// threads use <see cref="Log"/> through ring snapshots until the session has quiesced every ring and disposes it.
+/// </summary>
 internal sealed class MappedLog : IDisposable
 {
-    private nint _base;
+    private readonly Mapping _mapping;
 
-    private MappedLog(nint mapBase, nuint mapLength, DirtyLog log)
+    private MappedLog(Mapping mapping, DirtyLog log)
     {
-        _base = mapBase;
-        MapLength = mapLength;
+        _mapping = mapping;
         Log = log;
     }
 
-    /// <summary>Bytes mapped.</summary>
-    public nuint MapLength { get; }
-
-    /// <summary>The bitmap writer.</summary>
+    /// <summary>The bitmap writer handed to the datapath.</summary>
     public DirtyLog Log { get; }
 
-    /// <summary>Maps the log area; null if the mapping fails.</summary>
-    public static MappedLog? TryMap(LogDescription description, int fd)
+    /// <summary>Maps the log described by <paramref name="payload"/> from <paramref name="fd"/>; null when invalid or unmappable.</summary>
+    public static MappedLog? TryMap(in LogPayload payload, int fd)
     {
-        if (!description.IsValid())
+        if (!payload.IsValid())
         {
             return null;
         }
-        ulong length = description.MmapOffset + description.MmapSize;
-        nint p = Libc.mmap(0, (nuint)length, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_SHARED, fd, 0);
-        if (p == Libc.MapFailed)
+        Mapping? mapping = Mapping.TryMap(fd, payload.MmapOffset + payload.MmapSize);
+        if (mapping is null)
         {
             return null;
         }
-        return new MappedLog(p, (nuint)length, new DirtyLog(p + (nint)description.MmapOffset, description.MmapSize));
+        return new MappedLog(mapping, new DirtyLog(mapping.Base + (nint)payload.MmapOffset, payload.MmapSize));
     }
 
-    public void Dispose()
-    {
-        nint p = Interlocked.Exchange(ref _base, 0);
-        if (p != 0)
-        {
-            _ = Libc.munmap(p, MapLength);
-        }
-    }
+    /// <summary>Unmaps the bitmap (after quiescence).</summary>
+    public void Dispose() => _mapping.Dispose();
 }

@@ -1,167 +1,241 @@
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
+using VSwitch.Core.Net;
+using VSwitch.VhostUser.Memory;
 using VSwitch.VhostUser.Protocol;
-using VSwitch.VhostUser.Protocol.Messages;
 using VSwitch.VhostUser.Transport;
+using VSwitch.Virtio.Memory;
+using VSwitch.Virtio.Net;
 
 namespace VSwitch.VhostUser.Session;
 
 /// <summary>
-/// One conversation with one front-end, on the port's session thread. Design note: <see cref="Run"/> reads a message,
-/// checks its framing (size, fds) in <see cref="MessageRules"/>, dispatches it to exactly one handler, and answers
-/// (the request's own reply, or the REPLY_ACK acknowledgement when asked for). A handler returns null on success or the
-/// error; an error that <see cref="VhostUserErrors.ShouldReconnect"/> ends the session, and the port then resets the
-/// device (rings stopped, memory unmapped, every fd closed). Every fd a message carried is closed unless a handler took it.
+/// The back-end side of one vhost-user connection at a time: reads requests, validates them, and applies them to the
+/// port's rings, memory and negotiated state (rust-vmm <c>BackendReqHandler</c>, libvhost-user <c>vu_process_message</c>).
+/// Design note: one session object per port lives as long as the port; <see cref="Serve"/> runs one connection on the
+/// session thread and resets everything when it ends, so the next front-end starts from scratch. The rings
+/// (<see cref="Vring"/>) outlive connections because datapath threads hold references to them. Every request is
+/// checked for shape by <see cref="MessageReader"/> and for meaning by its handler (ring index in exactly one place:
+/// <see cref="TryGetRing"/>). A failing request gets an error reply when one was asked for, then the session closes,
+/// every fd it carried is closed and the port waits for a new front-end; an unsupported request only gets the error
+/// reply. Thread rule: the session thread calls everything except the read-only status members.
 /// </summary>
 internal sealed partial class BackendSession
 {
-    private readonly VhostUserPort _port;
-    private readonly UnixConnection _conn;
-    private readonly byte[] _payload = new byte[UnixConnection.MaxPayload];
-    private readonly ReceivedFds _fds = new();
-    private MessageHeader _header;
-    private bool _replied;
+    /// <summary>Virtio features offered; constant so a reconnecting front-end always finds at least what it acked.</summary>
+    public const VirtioNetFeatures OfferedFeatures =
+        VirtioNetFeatures.Version1 | VirtioNetFeatures.MrgRxbuf | VirtioNetFeatures.EventIdx | VirtioNetFeatures.IndirectDesc
+        | VirtioNetFeatures.Mq | VirtioNetFeatures.Mtu | VirtioNetFeatures.Status | VirtioNetFeatures.GuestAnnounce
+        | VirtioNetFeatures.LogAll | VirtioNetFeatures.ProtocolFeatures | VirtioNetFeatures.NotifyOnEmpty | VirtioNetFeatures.AnyLayout;
 
-    public BackendSession(VhostUserPort port, UnixConnection conn)
+    /// <summary>Protocol features offered (no BACKEND_REQ: the switch never sends requests to the front-end).</summary>
+    public const ProtocolFeatures OfferedProtocolFeatures =
+        ProtocolFeatures.Mq | ProtocolFeatures.LogShmfd | ProtocolFeatures.Rarp | ProtocolFeatures.ReplyAck
+        | ProtocolFeatures.NetMtu | ProtocolFeatures.Status | ProtocolFeatures.ConfigureMemSlots;
+
+    /// <summary>Memory slots (regions) accepted, as DPDK's vhost library does.</summary>
+    public const int MaxMemSlots = MessageReader.MaxFds;
+
+    private const int PollIntervalMs = 200;
+
+    private readonly string _name;
+    private readonly ILogger _logger;
+    private readonly Vring[] _rings;
+    private readonly bool _zeroCopy;
+    private readonly int _rxPoolSize;
+    private readonly TimeSpan _quiesceTimeout;
+    private readonly List<MappedRegion> _regions = new();
+    private GuestMemory _memory = GuestMemory.Empty;
+    private MappedLog? _log;
+    private int _logFd = -1;
+    private UnixConnection? _connection;
+    private ulong _ackedFeatures;
+    private ulong _ackedProtocol;
+    private bool _leaked;
+
+    /// <summary>Creates the session state of a port with <paramref name="rings"/> (2 per queue pair).</summary>
+    public BackendSession(string name, ILogger logger, Vring[] rings, bool zeroCopy, int rxPoolSize, TimeSpan quiesceTimeout)
     {
-        _port = port;
-        _conn = conn;
+        _name = name;
+        _logger = logger;
+        _rings = rings;
+        _zeroCopy = zeroCopy;
+        _rxPoolSize = rxPoolSize;
+        _quiesceTimeout = quiesceTimeout;
     }
 
-    private ILogger Logger => _port.Logger;
+    /// <summary>Raised on the session thread when rings start, stop, break, or the session ends.</summary>
+    public event Action<VhostUserPortEventKind, int>? Changed;
 
-    /// <summary>Serves messages until the front-end disconnects, misbehaves, or <paramref name="stopping"/> says stop.</summary>
-    public VhostUserError Run(Func<bool> stopping)
+    /// <summary>Virtio features acked by the front-end (0 before SET_FEATURES). Any thread.</summary>
+    public ulong AckedFeatures => Volatile.Read(ref _ackedFeatures);
+
+    /// <summary>Protocol features acked by the front-end. Any thread.</summary>
+    public ulong AckedProtocolFeatures => Volatile.Read(ref _ackedProtocol);
+
+    /// <summary>Virtio device status byte from SET_STATUS.</summary>
+    public byte DeviceStatus { get; private set; }
+
+    /// <summary>MTU set by NET_SET_MTU (null when never set).</summary>
+    public int? Mtu { get; private set; }
+
+    /// <summary>MAC of the last SEND_RARP.</summary>
+    public MacAddress? RarpMac { get; private set; }
+
+    /// <summary>Why the last session ended or the last request failed.</summary>
+    public string? LastError { get; private set; }
+
+    /// <summary>Guest memory regions mapped now.</summary>
+    public int RegionCount => Volatile.Read(ref _memory).Regions.Length;
+
+    /// <summary>1 + the highest queue pair whose guest transmit ring runs (0 if none). Any thread.</summary>
+    public int ActiveRxQueues { get; private set; }
+
+    /// <summary>1 + the highest queue pair whose guest receive ring runs (0 if none). Any thread.</summary>
+    public int ActiveTxQueues { get; private set; }
+
+    /// <summary>At least one queue pair has both rings running. Any thread.</summary>
+    public bool TrafficReady { get; private set; }
+
+    /// <summary>
+    /// Runs one connection until the front-end leaves, a request fails, or <paramref name="stopping"/> says so; then
+    /// stops every ring, unmaps memory and closes every fd of the connection. The connection stays the caller's.
+    /// </summary>
+    public void Serve(UnixConnection connection, Func<bool> stopping)
     {
+        _connection = connection;
+        var reader = new MessageReader(connection);
+        VhostUserError reason = VhostUserError.Disconnected;
         try
         {
             while (!stopping())
             {
-                int ready = _conn.WaitReadable(200);
+                int ready = connection.WaitReadable(PollIntervalMs);
+                CheckBrokenRings();
                 if (ready == 0)
                 {
                     continue;
                 }
                 if (ready < 0)
                 {
-                    return VhostUserError.Disconnected;
+                    break;
                 }
-                var error = _conn.TryRead(out _header, _payload, _fds);
-                if (error is null)
-                {
-                    error = MessageRules.Check(_header, _fds.Count);
-                    error ??= Dispatch((FrontendRequest)_header.Request, _payload.AsSpan(0, (int)_header.PayloadSize));
-                    error = Acknowledge(error);
-                }
-                _fds.CloseRest();
+                VhostUserError? error = HandleOne(reader);
                 if (error is { } e && e.ShouldReconnect())
                 {
-                    if (e != VhostUserError.Disconnected)
-                    {
-                        Log.Refused(Logger, _port.Name, (FrontendRequest)_header.Request, e);
-                        _port.RecordError($"{(FrontendRequest)_header.Request}: {e}");
-                    }
-                    return e;
+                    reason = e;
+                    break;
                 }
             }
-            return VhostUserError.Disconnected;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // A bug or an OS failure must cost this port its session, never the process (STYLE rule 8).
+            VhostUserLog.SessionFailed(_logger, _name, ex);
+            reason = VhostUserError.SocketBroken;
         }
         finally
         {
-            _fds.CloseRest();
+            reader.Fds.CloseRest();
+            LastError = reason == VhostUserError.Disconnected ? LastError : reason.ToString();
+            Teardown();
+            _connection = null;
+            VhostUserLog.Disconnected(_logger, _name, reason);
+            Changed?.Invoke(VhostUserPortEventKind.Disconnected, -1);
         }
     }
 
-    private VhostUserError? Dispatch(FrontendRequest request, ReadOnlySpan<byte> p)
+    private VhostUserError? HandleOne(MessageReader reader)
     {
-        _replied = false;
-        return request switch
+        VhostUserError? error = reader.TryRead(out MessageHeader header, out ReadOnlySpan<byte> payload);
+        var request = (FrontendRequest)header.Request;
+        try
         {
-            FrontendRequest.GetFeatures => GetFeatures(),
-            FrontendRequest.SetFeatures => SetFeatures(U64(p)),
-            FrontendRequest.SetOwner => null,
-            FrontendRequest.ResetOwner => ResetOwner(),
-            FrontendRequest.SetMemTable => SetMemTable(p),
-            FrontendRequest.SetLogBase => SetLogBase(Read<LogDescription>(p)),
-            FrontendRequest.SetLogFd => null,
-            FrontendRequest.SetVringNum => SetVringNum(Read<VringState>(p)),
-            FrontendRequest.SetVringAddr => SetVringAddr(Read<VringAddr>(p)),
-            FrontendRequest.SetVringBase => SetVringBase(Read<VringState>(p)),
-            FrontendRequest.GetVringBase => GetVringBase(Read<VringState>(p)),
-            FrontendRequest.SetVringKick => SetVringKick(new VringFdPayload(U64(p))),
-            FrontendRequest.SetVringCall => SetVringCall(new VringFdPayload(U64(p))),
-            FrontendRequest.SetVringErr => SetVringErr(new VringFdPayload(U64(p))),
-            FrontendRequest.GetProtocolFeatures => ReplyU64((ulong)VhostUserPort.OfferedProtocolFeatures),
-            FrontendRequest.SetProtocolFeatures => SetProtocolFeatures(U64(p)),
-            FrontendRequest.GetQueueNum => ReplyU64((ulong)_port.Options.MaxQueuePairs),
-            FrontendRequest.SetVringEnable => SetVringEnable(Read<VringState>(p)),
-            FrontendRequest.SendRarp => SendRarp(U64(p)),
-            FrontendRequest.NetSetMtu => NetSetMtu(U64(p)),
-            FrontendRequest.SetBackendReqFd => null,
-            FrontendRequest.SetStatus => SetStatus(U64(p)),
-            FrontendRequest.GetStatus => ReplyU64(_port.DeviceStatus),
-            FrontendRequest.GetMaxMemSlots => ReplyU64(VhostUserPort.MaxMemSlots),
-            FrontendRequest.AddMemReg => AddMemReg(Read<SingleMemoryRegion>(p).Region),
-            FrontendRequest.RemMemReg => RemMemReg(Read<SingleMemoryRegion>(p).Region),
-            _ => Unsupported(request),
-        };
-    }
-
-    /// <summary>
-    /// REPLY_ACK (vhost-user spec, "REPLY_ACK"): when negotiated and the front-end set need_reply, every request without
-    /// a reply of its own is answered with a u64: 0 for success, non-zero for failure.
-    /// </summary>
-    private VhostUserError? Acknowledge(VhostUserError? error)
-    {
-        if (_replied || !_header.NeedReply || (_port.AckedProtocol & ProtocolFeatures.ReplyAck) == 0)
-        {
+            if (error is { } readError && readError is not (VhostUserError.UnsupportedRequest or VhostUserError.InvalidPayloadSize or VhostUserError.InvalidFds))
+            {
+                // The framing itself is gone (EOF, bad header, oversize): nothing can be answered.
+                return readError;
+            }
+            error ??= Dispatch(request, payload, reader.Fds);
+            RequestRule rule = RequestRule.For(request);
+            bool replyAck = (AckedProtocolFeatures & (ulong)ProtocolFeatures.ReplyAck) != 0;
+            if (header.NeedReply && replyAck && (!rule.HasOwnReply || error is not null) && !ReplyU64(request, error is null ? 0UL : 1UL))
+            {
+                return VhostUserError.SocketBroken;
+            }
+            if (error is { } e)
+            {
+                LastError = $"{request}: {e}";
+                if (e.ShouldReconnect())
+                {
+                    VhostUserLog.RequestFailed(_logger, _name, request, e);
+                }
+                else
+                {
+                    VhostUserLog.UnsupportedRequest(_logger, _name, request);
+                }
+            }
             return error;
         }
-        if (!ReplyCore(error is null ? 0UL : 1UL))
+        finally
         {
-            return VhostUserError.SocketBroken;
+            reader.Fds.CloseRest();
         }
-        return error;
     }
 
-    private VhostUserError? Unsupported(FrontendRequest request)
+    /// <summary>One line per request, one method per request.</summary>
+    private VhostUserError? Dispatch(FrontendRequest request, ReadOnlySpan<byte> payload, ReceivedFds fds) => request switch
     {
-        Log.Unsupported(Logger, _port.Name, request);
-        return VhostUserError.UnsupportedRequest;
-    }
+        FrontendRequest.GetFeatures => GetFeatures(),
+        FrontendRequest.SetFeatures => SetFeatures(payload),
+        FrontendRequest.SetOwner => SetOwner(),
+        FrontendRequest.ResetOwner => ResetOwner(),
+        FrontendRequest.SetMemTable => SetMemTable(payload, fds),
+        FrontendRequest.SetLogBase => SetLogBase(payload, fds),
+        FrontendRequest.SetLogFd => SetLogFd(fds),
+        FrontendRequest.SetVringNum => SetVringNum(payload),
+        FrontendRequest.SetVringAddr => SetVringAddr(payload),
+        FrontendRequest.SetVringBase => SetVringBase(payload),
+        FrontendRequest.GetVringBase => GetVringBase(payload),
+        FrontendRequest.SetVringKick => SetVringKick(payload, fds),
+        FrontendRequest.SetVringCall => SetVringCall(payload, fds),
+        FrontendRequest.SetVringErr => SetVringErr(payload, fds),
+        FrontendRequest.GetProtocolFeatures => GetProtocolFeatures(),
+        FrontendRequest.SetProtocolFeatures => SetProtocolFeatures(payload),
+        FrontendRequest.GetQueueNum => GetQueueNum(),
+        FrontendRequest.SetVringEnable => SetVringEnable(payload),
+        FrontendRequest.SendRarp => SendRarp(payload),
+        FrontendRequest.NetSetMtu => NetSetMtu(payload),
+        FrontendRequest.SetBackendReqFd => SetBackendReqFd(),
+        FrontendRequest.GetMaxMemSlots => GetMaxMemSlots(),
+        FrontendRequest.AddMemReg => AddMemReg(payload, fds),
+        FrontendRequest.RemMemReg => RemMemReg(payload),
+        FrontendRequest.SetStatus => SetStatus(payload),
+        FrontendRequest.GetStatus => GetStatus(),
+        _ => VhostUserError.UnsupportedRequest,
+    };
 
-    private VhostUserError? ReplyU64(ulong value)
+    private bool ReplyU64(FrontendRequest request, ulong value) => Reply(request, in value);
+
+    private bool Reply<T>(FrontendRequest request, in T value) where T : unmanaged =>
+        _connection is not null && _connection.TryWriteReply(request, MemoryMarshal.AsBytes(new ReadOnlySpan<T>(in value)));
+
+    private static T Read<T>(ReadOnlySpan<byte> payload) where T : unmanaged => MemoryMarshal.Read<T>(payload);
+
+    private bool Negotiated(ProtocolFeatures feature) => (AckedProtocolFeatures & (ulong)feature) != 0;
+
+    private bool Acked(VirtioNetFeatures feature) => (AckedFeatures & (ulong)feature) != 0;
+
+    private void CheckBrokenRings()
     {
-        _replied = true;
-        return ReplyCore(value) ? null : VhostUserError.SocketBroken;
-    }
-
-    private bool ReplyCore(ulong value)
-    {
-        Span<byte> b = stackalloc byte[8];
-        MemoryMarshal.Write(b, in value);
-        return _conn.TryWriteReply((FrontendRequest)_header.Request, b);
-    }
-
-    private VhostUserError? Reply<T>(T value) where T : unmanaged
-    {
-        _replied = true;
-        return _conn.TryWriteReply((FrontendRequest)_header.Request, MemoryMarshal.AsBytes(new ReadOnlySpan<T>(in value))) ? null : VhostUserError.SocketBroken;
-    }
-
-    private static ulong U64(ReadOnlySpan<byte> p) => MemoryMarshal.Read<ulong>(p);
-
-    private static T Read<T>(ReadOnlySpan<byte> p) where T : unmanaged => MemoryMarshal.Read<T>(p);
-
-    private static partial class Log
-    {
-        [LoggerMessage(Level = LogLevel.Warning, Message = "port {Port}: {Request} refused: {Error}; closing the session")]
-        public static partial void Refused(ILogger logger, string port, FrontendRequest request, VhostUserError error);
-
-        [LoggerMessage(Level = LogLevel.Warning, Message = "port {Port}: unsupported request {Request}")]
-        public static partial void Unsupported(ILogger logger, string port, FrontendRequest request);
-
-        [LoggerMessage(Level = LogLevel.Information, Message = "port {Port}: {Message}")]
-        public static partial void Info(ILogger logger, string port, string message);
+        foreach (Vring ring in _rings)
+        {
+            if (ring.Started && !ring.BrokenReported && ring.Queue.IsBroken)
+            {
+                ring.BrokenReported = true;
+                VhostUserLog.RingBroken(_logger, _name, ring.Index, ring.Queue.BrokenReason.ToString());
+                Changed?.Invoke(VhostUserPortEventKind.RingBroken, ring.Index);
+            }
+        }
     }
 }

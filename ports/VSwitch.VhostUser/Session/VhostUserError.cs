@@ -33,6 +33,9 @@ public enum VhostUserError
     /// <summary>The request is not supported.</summary>
     UnsupportedRequest,
 
+    /// <summary>A datapath thread did not let go of a ring in time, so the change could not be made safely.</summary>
+    QuiesceTimeout,
+
     /// <summary>The request came in a state where it makes no sense (e.g. ring addresses before memory).</summary>
     InvalidState,
 }

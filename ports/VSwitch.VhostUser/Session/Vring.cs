@@ -1,131 +1,146 @@
-using VSwitch.VhostUser.Interop;
+using VSwitch.Core.Packets;
 using VSwitch.VhostUser.Protocol.Messages;
-using VSwitch.Virtio.Memory;
 using VSwitch.Virtio.Net;
 using VSwitch.Virtio.Queue;
 
 namespace VSwitch.VhostUser.Session;
 
 /// <summary>
-/// One vring of a vhost-user device (rust-vmm <c>VringState</c>): the split queue, its kick/call/err fds, and the
-/// enabled/started flags. Design note: the ring's positions belong to whoever holds <see cref="Busy"/>. A datapath
-/// thread takes it per batch (compare-and-swap, never waiting for long); the session thread takes it, spinning,
-/// before it changes anything the datapath reads, which is also the quiescent point after which old guest memory
-/// may be unmapped. The same flag serialises several datapath threads sending on a shared transmit ring.
+/// One vring of a port (rust-vmm <c>VringState</c>): the split queue and its virtio-net worker, the session's staged
+/// configuration (size, addresses, base, kick/call/err fds, enabled), and the handshake that keeps the session and the
+/// datapath apart.
+/// Handshake (DESIGN.md "Threads and ownership"): <see cref="Busy"/> is <see cref="Free"/>, <see cref="DatapathOwner"/>
+/// or <see cref="SessionOwner"/>. A datapath thread takes it with one CAS per batch (a receive keeps it until
+/// CompleteReceive, because lent packets point into guest memory), reads <see cref="Snapshot"/> once, works, and
+/// releases. The session publishes its change first (usually a null snapshot), then spins until it owns the flag, then
+/// changes positions, closes fds or unmaps, publishes the new snapshot and releases. So the session never touches a ring
+/// in use, and old mappings go only after every ring was taken once. The same flag serialises senders sharing a ring.
+/// Configuration fields are written by the session thread only; status readers tolerate racy values.
 /// </summary>
 internal sealed class Vring
 {
-    /// <summary>0 = free, 1 = held.</summary>
+    /// <summary>Nobody works on the ring.</summary>
+    public const int Free = 0;
+
+    /// <summary>A datapath thread works on the ring.</summary>
+    public const int DatapathOwner = 1;
+
+    /// <summary>The session is changing the ring.</summary>
+    public const int SessionOwner = 2;
+
+    /// <summary>The handshake flag (see the type's notes). Accessed only through Interlocked/Volatile.</summary>
     public int Busy;
 
-    private volatile bool _running;
+    /// <summary>What the datapath may use; null = leave the ring alone. Volatile access only.</summary>
+    public RingSnapshot? Snapshot;
+
+    /// <summary>The kick fd published for datapath sleepers (-1 when none or stopped). Volatile access only.</summary>
+    public int PublishedKickFd = -1;
 
     public Vring(int index)
     {
         Index = index;
         Queue = new SplitQueue();
-        Rx = new VirtioNetRx(Queue);
-        Tx = new VirtioNetTx(Queue);
+        if (IsGuestTransmit)
+        {
+            Rx = new VirtioNetRx(Queue);
+        }
+        else
+        {
+            Tx = new VirtioNetTx(Queue);
+        }
     }
 
-    /// <summary>vring index: even = the guest's receive ring, odd = its transmit ring.</summary>
+    /// <summary>The vring index (2q: guest receive queue of pair q; 2q+1: guest transmit queue).</summary>
     public int Index { get; }
 
-    /// <summary>The queue itself.</summary>
+    /// <summary>True for odd rings: the guest transmits here and the switch receives.</summary>
+    public bool IsGuestTransmit => (Index & 1) == 1;
+
+    /// <summary>The split virtqueue; positions belong to whoever holds <see cref="Busy"/>.</summary>
     public SplitQueue Queue { get; }
 
-    /// <summary>Guest → switch path (used on odd rings).</summary>
-    public VirtioNetRx Rx { get; }
+    /// <summary>The receiver of a guest transmit ring (null on guest receive rings).</summary>
+    public VirtioNetRx? Rx { get; }
 
-    /// <summary>Switch → guest path (used on even rings).</summary>
-    public VirtioNetTx Tx { get; }
+    /// <summary>The transmitter of a guest receive ring (null on guest transmit rings).</summary>
+    public VirtioNetTx? Tx { get; }
 
-    /// <summary>Queue size from SET_VRING_NUM (0 = not set).</summary>
+    /// <summary>Buffers for packets received from this ring; created at first start, kept for the port's life.</summary>
+    public PacketPool? Pool { get; set; }
+
+    /// <summary>Datapath thread only: it holds <see cref="Busy"/> between a receive that took chains and its completion.</summary>
+    public bool DatapathHolds;
+
+    /// <summary>Datapath thread only: the snapshot the held receive used (completion must use the same memory).</summary>
+    public RingSnapshot? HeldSnapshot;
+
+    /// <summary>SET_VRING_NUM (0 = not set).</summary>
     public ushort Num { get; set; }
 
-    /// <summary>Addresses from SET_VRING_ADDR.</summary>
+    /// <summary>SET_VRING_ADDR (null = not set).</summary>
     public VringAddr? Addr { get; set; }
 
-    /// <summary>Base from SET_VRING_BASE.</summary>
+    /// <summary>SET_VRING_BASE, or the position the ring stopped at.</summary>
     public ushort Base { get; set; }
 
-    /// <summary>Kick eventfd, or -1 (none yet, or polling mode).</summary>
+    /// <summary>Kick eventfd (-1 = none).</summary>
     public int KickFd { get; set; } = -1;
 
-    /// <summary>True when SET_VRING_KICK said "no fd": the back-end polls.</summary>
-    public bool KickPolling { get; set; }
+    /// <summary>Call eventfd (-1 = none: the front-end polls).</summary>
+    public int CallFd { get; set; } = -1;
 
-    /// <summary>Call eventfd, or -1.</summary>
-    public volatile int CallFd = -1;
-
-    /// <summary>Error eventfd, or -1.</summary>
+    /// <summary>Error eventfd (-1 = none). Kept only to be closed; the switch reports errors by other means.</summary>
     public int ErrFd { get; set; } = -1;
+
+    /// <summary>A kick (fd, or the polling flag) arrived since the ring last stopped: start when everything else is set.</summary>
+    public bool KickReceived { get; set; }
+
+    /// <summary>SET_VRING_KICK came with the "no fd" flag: the back-end polls without waiting for kicks.</summary>
+    public bool Polling { get; set; }
 
     /// <summary>SET_VRING_ENABLE state.</summary>
     public bool Enabled { get; set; }
 
-    /// <summary>Started by a kick (or polling flag), stopped by GET_VRING_BASE.</summary>
+    /// <summary>The session already reported that the guest broke this ring (reset at each start).</summary>
+    public bool BrokenReported { get; set; }
+
+    /// <summary>The ring is started (kick received, validated) until GET_VRING_BASE or disconnect.</summary>
     public bool Started { get; set; }
 
-    /// <summary>What the datapath checks: started, enabled and not broken. Published by the session under <see cref="Busy"/>.</summary>
-    public bool Running => _running;
+    /// <summary>True when the datapath may work on the ring (a snapshot is published).</summary>
+    public bool IsRunning => Volatile.Read(ref Snapshot) is not null;
 
-    /// <summary>Recomputes <see cref="Running"/> (session thread, holding <see cref="Busy"/>).</summary>
-    public void UpdateRunning() => _running = Started && Enabled && !Queue.IsBroken;
-
-    /// <summary>Datapath: try to own the ring for one batch.</summary>
-    public bool TryEnter() => Interlocked.CompareExchange(ref Busy, 1, 0) == 0;
-
-    /// <summary>Releases the ring.</summary>
-    public void Exit() => Volatile.Write(ref Busy, 0);
-
-    /// <summary>Session: waits until the ring is free and takes it.</summary>
-    public void EnterExclusive()
+    /// <summary>
+    /// Session: publishes <paramref name="snapshot"/> (usually null first), then waits until no datapath thread works
+    /// on the ring and takes the flag. Spins, then sleeps in 1 ms steps. False after <paramref name="timeout"/>: some
+    /// datapath thread never let go (it still holds lent packets); the caller must not unmap what it might use.
+    /// </summary>
+    public bool TryQuiesce(RingSnapshot? snapshot, TimeSpan timeout)
     {
-        var spin = new SpinWait();
-        while (!TryEnter())
+        Volatile.Write(ref Snapshot, snapshot);
+        long deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+        int attempts = 0;
+        while (Interlocked.CompareExchange(ref Busy, SessionOwner, Free) != Free)
         {
-            spin.SpinOnce(sleep1Threshold: 20);
+            if (++attempts < 64)
+            {
+                Thread.SpinWait(32);
+                continue;
+            }
+            if (Environment.TickCount64 > deadline)
+            {
+                return false;
+            }
+            Thread.Sleep(1);
         }
+        return true;
     }
 
-    /// <summary>Translates SET_VRING_ADDR's front-end addresses and configures the queue. False if they are not in guest memory.</summary>
-    public bool TryConfigure(GuestMemory memory, bool eventIdx)
+    /// <summary>Session: publishes <paramref name="snapshot"/> and gives the ring back to the datapath.</summary>
+    public void Release(RingSnapshot? snapshot)
     {
-        if (Addr is not { } a || Num == 0 || !Queue.TrySetSize(Num))
-        {
-            return false;
-        }
-        // vhost-user spec: ring addresses in SET_VRING_ADDR are front-end user addresses; translate each through its region.
-        if (!memory.TryTranslateUserAddress(a.DescUserAddr, 16UL * Num, out var desc)
-            || !memory.TryTranslateUserAddress(a.AvailUserAddr, 6UL + (2UL * Num), out var avail)
-            || !memory.TryTranslateUserAddress(a.UsedUserAddr, 6UL + (8UL * Num), out var used))
-        {
-            return false;
-        }
-        GuestAddress? log = (a.Flags & VringAddr.LogFlag) != 0 ? new GuestAddress(a.LogGuestAddr) : null;
-        Queue.SetAddresses(desc, avail, used, log);
-        Queue.EventIdx = eventIdx;
-        Queue.SetState(new SplitQueueState(Base, Base));
-        return Queue.TryValidate(memory);
-    }
-
-    /// <summary>Closes every fd and forgets all configuration (session thread, holding <see cref="Busy"/>).</summary>
-    public void Reset()
-    {
-        Libc.CloseIfValid(KickFd);
-        Libc.CloseIfValid(CallFd);
-        Libc.CloseIfValid(ErrFd);
-        KickFd = -1;
-        CallFd = -1;
-        ErrFd = -1;
-        KickPolling = false;
-        Num = 0;
-        Addr = null;
-        Base = 0;
-        Enabled = false;
-        Started = false;
-        Queue.Reset();
-        UpdateRunning();
+        Volatile.Write(ref Snapshot, snapshot);
+        Volatile.Write(ref Busy, Free);
     }
 }

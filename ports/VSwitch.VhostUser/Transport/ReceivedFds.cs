@@ -17,6 +17,9 @@ internal sealed class ReceivedFds
     /// <summary>Adds a received fd.</summary>
     public void Add(int fd) => _fds.Add(fd);
 
+    /// <summary>Fd <paramref name="index"/> for use during this message only (it is still closed by <see cref="CloseRest"/>).</summary>
+    public int Peek(int index) => _fds[index];
+
     /// <summary>Hands fd <paramref name="index"/> to the caller, who now owns it.</summary>
     public int Take(int index)
     {

@@ -9,6 +9,8 @@ namespace VSwitch.VhostUser.Transport;
 /// One connected vhost-user socket: reads whole messages (header, payload, and the fds that came with them) and
 /// writes replies. Owned by the session thread; <see cref="Shutdown"/> may be called from any thread to wake it.
 /// </summary>
+// SAFETY: pointers are to stack locals or pinned (fixed) buffers lent to the kernel for one call; control-message
+// walking stays inside the control buffer (each header and its data are checked against its end).
 internal sealed unsafe class UnixConnection : IDisposable
 {
     /// <summary>Most fds one message may carry (the spec's limit for SET_MEM_TABLE).</summary>

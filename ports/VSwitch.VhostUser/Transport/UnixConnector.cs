@@ -3,6 +3,7 @@ using VSwitch.VhostUser.Interop;
 namespace VSwitch.VhostUser.Transport;
 
 /// <summary>Client-mode connect: one attempt to reach a front-end listening at a path (the caller retries every second).</summary>
+// SAFETY: the only pointer is to a stack sockaddr_un lent to connect() for one call.
 internal static unsafe class UnixConnector
 {
     /// <summary>Connects, or returns null when nobody listens there yet.</summary>

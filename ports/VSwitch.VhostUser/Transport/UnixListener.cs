@@ -6,6 +6,7 @@ namespace VSwitch.VhostUser.Transport;
 /// A listening unix socket for server-mode ports: replaces a stale socket file, applies explicit permissions,
 /// and accepts one front-end at a time. Used by the session thread; <see cref="Dispose"/> may come from any thread.
 /// </summary>
+// SAFETY: the only pointers are to stack locals (sockaddr_un, pollfd) lent to the kernel for one call.
 internal sealed unsafe class UnixListener : IDisposable
 {
     private int _fd;
@@ -36,18 +37,21 @@ internal sealed unsafe class UnixListener : IDisposable
         {
             throw new IOException($"socket() failed: errno {Libc.Errno}");
         }
-        if (Libc.bind(fd, &addr, len) != 0 || Libc.listen(fd, 4) != 0)
+        if (Libc.bind(fd, &addr, len) != 0)
         {
             int errno = Libc.Errno;
             _ = Libc.close(fd);
-            throw new IOException($"cannot listen on {path}: errno {errno}");
+            throw new IOException($"cannot bind {path}: errno {errno}");
         }
-        if (Libc.chmod(path, mode) != 0 || ((owner >= 0 || group >= 0) && Libc.chown(path, owner, group) != 0))
+        // Permissions before listen: nobody can connect while the socket still carries the umask's mode.
+        if (Libc.chmod(path, mode) != 0
+            || ((owner >= 0 || group >= 0) && Libc.chown(path, owner, group) != 0)
+            || Libc.listen(fd, 4) != 0)
         {
             int errno = Libc.Errno;
             _ = Libc.close(fd);
             File.Delete(path);
-            throw new IOException($"cannot set permissions of {path}: errno {errno}");
+            throw new IOException($"cannot set permissions of or listen on {path}: errno {errno}");
         }
         return new UnixListener(fd, path);
     }

@@ -4,7 +4,7 @@ namespace VSwitch.VhostUser.Protocol.Messages;
 
 /// <summary>SET_LOG_BASE payload ("a log description"): size of the log area and its offset in the passed fd.</summary>
 [StructLayout(LayoutKind.Sequential, Pack = 1)]
-public readonly record struct LogDescription(ulong MmapSize, ulong MmapOffset)
+public readonly record struct LogPayload(ulong MmapSize, ulong MmapOffset)
 {
     /// <summary>Size on the wire.</summary>
     public const int Size = 16;

@@ -11,4 +11,8 @@ public readonly record struct MemoryTableHeader(uint RegionCount, uint Padding)
 
     /// <summary>Most regions a SET_MEM_TABLE may carry (the fd limit of one message).</summary>
     public const int MaxRegions = 8;
+
+    /// <summary>At least one and at most <see cref="MaxRegions"/> regions, and exactly as many as <paramref name="payloadSize"/> holds.</summary>
+    public bool IsValid(int payloadSize) =>
+        RegionCount is >= 1 and <= MaxRegions && payloadSize == Size + ((int)RegionCount * MemoryRegion.Size);
 }

@@ -8,4 +8,7 @@ public readonly record struct SingleMemoryRegion(ulong Padding, MemoryRegion Reg
 {
     /// <summary>Size on the wire.</summary>
     public const int Size = 40;
+
+    /// <summary>The region itself is valid (padding is ignored).</summary>
+    public bool IsValid() => Region.IsValid();
 }

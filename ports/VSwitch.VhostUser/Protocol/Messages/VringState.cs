@@ -8,4 +8,7 @@ public readonly record struct VringState(uint Index, uint Num)
 {
     /// <summary>Size on the wire.</summary>
     public const int Size = 8;
+
+    /// <summary>Every bit pattern is well-formed; the index and number are checked per request by the session.</summary>
+    public bool IsValid() => true;
 }

@@ -1,0 +1,212 @@
+using VSwitch.VhostUser.Interop;
+using VSwitch.VhostUser.Memory;
+using VSwitch.VhostUser.Protocol;
+using VSwitch.VhostUser.Protocol.Messages;
+using VSwitch.VhostUser.Transport;
+using VSwitch.Virtio.Memory;
+
+namespace VSwitch.VhostUser.Session;
+
+/// <summary>
+/// Guest memory and the dirty log: mapping, publishing to the rings, and unmapping only after every ring has been
+/// quiesced once with the new snapshot in place (STYLE rule 10).
+/// </summary>
+internal sealed partial class BackendSession
+{
+    private VhostUserError? SetMemTable(ReadOnlySpan<byte> payload, ReceivedFds fds)
+    {
+        var table = Read<MemoryTableHeader>(payload);
+        if (!table.IsValid(payload.Length))
+        {
+            return VhostUserError.InvalidParameter;
+        }
+        if (fds.Count != (int)table.RegionCount)
+        {
+            // vhost-user spec, SET_MEM_TABLE: "The size and ordering of the fds matches the number and ordering of memory regions."
+            return VhostUserError.InvalidFds;
+        }
+        var mapped = new List<MappedRegion>((int)table.RegionCount);
+        for (int i = 0; i < (int)table.RegionCount; i++)
+        {
+            var region = Read<MemoryRegion>(payload[(MemoryTableHeader.Size + (i * MemoryRegion.Size))..]);
+            VhostUserError? error = MappedGuestMemoryFactory.TryMap(region, fds.Peek(i), out MappedRegion? one);
+            if (error is not null)
+            {
+                MappedGuestMemoryFactory.UnmapAll(mapped);
+                return error;
+            }
+            mapped.Add(one!);
+        }
+        List<MappedRegion> old = [.. _regions];
+        return ReplaceMemory(mapped, old);
+    }
+
+    private VhostUserError? AddMemReg(ReadOnlySpan<byte> payload, ReceivedFds fds)
+    {
+        if (!Negotiated(ProtocolFeatures.ConfigureMemSlots))
+        {
+            return VhostUserError.InvalidState;
+        }
+        var message = Read<SingleMemoryRegion>(payload);
+        if (!message.IsValid() || _regions.Count >= MaxMemSlots)
+        {
+            return VhostUserError.InvalidParameter;
+        }
+        VhostUserError? error = MappedGuestMemoryFactory.TryMap(message.Region, fds.Peek(0), out MappedRegion? added);
+        if (error is not null)
+        {
+            return error;
+        }
+        List<MappedRegion> next = [.. _regions, added!];
+        return ReplaceMemory(next, []);
+    }
+
+    private VhostUserError? RemMemReg(ReadOnlySpan<byte> payload)
+    {
+        if (!Negotiated(ProtocolFeatures.ConfigureMemSlots))
+        {
+            return VhostUserError.InvalidState;
+        }
+        MemoryRegion wanted = Read<SingleMemoryRegion>(payload).Region;
+        // vhost-user spec, REM_MEM_REG: identified "by its guest address, user address and size. The mmap offset is ignored."
+        int index = _regions.FindIndex(r => r.Description.GuestPhysAddr == wanted.GuestPhysAddr
+            && r.Description.UserspaceAddr == wanted.UserspaceAddr && r.Description.MemorySize == wanted.MemorySize);
+        if (index < 0)
+        {
+            return VhostUserError.InvalidParameter;
+        }
+        List<MappedRegion> next = [.. _regions];
+        MappedRegion removed = next[index];
+        next.RemoveAt(index);
+        return ReplaceMemory(next, [removed]);
+    }
+
+    /// <summary>
+    /// Builds a snapshot over <paramref name="next"/>, publishes it to every ring (quiescing each), then unmaps
+    /// <paramref name="retired"/>. On a bad table the new mappings (those not in use now) are unmapped and nothing changes.
+    /// </summary>
+    private VhostUserError? ReplaceMemory(List<MappedRegion> next, List<MappedRegion> retired)
+    {
+        VhostUserError? error = MappedGuestMemoryFactory.TryBuild(next, out GuestMemory memory);
+        if (error is not null)
+        {
+            List<MappedRegion> fresh = next.FindAll(r => !_regions.Contains(r));
+            MappedGuestMemoryFactory.UnmapAll(fresh);
+            return error;
+        }
+        Volatile.Write(ref _memory, memory);
+        _regions.Clear();
+        _regions.AddRange(next);
+        bool quiet = RepublishAll();
+        Retire(retired, quiet);
+        ulong bytes = 0;
+        foreach (MappedRegion r in next)
+        {
+            bytes += r.Description.MemorySize;
+        }
+        VhostUserLog.MemorySet(_logger, _name, next.Count, bytes);
+        return quiet ? StartPendingRings() : VhostUserError.QuiesceTimeout;
+    }
+
+    private VhostUserError? SetLogBase(ReadOnlySpan<byte> payload, ReceivedFds fds)
+    {
+        if (!Negotiated(ProtocolFeatures.LogShmfd))
+        {
+            // Without LOG_SHMFD the payload would be a bare u64 and no fd: a protocol this back-end does not speak.
+            return VhostUserError.InvalidState;
+        }
+        var description = Read<LogPayload>(payload);
+        MappedLog? log = MappedLog.TryMap(description, fds.Peek(0));
+        if (log is null)
+        {
+            return description.IsValid() ? VhostUserError.MapFailed : VhostUserError.InvalidParameter;
+        }
+        MappedLog? old = _log;
+        _log = log;
+        bool quiet = RepublishAll();
+        if (quiet)
+        {
+            old?.Dispose();
+        }
+        else
+        {
+            _leaked = true;
+        }
+        VhostUserLog.LogSet(_logger, _name, description.MmapSize);
+        // QEMU waits for a reply to SET_LOG_BASE when LOG_SHMFD is negotiated (vhost-user spec, "Communication");
+        // it reads the header only, so a zero u64 (the REPLY_ACK convention for success) serves every reader.
+        if (!ReplyU64(FrontendRequest.SetLogBase, 0))
+        {
+            return VhostUserError.SocketBroken;
+        }
+        return quiet ? null : VhostUserError.QuiesceTimeout;
+    }
+
+    private VhostUserError? SetLogFd(ReceivedFds fds)
+    {
+        // An eventfd to tell the front-end the log changed; the switch never signals it but keeps it for the session.
+        Libc.CloseIfValid(_logFd);
+        _logFd = fds.Take(0);
+        return null;
+    }
+
+    /// <summary>
+    /// Republishes every ring's snapshot from the current memory, log, features and fds, quiescing each ring once.
+    /// Returns false if some ring could not be quiesced (it is left without a snapshot).
+    /// </summary>
+    private bool RepublishAll()
+    {
+        bool quiet = true;
+        foreach (Vring ring in _rings)
+        {
+            if (!ring.TryQuiesce(null, _quiesceTimeout))
+            {
+                ReportQuiesceTimeout(ring);
+                quiet = false;
+                continue;
+            }
+            ring.Release(BuildSnapshot(ring));
+        }
+        UpdateQueueCounts();
+        return quiet;
+    }
+
+    private void Retire(List<MappedRegion> retired, bool quiet)
+    {
+        if (quiet)
+        {
+            MappedGuestMemoryFactory.UnmapAll(retired);
+        }
+        else
+        {
+            // A datapath thread may still read these bytes: leaking the mapping is the only safe choice.
+            _leaked = true;
+        }
+    }
+
+    private void ReportQuiesceTimeout(Vring ring)
+    {
+        _leaked = true;
+        VhostUserLog.QuiesceTimeout(_logger, _name, ring.Index, _quiesceTimeout.TotalSeconds);
+    }
+
+    /// <summary>Unmaps all guest memory and the log at the end of a session (unless a ring could not be quiesced).</summary>
+    private void UnmapEverything()
+    {
+        Volatile.Write(ref _memory, GuestMemory.Empty);
+        if (_leaked)
+        {
+            _regions.Clear();
+            _log = null;
+        }
+        else
+        {
+            MappedGuestMemoryFactory.UnmapAll(_regions);
+            _log?.Dispose();
+            _log = null;
+        }
+        Libc.CloseIfValid(_logFd);
+        _logFd = -1;
+        _leaked = false;
+    }
+}

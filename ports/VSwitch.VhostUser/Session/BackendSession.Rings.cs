@@ -1,0 +1,367 @@
+using VSwitch.Core.Packets;
+using VSwitch.VhostUser.Interop;
+using VSwitch.VhostUser.Protocol;
+using VSwitch.VhostUser.Protocol.Messages;
+using VSwitch.VhostUser.Transport;
+using VSwitch.Virtio.Memory;
+using VSwitch.Virtio.Net;
+using VSwitch.Virtio.Queue;
+
+namespace VSwitch.VhostUser.Session;
+
+/// <summary>
+/// Vring requests and the ring life cycle (vhost-user spec, "Ring states"): a ring starts when its kick arrives and
+/// size, addresses and memory are known; it stops on GET_VRING_BASE; SET_VRING_ENABLE switches a started ring between
+/// processed and left alone, independently of started/stopped.
+/// </summary>
+internal sealed partial class BackendSession
+{
+    private VhostUserError? SetVringNum(ReadOnlySpan<byte> payload)
+    {
+        var state = Read<VringState>(payload);
+        if (!TryGetRing(state.Index, out Vring ring))
+        {
+            return VhostUserError.InvalidParameter;
+        }
+        // VIRTIO 1.2 §2.7: the queue size is a power of two, at most 32768.
+        if (state.Num == 0 || state.Num > SplitQueue.MaxSize || (state.Num & (state.Num - 1)) != 0)
+        {
+            return VhostUserError.InvalidParameter;
+        }
+        ring.Num = (ushort)state.Num;
+        return null;
+    }
+
+    private VhostUserError? SetVringAddr(ReadOnlySpan<byte> payload)
+    {
+        var addr = Read<VringAddr>(payload);
+        if (!addr.IsValid() || !TryGetRing(addr.Index, out Vring ring))
+        {
+            return VhostUserError.InvalidParameter;
+        }
+        ring.Addr = addr;
+        // On a running ring this toggles used-ring logging (vhost-user spec, "Migration"): apply it in place.
+        return ring.Started ? ApplyAddresses(ring) : TryStartRing(ring);
+    }
+
+    private VhostUserError? SetVringBase(ReadOnlySpan<byte> payload)
+    {
+        var state = Read<VringState>(payload);
+        if (!TryGetRing(state.Index, out Vring ring) || state.Num > ushort.MaxValue)
+        {
+            // A split ring's index is 16 bits (VIRTIO 1.2 §2.7.6); packed rings are not offered.
+            return VhostUserError.InvalidParameter;
+        }
+        ring.Base = (ushort)state.Num;
+        return null;
+    }
+
+    private VhostUserError? GetVringBase(ReadOnlySpan<byte> payload)
+    {
+        var state = Read<VringState>(payload);
+        if (!TryGetRing(state.Index, out Vring ring))
+        {
+            return VhostUserError.InvalidParameter;
+        }
+        ushort? stoppedAt = StopRing(ring);
+        if (stoppedAt is null)
+        {
+            return VhostUserError.QuiesceTimeout;
+        }
+        var reply = new VringState(state.Index, stoppedAt.Value);
+        return Reply(FrontendRequest.GetVringBase, in reply) ? null : VhostUserError.SocketBroken;
+    }
+
+    private VhostUserError? SetVringKick(ReadOnlySpan<byte> payload, ReceivedFds fds)
+    {
+        VhostUserError? error = TakeVringFd(payload, fds, out Vring? ring, out int fd, out bool noFd);
+        if (error is not null)
+        {
+            return error;
+        }
+        Volatile.Write(ref ring!.PublishedKickFd, -1);
+        Libc.CloseIfValid(ring.KickFd);
+        ring.KickFd = fd;
+        ring.Polling = noFd;
+        ring.KickReceived = true;
+        if (ring.Started)
+        {
+            Volatile.Write(ref ring.PublishedKickFd, fd);
+            return null;
+        }
+        return TryStartRing(ring);
+    }
+
+    private VhostUserError? SetVringCall(ReadOnlySpan<byte> payload, ReceivedFds fds)
+    {
+        VhostUserError? error = TakeVringFd(payload, fds, out Vring? ring, out int fd, out _);
+        if (error is not null)
+        {
+            return error;
+        }
+        // The datapath may be writing to the old fd right now: close it only once the ring is quiesced.
+        if (!ring!.TryQuiesce(null, _quiesceTimeout))
+        {
+            ReportQuiesceTimeout(ring);
+            Libc.CloseIfValid(fd);
+            return VhostUserError.QuiesceTimeout;
+        }
+        Libc.CloseIfValid(ring.CallFd);
+        ring.CallFd = fd;
+        ring.Release(BuildSnapshot(ring));
+        return null;
+    }
+
+    private VhostUserError? SetVringErr(ReadOnlySpan<byte> payload, ReceivedFds fds)
+    {
+        VhostUserError? error = TakeVringFd(payload, fds, out Vring? ring, out int fd, out _);
+        if (error is not null)
+        {
+            return error;
+        }
+        Libc.CloseIfValid(ring!.ErrFd);
+        ring.ErrFd = fd;
+        return null;
+    }
+
+    private VhostUserError? SetVringEnable(ReadOnlySpan<byte> payload)
+    {
+        var state = Read<VringState>(payload);
+        if (!TryGetRing(state.Index, out Vring ring) || state.Num > 1)
+        {
+            return VhostUserError.InvalidParameter;
+        }
+        ring.Enabled = state.Num == 1;
+        if (!ring.TryQuiesce(null, _quiesceTimeout))
+        {
+            ReportQuiesceTimeout(ring);
+            return VhostUserError.QuiesceTimeout;
+        }
+        ring.Release(BuildSnapshot(ring));
+        UpdateQueueCounts();
+        return null;
+    }
+
+    /// <summary>The one place where a ring index from the front-end is checked.</summary>
+    private bool TryGetRing(uint index, out Vring ring)
+    {
+        if (index < (uint)_rings.Length)
+        {
+            ring = _rings[index];
+            return true;
+        }
+        ring = null!;
+        return false;
+    }
+
+    /// <summary>
+    /// Parses the u64 of SET_VRING_KICK/CALL/ERR and takes its fd. Bit 8 set means no fd (vhost-user spec: "This flag
+    /// is set when there is no file descriptor in the ancillary data"), so the fd count must agree with the flag.
+    /// </summary>
+    private VhostUserError? TakeVringFd(ReadOnlySpan<byte> payload, ReceivedFds fds, out Vring? ring, out int fd, out bool noFd)
+    {
+        var message = new VringFdPayload(Read<ulong>(payload));
+        fd = -1;
+        noFd = message.NoFd;
+        if (!message.IsValid() || !TryGetRing(message.Index, out Vring found))
+        {
+            ring = null;
+            return VhostUserError.InvalidParameter;
+        }
+        ring = found;
+        if (fds.Count != (noFd ? 0 : 1))
+        {
+            return VhostUserError.InvalidFds;
+        }
+        if (!noFd)
+        {
+            fd = fds.Take(0);
+        }
+        return null;
+    }
+
+    /// <summary>Starts <paramref name="ring"/> if its kick arrived and size, addresses and memory are known.</summary>
+    private VhostUserError? TryStartRing(Vring ring)
+    {
+        if (ring.Started || !ring.KickReceived || ring.Num == 0 || ring.Addr is null || _regions.Count == 0)
+        {
+            return null;
+        }
+        if (!TryTranslate(ring, out GuestAddress desc, out GuestAddress avail, out GuestAddress used))
+        {
+            return VhostUserError.InvalidParameter;
+        }
+        if (!ring.TryQuiesce(null, _quiesceTimeout))
+        {
+            ReportQuiesceTimeout(ring);
+            return VhostUserError.QuiesceTimeout;
+        }
+        SplitQueue queue = ring.Queue;
+        queue.Reset();
+        queue.TrySetSize(ring.Num);
+        queue.SetAddresses(desc, avail, used, UsedLogAddress(ring.Addr.Value));
+        queue.SetState(new SplitQueueState(ring.Base, ring.Base));
+        queue.EventIdx = Acked(VirtioNetFeatures.EventIdx);
+        if (!queue.TryValidate(_memory))
+        {
+            queue.Reset();
+            ring.Release(null);
+            return VhostUserError.InvalidParameter;
+        }
+        if (ring.IsGuestTransmit)
+        {
+            ring.Pool ??= new PacketPool(_rxPoolSize);
+        }
+        ring.Started = true;
+        ring.BrokenReported = false;
+        RingSnapshot? snapshot = BuildSnapshot(ring);
+        // The datapath polls: ask the guest not to kick (DESIGN.md "The hot path"); the datapath re-enables kicks before sleeping.
+        queue.DisableNotifications(_memory, snapshot?.Log);
+        Volatile.Write(ref ring.PublishedKickFd, ring.Polling ? -1 : ring.KickFd);
+        ring.Release(snapshot);
+        UpdateQueueCounts();
+        VhostUserLog.RingStarted(_logger, _name, ring.Index, ring.Num, ring.Base, snapshot is not null);
+        Changed?.Invoke(VhostUserPortEventKind.RingStarted, ring.Index);
+        return null;
+    }
+
+    private VhostUserError? StartPendingRings()
+    {
+        foreach (Vring ring in _rings)
+        {
+            VhostUserError? error = TryStartRing(ring);
+            if (error is not null)
+            {
+                return error;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>New addresses for a started ring (positions kept): translate, quiesce, apply, validate.</summary>
+    private VhostUserError? ApplyAddresses(Vring ring)
+    {
+        if (!TryTranslate(ring, out GuestAddress desc, out GuestAddress avail, out GuestAddress used))
+        {
+            return VhostUserError.InvalidParameter;
+        }
+        if (!ring.TryQuiesce(null, _quiesceTimeout))
+        {
+            ReportQuiesceTimeout(ring);
+            return VhostUserError.QuiesceTimeout;
+        }
+        ring.Queue.SetAddresses(desc, avail, used, UsedLogAddress(ring.Addr!.Value));
+        bool valid = ring.Queue.TryValidate(_memory);
+        ring.Release(valid ? BuildSnapshot(ring) : null);
+        UpdateQueueCounts();
+        return valid ? null : VhostUserError.InvalidParameter;
+    }
+
+    /// <summary>
+    /// Stops a ring (GET_VRING_BASE): the datapath lets go, the position is read, the kick fd closed. Returns the next
+    /// avail index to report, or null if a datapath thread never let go.
+    /// </summary>
+    private ushort? StopRing(Vring ring)
+    {
+        if (!ring.Started)
+        {
+            return ring.Base;
+        }
+        if (!ring.TryQuiesce(null, _quiesceTimeout))
+        {
+            ReportQuiesceTimeout(ring);
+            return null;
+        }
+        ushort nextAvail = ring.Queue.GetState().NextAvail;
+        ring.Started = false;
+        ring.KickReceived = false;
+        ring.Base = nextAvail;
+        Volatile.Write(ref ring.PublishedKickFd, -1);
+        Libc.CloseIfValid(ring.KickFd);
+        ring.KickFd = -1;
+        ring.Release(null);
+        UpdateQueueCounts();
+        VhostUserLog.RingStopped(_logger, _name, ring.Index, nextAvail);
+        Changed?.Invoke(VhostUserPortEventKind.RingStopped, ring.Index);
+        return nextAvail;
+    }
+
+    /// <summary>
+    /// Front-end addresses of the three ring areas to guest-physical ones; each whole area (VIRTIO 1.2 §2.7 sizes, with
+    /// the event fields) must lie in one region.
+    /// </summary>
+    private bool TryTranslate(Vring ring, out GuestAddress desc, out GuestAddress avail, out GuestAddress used)
+    {
+        VringAddr a = ring.Addr!.Value;
+        ulong n = ring.Num;
+        avail = default;
+        used = default;
+        return _memory.TryTranslateUserAddress(a.DescUserAddr, 16 * n, out desc)
+            && _memory.TryTranslateUserAddress(a.AvailUserAddr, 6 + (2 * n), out avail)
+            && _memory.TryTranslateUserAddress(a.UsedUserAddr, 6 + (8 * n), out used);
+    }
+
+    private static GuestAddress? UsedLogAddress(VringAddr addr) =>
+        (addr.Flags & VringAddr.LogFlag) != 0 ? new GuestAddress(addr.LogGuestAddr) : null;
+
+    /// <summary>What the datapath may use for <paramref name="ring"/> now, or null when it must leave the ring alone.</summary>
+    private RingSnapshot? BuildSnapshot(Vring ring)
+    {
+        // vhost-user spec, "Ring states": without PROTOCOL_FEATURES a ring starts enabled; with it, SET_VRING_ENABLE decides.
+        bool enabled = !Acked(VirtioNetFeatures.ProtocolFeatures) || ring.Enabled;
+        if (!ring.Started || !enabled)
+        {
+            return null;
+        }
+        DirtyLog? log = Acked(VirtioNetFeatures.LogAll) ? _log?.Log : null;
+        int headerSize = VirtioNetHeader.SizeFor(AckedFeatures);
+        return new RingSnapshot(_memory, log, ring.CallFd, headerSize, Acked(VirtioNetFeatures.MrgRxbuf), _zeroCopy, ring.Pool);
+    }
+
+    private void UpdateQueueCounts()
+    {
+        int rx = 0, tx = 0;
+        bool ready = false;
+        for (int pair = 0; pair < _rings.Length / 2; pair++)
+        {
+            bool guestRx = _rings[2 * pair].IsRunning;
+            bool guestTx = _rings[(2 * pair) + 1].IsRunning;
+            tx = guestRx ? pair + 1 : tx;
+            rx = guestTx ? pair + 1 : rx;
+            ready |= guestRx && guestTx;
+        }
+        ActiveRxQueues = rx;
+        ActiveTxQueues = tx;
+        TrafficReady = ready;
+    }
+
+    /// <summary>End of a session: every ring stopped and reset, every fd closed, memory and log unmapped, state cleared.</summary>
+    private void Teardown()
+    {
+        foreach (Vring ring in _rings)
+        {
+            if (!ring.TryQuiesce(null, _quiesceTimeout))
+            {
+                // A datapath thread still holds it: its fds and the memory stay, so nothing it uses disappears.
+                ReportQuiesceTimeout(ring);
+                continue;
+            }
+            Volatile.Write(ref ring.PublishedKickFd, -1);
+            Libc.CloseIfValid(ring.KickFd);
+            Libc.CloseIfValid(ring.CallFd);
+            Libc.CloseIfValid(ring.ErrFd);
+            ring.KickFd = ring.CallFd = ring.ErrFd = -1;
+            ring.Queue.Reset();
+            ring.Num = 0;
+            ring.Addr = null;
+            ring.Base = 0;
+            ring.Enabled = ring.Started = ring.KickReceived = ring.Polling = false;
+            ring.Release(null);
+        }
+        UnmapEverything();
+        Volatile.Write(ref _ackedFeatures, 0);
+        Volatile.Write(ref _ackedProtocol, 0);
+        DeviceStatus = 0;
+        UpdateQueueCounts();
+    }
+}

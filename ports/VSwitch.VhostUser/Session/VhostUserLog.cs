@@ -1,0 +1,55 @@
+using Microsoft.Extensions.Logging;
+
+namespace VSwitch.VhostUser.Session;
+
+/// <summary>Every log event of the vhost-user port, as static templates that carry the port name (control threads only).</summary>
+internal static partial class VhostUserLog
+{
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "vhost-user port {Port}: listening on {Path}")]
+    public static partial void Listening(ILogger logger, string port, string path);
+
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Error, Message = "vhost-user port {Port}: cannot listen on {Path}; retrying")]
+    public static partial void ListenFailed(ILogger logger, string port, string path, Exception exception);
+
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Information, Message = "vhost-user port {Port}: front-end connected ({Mode}, {Path}, connection {Count})")]
+    public static partial void Connected(ILogger logger, string port, VhostUserMode mode, string path, int count);
+
+    [LoggerMessage(EventId = 2004, Level = LogLevel.Information, Message = "vhost-user port {Port}: front-end disconnected ({Reason})")]
+    public static partial void Disconnected(ILogger logger, string port, VhostUserError reason);
+
+    [LoggerMessage(EventId = 2005, Level = LogLevel.Warning, Message = "vhost-user port {Port}: {Request} rejected: {Error}; closing the session")]
+    public static partial void RequestFailed(ILogger logger, string port, Protocol.FrontendRequest request, VhostUserError error);
+
+    [LoggerMessage(EventId = 2006, Level = LogLevel.Warning, Message = "vhost-user port {Port}: unsupported request {Request} ignored")]
+    public static partial void UnsupportedRequest(ILogger logger, string port, Protocol.FrontendRequest request);
+
+    [LoggerMessage(EventId = 2007, Level = LogLevel.Information, Message = "vhost-user port {Port}: ring {Ring} started (size {Size}, base {Base}, enabled {Enabled})")]
+    public static partial void RingStarted(ILogger logger, string port, int ring, int size, int @base, bool enabled);
+
+    [LoggerMessage(EventId = 2008, Level = LogLevel.Information, Message = "vhost-user port {Port}: ring {Ring} stopped at {NextAvail}")]
+    public static partial void RingStopped(ILogger logger, string port, int ring, int nextAvail);
+
+    [LoggerMessage(EventId = 2009, Level = LogLevel.Warning, Message = "vhost-user port {Port}: ring {Ring} broken by the guest ({Reason}); it stays stopped until the driver resets it")]
+    public static partial void RingBroken(ILogger logger, string port, int ring, string reason);
+
+    [LoggerMessage(EventId = 2010, Level = LogLevel.Error, Message = "vhost-user port {Port}: ring {Ring} still in use by a datapath thread after {Seconds} s; its memory and fds are left in place")]
+    public static partial void QuiesceTimeout(ILogger logger, string port, int ring, double seconds);
+
+    [LoggerMessage(EventId = 2011, Level = LogLevel.Information, Message = "vhost-user port {Port}: guest memory set ({Regions} regions, {Bytes} bytes)")]
+    public static partial void MemorySet(ILogger logger, string port, int regions, ulong bytes);
+
+    [LoggerMessage(EventId = 2012, Level = LogLevel.Information, Message = "vhost-user port {Port}: features acked {Features:x}, protocol features {Protocol:x}")]
+    public static partial void FeaturesAcked(ILogger logger, string port, ulong features, ulong protocol);
+
+    [LoggerMessage(EventId = 2013, Level = LogLevel.Information, Message = "vhost-user port {Port}: RARP announcement requested for {Mac}")]
+    public static partial void RarpRequested(ILogger logger, string port, string mac);
+
+    [LoggerMessage(EventId = 2014, Level = LogLevel.Error, Message = "vhost-user port {Port}: session failed")]
+    public static partial void SessionFailed(ILogger logger, string port, Exception exception);
+
+    [LoggerMessage(EventId = 2015, Level = LogLevel.Debug, Message = "vhost-user port {Port}: no front-end at {Path} yet; retrying")]
+    public static partial void ConnectRetry(ILogger logger, string port, string path);
+
+    [LoggerMessage(EventId = 2016, Level = LogLevel.Information, Message = "vhost-user port {Port}: dirty log set ({Bytes} bytes)")]
+    public static partial void LogSet(ILogger logger, string port, ulong bytes);
+}

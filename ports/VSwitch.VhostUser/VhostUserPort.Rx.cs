@@ -1,0 +1,148 @@
+using System.Runtime.CompilerServices;
+using VSwitch.Core.Packets;
+using VSwitch.Core.Ports;
+using VSwitch.VhostUser.Interop;
+using VSwitch.VhostUser.Session;
+
+namespace VSwitch.VhostUser;
+
+/// <summary>
+/// Guest to switch: the datapath side of the guest's transmit rings (vring 2q+1). Called only by the one datapath
+/// thread that polls queue q. Per batch: one CAS on the ring's busy flag, one snapshot read, the Virtio receiver, and at
+/// most one eventfd write. No allocation, no locks, no exceptions for guest input.
+/// </summary>
+public sealed partial class VhostUserPort
+{
+    /// <summary>
+    /// Appends up to <c>batch.Free</c> packets from queue pair <paramref name="queue"/>'s transmit ring. Ownership: the
+    /// caller owns the appended packets; external ones (zero-copy, pointing into guest memory) stay valid until
+    /// <see cref="CompleteReceive"/> for this queue, which the caller must run after every call that returned non-zero.
+    /// Until then the ring stays claimed by the caller (the session waits for it before stopping the ring or changing
+    /// memory). Returns 0 when the ring is not running, is being reconfigured, or has nothing.
+    /// </summary>
+    public int Receive(int queue, PacketBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        if ((uint)queue >= (uint)Stats.Rx.Length)
+        {
+            return 0;
+        }
+        Vring ring = _rings[(2 * queue) + 1];
+        if (!ring.DatapathHolds)
+        {
+            if (Interlocked.CompareExchange(ref ring.Busy, Vring.DatapathOwner, Vring.Free) != Vring.Free)
+            {
+                // The session is reconfiguring the ring: nothing is lost, the packets wait in the guest's ring.
+                return 0;
+            }
+            RingSnapshot? snapshot = Volatile.Read(ref ring.Snapshot);
+            if (snapshot is null)
+            {
+                Volatile.Write(ref ring.Busy, Vring.Free);
+                return 0;
+            }
+            ring.HeldSnapshot = snapshot;
+            ring.DatapathHolds = true;
+        }
+        RingSnapshot held = ring.HeldSnapshot!;
+        int start = batch.Count;
+        int received = ring.Rx!.Receive(held.Memory, batch, held.Pool!, held.HeaderSize, held.ZeroCopy, Stats.Rx[queue]);
+        for (int i = start; i < start + received; i++)
+        {
+            batch[i].InPort = Id;
+        }
+        if (received == 0)
+        {
+            // Nothing handed out (empty ring, or only dropped chains): return what was taken and let go at once.
+            CompleteHeld(ring, Stats.Rx[queue]);
+        }
+        return received;
+    }
+
+    /// <summary>
+    /// Returns the chains behind the last receives on <paramref name="queue"/> to the guest (one used-index update),
+    /// signals the guest if it wants an interrupt, and releases the ring. Call once every packet of those receives has
+    /// been sent or freed. A call with nothing outstanding does nothing.
+    /// </summary>
+    public void CompleteReceive(int queue)
+    {
+        if ((uint)queue >= (uint)Stats.Rx.Length)
+        {
+            return;
+        }
+        Vring ring = _rings[(2 * queue) + 1];
+        if (ring.DatapathHolds)
+        {
+            CompleteHeld(ring, Stats.Rx[queue]);
+        }
+    }
+
+    /// <summary>
+    /// The kick eventfd of queue pair <paramref name="queuePair"/>'s transmit ring, for a datapath thread that sleeps in
+    /// epoll when idle. False when the ring is not started or the front-end polls (no kick fd). The fd belongs to the
+    /// port: it is valid until the ring stops or the front-end replaces it (watch <see cref="StateChanged"/> and ask
+    /// again); the caller only waits on it and reads it to reset the counter.
+    /// </summary>
+    public bool TryGetRxKickFd(int queuePair, out int fd)
+    {
+        fd = (uint)queuePair < (uint)Stats.Rx.Length ? Volatile.Read(ref _rings[(2 * queuePair) + 1].PublishedKickFd) : -1;
+        return fd >= 0;
+    }
+
+    /// <summary>
+    /// Turns guest kicks for queue pair <paramref name="queuePair"/>'s transmit ring on (before the polling thread sleeps)
+    /// or off (while it polls), as VIRTIO 1.2 §2.7.10 describes. When enabling, returns true if buffers are already
+    /// available, in which case the caller must poll again instead of sleeping. Called by the thread that polls the
+    /// queue, between batches (not while holding received packets).
+    /// </summary>
+    public bool SetRxNotifications(int queuePair, bool enabled)
+    {
+        if ((uint)queuePair >= (uint)Stats.Rx.Length)
+        {
+            return false;
+        }
+        Vring ring = _rings[(2 * queuePair) + 1];
+        if (ring.DatapathHolds || Interlocked.CompareExchange(ref ring.Busy, Vring.DatapathOwner, Vring.Free) != Vring.Free)
+        {
+            return false;
+        }
+        bool pending = false;
+        RingSnapshot? snapshot = Volatile.Read(ref ring.Snapshot);
+        if (snapshot is not null)
+        {
+            if (enabled)
+            {
+                pending = ring.Queue.EnableNotifications(snapshot.Memory, snapshot.Log);
+            }
+            else
+            {
+                ring.Queue.DisableNotifications(snapshot.Memory, snapshot.Log);
+            }
+        }
+        Volatile.Write(ref ring.Busy, Vring.Free);
+        return pending;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CompleteHeld(Vring ring, QueueStats stats)
+    {
+        RingSnapshot held = ring.HeldSnapshot!;
+        if (ring.Rx!.Complete(held.Memory, held.Log))
+        {
+            Signal(held.CallFd, stats);
+        }
+        ring.HeldSnapshot = null;
+        ring.DatapathHolds = false;
+        Volatile.Write(ref ring.Busy, Vring.Free);
+    }
+
+    /// <summary>Interrupts the guest: one 8-byte write to its call eventfd (none when it polls). A failed write counts as an error.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Signal(int callFd, QueueStats stats)
+    {
+        if (callFd >= 0 && !Libc.SignalEventFd(callFd))
+        {
+            stats.Errors++;
+        }
+    }
+}

@@ -1,0 +1,80 @@
+using VSwitch.Core.Diagnostics;
+using VSwitch.Core.Packets;
+using VSwitch.Core.Ports;
+using VSwitch.VhostUser.Session;
+
+namespace VSwitch.VhostUser;
+
+/// <summary>
+/// Switch to guest: the datapath side of the guest's receive rings (vring 2q). Any datapath thread may send on any
+/// queue: the ring's busy flag, taken once per batch, serialises senders (a sender that finds another sender spins
+/// briefly; one that finds the session reconfiguring drops the batch as <see cref="DropReason.PortDown"/>).
+/// </summary>
+public sealed partial class VhostUserPort
+{
+    /// <summary>
+    /// Writes the packets of <paramref name="batch"/> into the guest's receive buffers of queue pair
+    /// <c>queue % TxQueueCount</c>. Takes ownership of every packet regardless of outcome: each is written or counted as
+    /// a drop (no guest buffer, too large, ring broken, port down), then freed; the batch is empty on return. Never
+    /// blocks on the guest. Signals the guest at most once.
+    /// </summary>
+    public void Send(int queue, PacketBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        if (batch.Count == 0)
+        {
+            return;
+        }
+        int active = _session.ActiveTxQueues;
+        if (active == 0)
+        {
+            DropAll(batch, Stats.Tx[0]);
+            return;
+        }
+        int pair = (int)((uint)queue % (uint)active);
+        Vring ring = _rings[2 * pair];
+        QueueStats stats = Stats.Tx[pair];
+        if (!TryEnterSend(ring))
+        {
+            DropAll(batch, stats);
+            return;
+        }
+        RingSnapshot? snapshot = Volatile.Read(ref ring.Snapshot);
+        if (snapshot is null)
+        {
+            Volatile.Write(ref ring.Busy, Vring.Free);
+            DropAll(batch, stats);
+            return;
+        }
+        if (ring.Tx!.Send(snapshot.Memory, batch, snapshot.Mergeable, snapshot.HeaderSize, snapshot.Log, stats))
+        {
+            Signal(snapshot.CallFd, stats);
+        }
+        Volatile.Write(ref ring.Busy, Vring.Free);
+    }
+
+    /// <summary>Takes the ring for one batch: spins while another sender has it, gives up when the session has it.</summary>
+    private static bool TryEnterSend(Vring ring)
+    {
+        var spin = new SpinWait();
+        while (true)
+        {
+            int owner = Interlocked.CompareExchange(ref ring.Busy, Vring.DatapathOwner, Vring.Free);
+            if (owner == Vring.Free)
+            {
+                return true;
+            }
+            if (owner == Vring.SessionOwner)
+            {
+                return false;
+            }
+            spin.SpinOnce(sleep1Threshold: -1);
+        }
+    }
+
+    private static void DropAll(PacketBatch batch, QueueStats stats)
+    {
+        stats.Drops.Add(DropReason.PortDown, batch.Count);
+        batch.FreeAll();
+    }
+}

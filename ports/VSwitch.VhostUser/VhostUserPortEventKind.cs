@@ -1,0 +1,23 @@
+namespace VSwitch.VhostUser;
+
+/// <summary>What happened on a vhost-user port (see <see cref="VhostUserPort.StateChanged"/>).</summary>
+public enum VhostUserPortEventKind
+{
+    /// <summary>A front-end connected (or the switch connected to one).</summary>
+    Connected,
+
+    /// <summary>The session ended: the port waits for (or reconnects to) a front-end.</summary>
+    Disconnected,
+
+    /// <summary>A ring started (its index is in the event).</summary>
+    RingStarted,
+
+    /// <summary>A ring stopped (GET_VRING_BASE).</summary>
+    RingStopped,
+
+    /// <summary>The guest broke a ring with a malformed descriptor chain or index; it stays stopped until the driver resets it.</summary>
+    RingBroken,
+
+    /// <summary>The front-end asked for a RARP announcement of <see cref="VhostUserPortStatus.RarpMac"/> (after migration).</summary>
+    RarpRequested,
+}

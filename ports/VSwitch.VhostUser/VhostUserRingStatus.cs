@@ -1,0 +1,24 @@
+namespace VSwitch.VhostUser;
+
+/// <summary>One vring in <see cref="VhostUserPortStatus"/>.</summary>
+/// <param name="Index">Vring index (2q: guest receive queue of pair q, 2q+1: guest transmit queue).</param>
+/// <param name="Size">Queue size (0 when not set).</param>
+/// <param name="Enabled">SET_VRING_ENABLE state.</param>
+/// <param name="Started">Kick received and addresses validated; not stopped since.</param>
+/// <param name="Running">Started, enabled and handed to the datapath.</param>
+/// <param name="BrokenReason">Why the guest broke the ring, or null.</param>
+/// <param name="NextAvail">Next avail index the switch reads.</param>
+/// <param name="NextUsed">Next used index the switch writes.</param>
+/// <param name="HasKick">A kick eventfd is set (false when polling).</param>
+/// <param name="HasCall">A call eventfd is set.</param>
+public sealed record VhostUserRingStatus(
+    int Index,
+    int Size,
+    bool Enabled,
+    bool Started,
+    bool Running,
+    string? BrokenReason,
+    int NextAvail,
+    int NextUsed,
+    bool HasKick,
+    bool HasCall);
