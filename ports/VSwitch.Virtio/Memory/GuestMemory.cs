@@ -190,6 +190,8 @@ public sealed unsafe class GuestMemory
             // inside, without computing address + length (which could wrap).
             if (address >= r.GuestBase && offset < r.Size && length <= r.Size - offset)
             {
+                // SAFETY: offset < r.Size, so the pointer stays inside the region's mapping (which does not wrap,
+                // checked by the constructor); the caller may touch only the length checked on the line above.
                 pointer = (byte*)r.HostAddress + offset;
                 return true;
             }

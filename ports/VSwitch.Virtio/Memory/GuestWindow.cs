@@ -177,6 +177,7 @@ public readonly unsafe struct GuestWindow
     {
         if (Fits(offset, length))
         {
+            // SAFETY: offset + length <= Length, checked by Fits, so the pointer and the length it is lent with stay inside.
             pointer = _base + offset;
             return true;
         }

@@ -128,7 +128,7 @@ public sealed class VirtioNetRx
     /// only when a second segment shows the frame is split. Returns <see cref="ChainStatus.End"/> for a well-formed
     /// chain (with or without a packet; drops are counted here) or the violation.
     /// </summary>
-    private static unsafe ChainStatus ReadChain(
+    private static ChainStatus ReadChain(
         GuestMemory memory, GuestWindow table, ushort head, PacketPool pool, uint headerSize, bool zeroCopy,
         QueueStats stats, out PacketBuffer? packet)
     {
@@ -212,6 +212,9 @@ public sealed class VirtioNetRx
         }
         if (zeroCopy)
         {
+            // SAFETY: the walker checked the descriptor's buffer lies in guest memory, and [offset, offset + length) is
+            // inside that buffer; the guest cannot reuse it before Complete returns the head, which the caller runs
+            // only after the packet is gone (AttachExternal contract). length <= DataRoom fits an int.
             first.TryGetPointer(offset, length, out byte* data);
             packet.AttachExternal(data, (int)length);
             return;

@@ -34,7 +34,10 @@ public sealed class VirtioNetTx
     /// <summary>The guest's receive queue this transmitter fills.</summary>
     public SplitQueue Queue { get; }
 
-    /// <summary>A header with every field zero and num_buffers = 1 (little-endian), sliced to the header size in use.</summary>
+    /// <summary>
+    /// A header with every field zero and num_buffers = 1 (little-endian), sliced to the header size in use. VIRTIO 1.2
+    /// §5.1.6.4.1: without MRG_RXBUF the device sets num_buffers to 1; with it, to the buffers used (patched later).
+    /// </summary>
     private static ReadOnlySpan<byte> HeaderTemplate => [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0];
 
     /// <summary>
