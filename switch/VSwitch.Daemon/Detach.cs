@@ -20,7 +20,13 @@ internal static class Detach
         var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
         start.ArgumentList.Add("-c");
         start.ArgumentList.Add("exec \"$0\" \"$@\" </dev/null >/dev/null 2>&1");
-        start.ArgumentList.Add(Environment.ProcessPath ?? throw new InvalidOperationException("the executable path is unknown"));
+        string host = Environment.ProcessPath ?? throw new InvalidOperationException("the executable path is unknown");
+        start.ArgumentList.Add(host);
+        if (Path.GetFileNameWithoutExtension(host) == "dotnet")
+        {
+            // Started as "dotnet vswitchd.dll": the child needs the assembly too.
+            start.ArgumentList.Add(typeof(Detach).Assembly.Location);
+        }
         foreach (string a in args)
         {
             start.ArgumentList.Add(a);

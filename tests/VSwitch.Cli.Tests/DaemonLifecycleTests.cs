@@ -1,0 +1,169 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Mono.Unix.Native;
+using Xunit;
+
+namespace VSwitch.Cli.Tests;
+
+/// <summary>Start, stop, crash and restart of the real vswitchd: persistence, signals, corrupt DB, detach.</summary>
+public sealed partial class DaemonLifecycleTests
+{
+    [Fact]
+    public void Without_a_daemon_every_command_says_it_cannot_connect()
+    {
+        using var d = new DaemonProcess();
+        CtlResult r = d.Ctl("show");
+        Assert.Equal(3, r.ExitCode);
+        Assert.Equal($"vswitchctl: cannot connect to vswitchd at {d.SocketPath} (no such socket)", r.Stderr.Trim());
+        Assert.Equal("", r.Stdout);
+    }
+
+    [Fact]
+    public void The_run_directory_comes_from_VSWITCH_RUN_DIR_when_no_option_names_it()
+    {
+        using var d = new DaemonProcess();
+        d.Start();
+        CtlResult r = Vswitchctl.Run(["list-ports", "--json"], new Dictionary<string, string> { ["VSWITCH_RUN_DIR"] = d.RunDir });
+        Assert.Equal(0, r.ExitCode);
+        CtlResult fallback = Vswitchctl.Run(["list-ports"], new Dictionary<string, string> { ["VSWITCH_RUN_DIR"] = "" });
+        Assert.Contains(fallback.ExitCode == 3 ? "/run/vswitch/vswitchd.ctl" : "", fallback.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void After_kill_9_and_restart_show_and_dump_flows_are_identical()
+    {
+        using var d = new DaemonProcess();
+        d.Start();
+        Assert.Equal(0, d.Ctl("add-port", "vm1", "vhostuser", "--tag", "10").ExitCode);
+        Assert.Equal(0, d.Ctl("add-port", "vm2", "vhostuserclient", "--socket", Path.Combine(d.Root, "vm2.sock"), "--ofport", "9", "--trunks", "1-5").ExitCode);
+        Assert.Equal(0, d.Ctl("add-flow", "priority=100,in_port=vm1,dl_type=0x0800,nw_dst=10.0.0.0/8,actions=mod_vlan_vid:5,output:vm2").ExitCode);
+        Assert.Equal(0, d.Ctl("add-flow", "cookie=0x42,priority=50,in_port=vm2,actions=drop").ExitCode);
+        Assert.Equal(0, d.Ctl("set", "mac-aging-time=120").ExitCode);
+        string show = d.Ctl("show", "--json").Stdout;
+        string flows = FlowsWithoutTimes(d.Ctl("dump-flows").Stdout);
+
+        d.Kill();
+        d.Start();
+
+        Assert.Equal(StatesErased(show), StatesErased(d.Ctl("show", "--json").Stdout));
+        Assert.Equal(flows, FlowsWithoutTimes(d.Ctl("dump-flows").Stdout));
+        Assert.Contains("vm1.sock", d.Ctl("port-status", "vm1").Stdout, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(7)]
+    public async Task Killing_the_daemon_while_it_writes_the_db_always_leaves_a_db_that_loads(int seed)
+    {
+        var random = new Random(seed);
+        using var d = new DaemonProcess();
+        int added = 0;
+        for (int round = 0; round < 4; round++)
+        {
+            d.Start();
+            int before = d.Ctl("dump-flows", "--json").Json().GetProperty("flows").GetArrayLength();
+            Assert.Equal(added + 1, before);
+            using var writer = new CancellationTokenSource();
+            var writes = Task.Run(() =>
+            {
+                int n = 0;
+                while (!writer.IsCancellationRequested)
+                {
+                    if (d.Ctl("add-flow", $"priority={1000 + (round * 100) + n},in_port=1,actions=drop").ExitCode == 0)
+                    {
+                        n++;
+                    }
+                }
+                return n;
+            }, TestContext.Current.CancellationToken);
+            await Task.Delay(300 + random.Next(0, 700), TestContext.Current.CancellationToken);
+            d.Kill();
+            writer.Cancel();
+            int acknowledged = await writes;
+            JsonElement db;
+            using (JsonDocument doc = JsonDocument.Parse(File.ReadAllBytes(d.DbPath)))
+            {
+                db = doc.RootElement.Clone();
+            }
+            int stored = db.GetProperty("flows").GetArrayLength() - 1;
+            // Every acknowledged change is in the DB; at most the one in flight at the kill is there unacknowledged.
+            Assert.InRange(stored - added, acknowledged, acknowledged + 1);
+            added = stored;
+        }
+        d.Start();
+        Assert.Equal(added + 1, d.Ctl("dump-flows", "--json").Json().GetProperty("flows").GetArrayLength());
+    }
+
+    [Fact]
+    public void Sigterm_stops_cleanly_and_removes_the_control_socket_and_pid_file()
+    {
+        using var d = new DaemonProcess();
+        string pidFile = Path.Combine(d.Root, "vswitchd.pid");
+        d.Start("--pidfile", pidFile);
+        Assert.Equal(d.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture), File.ReadAllText(pidFile).Trim());
+        Assert.Equal(0, d.Terminate());
+        Assert.False(File.Exists(d.SocketPath));
+        Assert.False(File.Exists(pidFile));
+        Assert.Contains("SIGTERM: stopping", d.Log, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_corrupt_db_is_refused_and_left_untouched()
+    {
+        using var d = new DaemonProcess();
+        Directory.CreateDirectory(Path.GetDirectoryName(d.DbPath)!);
+        File.WriteAllText(d.DbPath, "{ \"format\": 1, \"bridge\": ");
+        Assert.Equal(78, d.RunToExit());
+        Assert.Equal("{ \"format\": 1, \"bridge\": ", File.ReadAllText(d.DbPath));
+        Assert.False(File.Exists(d.SocketPath));
+    }
+
+    [Fact]
+    public void A_second_daemon_on_the_same_db_is_refused()
+    {
+        using var d = new DaemonProcess();
+        d.Start();
+        Assert.Equal(1, d.RunToExit());
+        Assert.Equal(0, d.Ctl("show").ExitCode);
+    }
+
+    [Fact]
+    public void Detach_returns_once_ready_and_the_background_daemon_answers()
+    {
+        using var d = new DaemonProcess();
+        string pidFile = Path.Combine(d.Root, "bg.pid");
+        Assert.Equal(0, d.RunToExit("--detach", "--pidfile", pidFile, "--log-file", Path.Combine(d.Root, "bg.log")));
+        int pid = int.Parse(File.ReadAllText(pidFile).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        try
+        {
+            Assert.Equal(0, d.Ctl("show").ExitCode);
+            Assert.Contains("vswitchd ready", File.ReadAllText(Path.Combine(d.Root, "bg.log")), StringComparison.Ordinal);
+        }
+        finally
+        {
+            Syscall.kill(pid, Signum.SIGTERM);
+            for (int i = 0; i < 200 && File.Exists(pidFile); i++)
+            {
+                Thread.Sleep(50);
+            }
+        }
+        Assert.False(File.Exists(pidFile));
+    }
+
+    [Fact]
+    public void Bad_daemon_options_fail_with_one_line()
+    {
+        using var d = new DaemonProcess();
+        Assert.Equal(2, d.RunToExit("--pmd-mode", "lazy"));
+        Assert.Equal(2, d.RunToExit("--pmd-cpus", "1-"));
+    }
+
+    private static string StatesErased(string showJson) => StateRegex().Replace(showJson, "\"state\": \"?\"");
+
+    private static string FlowsWithoutTimes(string dump) => TimesRegex().Replace(dump, "");
+
+    [GeneratedRegex("\"state\": \"[a-z]+\"")]
+    private static partial Regex StateRegex();
+
+    [GeneratedRegex(@"duration=[0-9.]+s, |idle_age=\d+, ")]
+    private static partial Regex TimesRegex();
+}
