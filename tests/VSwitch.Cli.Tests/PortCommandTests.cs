@@ -112,12 +112,38 @@ public sealed class PortCommandTests(DaemonFixture fixture) : IClassFixture<Daem
     }
 
     [Fact]
+    public void A_server_port_listens_with_the_socket_mode_and_del_port_removes_its_socket()
+    {
+        Assert.Equal(0, _d.Ctl("add-port", "pl1", "vhostuser").ExitCode);
+        Assert.Equal(0, _d.Ctl("add-port", "pl2", "vhostuser", "--socket-mode", "0600").ExitCode);
+        string s1 = Path.Combine(_d.RunDir, "pl1.sock"), s2 = Path.Combine(_d.RunDir, "pl2.sock");
+        WaitFor(() => File.Exists(s1) && File.Exists(s2));
+        Assert.Equal((UnixFileMode)0x1b0, File.GetUnixFileMode(s1) & (UnixFileMode)0x1ff);
+        Assert.Equal((UnixFileMode)0x180, File.GetUnixFileMode(s2) & (UnixFileMode)0x1ff);
+        Assert.Equal((UnixFileMode)0x1b0, File.GetUnixFileMode(_d.SocketPath) & (UnixFileMode)0x1ff);
+        Assert.Equal("waiting", Port("pl1").GetProperty("state").GetString());
+        Assert.StartsWith("listening", _d.Ctl("port-status", "pl1", "--json").Json().GetProperty("connection").GetString(), StringComparison.Ordinal);
+
+        Assert.Equal(0, _d.Ctl("del-port", "pl1").ExitCode);
+        WaitFor(() => !File.Exists(s1));
+    }
+
+    [Fact]
     public void A_name_in_use_is_refused()
     {
         Assert.Equal(0, _d.Ctl("add-port", "pu1", "vhostuser").ExitCode);
         CtlResult r = _d.Ctl("add-port", "pu1", "vhostuser");
         Assert.Equal(1, r.ExitCode);
         Assert.Equal("vswitchctl: port name 'pu1' is already in use", r.Stderr.Trim());
+    }
+
+    private static void WaitFor(Func<bool> condition)
+    {
+        for (int i = 0; i < 200 && !condition(); i++)
+        {
+            Thread.Sleep(25);
+        }
+        Assert.True(condition());
     }
 
     private JsonElement Port(string name) =>

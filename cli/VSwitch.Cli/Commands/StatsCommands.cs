@@ -75,7 +75,7 @@ internal static class StatsCommands
             var table = new TextTable("ring", "size", "enabled", "started", "broken", "next_avail", "next_used");
             foreach (VringInfo v in s.Vrings)
             {
-                table.Add(Num(v.Index), Num(v.Size), Yes(v.Enabled), Yes(v.Started), Yes(v.Broken), Num(v.NextAvail), Num(v.NextUsed));
+                table.Add(Num(v.Index), Num(v.Size), Yes(v.Enabled), Yes(v.Started), v.BrokenReason ?? Yes(v.Broken), Num(v.NextAvail), Num(v.NextUsed));
             }
             table.WriteTo(output, "  ");
         }

@@ -34,6 +34,7 @@ internal sealed class PmdThread
     private int _mode;
     private long _busyTicks;
     private long _idleTicks;
+    private long _loops;
 
     public PmdThread(SwitchDatapath datapath, int index, int threadCount, int? cpu, PmdMode mode, ILogger log)
     {
@@ -68,8 +69,8 @@ internal sealed class PmdThread
     /// <summary>The queues this thread has polled, with their usage.</summary>
     public IReadOnlyList<RxqUsage> Usage => Volatile.Read(ref _usage);
 
-    /// <summary>Iterations completed; advancing past a value read after a publish is a quiescent point.</summary>
-    public long Iterations => Volatile.Read(ref Context.Stats.Iterations);
+    /// <summary>Loop iterations completed (with or without queues to poll); each boundary is a quiescent point.</summary>
+    public long Iterations => Volatile.Read(ref _loops);
 
     public bool IsRunning => _thread.IsAlive;
 
@@ -129,6 +130,7 @@ internal sealed class PmdThread
                 Volatile.Write(ref _idleTicks, _idleTicks + (now - last));
             }
             last = now;
+            Volatile.Write(ref _loops, _loops + 1);
         }
         _log.LogInformation("pmd thread {Thread} stopped", Index);
     }

@@ -8,4 +8,5 @@ namespace VSwitch.Rpc.Messages;
 /// <param name="Broken">Marked broken after hostile input; no longer serviced until the port resets.</param>
 /// <param name="NextAvail">Next available-ring index the switch will read.</param>
 /// <param name="NextUsed">Next used-ring index the switch will write.</param>
-public sealed record VringInfo(int Index, int Size, bool Enabled, bool Started, bool Broken, int NextAvail, int NextUsed);
+/// <param name="BrokenReason">Why the guest broke the ring, or null.</param>
+public sealed record VringInfo(int Index, int Size, bool Enabled, bool Started, bool Broken, int NextAvail, int NextUsed, string? BrokenReason);
