@@ -102,6 +102,9 @@ internal static unsafe partial class MemfdNative
     public static partial nint recv(int fd, void* buffer, nuint length, int flags);
 
     [LibraryImport("libc", SetLastError = true)]
+    public static partial int pipe2(int* fds, int flags);
+
+    [LibraryImport("libc", SetLastError = true)]
     public static partial int poll(PollFd* fds, nuint count, int timeoutMs);
 
     public static int Errno => Marshal.GetLastPInvokeError();

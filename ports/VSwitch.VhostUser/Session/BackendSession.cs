@@ -133,11 +133,11 @@ internal sealed partial class BackendSession
             // A bug or an OS failure must cost this port its session, never the process (STYLE rule 8).
             VhostUserLog.SessionFailed(_logger, _name, ex);
             reason = VhostUserError.SocketBroken;
+            LastError = "session failed: " + ex.Message;
         }
         finally
         {
             reader.Fds.CloseRest();
-            LastError = reason == VhostUserError.Disconnected ? LastError : reason.ToString();
             Teardown();
             _connection = null;
             VhostUserLog.Disconnected(_logger, _name, reason);
@@ -154,6 +154,11 @@ internal sealed partial class BackendSession
             if (error is { } readError && readError is not (VhostUserError.UnsupportedRequest or VhostUserError.InvalidPayloadSize or VhostUserError.InvalidFds))
             {
                 // The framing itself is gone (EOF, bad header, oversize): nothing can be answered.
+                if (readError != VhostUserError.Disconnected)
+                {
+                    LastError = $"message {header.Request}: {readError}";
+                    VhostUserLog.RequestFailed(_logger, _name, request, readError);
+                }
                 return readError;
             }
             error ??= Dispatch(request, payload, reader.Fds);
