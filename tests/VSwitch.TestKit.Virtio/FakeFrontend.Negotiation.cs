@@ -23,11 +23,12 @@ public sealed partial class FakeFrontend
 
     /// <summary>
     /// The message sequence QEMU 7.2's vhost-user-net sends for a Linux guest (DESIGN.md "vhost-user essentials"), for
-    /// <paramref name="queuePairs"/> queue pairs whose rings (created here if missing) start at <paramref name="vringBase"/>.
+    /// <paramref name="queuePairs"/> queue pairs whose rings (created here if missing) start at <paramref name="vringBase"/>,
+    /// or at <paramref name="vringBases"/>[index] when given (a front-end resuming after a back-end restart).
     /// With CONFIGURE_MEM_SLOTS negotiated the memory goes as ADD_MEM_REG per region, as QEMU does then; otherwise as
     /// SET_MEM_TABLE. Every request QEMU sends with NEED_REPLY is acknowledged and checked.
     /// </summary>
-    public void NegotiateLikeQemu(int queuePairs = 1, ulong features = LinuxGuestFeatures, ulong protocolFeatures = QemuProtocolFeatures, uint vringBase = 0)
+    public void NegotiateLikeQemu(int queuePairs = 1, ulong features = LinuxGuestFeatures, ulong protocolFeatures = QemuProtocolFeatures, uint vringBase = 0, IReadOnlyList<uint>? vringBases = null)
     {
         // 1. capabilities
         ulong offered = GetFeatures();
@@ -80,7 +81,7 @@ public sealed partial class FakeFrontend
         // 6. per ring
         foreach (FakeFrontendRing ring in _rings.Values)
         {
-            StartRing(ring, vringBase);
+            StartRing(ring, vringBases is null ? vringBase : vringBases[(int)ring.Index]);
         }
         // 7. running
         if (status)

@@ -98,7 +98,7 @@ internal sealed partial class BackendSession
         _regions.Clear();
         _regions.AddRange(next);
         bool quiet = RepublishAll();
-        Retire(retired, quiet);
+        Retire(retired.Select(r => r.Mapping), quiet);
         ulong bytes = 0;
         foreach (MappedRegion r in next)
         {
@@ -124,14 +124,7 @@ internal sealed partial class BackendSession
         MappedLog? old = _log;
         _log = log;
         bool quiet = RepublishAll();
-        if (quiet)
-        {
-            old?.Dispose();
-        }
-        else
-        {
-            _leaked = true;
-        }
+        Retire(old, quiet);
         VhostUserLog.LogSet(_logger, _name, description.MmapSize);
         // QEMU waits for a reply to SET_LOG_BASE when LOG_SHMFD is negotiated (vhost-user spec, "Communication");
         // it reads the header only, so a zero u64 (the REPLY_ACK convention for success) serves every reader.
@@ -171,42 +164,44 @@ internal sealed partial class BackendSession
         return quiet;
     }
 
-    private void Retire(List<MappedRegion> retired, bool quiet)
+    /// <summary>
+    /// Releases mappings no snapshot refers to any more. Only when every ring was just quiesced (<paramref name="quiet"/>)
+    /// can no datapath thread still read them; otherwise they wait in a pending list, released at the next quiet point.
+    /// Leaking a mapping is the only safe choice while some datapath thread might still read it.
+    /// </summary>
+    private void Retire(IEnumerable<IDisposable?> retired, bool quiet)
     {
+        foreach (IDisposable? item in retired)
+        {
+            if (item is not null)
+            {
+                _pendingRelease.Add(item);
+            }
+        }
         if (quiet)
         {
-            MappedGuestMemoryFactory.UnmapAll(retired);
-        }
-        else
-        {
-            // A datapath thread may still read these bytes: leaking the mapping is the only safe choice.
-            _leaked = true;
+            foreach (IDisposable item in _pendingRelease)
+            {
+                item.Dispose();
+            }
+            _pendingRelease.Clear();
         }
     }
 
-    private void ReportQuiesceTimeout(Vring ring)
-    {
-        _leaked = true;
+    private void Retire(IDisposable? retired, bool quiet) => Retire([retired], quiet);
+
+    private void ReportQuiesceTimeout(Vring ring) =>
         VhostUserLog.QuiesceTimeout(_logger, _name, ring.Index, _quiesceTimeout.TotalSeconds);
-    }
 
-    /// <summary>Unmaps all guest memory and the log at the end of a session (unless a ring could not be quiesced).</summary>
-    private void UnmapEverything()
+    /// <summary>Releases all guest memory and the log at the end of a session (held back if a ring could not be quiesced).</summary>
+    private void UnmapEverything(bool quiet)
     {
         Volatile.Write(ref _memory, GuestMemory.Empty);
-        if (_leaked)
-        {
-            _regions.Clear();
-            _log = null;
-        }
-        else
-        {
-            MappedGuestMemoryFactory.UnmapAll(_regions);
-            _log?.Dispose();
-            _log = null;
-        }
+        var retired = new List<IDisposable?>(_regions.Select(r => r.Mapping)) { _log };
+        _regions.Clear();
+        _log = null;
+        Retire(retired, quiet);
         Libc.CloseIfValid(_logFd);
         _logFd = -1;
-        _leaked = false;
     }
 }

@@ -335,30 +335,28 @@ internal sealed partial class BackendSession
         TrafficReady = ready;
     }
 
-    /// <summary>End of a session: every ring stopped and reset, every fd closed, memory and log unmapped, state cleared.</summary>
+    /// <summary>End of a session: every ring stopped and reset, every fd closed, memory and log released, state cleared.</summary>
     private void Teardown()
     {
+        bool quiet = true;
         foreach (Vring ring in _rings)
         {
             if (!ring.TryQuiesce(null, _quiesceTimeout))
             {
-                // A datapath thread still holds it: its fds and the memory stay, so nothing it uses disappears.
+                // A datapath thread still holds it: its fds close and the memory goes only once it lets go.
                 ReportQuiesceTimeout(ring);
+                ring.AbandonConfiguration();
+                quiet = false;
                 continue;
             }
-            Volatile.Write(ref ring.PublishedKickFd, -1);
             Libc.CloseIfValid(ring.KickFd);
             Libc.CloseIfValid(ring.CallFd);
             Libc.CloseIfValid(ring.ErrFd);
-            ring.KickFd = ring.CallFd = ring.ErrFd = -1;
+            ring.ForgetConfiguration();
             ring.Queue.Reset();
-            ring.Num = 0;
-            ring.Addr = null;
-            ring.Base = 0;
-            ring.Enabled = ring.Started = ring.KickReceived = ring.Polling = false;
             ring.Release(null);
         }
-        UnmapEverything();
+        UnmapEverything(quiet);
         Volatile.Write(ref _ackedFeatures, 0);
         Volatile.Write(ref _ackedProtocol, 0);
         DeviceStatus = 0;

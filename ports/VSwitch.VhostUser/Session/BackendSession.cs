@@ -51,7 +51,7 @@ internal sealed partial class BackendSession
     private UnixConnection? _connection;
     private ulong _ackedFeatures;
     private ulong _ackedProtocol;
-    private bool _leaked;
+    private readonly List<IDisposable> _pendingRelease = new();
 
     /// <summary>Creates the session state of a port with <paramref name="rings"/> (2 per queue pair).</summary>
     public BackendSession(string name, ILogger logger, Vring[] rings, bool zeroCopy, int rxPoolSize, TimeSpan quiesceTimeout)

@@ -37,6 +37,8 @@ internal sealed class Vring
     /// <summary>The kick fd published for datapath sleepers (-1 when none or stopped). Volatile access only.</summary>
     public int PublishedKickFd = -1;
 
+    private readonly List<int> _deferredFds = new();
+
     public Vring(int index)
     {
         Index = index;
@@ -134,7 +136,35 @@ internal sealed class Vring
             }
             Thread.Sleep(1);
         }
+        foreach (int fd in _deferredFds)
+        {
+            Interop.Libc.CloseIfValid(fd);
+        }
+        _deferredFds.Clear();
         return true;
+    }
+
+    /// <summary>
+    /// Session: forgets the ring's fds and configuration while a datapath thread still holds the ring (it may signal
+    /// the call fd): the fds are closed at the next successful <see cref="TryQuiesce"/>. The queue itself is left alone.
+    /// </summary>
+    public void AbandonConfiguration()
+    {
+        _deferredFds.Add(KickFd);
+        _deferredFds.Add(CallFd);
+        _deferredFds.Add(ErrFd);
+        ForgetConfiguration();
+    }
+
+    /// <summary>Session, with the ring quiesced or abandoned: back to "nothing set", fds already dealt with.</summary>
+    public void ForgetConfiguration()
+    {
+        Volatile.Write(ref PublishedKickFd, -1);
+        KickFd = CallFd = ErrFd = -1;
+        Num = 0;
+        Addr = null;
+        Base = 0;
+        Enabled = Started = KickReceived = Polling = false;
     }
 
     /// <summary>Session: publishes <paramref name="snapshot"/> and gives the ring back to the datapath.</summary>
