@@ -44,18 +44,19 @@ guest() { # name mac socket role ip peer
     -machine pc,accel=tcg -m 256 -smp 1 \
     -object memory-backend-memfd,id=mem,size=256M,share=on -numa node,memdev=mem \
     -kernel "$cache/vmlinux" -initrd "$cache/initramfs.cpio.gz" \
-    -append "console=ttyS0 quiet panic=-1 vs.role=$4 vs.ip=$5 vs.peer=$6 vs.count=5 vs.bytes=8388608" \
+    -append "console=ttyS0 quiet panic=-1 vs.role=$4 vs.ip=$5 vs.peer=$6 vs.count=5 vs.bytes=8388608 vs.time=60" \
     -serial "file:$work/$1.console" \
     -chardev "socket,id=c0,path=$3,reconnect=1" -netdev vhost-user,id=n0,chardev=c0,queues=1 \
     -device "virtio-net-pci,netdev=n0,mac=$2,vectors=0" >"$work/$1.qemu.log" 2>&1 &
   pids+=($!)
 }
 echo "demo: booting guest a (10.0.0.1 on vm1) and guest b (10.0.0.2 on vm2)"
-guest a 52:54:00:00:00:0a "$run/vm1.sock" ping,recv 10.0.0.1/24 10.0.0.2
-guest b 52:54:00:00:00:0b "$run/vm2.sock" ping,send 10.0.0.2/24 10.0.0.1
+guest a 52:54:00:00:00:0a "$run/vm1.sock" ping,recv,idle 10.0.0.1/24 10.0.0.2
+guest b 52:54:00:00:00:0b "$run/vm2.sock" ping,send,idle 10.0.0.2/24 10.0.0.1
 
 for _ in $(seq 600); do
-  if grep -q "VSRESULT done" "$work/a.console" 2>/dev/null && grep -q "VSRESULT done" "$work/b.console" 2>/dev/null; then break; fi
+  # Both guests stay up (role idle) after the transfer, so the switch is shown with its ports running.
+  if grep -q "VSRESULT recv " "$work/a.console" 2>/dev/null && grep -q "VSRESULT send " "$work/b.console" 2>/dev/null; then break; fi
   sleep 0.5
 done
 for g in a b; do
