@@ -9,6 +9,9 @@ public enum VhostUserPortEventKind
     /// <summary>The session ended: the port waits for (or reconnects to) a front-end.</summary>
     Disconnected,
 
+    /// <summary>A queue pair has both rings running: traffic can flow (the port state became Up).</summary>
+    Running,
+
     /// <summary>A ring started (its index is in the event).</summary>
     RingStarted,
 

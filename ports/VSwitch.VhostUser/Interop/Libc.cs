@@ -23,12 +23,6 @@ internal static unsafe partial class Libc
     public const int MAP_SHARED = 1;
     public const short POLLIN = 1;
     public const int EINTR = 4;
-    public const int EAGAIN = 11;
-    public const int EFD_CLOEXEC = 0x80000;
-    public const int EFD_NONBLOCK = 0x800;
-    public const int O_NONBLOCK = 0x800;
-    public const int F_GETFL = 3;
-    public const int F_SETFL = 4;
     public static readonly nint MapFailed = -1;
 
     /// <summary>Bytes of struct stat on 64-bit Linux (x86-64 and arm64 alike).</summary>
@@ -118,9 +112,6 @@ internal static unsafe partial class Libc
     public static partial int close(int fd);
 
     [LibraryImport("libc", SetLastError = true)]
-    public static partial nint read(int fd, void* buffer, nuint count);
-
-    [LibraryImport("libc", SetLastError = true)]
     public static partial nint write(int fd, void* buffer, nuint count);
 
     [LibraryImport("libc", SetLastError = true)]
@@ -130,13 +121,7 @@ internal static unsafe partial class Libc
     public static partial int munmap(nint addr, nuint length);
 
     [LibraryImport("libc", SetLastError = true)]
-    public static partial int eventfd(uint initval, int flags);
-
-    [LibraryImport("libc", SetLastError = true)]
     public static partial int fstat(int fd, byte* statBuffer);
-
-    [LibraryImport("libc", SetLastError = true)]
-    public static partial int fcntl(int fd, int cmd, int arg);
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int chmod(string path, uint mode);
@@ -168,17 +153,6 @@ internal static unsafe partial class Libc
     {
         ulong one = 1;
         return write(fd, &one, 8) == 8;
-    }
-
-    /// <summary>Drains an eventfd without blocking (the fd may be blocking: poll first).</summary>
-    public static void DrainEventFd(int fd)
-    {
-        PollFd p = new() { Fd = fd, Events = POLLIN };
-        if (poll(&p, 1, 0) > 0 && (p.Revents & POLLIN) != 0)
-        {
-            ulong value;
-            _ = read(fd, &value, 8);
-        }
     }
 
     /// <summary>Closes an fd if it is valid (≥ 0).</summary>

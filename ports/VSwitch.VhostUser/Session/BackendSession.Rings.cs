@@ -330,9 +330,15 @@ internal sealed partial class BackendSession
             rx = guestTx ? pair + 1 : rx;
             ready |= guestRx && guestTx;
         }
-        ActiveRxQueues = rx;
-        ActiveTxQueues = tx;
-        TrafficReady = ready;
+        Volatile.Write(ref _activeRxQueues, rx);
+        Volatile.Write(ref _activeTxQueues, tx);
+        bool was = _trafficReady;
+        Volatile.Write(ref _trafficReady, ready);
+        if (ready && !was)
+        {
+            VhostUserLog.Running(_logger, _name, Math.Min(rx, tx));
+            Changed?.Invoke(VhostUserPortEventKind.Running, -1);
+        }
     }
 
     /// <summary>End of a session: every ring stopped and reset, every fd closed, memory and log released, state cleared.</summary>

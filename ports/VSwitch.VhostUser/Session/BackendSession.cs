@@ -51,6 +51,9 @@ internal sealed partial class BackendSession
     private UnixConnection? _connection;
     private ulong _ackedFeatures;
     private ulong _ackedProtocol;
+    private int _activeRxQueues;
+    private int _activeTxQueues;
+    private bool _trafficReady;
     private readonly List<IDisposable> _pendingRelease = new();
 
     /// <summary>Creates the session state of a port with <paramref name="rings"/> (2 per queue pair).</summary>
@@ -89,13 +92,13 @@ internal sealed partial class BackendSession
     public int RegionCount => Volatile.Read(ref _memory).Regions.Length;
 
     /// <summary>1 + the highest queue pair whose guest transmit ring runs (0 if none). Any thread.</summary>
-    public int ActiveRxQueues { get; private set; }
+    public int ActiveRxQueues => Volatile.Read(ref _activeRxQueues);
 
     /// <summary>1 + the highest queue pair whose guest receive ring runs (0 if none). Any thread.</summary>
-    public int ActiveTxQueues { get; private set; }
+    public int ActiveTxQueues => Volatile.Read(ref _activeTxQueues);
 
     /// <summary>At least one queue pair has both rings running. Any thread.</summary>
-    public bool TrafficReady { get; private set; }
+    public bool TrafficReady => Volatile.Read(ref _trafficReady);
 
     /// <summary>
     /// Runs one connection until the front-end leaves, a request fails, or <paramref name="stopping"/> says so; then

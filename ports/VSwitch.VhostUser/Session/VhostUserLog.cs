@@ -50,6 +50,9 @@ internal static partial class VhostUserLog
     [LoggerMessage(EventId = 2015, Level = LogLevel.Debug, Message = "vhost-user port {Port}: no front-end at {Path} yet; retrying")]
     public static partial void ConnectRetry(ILogger logger, string port, string path);
 
+    [LoggerMessage(EventId = 2017, Level = LogLevel.Information, Message = "vhost-user port {Port}: running ({QueuePairs} queue pairs)")]
+    public static partial void Running(ILogger logger, string port, int queuePairs);
+
     [LoggerMessage(EventId = 2016, Level = LogLevel.Information, Message = "vhost-user port {Port}: dirty log set ({Bytes} bytes)")]
     public static partial void LogSet(ILogger logger, string port, ulong bytes);
 }
