@@ -23,6 +23,7 @@ namespace VSwitch.VhostUser;
 public sealed partial class VhostUserPort : IPort, IDisposable
 {
     private readonly VhostUserPortOptions _options;
+    private readonly ILogger _logger;
     private readonly Vring[] _rings;
     private readonly BackendSession _session;
     private readonly SessionRunner _runner;
@@ -31,6 +32,7 @@ public sealed partial class VhostUserPort : IPort, IDisposable
     private VhostUserPort(VhostUserPortOptions options, PortId id, ILogger logger)
     {
         _options = options;
+        _logger = logger;
         Id = id;
         _rings = new Vring[2 * options.MaxQueuePairs];
         for (int i = 0; i < _rings.Length; i++)
@@ -164,6 +166,16 @@ public sealed partial class VhostUserPort : IPort, IDisposable
         return names;
     }
 
-    private void Raise(VhostUserPortEventKind kind, int ring) =>
-        StateChanged?.Invoke(this, new VhostUserPortEventArgs(kind, State, ring));
+    private void Raise(VhostUserPortEventKind kind, int ring)
+    {
+        try
+        {
+            StateChanged?.Invoke(this, new VhostUserPortEventArgs(kind, State, ring));
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // A failing subscriber must not end the session it is being told about.
+            VhostUserLog.EventHandlerFailed(_logger, Name, kind, ex);
+        }
+    }
 }

@@ -17,6 +17,7 @@ internal static unsafe partial class Libc
     public const int SCM_RIGHTS = 1;
     public const int MSG_CMSG_CLOEXEC = 0x40000000;
     public const int MSG_NOSIGNAL = 0x4000;
+    public const int MSG_CTRUNC = 0x8;
     public const int SHUT_RDWR = 2;
     public const int PROT_READ = 1;
     public const int PROT_WRITE = 2;

@@ -53,6 +53,9 @@ internal static partial class VhostUserLog
     [LoggerMessage(EventId = 2017, Level = LogLevel.Information, Message = "vhost-user port {Port}: running ({QueuePairs} queue pairs)")]
     public static partial void Running(ILogger logger, string port, int queuePairs);
 
+    [LoggerMessage(EventId = 2018, Level = LogLevel.Error, Message = "vhost-user port {Port}: a StateChanged handler failed on {Kind}")]
+    public static partial void EventHandlerFailed(ILogger logger, string port, VhostUserPortEventKind kind, Exception exception);
+
     [LoggerMessage(EventId = 2016, Level = LogLevel.Information, Message = "vhost-user port {Port}: dirty log set ({Bytes} bytes)")]
     public static partial void LogSet(ILogger logger, string port, ulong bytes);
 }

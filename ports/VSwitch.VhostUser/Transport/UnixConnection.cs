@@ -100,7 +100,7 @@ internal sealed unsafe class UnixConnection : IDisposable
             {
                 return VhostUserError.Disconnected;
             }
-            if ((msg.Flags & 0x8 /* MSG_CTRUNC */) != 0)
+            if ((msg.Flags & Libc.MSG_CTRUNC) != 0)
             {
                 return VhostUserError.TooManyFds;
             }

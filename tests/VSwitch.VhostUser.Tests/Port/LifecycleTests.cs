@@ -208,6 +208,20 @@ public sealed class LifecycleTests
     }
 
     [Fact]
+    public void ThrowingEventHandlerDoesNotEndTheSession()
+    {
+        using var rig = new PortRig();
+        rig.Port.StateChanged += (_, _) => throw new InvalidOperationException("subscriber bug");
+        using var guest = rig.Connect();
+        guest.NegotiateLikeQemu();
+        rig.WaitForState(PortState.Up);
+        guest.Ring(1).Transmit(PortRig.Frame(1));
+        Assert.Single(rig.Receive(0, 1));
+        Assert.Equal(1, rig.Port.GetStatus().ConnectCount);
+        Assert.Contains(rig.Log.Lines, l => l.Text.Contains("handler failed", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void CreateRefusesOptionsOutOfRange()
     {
         var ok = new VhostUserPortOptions { Name = "p", SocketPath = "/tmp/p.sock" };
