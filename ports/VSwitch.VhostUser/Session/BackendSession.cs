@@ -164,6 +164,7 @@ internal sealed partial class BackendSession
                 }
                 return readError;
             }
+            VhostUserLog.Request(_logger, _name, request, header.PayloadSize, reader.Fds.Count, header.NeedReply);
             error ??= Dispatch(request, payload, reader.Fds);
             RequestRule rule = RequestRule.For(request);
             bool replyAck = (AckedProtocolFeatures & (ulong)ProtocolFeatures.ReplyAck) != 0;

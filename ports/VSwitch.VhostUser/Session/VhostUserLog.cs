@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using VSwitch.VhostUser.Protocol;
 
 namespace VSwitch.VhostUser.Session;
 
@@ -58,4 +59,7 @@ internal static partial class VhostUserLog
 
     [LoggerMessage(EventId = 2016, Level = LogLevel.Information, Message = "vhost-user port {Port}: dirty log set ({Bytes} bytes)")]
     public static partial void LogSet(ILogger logger, string port, ulong bytes);
+
+    [LoggerMessage(EventId = 2019, Level = LogLevel.Debug, Message = "vhost-user port {Port}: {Request} ({Size} bytes, {Fds} fds, need_reply {NeedReply})")]
+    public static partial void Request(ILogger logger, string port, FrontendRequest request, uint size, int fds, bool needReply);
 }
