@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Mono.Unix.Native;
+using VSwitch.TestKit;
 using Xunit;
 
 namespace VSwitch.Cli.Tests;
@@ -99,6 +100,11 @@ public sealed partial class DaemonLifecycleTests
         using var d = new DaemonProcess();
         string pidFile = Path.Combine(d.Root, "vswitchd.pid");
         d.Start("--pidfile", pidFile);
+        for (int i = 0; i < 200 && !File.Exists(pidFile); i++)
+        {
+            // The pid file is written once the daemon is ready, just after its control socket listens.
+            Thread.Sleep(25);
+        }
         Assert.Equal(d.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture), File.ReadAllText(pidFile).Trim());
         Assert.Equal(0, d.Terminate());
         Assert.False(File.Exists(d.SocketPath));
@@ -147,6 +153,46 @@ public sealed partial class DaemonLifecycleTests
             }
         }
         Assert.False(File.Exists(pidFile));
+    }
+
+    [Fact]
+    public void Sighup_reopens_the_log_file_after_it_was_moved_away()
+    {
+        using var d = new DaemonProcess();
+        string log = Path.Combine(d.Root, "vswitchd.log");
+        d.Start("--log-file", log);
+        File.Move(log, log + ".1");
+        Syscall.kill(d.Pid, Signum.SIGHUP);
+        for (int i = 0; i < 200 && !File.Exists(log); i++)
+        {
+            Thread.Sleep(25);
+        }
+        Assert.Equal(0, d.Ctl("add-port", "h1", "vhostuser").ExitCode);
+        Assert.Contains("port h1: added", File.ReadAllText(log), StringComparison.Ordinal);
+        Assert.Contains("vswitchd ready", File.ReadAllText(log + ".1"), StringComparison.Ordinal);
+        Assert.Equal(0, d.Terminate());
+    }
+
+    [Fact]
+    public void Pmd_cpus_pins_the_datapath_thread()
+    {
+        Prerequisite.Require(Environment.ProcessorCount >= 2, "needs two CPUs to pin to CPU 1");
+        using var d = new DaemonProcess();
+        d.Start("--pmd-cpus", "1");
+        string? allowed = null;
+        for (int i = 0; i < 100 && allowed is null; i++)
+        {
+            foreach (string task in Directory.GetDirectories($"/proc/{d.Pid}/task"))
+            {
+                if (File.ReadAllText(Path.Combine(task, "comm")).Trim() == "pmd0")
+                {
+                    allowed = File.ReadAllLines(Path.Combine(task, "status")).Single(l => l.StartsWith("Cpus_allowed_list:", StringComparison.Ordinal));
+                }
+            }
+            Thread.Sleep(20);
+        }
+        Assert.Equal("Cpus_allowed_list:\t1", allowed);
+        Assert.Equal(1, d.Ctl("pmd-stats", "--json").Json().GetProperty("threads")[0].GetProperty("cpu").GetInt32());
     }
 
     [Fact]

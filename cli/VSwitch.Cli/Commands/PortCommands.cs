@@ -12,6 +12,7 @@ internal static class PortCommands
     {
         var name = new Argument<string>("NAME") { Description = "Port name: a letter, then letters, digits, '_', '-' or '.'" };
         var type = new Argument<string>("TYPE") { Description = "vhostuser (the switch listens) or vhostuserclient (the switch connects)" };
+        type.CompletionSources.Add("vhostuser", "vhostuserclient");
         var settings = new PortSettingOptions();
         var command = new Command("add-port", "Add a port to the bridge") { name, type };
         settings.AddTo(command);
