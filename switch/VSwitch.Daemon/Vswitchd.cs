@@ -89,13 +89,17 @@ internal static class Vswitchd
         using var runtime = new SwitchRuntime(types, settings, MonotonicClock.Instance, loggers.CreateLogger("datapath"));
         var control = new ControlPlane(config, store, runtime, types, new PortFactoryContext(o.RunDirectory), MonotonicClock.Instance,
             loggers.CreateLogger("control"));
-        control.Restore();
-        runtime.Start();
-
         RpcDispatcher dispatcher = ControlMethods.CreateDispatcher(control);
         await using var server = new RpcServer(RpcEndpoint.SocketPath(o.RunDirectory), o.ControlSocket, dispatcher,
             loggers.CreateLogger("rpc"));
-        server.Start();
+        // The control socket claims the run directory before any port socket is created there (a second daemon on the
+        // same run directory stops here), and requests wait in the dispatcher's gate until the restore is complete.
+        await dispatcher.RunExclusiveAsync(() =>
+        {
+            server.Start();
+            control.Restore();
+        }, CancellationToken.None).ConfigureAwait(false);
+        runtime.Start();
 
         using var stop = new CancellationTokenSource();
         using PosixSignalRegistration term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => Stop(c, stop, log));

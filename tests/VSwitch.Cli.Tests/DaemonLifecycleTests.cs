@@ -133,6 +133,28 @@ public sealed partial class DaemonLifecycleTests
     }
 
     [Fact]
+    public void A_second_daemon_on_the_same_run_directory_is_refused_before_it_touches_any_port_socket()
+    {
+        using var first = new DaemonProcess();
+        first.Start();
+        Assert.Equal(0, first.Ctl("add-port", "r1", "vhostuser").ExitCode);
+        string socket = Path.Combine(first.RunDir, "r1.sock");
+        for (int i = 0; i < 200 && !File.Exists(socket); i++)
+        {
+            Thread.Sleep(25);
+        }
+        DateTime created = File.GetLastWriteTimeUtc(socket);
+
+        using var second = new DaemonProcess(first.RunDir);
+        Directory.CreateDirectory(Path.GetDirectoryName(second.DbPath)!);
+        File.Copy(first.DbPath, second.DbPath);
+        Assert.Equal(1, second.RunToExit());
+        Assert.Contains("another vswitchd is listening", second.Log, StringComparison.Ordinal);
+        Assert.Equal(created, File.GetLastWriteTimeUtc(socket));
+        Assert.Equal("r1", first.Ctl("list-ports").Stdout.Trim());
+    }
+
+    [Fact]
     public void Detach_returns_once_ready_and_the_background_daemon_answers()
     {
         using var d = new DaemonProcess();

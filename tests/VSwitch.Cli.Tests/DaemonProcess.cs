@@ -15,11 +15,12 @@ public sealed class DaemonProcess : IDisposable
     private Process? _process;
     private readonly StringWriter _log = new();
 
-    public DaemonProcess()
+    /// <summary>A daemon with its own DB and, unless <paramref name="runDir"/> names another, its own run directory.</summary>
+    public DaemonProcess(string? runDir = null)
     {
         _root = Directory.CreateTempSubdirectory("vsc").FullName;
         DbPath = Path.Combine(_root, "db", "conf.json");
-        RunDir = Path.Combine(_root, "run");
+        RunDir = runDir ?? Path.Combine(_root, "run");
     }
 
     public string Root => _root;
