@@ -45,6 +45,7 @@ public sealed class SwitchCommandTests(DaemonFixture fixture) : IClassFixture<Da
         JsonElement thread = _d.Ctl("pmd-stats", "--json").Json().GetProperty("threads").EnumerateArray().Single();
         Assert.Equal(0, thread.GetProperty("thread").GetInt32());
         Assert.True(thread.GetProperty("idle_ms").GetInt64() >= 0);
+        Assert.Equal(JsonValueKind.Object, thread.GetProperty("drops_by_reason").ValueKind);
         Assert.Contains("pmd thread 0", _d.Ctl("pmd-stats").Stdout, StringComparison.Ordinal);
         Assert.Equal(0, _d.Ctl("pmd-stats-clear").ExitCode);
         JsonElement rxq = _d.Ctl("pmd-rxq-show", "--json").Json().GetProperty("threads").EnumerateArray().Single();

@@ -23,6 +23,11 @@ internal static class PmdCommands
                     output.WriteLine($"  exact-match cache hits: {Num(t.CacheHits)}  misses: {Num(t.CacheMisses)}");
                     output.WriteLine($"  classifier hits: {Num(t.ClassifierHits)}  upcalls: {Num(t.Upcalls)}");
                     output.WriteLine($"  busy: {Num(t.BusyMs)} ms ({Percent(t.BusyMs, total)})  idle: {Num(t.IdleMs)} ms ({Percent(t.IdleMs, total)})");
+                    if (t.DropsByReason.Count > 0)
+                    {
+                        output.WriteLine("  drops: " + string.Join(", ",
+                            t.DropsByReason.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}={Num(kv.Value)}")));
+                    }
                 }
             }, ct));
         return command;

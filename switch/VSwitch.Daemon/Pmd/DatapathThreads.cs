@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using VSwitch.Control.Model;
+using VSwitch.Control.Runtime;
 using VSwitch.Datapath.Pipeline;
 using VSwitch.Datapath.Ports;
 using VSwitch.Rpc.Messages;
@@ -80,7 +81,7 @@ internal sealed class DatapathThreads : IDisposable
             long batches = Volatile.Read(ref s.Batches);
             result[i] = new PmdStatsInfo(t.Index, t.Cpu, packets, batches, batches == 0 ? 0 : (double)packets / batches,
                 t.BusyMs, t.IdleMs, Volatile.Read(ref s.EmcHits), Volatile.Read(ref s.EmcMisses),
-                Volatile.Read(ref s.ClassifierHits), Volatile.Read(ref s.Upcalls));
+                Volatile.Read(ref s.ClassifierHits), Volatile.Read(ref s.Upcalls), PortCountersReport.ByReason(s.Drops));
         }
         return result;
     }

@@ -12,5 +12,6 @@ namespace VSwitch.Rpc.Messages;
 /// <param name="CacheMisses">Exact-match cache misses.</param>
 /// <param name="ClassifierHits">Misses resolved by the classifier.</param>
 /// <param name="Upcalls">Packets that matched no flow in the classifier (slow path).</param>
+/// <param name="DropsByReason">Packets the thread discarded (not counting the ports' own drops), by reason; non-zero reasons only.</param>
 public sealed record PmdStatsInfo(int Thread, int? Cpu, long Packets, long Batches, double AvgBatchSize, long BusyMs, long IdleMs,
-    long CacheHits, long CacheMisses, long ClassifierHits, long Upcalls);
+    long CacheHits, long CacheMisses, long ClassifierHits, long Upcalls, Dictionary<string, long> DropsByReason);

@@ -73,7 +73,7 @@ public sealed class FakeRuntime : ISwitchRuntime
     public PortStatusResult PortStatus(PortConfig port) =>
         new(port.Name, port.Type, port.OfPort, "waiting", "listening", port.Option("socket"), port.Mtu, 0, null, [], null, [], [], null);
 
-    public IReadOnlyList<PmdStatsInfo> PmdStats() => [new PmdStatsInfo(0, null, 10, 2, 5, 1, 2, 3, 4, 5, 6)];
+    public IReadOnlyList<PmdStatsInfo> PmdStats() => [new PmdStatsInfo(0, null, 10, 2, 5, 1, 2, 3, 4, 5, 6, new() { ["NoRule"] = 1 })];
 
     public void PmdStatsClear() => PmdStatsClears++;
 
