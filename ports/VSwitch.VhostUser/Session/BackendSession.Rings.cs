@@ -208,6 +208,14 @@ internal sealed partial class BackendSession
             ring.Release(null);
             return VhostUserError.InvalidParameter;
         }
+        // A front-end that lost its back-end without GET_VRING_BASE (the switch was killed) resumes with a base that
+        // need not match its rings: DPDK's virtio-user always sends 0. The used index in guest memory is what the
+        // driver has seen completed, so resume from there (as DPDK's vhost library does); QEMU's base already equals it.
+        if (_memory.TryLoadAcquireU16(new GuestAddress(used.Value + 2), out ushort usedIdx) && usedIdx != ring.Base)
+        {
+            VhostUserLog.RingResynced(_logger, _name, ring.Index, ring.Base, usedIdx);
+            queue.SetState(new SplitQueueState(usedIdx, usedIdx));
+        }
         if (ring.IsGuestTransmit)
         {
             ring.Pool ??= new PacketPool(_rxPoolSize);

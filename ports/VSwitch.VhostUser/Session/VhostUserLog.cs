@@ -62,4 +62,7 @@ internal static partial class VhostUserLog
 
     [LoggerMessage(EventId = 2019, Level = LogLevel.Debug, Message = "vhost-user port {Port}: {Request} ({Size} bytes, {Fds} fds, need_reply {NeedReply})")]
     public static partial void Request(ILogger logger, string port, FrontendRequest request, uint size, int fds, bool needReply);
+
+    [LoggerMessage(EventId = 2020, Level = LogLevel.Warning, Message = "vhost-user port {Port}: ring {Ring} base {Base} differs from the used index {UsedIdx} in guest memory; resuming from the used index")]
+    public static partial void RingResynced(ILogger logger, string port, int ring, ushort @base, ushort usedIdx);
 }
