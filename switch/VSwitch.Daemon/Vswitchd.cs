@@ -69,6 +69,16 @@ internal static class Vswitchd
 
     private static async Task<int> RunAsync(DaemonOptions o, ILoggerFactory loggers, ILogger log, FileLoggerProvider? file)
     {
+        // Signals first: one that arrives while starting must not take the default action (ending the process mid-way).
+        using var stop = new CancellationTokenSource();
+        using PosixSignalRegistration term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => Stop(c, stop, log));
+        using PosixSignalRegistration interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => Stop(c, stop, log));
+        using PosixSignalRegistration hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c =>
+        {
+            c.Cancel = true;
+            file?.Reopen();
+            log.LogInformation("SIGHUP: log file reopened");
+        });
         Directory.CreateDirectory(o.RunDirectory,
             UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute
             | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
@@ -101,15 +111,6 @@ internal static class Vswitchd
         }, CancellationToken.None).ConfigureAwait(false);
         runtime.Start();
 
-        using var stop = new CancellationTokenSource();
-        using PosixSignalRegistration term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => Stop(c, stop, log));
-        using PosixSignalRegistration interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => Stop(c, stop, log));
-        using PosixSignalRegistration hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c =>
-        {
-            c.Cancel = true;
-            file?.Reopen();
-            log.LogInformation("SIGHUP: log file reopened");
-        });
         if (o.PidFile is not null)
         {
             PidFile.Write(o.PidFile);

@@ -191,7 +191,7 @@ public sealed partial class DaemonLifecycleTests
         }
         Assert.Equal(0, d.Ctl("add-port", "h1", "vhostuser").ExitCode);
         Assert.Contains("port h1: added", File.ReadAllText(log), StringComparison.Ordinal);
-        Assert.Contains("vswitchd ready", File.ReadAllText(log + ".1"), StringComparison.Ordinal);
+        Assert.Contains("config DB", File.ReadAllText(log + ".1"), StringComparison.Ordinal);
         Assert.Equal(0, d.Terminate());
     }
 
