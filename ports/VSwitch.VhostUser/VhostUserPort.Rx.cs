@@ -123,6 +123,12 @@ public sealed partial class VhostUserPort
         return pending;
     }
 
+    /// <inheritdoc/>
+    bool IRxWakeup.TryGetRxWakeFd(int queue, out int fd) => TryGetRxKickFd(queue, out fd);
+
+    /// <inheritdoc/>
+    bool IRxWakeup.SetRxWakeup(int queue, bool armed) => SetRxNotifications(queue, armed);
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void CompleteHeld(Vring ring, QueueStats stats)
     {

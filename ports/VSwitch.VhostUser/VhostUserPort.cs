@@ -20,7 +20,7 @@ namespace VSwitch.VhostUser;
 /// the IPort members; a per-ring busy flag taken once per batch keeps them apart (see DESIGN.md "Threads and ownership").
 /// Status and events are for the control plane.
 /// </summary>
-public sealed partial class VhostUserPort : IPort, IDisposable
+public sealed partial class VhostUserPort : IPort, IRxWakeup, IDisposable
 {
     private readonly VhostUserPortOptions _options;
     private readonly ILogger _logger;

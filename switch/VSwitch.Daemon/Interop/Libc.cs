@@ -28,6 +28,37 @@ internal static class Libc
     /// <summary>The last OS error number.</summary>
     public static int LastError => Marshal.GetLastPInvokeError();
 
+    /// <summary>struct epoll_event: packed on x86-64 (12 bytes).</summary>
+    [StructLayout(LayoutKind.Sequential, Pack = 4)]
+    public struct EpollEvent
+    {
+        public uint Events;
+        public ulong Data;
+    }
+
+    public const int EpollCloexec = 0x80000;
+    public const int EpollCtlAdd = 1;
+    public const int EpollCtlDel = 2;
+    public const uint EpollIn = 0x001;
+
+    [DllImport("libc", SetLastError = true)]
+    public static extern int epoll_create1(int flags);
+
+    [DllImport("libc", SetLastError = true)]
+    public static extern int epoll_ctl(int epfd, int op, int fd, ref EpollEvent ev);
+
+    [DllImport("libc", SetLastError = true)]
+    public static extern int epoll_wait(int epfd, [Out] EpollEvent[] events, int maxEvents, int timeoutMs);
+
+    /// <summary>Reads (and so resets) an eventfd into an 8-byte scratch buffer; the caller knows it is readable.</summary>
+    public static void DrainEventFd(int fd, byte[] scratch) => _ = read(fd, scratch, 8);
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern nint read(int fd, [Out] byte[] buffer, nint count);
+
+    [DllImport("libc", SetLastError = true)]
+    public static extern int close(int fd);
+
     [DllImport("libc", SetLastError = true)]
     private static extern int setsid();
 

@@ -14,7 +14,8 @@ namespace VSwitch.Daemon.Pmd;
 /// <c>p</c> belongs to thread <c>(p + q) % threads</c>, recomputed every iteration from the published snapshot and
 /// the ports' current queue counts, so queues are re-spread as soon as ports or queues come and go.
 /// Idle behaviour: in busy mode it always polls; in adaptive mode, after <see cref="IdleIterationsBeforeSleep"/>
-/// empty iterations it sleeps about a millisecond between polls.
+/// empty iterations it sleeps in epoll on the kick eventfds of the queues it owns, with guest notifications armed
+/// (<see cref="RxSleeper"/>); a kick wakes it at once.
 /// Thread rules: the poll loop runs on its own thread and owns the <see cref="PmdContext"/>; the control plane
 /// only reads counters, sets <see cref="Mode"/> and stops it.
 /// Cost: per iteration one snapshot read, one <see cref="IPort.RxQueueCount"/> call per port and one PollOnce per
@@ -29,6 +30,7 @@ internal sealed class PmdThread
     private readonly int _threadCount;
     private readonly ILogger _log;
     private readonly Thread _thread;
+    private readonly RxSleeper _sleeper = new();
     private RxqUsage[] _usage = [];
     private volatile bool _stop;
     private int _mode;
@@ -123,8 +125,7 @@ internal sealed class PmdThread
                 idle++;
                 if (Mode == PmdMode.Adaptive && idle >= IdleIterationsBeforeSleep)
                 {
-                    // TODO(#4): sleep on the queues' kick eventfds (epoll) with notifications enabled once ports expose them.
-                    Thread.Sleep(1);
+                    SleepUntilWork();
                     now = Stopwatch.GetTimestamp();
                 }
                 Volatile.Write(ref _idleTicks, _idleTicks + (now - last));
@@ -132,7 +133,29 @@ internal sealed class PmdThread
             last = now;
             Volatile.Write(ref _loops, _loops + 1);
         }
+        _sleeper.Dispose();
         _log.LogInformation("pmd thread {Thread} stopped", Index);
+    }
+
+    /// <summary>Adaptive idle: block on the owned queues' kick fds (or back off briefly when a queue has none).</summary>
+    private void SleepUntilWork()
+    {
+        IReadOnlyList<DatapathPort> ports = _datapath.Current.Ports;
+        bool allWake = true;
+        _sleeper.Begin();
+        for (int p = 0; p < ports.Count; p++)
+        {
+            IPort port = ports[p].Port;
+            int queues = port.RxQueueCount;
+            for (int q = 0; q < queues; q++)
+            {
+                if (Owns(p, q) && !_sleeper.Add(port, q))
+                {
+                    allWake = false;
+                }
+            }
+        }
+        _sleeper.Sleep(allWake ? RxSleeper.LongSleepMs : RxSleeper.ShortSleepMs);
     }
 
     private int PollAll()
