@@ -13,13 +13,14 @@ for proj in $(find tests -name '*.Tests.csproj' | sort); do
   log=$(mktemp)
   start=$(date +%s)
   # Minimal verbosity: failures and skips with their reasons, then one "Passed!/Failed! - Failed: N, Passed: N, ..." line.
-  dotnet test "$proj" -c Release --no-build --nologo 2>&1 | tee "$log" | grep -vE "^EAL" || true
-  rc=${PIPESTATUS[0]}
+  dotnet test "$proj" -c Release --no-build --nologo > "$log" 2>&1
+  rc=$?
+  grep -vE "^EAL" "$log" || true
   line=$(grep -E "(Passed|Failed)! +- +Failed: " "$log" | tail -1)
   f=$(sed -nE 's/.*Failed: +([0-9]+).*/\1/p' <<<"$line"); p=$(sed -nE 's/.*Passed: +([0-9]+).*/\1/p' <<<"$line"); s=$(sed -nE 's/.*Skipped: +([0-9]+).*/\1/p' <<<"$line")
   if [ -z "$line" ]; then f=1; p=0; s=0; echo "$name: no test summary (exit $rc)"; fi
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); skipped=$((skipped + ${s:-0}))
-  [ "$rc" -ne 0 ] && status=1
+  if [ "$rc" -ne 0 ] || [ "${f:-1}" != 0 ]; then status=1; fi
   echo "$name: ${p:-0} passed, ${f:-0} failed, ${s:-0} skipped in $(( $(date +%s) - start )) s"
   rm -f "$log"
 done

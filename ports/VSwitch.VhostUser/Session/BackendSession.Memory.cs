@@ -48,7 +48,19 @@ internal sealed partial class BackendSession
             return VhostUserError.InvalidState;
         }
         var message = Read<SingleMemoryRegion>(payload);
-        if (!message.IsValid() || _regions.Count >= MaxMemSlots)
+        if (!message.IsValid())
+        {
+            return VhostUserError.InvalidParameter;
+        }
+        // QEMU drives one vhost device per queue pair over the same connection, and with CONFIGURE_MEM_SLOTS each of
+        // them adds the guest's regions: an identical region is counted, not mapped twice (and not an overlap).
+        int same = IndexOfSameRegion(message.Region);
+        if (same >= 0)
+        {
+            _regionRefs[same]++;
+            return null;
+        }
+        if (_regions.Count >= MaxMemSlots)
         {
             return VhostUserError.InvalidParameter;
         }
@@ -61,6 +73,11 @@ internal sealed partial class BackendSession
         return ReplaceMemory(next, []);
     }
 
+    // vhost-user spec, REM_MEM_REG: a region is identified "by its guest address, user address and size. The mmap
+    // offset is ignored."
+    private int IndexOfSameRegion(MemoryRegion wanted) => _regions.FindIndex(r => r.Description.GuestPhysAddr == wanted.GuestPhysAddr
+        && r.Description.UserspaceAddr == wanted.UserspaceAddr && r.Description.MemorySize == wanted.MemorySize);
+
     private VhostUserError? RemMemReg(ReadOnlySpan<byte> payload)
     {
         if (!Negotiated(ProtocolFeatures.ConfigureMemSlots))
@@ -68,12 +85,15 @@ internal sealed partial class BackendSession
             return VhostUserError.InvalidState;
         }
         MemoryRegion wanted = Read<SingleMemoryRegion>(payload).Region;
-        // vhost-user spec, REM_MEM_REG: identified "by its guest address, user address and size. The mmap offset is ignored."
-        int index = _regions.FindIndex(r => r.Description.GuestPhysAddr == wanted.GuestPhysAddr
-            && r.Description.UserspaceAddr == wanted.UserspaceAddr && r.Description.MemorySize == wanted.MemorySize);
+        int index = IndexOfSameRegion(wanted);
         if (index < 0)
         {
             return VhostUserError.InvalidParameter;
+        }
+        if (_regionRefs.Count > index && _regionRefs[index] > 1)
+        {
+            _regionRefs[index]--;
+            return null;
         }
         List<MappedRegion> next = [.. _regions];
         MappedRegion removed = next[index];
@@ -95,8 +115,16 @@ internal sealed partial class BackendSession
             return error;
         }
         Volatile.Write(ref _memory, memory);
+        var refs = new List<int>(next.Count);
+        foreach (MappedRegion r in next)
+        {
+            int at = _regions.IndexOf(r);
+            refs.Add(at >= 0 && at < _regionRefs.Count ? _regionRefs[at] : 1);
+        }
         _regions.Clear();
         _regions.AddRange(next);
+        _regionRefs.Clear();
+        _regionRefs.AddRange(refs);
         bool quiet = RepublishAll();
         Retire(retired.Select(r => r.Mapping), quiet);
         ulong bytes = 0;
@@ -199,6 +227,7 @@ internal sealed partial class BackendSession
         Volatile.Write(ref _memory, GuestMemory.Empty);
         var retired = new List<IDisposable?>(_regions.Select(r => r.Mapping)) { _log };
         _regions.Clear();
+        _regionRefs.Clear();
         _log = null;
         Retire(retired, quiet);
         Libc.CloseIfValid(_logFd);

@@ -45,6 +45,7 @@ internal sealed partial class BackendSession
     private readonly int _rxPoolSize;
     private readonly TimeSpan _quiesceTimeout;
     private readonly List<MappedRegion> _regions = new();
+    private readonly List<int> _regionRefs = new();
     private GuestMemory _memory = GuestMemory.Empty;
     private MappedLog? _log;
     private int _logFd = -1;

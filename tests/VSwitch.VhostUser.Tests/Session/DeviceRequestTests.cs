@@ -94,8 +94,8 @@ public sealed class DeviceRequestTests
         f.NegotiateLikeQemu();
         rig.WaitForState(PortState.Up);
         f.Tell(R.ResetOwner, []);
-        PortRig.WaitFor(() => rig.Port.State == PortState.Negotiating, "rings stopped");
-        Assert.Equal(0, rig.Port.RxQueueCount);
+        // State and queue counts are published one after the other: wait for both.
+        PortRig.WaitFor(() => rig.Port.State == PortState.Negotiating && rig.Port.RxQueueCount == 0, "rings stopped");
         Assert.All(rig.Port.GetStatus().Rings, r => Assert.False(r.Started));
     }
 
