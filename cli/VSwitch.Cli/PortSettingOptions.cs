@@ -1,9 +1,10 @@
 using System.CommandLine;
+using System.Globalization;
 using VSwitch.Rpc.Messages;
 
 namespace VSwitch.Cli;
 
-/// <summary>The port settings add-port and set-port share: --socket and friends, --ofport, --tag, --trunks, --mtu, -o KEY=VALUE.</summary>
+/// <summary>The port settings add-port and set-port share: --socket and friends, the pcap files and interface, --ofport, --tag, --trunks, --mtu, -o KEY=VALUE.</summary>
 internal sealed class PortSettingOptions
 {
     public Option<string?> Socket { get; } = new("--socket")
@@ -21,6 +22,28 @@ internal sealed class PortSettingOptions
     public Option<string?> SocketOwner { get; } = new("--socket-owner") { Description = "Owner (user name or uid) of a server socket", HelpName = "USER" };
 
     public Option<string?> SocketGroup { get; } = new("--socket-group") { Description = "Group (name or gid) of a server socket", HelpName = "GROUP" };
+
+    public Option<string?> Iface { get; } = new("--iface") { Description = "pcap: live network interface to capture on and inject into", HelpName = "IF" };
+
+    public Option<string?> RxFile { get; } = new("--rx-file")
+    {
+        Description = "pcap: capture file (pcap or pcapng) replayed into the switch",
+        HelpName = "PATH",
+    };
+
+    public Option<double?> RxRate { get; } = new("--rx-rate")
+    {
+        Description = "pcap: replay rate in frames per second (default: as fast as the switch takes them)",
+        HelpName = "PPS",
+    };
+
+    public Option<bool> RxLoop { get; } = new("--rx-loop") { Description = "pcap: replay the rx file again and again" };
+
+    public Option<string?> TxFile { get; } = new("--tx-file")
+    {
+        Description = "pcap: pcap file recording every frame the switch sends to the port",
+        HelpName = "PATH",
+    };
 
     public Option<int?> OfPort { get; } = new("--ofport") { Description = "OpenFlow port number (default: the lowest free one)", HelpName = "N" };
 
@@ -43,6 +66,11 @@ internal sealed class PortSettingOptions
         command.Add(SocketMode);
         command.Add(SocketOwner);
         command.Add(SocketGroup);
+        command.Add(Iface);
+        command.Add(RxFile);
+        command.Add(RxRate);
+        command.Add(RxLoop);
+        command.Add(TxFile);
         command.Add(OfPort);
         command.Add(Tag);
         command.Add(Trunks);
@@ -50,7 +78,7 @@ internal sealed class PortSettingOptions
         command.Add(Options);
     }
 
-    /// <summary>The settings given on the command line; a relative socket path is made absolute here, where the user's directory is known.</summary>
+    /// <summary>The settings given on the command line; a relative socket or capture file path is made absolute here, where the user's directory is known.</summary>
     public PortSettings Read(ParseResult parse)
     {
         var options = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -70,6 +98,23 @@ internal sealed class PortSettingOptions
         AddIfSet(options, "socket-mode", parse.GetValue(SocketMode));
         AddIfSet(options, "socket-owner", parse.GetValue(SocketOwner));
         AddIfSet(options, "socket-group", parse.GetValue(SocketGroup));
+        AddIfSet(options, "iface", parse.GetValue(Iface));
+        if (parse.GetValue(RxFile) is string rxFile)
+        {
+            options["rx-file"] = Path.GetFullPath(rxFile);
+        }
+        if (parse.GetValue(RxRate) is double rate)
+        {
+            options["rx-rate"] = rate.ToString("R", CultureInfo.InvariantCulture);
+        }
+        if (parse.GetValue(RxLoop))
+        {
+            options["rx-loop"] = "true";
+        }
+        if (parse.GetValue(TxFile) is string txFile)
+        {
+            options["tx-file"] = Path.GetFullPath(txFile);
+        }
         return new PortSettings(parse.GetValue(OfPort), parse.GetValue(Tag), parse.GetValue(Trunks), parse.GetValue(Mtu),
             options.Count == 0 ? null : options);
     }

@@ -79,6 +79,10 @@ internal static class StatsCommands
             }
             table.WriteTo(output, "  ");
         }
+        foreach ((string key, string value) in s.Details ?? new Dictionary<string, string>())
+        {
+            output.WriteLine($"  {key}: {value}");
+        }
         output.WriteLine($"  last error: {s.LastError ?? "none"}");
     }
 

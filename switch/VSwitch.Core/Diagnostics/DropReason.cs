@@ -51,6 +51,12 @@ public enum DropReason
     /// <summary>The frame's headers were malformed in a way that stopped processing.</summary>
     Malformed,
 
+    /// <summary>A pcap port's recording ring was full (its file writer lagged behind), so the frame was not recorded.</summary>
+    PcapRingFull,
+
+    /// <summary>The port's device refused to transmit the frame (e.g. the kernel rejected a frame injected through libpcap).</summary>
+    TxDeviceError,
+
     /// <summary>Number of reasons (not a reason).</summary>
     Count,
 }
