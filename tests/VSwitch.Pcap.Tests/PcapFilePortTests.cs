@@ -1,0 +1,227 @@
+using System.Buffers.Binary;
+using VSwitch.Core.Diagnostics;
+using VSwitch.Core.Packets;
+using VSwitch.Core.Ports;
+using VSwitch.Ports.Pcap;
+using VSwitch.TestKit;
+using Xunit;
+
+namespace VSwitch.Pcap.Tests;
+
+/// <summary>
+/// The file port on its own: replay (order, bytes, pcapng, pacing, loop), recording, and hostile input files, each of
+/// which must end in the error state with a reason and never an exception.
+/// </summary>
+public sealed class PcapFilePortTests : IDisposable
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
+    private readonly string _dir = Directory.CreateTempSubdirectory("vspcap").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public void ReplaysAFileOnceInOrderByteForByteThenReportsReplayFinished()
+    {
+        List<byte[]> frames = CaptureFiles.NumberedFrames(200);
+        string file = Path.Combine(_dir, "in.pcap");
+        CaptureFiles.Write(file, frames);
+        using var port = new PcapFilePort(new PortId(1), "p1", file, null, false, null);
+
+        List<PortPump.Received> got = PortPump.Receive(port, frames.Count + 1, TimeSpan.FromSeconds(3));
+
+        Assert.Equal(frames.Count, got.Count);
+        for (int i = 0; i < frames.Count; i++)
+        {
+            Assert.Equal(frames[i], got[i].Frame);
+        }
+        Assert.True(PortPump.WaitFor(() => port.GetStatus().Activity == "replay finished", Patience), port.GetStatus().ToString());
+        PcapPortStatus s = port.GetStatus();
+        Assert.Equal(PortState.Up, s.State);
+        Assert.Equal(200, s.Replayed);
+        Assert.Equal(1, s.LoopsDone);
+        Assert.Null(s.LastError);
+        Assert.Equal(200, port.Stats.RxPackets);
+        Assert.Equal(port.RxPool.Count, port.RxPool.Available);
+    }
+
+    [Fact]
+    public void ReplaysPcapngAsLibpcapReadsIt()
+    {
+        string? editcap = Prerequisite.FindOnPath("editcap");
+        Prerequisite.Require(editcap is not null, "editcap (wireshark-common) converts the test file to pcapng");
+        List<byte[]> frames = CaptureFiles.NumberedFrames(20);
+        string pcap = Path.Combine(_dir, "in.pcap");
+        string pcapng = Path.Combine(_dir, "in.pcapng");
+        CaptureFiles.Write(pcap, frames);
+        VethNamespace.Run(editcap!, "-F", "pcapng", pcap, pcapng);
+        Assert.Equal(0x0a0d0d0au, BinaryPrimitives.ReadUInt32LittleEndian(File.ReadAllBytes(pcapng)));
+        using var port = new PcapFilePort(new PortId(1), "p1", pcapng, null, false, null);
+
+        List<PortPump.Received> got = PortPump.Receive(port, frames.Count, Patience);
+
+        Assert.Equal(frames, got.Select(r => r.Frame));
+    }
+
+    [Fact]
+    public void AReplayRateSpreadsTheFramesOverTimeInOrder()
+    {
+        List<byte[]> frames = CaptureFiles.NumberedFrames(20);
+        string file = Path.Combine(_dir, "in.pcap");
+        CaptureFiles.Write(file, frames);
+        using var port = new PcapFilePort(new PortId(1), "p1", file, 50, false, null);
+
+        List<PortPump.Received> got = PortPump.Receive(port, frames.Count, Patience);
+
+        Assert.Equal(frames, got.Select(r => r.Frame));
+        // 20 frames at 50/s are due over 0.38 s; loosely: more than half of that, and not all in one poll.
+        TimeSpan spread = got[^1].At - got[0].At;
+        Assert.True(spread > TimeSpan.FromSeconds(0.19), $"20 frames at 50/s arrived within {spread.TotalMilliseconds:F0} ms");
+        Assert.True(got.Select(r => r.At).Distinct().Count() > 5, "paced frames arrived in too few polls");
+    }
+
+    [Fact]
+    public void ALoopingReplayStartsOverAtTheEndOfTheFile()
+    {
+        List<byte[]> frames = CaptureFiles.NumberedFrames(5);
+        string file = Path.Combine(_dir, "in.pcap");
+        CaptureFiles.Write(file, frames);
+        using var port = new PcapFilePort(new PortId(1), "p1", file, null, true, null);
+
+        List<PortPump.Received> got = PortPump.Receive(port, 23, Patience);
+
+        Assert.True(got.Count >= 23, $"{got.Count} frames");
+        for (int i = 0; i < got.Count; i++)
+        {
+            Assert.Equal(frames[i % 5], got[i].Frame);
+        }
+        PcapPortStatus s = port.GetStatus();
+        Assert.Equal("replaying", s.Activity);
+        Assert.True(s.LoopsDone >= 4, $"loops done: {s.LoopsDone}");
+    }
+
+    [Fact]
+    public void RecordsEverySentFrameIntoAFileLibpcapAndTsharkRead()
+    {
+        List<byte[]> frames = CaptureFiles.NumberedFrames(100);
+        frames.Add(new byte[9000]);
+        string file = Path.Combine(_dir, "out.pcap");
+        var pool = new PacketPool(256);
+        using (var port = new PcapFilePort(new PortId(2), "p2", null, null, false, file))
+        {
+            Assert.Equal(0, port.RxQueueCount);
+            PortPump.Send(port, frames, pool);
+            Assert.Equal(101, port.Stats.TxPackets);
+            Assert.True(PortPump.WaitFor(() => port.GetStatus().Recorded == 101, Patience), "recorder did not catch up");
+        }
+        Assert.Equal(pool.Count, pool.Available);
+        Assert.Equal(frames, CaptureFiles.Read(file));
+        if (Prerequisite.FindOnPath("tshark") is string tshark)
+        {
+            string lines = VethNamespace.Run(tshark, "-r", file, "-T", "fields", "-e", "frame.len");
+            Assert.Equal(101, lines.Split('\n').Count(l => int.TryParse(l, out _)));
+        }
+    }
+
+    [Fact]
+    public void ATxFileThatCannotBeCreatedFailsAtCreation()
+    {
+        string file = Path.Combine(_dir, "no-such-dir", "out.pcap");
+        Assert.ThrowsAny<IOException>(() => new PcapFilePort(new PortId(2), "p2", null, null, false, file));
+    }
+
+    [Fact]
+    public void WithoutATxFileSentFramesAreDroppedAsPortDown()
+    {
+        string file = Path.Combine(_dir, "in.pcap");
+        CaptureFiles.Write(file, CaptureFiles.NumberedFrames(1));
+        var pool = new PacketPool(8);
+        using var port = new PcapFilePort(new PortId(2), "p2", file, null, false, null);
+        PortPump.Send(port, CaptureFiles.NumberedFrames(3), pool);
+        Assert.Equal(3, port.Stats.Tx[0].Drops[DropReason.PortDown]);
+        Assert.Equal(pool.Count, pool.Available);
+    }
+
+    public static TheoryData<string> HostileFiles =>
+        ["random-bytes", "truncated-header", "truncated-record", "absurd-caplen", "wrong-magic", "empty", "directory", "missing"];
+
+    [Theory]
+    [MemberData(nameof(HostileFiles))]
+    public void AHostileRxFilePutsThePortInErrorWithAReason(string kind)
+    {
+        string path = MakeHostile(kind);
+        using var port = new PcapFilePort(new PortId(3), "bad", path, null, true, null);
+
+        List<PortPump.Received> got = PortPump.Receive(port, 100, TimeSpan.FromSeconds(1));
+
+        Assert.True(PortPump.WaitFor(() => port.State == PortState.Error, Patience), $"{kind}: state {port.State}");
+        PcapPortStatus s = port.GetStatus();
+        Assert.Equal("failed", s.Activity);
+        Assert.False(string.IsNullOrWhiteSpace(s.LastError));
+        Assert.Contains(path, s.LastError, StringComparison.Ordinal);
+        // Frames before a bad record are delivered; nothing after it.
+        Assert.Equal(kind == "truncated-record" ? 3 : 0, got.Count);
+        Assert.Equal(0, port.Receive(0, new PacketBatch()));
+    }
+
+    private string MakeHostile(string kind)
+    {
+        string path = Path.Combine(_dir, kind + ".pcap");
+        byte[] good = GoodFile(3);
+        switch (kind)
+        {
+            case "random-bytes":
+                File.WriteAllBytes(path, RandomBytes(4096));
+                break;
+            case "truncated-header":
+                File.WriteAllBytes(path, good[..10]);
+                break;
+            case "truncated-record":
+                // Three whole records, then a record header announcing 60 bytes followed by only 10.
+                byte[] cut = [.. good, .. RecordHeader(60), .. new byte[10]];
+                File.WriteAllBytes(path, cut);
+                break;
+            case "absurd-caplen":
+                File.WriteAllBytes(path, [.. good[..24], .. RecordHeader(0x7fff_ff00), .. new byte[64]]);
+                break;
+            case "wrong-magic":
+                good[0] = 0x12;
+                good[1] = 0x34;
+                File.WriteAllBytes(path, good);
+                break;
+            case "empty":
+                File.WriteAllBytes(path, []);
+                break;
+            case "directory":
+                Directory.CreateDirectory(path);
+                break;
+            case "missing":
+                path = Path.Combine(_dir, "does-not-exist.pcap");
+                break;
+            default:
+                throw new ArgumentException(kind);
+        }
+        return path;
+    }
+
+    private byte[] GoodFile(int frames)
+    {
+        string file = Path.Combine(_dir, $"good{Guid.NewGuid():N}.pcap");
+        CaptureFiles.Write(file, CaptureFiles.NumberedFrames(frames));
+        return File.ReadAllBytes(file);
+    }
+
+    private static byte[] RecordHeader(uint capLen)
+    {
+        var h = new byte[16];
+        BinaryPrimitives.WriteUInt32LittleEndian(h.AsSpan(8), capLen);
+        BinaryPrimitives.WriteUInt32LittleEndian(h.AsSpan(12), capLen);
+        return h;
+    }
+
+    private static byte[] RandomBytes(int n)
+    {
+        var b = new byte[n];
+        new Random(1234).NextBytes(b);
+        return b;
+    }
+}
