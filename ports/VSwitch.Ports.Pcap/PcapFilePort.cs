@@ -114,7 +114,7 @@ public sealed class PcapFilePort : IPort, IDisposable
             _ => "recording",
         };
         return new PcapPortStatus(false, state, activity, null, RxFile, RxRate, RxLoop, TxFile, _replay?.Replayed ?? 0,
-            _replay?.LoopsDone ?? 0, _recorder?.Written ?? 0, _replay?.Error ?? _recorder?.Error);
+            _replay?.LoopsDone ?? 0, _recorder?.Written ?? 0, _replay?.TooLarge ?? 0, _replay?.Error ?? _recorder?.Error);
     }
 
     /// <summary>

@@ -15,15 +15,16 @@ namespace VSwitch.Ports.Pcap;
 /// the datapath thread reads with <c>pcap_next_ex</c> and sends with <c>pcap_sendpacket</c> by pointer (SharpPcap's
 /// own read and send wrappers allocate a header object per frame); each frame is copied once, from libpcap's ring
 /// into a buffer of the queue's <see cref="PacketPool"/>. One receive queue (polled by one datapath thread) and one
-/// transmit queue (senders serialised by a spin flag taken once per batch). The libpcap fd is offered for idle
-/// sleeping (<see cref="IRxWakeup"/>). A read error (the interface vanished) puts the port in
+/// transmit queue (senders serialised by a spin flag taken once per batch). The port does not offer libpcap's
+/// selectable fd as an <see cref="IRxWakeup"/>: an idle datapath thread drains each wake fd with read(2) as if it were
+/// an eventfd, which on a packet socket is not ours to do; an idle thread owning this queue backs off 1 ms at a time
+/// instead. A read error (the interface vanished) puts the port in
 /// <see cref="PortState.Error"/> with libpcap's reason. Dispose closes the handle after the port left the datapath.
 /// </summary>
-public sealed unsafe class PcapLivePort : IPort, IRxWakeup, IDisposable
+public sealed unsafe class PcapLivePort : IPort, IDisposable
 {
     private readonly LibPcapLiveDevice _device;
     private readonly IntPtr _pcap;
-    private readonly int _selectableFd;
     private readonly PacketPool _pool = new(PcapPortDefaults.PoolSize);
     private volatile PortState _state = PortState.Up;
     private volatile string? _error;
@@ -36,7 +37,6 @@ public sealed unsafe class PcapLivePort : IPort, IRxWakeup, IDisposable
         Interface = iface;
         _device = device;
         _pcap = device.Handle.DangerousGetHandle();
-        _selectableFd = LibPcap.GetSelectableFd(_pcap);
         Stats = new PortStats(1);
     }
 
@@ -133,7 +133,7 @@ public sealed unsafe class PcapLivePort : IPort, IRxWakeup, IDisposable
             PortState.Error => "failed",
             _ => "stopped",
         };
-        return new PcapPortStatus(true, state, activity, Interface, null, null, false, null, 0, 0, 0, _error);
+        return new PcapPortStatus(true, state, activity, Interface, null, null, false, null, 0, 0, 0, 0, _error);
     }
 
     /// <summary>
@@ -230,16 +230,6 @@ public sealed unsafe class PcapLivePort : IPort, IRxWakeup, IDisposable
         Volatile.Write(ref _txBusy, 0);
         batch.FreeAll();
     }
-
-    /// <inheritdoc/>
-    public bool TryGetRxWakeFd(int queue, out int fd)
-    {
-        fd = _selectableFd;
-        return queue == 0 && fd >= 0 && _state == PortState.Up;
-    }
-
-    /// <inheritdoc/>
-    public bool SetRxWakeup(int queue, bool armed) => false;
 
     /// <summary>Closes the libpcap handle. Call only after the port was removed from the datapath.</summary>
     public void Dispose()

@@ -14,6 +14,8 @@ namespace VSwitch.Ports.Pcap;
 /// <param name="Replayed">Frames read from the rx file so far.</param>
 /// <param name="LoopsDone">Complete passes over the rx file.</param>
 /// <param name="Recorded">Frames written to the tx file.</param>
+/// <param name="Skipped">Records of the rx file skipped because they are larger than a packet buffer.</param>
 /// <param name="LastError">Why the port failed, or null.</param>
 public sealed record PcapPortStatus(bool Live, PortState State, string Activity, string? Interface, string? RxFile, double? RxRate,
-    bool RxLoop, string? TxFile, long Replayed, long LoopsDone, long Recorded, string? LastError);
+    bool RxLoop, string? TxFile, long Replayed, long LoopsDone, long Recorded, long Skipped,
+    string? LastError);

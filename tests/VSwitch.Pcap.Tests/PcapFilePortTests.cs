@@ -141,6 +141,22 @@ public sealed class PcapFilePortTests : IDisposable
         Assert.Equal(pool.Count, pool.Available);
     }
 
+    [Fact]
+    public void RecordsLargerThanAPacketBufferAreSkippedAndCounted()
+    {
+        List<byte[]> frames = CaptureFiles.NumberedFrames(3);
+        string file = Path.Combine(_dir, "big.pcap");
+        CaptureFiles.Write(file, [frames[0], new byte[20_000], frames[1], new byte[65_000], frames[2]]);
+        using var port = new PcapFilePort(new PortId(1), "p1", file, null, false, null);
+
+        List<PortPump.Received> got = PortPump.Receive(port, 3, Patience);
+
+        Assert.Equal(frames, got.Select(r => r.Frame));
+        Assert.True(PortPump.WaitFor(() => port.GetStatus().Activity == "replay finished", Patience));
+        Assert.Equal(2, port.GetStatus().Skipped);
+        Assert.Equal(PortState.Up, port.State);
+    }
+
     public static TheoryData<string> HostileFiles =>
         ["random-bytes", "truncated-header", "truncated-record", "absurd-caplen", "wrong-magic", "empty", "directory", "missing"];
 

@@ -4,7 +4,7 @@ namespace VSwitch.Ports.Pcap.Interop;
 
 /// <summary>
 /// The libpcap and libc calls SharpPcap 6 does not expose, or exposes only with an allocation per call: capture
-/// direction, reading and sending by pointer, the selectable fd, and bringing an interface up. All P/Invoke of this
+/// direction, reading and sending by pointer, and bringing an interface up. All P/Invoke of this
 /// assembly is here. Stateless; thread-safe as far as libpcap allows (one thread per <c>pcap_t</c> and direction).
 /// </summary>
 internal static unsafe partial class LibPcap
@@ -26,9 +26,6 @@ internal static unsafe partial class LibPcap
 
     [LibraryImport(Lib, EntryPoint = "pcap_sendpacket")]
     public static partial int SendPacket(IntPtr pcap, byte* data, int length);
-
-    [LibraryImport(Lib, EntryPoint = "pcap_get_selectable_fd")]
-    public static partial int GetSelectableFd(IntPtr pcap);
 
     [LibraryImport(Lib, EntryPoint = "pcap_geterr")]
     private static partial IntPtr GetErrPtr(IntPtr pcap);

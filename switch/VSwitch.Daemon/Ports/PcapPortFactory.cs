@@ -71,6 +71,7 @@ internal sealed class PcapPortFactory(ILoggerFactory loggers) : PcapPortType
                 details["rx-loop"] = s.RxLoop ? "true" : "false";
                 details["frames replayed"] = Num(s.Replayed);
                 details["loops done"] = Num(s.LoopsDone);
+                details["frames skipped (too large)"] = Num(s.Skipped);
             }
             if (s.TxFile is not null)
             {

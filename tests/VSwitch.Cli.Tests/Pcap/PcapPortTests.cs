@@ -114,6 +114,28 @@ public sealed class PcapPortTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(0, d.Ctl("show").ExitCode);
     }
 
+    [Fact]
+    public void PcapPortsComeBackTheSameAfterARestart()
+    {
+        string rx = Path.Combine(_dir, "in.pcap");
+        CaptureFiles.Write(rx, CaptureFiles.NumberedFrames(5));
+        string tx = Path.Combine(_dir, "out.pcap");
+        using var d = new DaemonProcess();
+        d.Start();
+        Assert.Equal(0, d.Ctl("add-port", "in", "pcap", "--rx-file", rx, "--rx-rate", "20", "--rx-loop").ExitCode);
+        Assert.Equal(0, d.Ctl("add-port", "out", "pcap", "--tx-file", tx).ExitCode);
+        string before = d.Ctl("list-ports", "--json").Stdout;
+        Assert.Equal(0, d.Terminate());
+
+        d.Start();
+        Assert.Equal(before, d.Ctl("list-ports", "--json").Stdout);
+        JsonElement s = WaitForStatus(d, "in", s => s.GetProperty("state").GetString() == "up");
+        JsonElement details = s.GetProperty("details");
+        Assert.Equal("true", details.GetProperty("rx-loop").GetString());
+        Assert.Equal("20 frames/s", details.GetProperty("rx-rate").GetString());
+        Assert.Equal(rx, details.GetProperty("rx-file").GetString());
+    }
+
     private void ReplayAndRecord(string rx)
     {
         List<byte[]> expected = CaptureFiles.Read(rx);
