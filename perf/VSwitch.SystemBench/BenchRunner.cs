@@ -9,7 +9,15 @@ namespace VSwitch.SystemBench;
 /// </summary>
 internal sealed class BenchRunner(BenchOptions options, CommandLog log, string vswitchdDll, string vswitchctlDll, TextWriter console)
 {
+    private volatile bool _stopRequested;
+
     public List<Measurement> Measurements { get; } = [];
+
+    /// <summary>
+    /// Asks the run to end after the measurement in progress, which then ends its processes and removes its files
+    /// as usual (SIGINT/SIGTERM land here instead of killing the benchmark and leaving its children running).
+    /// </summary>
+    public void RequestStop() => _stopRequested = true;
 
     public string? IdleReport { get; private set; }
 
@@ -52,15 +60,20 @@ internal sealed class BenchRunner(BenchOptions options, CommandLog log, string v
                 {
                     foreach (DutConfig dut in DutsFor(scenario))
                     {
+                        if (_stopRequested)
+                        {
+                            console.WriteLine("stopped on request; the table covers what was measured");
+                            return;
+                        }
                         Measurement m = MeasureOne(round, scenario, dut, scenario.Flows > 0 ? rules : null);
                         Measurements.Add(m);
                         console.WriteLine(m.Error is null
                             ? FormattableString.Invariant($"round {round}  {scenario.Label,-28} {dut.Label,-34} {m.Mpps,7:F3} Mpps  (rx {m.RxPort0} + {m.RxPort1} in {m.Seconds:F2} s){Alloc(m)}")
-                            : $"round {round}  {scenario.Label,-28} {dut.Label,-34} FAILED: {m.Error}");
+                            : $"round {round}  {scenario.Label,-28} {dut.Label,-34} FAILED: {m.Error.Split('\n')[0]}");
                     }
                 }
             }
-            if (options.Idle)
+            if (options.Idle && !_stopRequested)
             {
                 IdleReport = MeasureIdle();
                 console.WriteLine(IdleReport);
@@ -100,7 +113,9 @@ internal sealed class BenchRunner(BenchOptions options, CommandLog log, string v
         }
         catch (Exception e) when (e is InvalidOperationException or TimeoutException or IOException or KeyNotFoundException or System.Text.Json.JsonException)
         {
-            return new Measurement(round, scenario, config, 0, 0, 0, 0, 0, null, null, null, null, e.Message.Split('\n')[0]);
+            // The first line says what failed; the end of the rest (a peer's console) says why.
+            string message = e.Message.Length > 2000 ? e.Message.Split('\n')[0] + "\n…\n" + e.Message[^1500..] : e.Message;
+            return new Measurement(round, scenario, config, 0, 0, 0, 0, 0, null, null, null, null, message);
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using VSwitch.SystemBench;
 
 // The system benchmark: see perf/README.md. Exit codes: 0 done (smoke: passed), 1 smoke check failed or nothing
@@ -55,7 +56,11 @@ if (busy)
 DateTime started = DateTime.UtcNow;
 var log = new CommandLog();
 var runner = new BenchRunner(options, log, daemon, ctl, Console.Out);
-runner.Run();
+using (PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop))
+using (PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop))
+{
+    runner.Run();
+}
 
 string table = Report.Table(runner);
 Console.WriteLine();
@@ -77,6 +82,13 @@ string file = Path.Combine(outDir, "system-bench-" + started.ToString("yyyy-MM-d
 File.WriteAllText(file, Report.File(runner, options, log, machine, args, started));
 Console.WriteLine("results: " + file);
 return runner.Measurements.Any(m => m.Error is null) ? 0 : 1;
+
+void Stop(PosixSignalContext context)
+{
+    context.Cancel = true;
+    Console.Error.WriteLine("stopping after the current measurement (its processes and files are cleaned up)");
+    runner.RequestStop();
+}
 
 // The repository holding this program (VSwitch.sln above its output directory), else the current directory.
 static string FindRepo()

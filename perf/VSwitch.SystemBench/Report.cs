@@ -46,6 +46,20 @@ internal static class Report
         sb.AppendLine();
         sb.Append(Table(runner));
         sb.AppendLine();
+        List<Measurement> failed = [.. runner.Measurements.Where(m => m.Error is not null)];
+        if (failed.Count > 0)
+        {
+            sb.AppendLine("## Failed measurements");
+            sb.AppendLine();
+            foreach (Measurement m in failed)
+            {
+                sb.AppendLine(Inv($"round {m.Round}, {m.Scenario.Label}, {m.Dut.Label}:"));
+                sb.AppendLine("```");
+                sb.AppendLine(m.Error!.TrimEnd());
+                sb.AppendLine("```");
+            }
+            sb.AppendLine();
+        }
         sb.AppendLine("## Commands");
         sb.AppendLine();
         sb.AppendLine("```");
