@@ -4,14 +4,16 @@ namespace VSwitch.SystemBench;
 
 /// <summary>
 /// Every command the benchmark runs, in order, for the results file, with the per-run names (temporary
-/// directories, DPDK file prefixes) replaced by placeholders so repeated runs collapse into one line. Thread-safe.
+/// directories, DPDK file prefixes) replaced by placeholders and the repository's own paths made relative so repeated runs collapse into one line. Thread-safe.
 /// </summary>
-internal sealed partial class CommandLog
+internal sealed partial class CommandLog(string repo)
 {
     private readonly List<string> _lines = [];
+    private readonly string _repoPrefix = repo.TrimEnd('/') + "/";
 
     public void Add(string line)
     {
+        line = line.Replace(_repoPrefix, "", StringComparison.Ordinal);
         line = TempDir().Replace(line, "$$DIR");
         line = Prefix().Replace(line, "${name}PIDxN");
         lock (_lines)

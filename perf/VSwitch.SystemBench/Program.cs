@@ -54,7 +54,7 @@ if (busy)
 }
 
 DateTime started = DateTime.UtcNow;
-var log = new CommandLog();
+var log = new CommandLog(repo);
 var runner = new BenchRunner(options, log, daemon, ctl, Console.Out);
 using (PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop))
 using (PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop))
