@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using VSwitch.Control.Model;
 using VSwitch.Control.Runtime;
+using VSwitch.Core.Diagnostics;
 using VSwitch.Datapath.Pipeline;
 using VSwitch.Datapath.Ports;
 using VSwitch.Rpc.Messages;
@@ -16,6 +17,7 @@ namespace VSwitch.Daemon.Pmd;
 internal sealed class DatapathThreads : IDisposable
 {
     private readonly PmdThread[] _threads;
+    private GcCounts _gcBase = GcCounts.Now();
 
     public DatapathThreads(SwitchDatapath datapath, int count, IReadOnlyList<int>? cpus, PmdMode mode, ILogger log)
     {
@@ -73,6 +75,7 @@ internal sealed class DatapathThreads : IDisposable
     public PmdStatsInfo[] Stats()
     {
         var result = new PmdStatsInfo[_threads.Length];
+        GcCounts gc = GcCounts.Now() - _gcBase;
         for (int i = 0; i < _threads.Length; i++)
         {
             PmdThread t = _threads[i];
@@ -81,13 +84,21 @@ internal sealed class DatapathThreads : IDisposable
             long batches = Volatile.Read(ref s.Batches);
             result[i] = new PmdStatsInfo(t.Index, t.Cpu, packets, batches, batches == 0 ? 0 : (double)packets / batches,
                 t.BusyMs, t.IdleMs, Volatile.Read(ref s.EmcHits), Volatile.Read(ref s.EmcMisses),
-                Volatile.Read(ref s.ClassifierHits), Volatile.Read(ref s.Upcalls), PortCountersReport.ByReason(s.Drops));
+                Volatile.Read(ref s.ClassifierHits), Volatile.Read(ref s.Upcalls), PortCountersReport.ByReason(s.Drops))
+            {
+                AllocatedBytes = t.Allocations.SinceClear,
+                AllocatedBytesSinceStart = t.Allocations.SinceStart,
+                GcGen0 = gc.Gen0,
+                GcGen1 = gc.Gen1,
+                GcGen2 = gc.Gen2,
+            };
         }
         return result;
     }
 
     public void ClearStats()
     {
+        _gcBase = GcCounts.Now();
         foreach (PmdThread t in _threads)
         {
             t.Context.Stats.Clear();

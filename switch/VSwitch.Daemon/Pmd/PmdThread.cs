@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using VSwitch.Control.Model;
+using VSwitch.Core.Diagnostics;
 using VSwitch.Core.Ports;
 using VSwitch.Daemon.Interop;
 using VSwitch.Datapath.Pipeline;
@@ -19,12 +20,16 @@ namespace VSwitch.Daemon.Pmd;
 /// Thread rules: the poll loop runs on its own thread and owns the <see cref="PmdContext"/>; the control plane
 /// only reads counters, sets <see cref="Mode"/> and stops it.
 /// Cost: per iteration one snapshot read, one <see cref="IPort.RxQueueCount"/> call per port and one PollOnce per
-/// owned queue; nothing is allocated once every queue has been seen.
+/// owned queue; nothing is allocated once every queue has been seen. The thread publishes its own allocated bytes
+/// (<see cref="Allocations"/>) every <see cref="AllocationSampleInterval"/> iterations and before it sleeps.
 /// </summary>
 internal sealed class PmdThread
 {
     /// <summary>Empty iterations in a row before an adaptive thread starts sleeping.</summary>
     public const int IdleIterationsBeforeSleep = 200;
+
+    /// <summary>Iterations between two samples of the thread's allocated bytes (a power of two).</summary>
+    public const int AllocationSampleInterval = 1024;
 
     private readonly SwitchDatapath _datapath;
     private readonly int _threadCount;
@@ -55,6 +60,9 @@ internal sealed class PmdThread
     public int? Cpu { get; }
 
     public PmdContext Context { get; }
+
+    /// <summary>Bytes this thread allocated since its loop began, as of its last sample.</summary>
+    public ThreadAllocationMeter Allocations { get; } = new();
 
     public PmdMode Mode
     {
@@ -90,6 +98,7 @@ internal sealed class PmdThread
     /// <summary>Zeroes the time counters (pmd-stats-clear; racy by design with the running thread).</summary>
     public void ClearTimes()
     {
+        Allocations.Clear();
         Volatile.Write(ref _busyTicks, 0);
         Volatile.Write(ref _idleTicks, 0);
         foreach (RxqUsage u in Usage)
@@ -111,6 +120,7 @@ internal sealed class PmdThread
         _log.LogInformation("pmd thread {Thread} started (cpu {Cpu})", Index, Cpu?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "any");
         int idle = 0;
         long last = Stopwatch.GetTimestamp();
+        Allocations.Start();
         while (!_stop)
         {
             int received = PollAll();
@@ -125,6 +135,7 @@ internal sealed class PmdThread
                 idle++;
                 if (Mode == PmdMode.Adaptive && idle >= IdleIterationsBeforeSleep)
                 {
+                    Allocations.Sample();
                     SleepUntilWork();
                     now = Stopwatch.GetTimestamp();
                 }
@@ -132,6 +143,10 @@ internal sealed class PmdThread
             }
             last = now;
             Volatile.Write(ref _loops, _loops + 1);
+            if ((_loops & (AllocationSampleInterval - 1)) == 0)
+            {
+                Allocations.Sample();
+            }
         }
         _sleeper.Dispose();
         _log.LogInformation("pmd thread {Thread} stopped", Index);

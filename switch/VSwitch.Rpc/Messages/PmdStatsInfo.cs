@@ -14,4 +14,23 @@ namespace VSwitch.Rpc.Messages;
 /// <param name="Upcalls">Packets that matched no flow in the classifier (slow path).</param>
 /// <param name="DropsByReason">Packets the thread discarded (not counting the ports' own drops), by reason; non-zero reasons only.</param>
 public sealed record PmdStatsInfo(int Thread, int? Cpu, long Packets, long Batches, double AvgBatchSize, long BusyMs, long IdleMs,
-    long CacheHits, long CacheMisses, long ClassifierHits, long Upcalls, Dictionary<string, long> DropsByReason);
+    long CacheHits, long CacheMisses, long ClassifierHits, long Upcalls, Dictionary<string, long> DropsByReason)
+{
+    /// <summary>
+    /// Bytes the datapath thread itself allocated on the managed heap since the last pmd-stats-clear (or its start),
+    /// as the thread last sampled it (every 1024 iterations and before it sleeps). 0 in steady forwarding.
+    /// </summary>
+    public long AllocatedBytes { get; init; }
+
+    /// <summary>Bytes the datapath thread allocated since its poll loop began.</summary>
+    public long AllocatedBytesSinceStart { get; init; }
+
+    /// <summary>Gen-0 garbage collections of the whole process since the last pmd-stats-clear (or start).</summary>
+    public int GcGen0 { get; init; }
+
+    /// <summary>Gen-1 garbage collections of the whole process since the last pmd-stats-clear (or start).</summary>
+    public int GcGen1 { get; init; }
+
+    /// <summary>Gen-2 garbage collections of the whole process since the last pmd-stats-clear (or start).</summary>
+    public int GcGen2 { get; init; }
+}

@@ -1,0 +1,152 @@
+using System.Globalization;
+
+namespace VSwitch.SystemBench;
+
+/// <summary>Command-line options of the system benchmark (see <see cref="Usage"/>).</summary>
+internal sealed class BenchOptions
+{
+    public const string Usage = """
+        vswitch-system-bench: packets per second through testpmd, OVS-DPDK and vswitchd with a dpdk-testpmd generator.
+
+        Options:
+          --dut LIST          testpmd,ovs,vswitchd (default: all three)
+          --sizes LIST        io frame sizes in bytes, FCS included (default: 64,1518; 'none' skips)
+          --flows LIST        flowgen flow counts against the 10,000-rule table (default: 1000,10000; 'none' skips)
+          --rules N           wildcard rules in the table of the flow scenarios (default: 10000)
+          --modes LIST        vswitchd/OVS forwarding: normal,inport (default: both)
+          --sockets LIST      vswitchd socket modes: vhostuser,vhostuserclient (default: both)
+          --warmup SECONDS    traffic before the window opens (default: 2)
+          --window SECONDS    measured window (default: 4)
+          --reps N            rounds; every round runs every device once, round-robin (default: 3)
+          --tx-first N        bursts of 32 each generator port injects in io mode (default: 4)
+          --idle              also measure vswitchd's CPU with two connected idle ports (10 s)
+          --smoke             a few seconds: vswitchd (vhostuser, NORMAL, 64 B) only, one short window;
+                              exits 1 unless packets crossed both ways with 0 bytes allocated on the datapath thread
+          --out DIR           results directory (default: perf/results of the repository)
+          --json PATH         also write the measurements as JSON
+          --vswitchd DLL      vswitchd.dll (default: the Release build next to this program's repository)
+          --vswitchctl DLL    vswitchctl.dll (default: likewise)
+          --ovs-vswitchd PATH the DPDK build of ovs-vswitchd (default: /usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk)
+          --allow-busy        run even when the machine is busy (the results file says so)
+        """;
+
+    public HashSet<string> Duts { get; private set; } = ["testpmd", "ovs", "vswitchd"];
+
+    public int[] Sizes { get; private set; } = [64, 1518];
+
+    public int[] Flows { get; private set; } = [1000, 10000];
+
+    public int Rules { get; private set; } = 10000;
+
+    public HashSet<string> Modes { get; private set; } = ["normal", "inport"];
+
+    public HashSet<string> Sockets { get; private set; } = ["vhostuser", "vhostuserclient"];
+
+    public double WarmupSeconds { get; private set; } = 2;
+
+    public double WindowSeconds { get; private set; } = 4;
+
+    public int Reps { get; private set; } = 3;
+
+    public int TxFirstBursts { get; private set; } = 4;
+
+    public bool Idle { get; private set; }
+
+    public bool Smoke { get; private set; }
+
+    public bool AllowBusy { get; private set; }
+
+    public string? OutDir { get; private set; }
+
+    public string? JsonPath { get; private set; }
+
+    public string? VswitchdDll { get; private set; }
+
+    public string? VswitchctlDll { get; private set; }
+
+    public string OvsVswitchd { get; private set; } = "/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk";
+
+    /// <summary>Parses the arguments; returns null and prints the reason on an error.</summary>
+    public static BenchOptions? Parse(string[] args, TextWriter error)
+    {
+        var o = new BenchOptions();
+        try
+        {
+            for (int i = 0; i < args.Length; i++)
+            {
+                string a = args[i];
+                string Next() => i + 1 < args.Length ? args[++i] : throw new FormatException(a + " needs a value");
+                switch (a)
+                {
+                    case "--dut": o.Duts = Set(Next(), "testpmd", "ovs", "vswitchd"); break;
+                    case "--sizes":
+                        string sizes = Next();
+                        o.Sizes = sizes == "none" ? [] : Ints(sizes, 64, 9000);
+                        break;
+                    case "--flows":
+                        string flows = Next();
+                        o.Flows = flows == "none" ? [] : Ints(flows, 1, 1_000_000);
+                        break;
+                    case "--rules": o.Rules = Int(Next(), 0, 100_000); break;
+                    case "--modes": o.Modes = Set(Next(), "normal", "inport"); break;
+                    case "--sockets": o.Sockets = Set(Next(), "vhostuser", "vhostuserclient"); break;
+                    case "--warmup": o.WarmupSeconds = Seconds(Next()); break;
+                    case "--window": o.WindowSeconds = Seconds(Next()); break;
+                    case "--reps": o.Reps = Int(Next(), 1, 100); break;
+                    case "--tx-first": o.TxFirstBursts = Int(Next(), 1, 16); break;
+                    case "--idle": o.Idle = true; break;
+                    case "--smoke": o.Smoke = true; break;
+                    case "--allow-busy": o.AllowBusy = true; break;
+                    case "--out": o.OutDir = Next(); break;
+                    case "--json": o.JsonPath = Next(); break;
+                    case "--vswitchd": o.VswitchdDll = Next(); break;
+                    case "--vswitchctl": o.VswitchctlDll = Next(); break;
+                    case "--ovs-vswitchd": o.OvsVswitchd = Next(); break;
+                    default: throw new FormatException("unknown option " + a);
+                }
+            }
+        }
+        catch (FormatException e)
+        {
+            error.WriteLine(e.Message);
+            error.WriteLine(Usage);
+            return null;
+        }
+        if (o.Smoke)
+        {
+            o.Duts = ["vswitchd"];
+            o.Sizes = [64];
+            o.Flows = [];
+            o.Modes = ["normal"];
+            o.Sockets = ["vhostuser"];
+            o.WarmupSeconds = 1;
+            o.WindowSeconds = 2;
+            o.Reps = 1;
+        }
+        return o;
+    }
+
+    private static HashSet<string> Set(string value, params string[] allowed)
+    {
+        var set = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
+        foreach (string s in set)
+        {
+            if (!allowed.Contains(s))
+            {
+                throw new FormatException($"'{s}' is not one of {string.Join(", ", allowed)}");
+            }
+        }
+        return set.Count == 0 ? throw new FormatException("empty list") : set;
+    }
+
+    private static int[] Ints(string value, int min, int max) =>
+        [.. value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(v => Int(v, min, max))];
+
+    private static int Int(string value, int min, int max) =>
+        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n >= min && n <= max
+            ? n : throw new FormatException($"'{value}' is not a number from {min} to {max}");
+
+    private static double Seconds(string value) =>
+        double.TryParse(value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double s) && s > 0 && s <= 600
+            ? s : throw new FormatException($"'{value}' is not a number of seconds (0-600)");
+}

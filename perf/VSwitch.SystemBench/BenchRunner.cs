@@ -1,0 +1,175 @@
+using System.Globalization;
+
+namespace VSwitch.SystemBench;
+
+/// <summary>
+/// Runs the matrix: every round runs every scenario on every device under test once, round-robin, so slow drifts of
+/// the machine's speed hit every device alike; the table then compares medians over the rounds. Each measurement
+/// starts a fresh switch and a fresh generator and ends both.
+/// </summary>
+internal sealed class BenchRunner(BenchOptions options, CommandLog log, string vswitchdDll, string vswitchctlDll, TextWriter console)
+{
+    private volatile bool _stopRequested;
+
+    public List<Measurement> Measurements { get; } = [];
+
+    /// <summary>
+    /// Asks the run to end after the measurement in progress, which then ends its processes and removes its files
+    /// as usual (SIGINT/SIGTERM land here instead of killing the benchmark and leaving its children running).
+    /// </summary>
+    public void RequestStop() => _stopRequested = true;
+
+    public string? IdleReport { get; private set; }
+
+    public IReadOnlyList<Scenario> Scenarios { get; } =
+        [.. options.Sizes.Select(s => new Scenario(s, 0)), .. options.Flows.Select(f => new Scenario(64, f))];
+
+    /// <summary>The devices measured in a scenario, in round-robin order.</summary>
+    public IReadOnlyList<DutConfig> DutsFor(Scenario scenario)
+    {
+        var list = new List<DutConfig>();
+        // flowgen sends the same MACs from both ports, so NORMAL would see its source address move at every packet:
+        // the flow scenarios forward on in_port, with the rule table in front.
+        string[] modes = scenario.Flows == 0 ? [.. options.Modes.OrderDescending(StringComparer.Ordinal)] : ["inport"];
+        if (options.Duts.Contains("testpmd"))
+        {
+            list.Add(new DutConfig("testpmd", "xconnect", "vhostuser"));
+        }
+        if (options.Duts.Contains("ovs"))
+        {
+            list.AddRange(modes.Select(m => new DutConfig("ovs", m, "vhostuserclient")));
+        }
+        if (options.Duts.Contains("vswitchd"))
+        {
+            foreach (string m in modes)
+            {
+                list.AddRange(options.Sockets.Order(StringComparer.Ordinal).Select(s => new DutConfig("vswitchd", m, s)));
+            }
+        }
+        return list;
+    }
+
+    public void Run()
+    {
+        string? rules = options.Flows.Length > 0 ? WriteRules() : null;
+        try
+        {
+            for (int round = 1; round <= options.Reps; round++)
+            {
+                foreach (Scenario scenario in Scenarios)
+                {
+                    foreach (DutConfig dut in DutsFor(scenario))
+                    {
+                        if (_stopRequested)
+                        {
+                            console.WriteLine("stopped on request; the table covers what was measured");
+                            return;
+                        }
+                        Measurement m = MeasureOne(round, scenario, dut, scenario.Flows > 0 ? rules : null);
+                        Measurements.Add(m);
+                        console.WriteLine(m.Error is null
+                            ? FormattableString.Invariant($"round {round}  {scenario.Label,-28} {dut.Label,-34} {m.Mpps,7:F3} Mpps  (rx {m.RxPort0} + {m.RxPort1} in {m.Seconds:F2} s){Alloc(m)}")
+                            : $"round {round}  {scenario.Label,-28} {dut.Label,-34} FAILED: {m.Error.Split('\n')[0]}");
+                    }
+                }
+            }
+            if (options.Idle && !_stopRequested)
+            {
+                IdleReport = MeasureIdle();
+                console.WriteLine(IdleReport);
+            }
+        }
+        finally
+        {
+            if (rules is not null)
+            {
+                Cleanup.RemoveDirectory(Path.GetDirectoryName(rules)!);
+            }
+        }
+    }
+
+    private static string Alloc(Measurement m) =>
+        (m.AllocatedBytes is long b ? FormattableString.Invariant($"  datapath alloc {b} B, gc {m.GcGen0}/{m.GcGen1}/{m.GcGen2}") : "") +
+        (m.RuleHits is long h ? FormattableString.Invariant($", rule-table hits {h}") : "");
+
+    private Measurement MeasureOne(int round, Scenario scenario, DutConfig config, string? rules)
+    {
+        try
+        {
+            using IDeviceUnderTest dut = Create(config, rules);
+            using Generator gen = Generator.Start(dut.Socket0, dut.Socket1, dut.GeneratorListens, scenario, log);
+            gen.WaitLinksUp(TimeSpan.FromSeconds(60));
+            dut.WaitReady(TimeSpan.FromSeconds(60));
+            gen.StartTraffic(options.TxFirstBursts, TimeSpan.FromSeconds(1));
+            Thread.Sleep(TimeSpan.FromSeconds(options.WarmupSeconds));
+            var (c, elapsed) = gen.Measure(options.WindowSeconds, dut.OpenWindow);
+            var alloc = dut.AllocationSinceOpen();
+            gen.StopForwarding();
+            return new Measurement(round, scenario, config, elapsed, c.Rx0, c.Rx1, c.Tx0, c.Tx1,
+                alloc?.Bytes, alloc?.Gen0, alloc?.Gen1, alloc?.Gen2, null)
+            {
+                RuleHits = rules is null ? null : dut.RuleHits(),
+            };
+        }
+        catch (Exception e) when (e is InvalidOperationException or TimeoutException or IOException or KeyNotFoundException or System.Text.Json.JsonException)
+        {
+            // The first line says what failed; the end of the rest (a peer's console) says why.
+            string message = e.Message.Length > 2000 ? e.Message.Split('\n')[0] + "\n…\n" + e.Message[^1500..] : e.Message;
+            return new Measurement(round, scenario, config, 0, 0, 0, 0, 0, null, null, null, null, message);
+        }
+    }
+
+    private IDeviceUnderTest Create(DutConfig config, string? rules) => config.Kind switch
+    {
+        "testpmd" => new TestPmdDut(log),
+        "ovs" => new OvsDut(log, options.OvsVswitchd, config, rules),
+        _ => new VswitchdDut(log, vswitchdDll, vswitchctlDll, config, rules),
+    };
+
+    /// <summary>
+    /// The rule table of the flow scenarios, loaded identically into OVS and vswitchd (ports 1 and 2): for the first
+    /// <c>rules / 2</c> destination addresses flowgen uses (10.253.0.0 + i), one rule per input port,
+    /// <c>priority=100,udp,in_port=P,nw_dst=ADDR,actions=output:OTHER</c>, in front of the two in_port rules
+    /// (which the devices add at priority 10). Every flow up to rules / 2 matches
+    /// its own /32 rule, so no megaflow can cover two of them; flows beyond it miss the whole table and fall through to
+    /// priority 10, which still needs nw_dst examined.
+    /// </summary>
+    private string WriteRules()
+    {
+        string dir = Directory.CreateTempSubdirectory("vsbench-rules").FullName;
+        string path = Path.Combine(dir, "rules.txt");
+        using var w = new StreamWriter(path);
+        uint first = (10u << 24) | (253u << 16);
+        for (int i = 0; i < options.Rules / 2; i++)
+        {
+            uint a = first + (uint)i;
+            string dst = string.Create(CultureInfo.InvariantCulture, $"{a >> 24}.{(a >> 16) & 255}.{(a >> 8) & 255}.{a & 255}");
+            w.WriteLine($"priority=100,udp,in_port=1,nw_dst={dst},actions=output:2");
+            w.WriteLine($"priority=100,udp,in_port=2,nw_dst={dst},actions=output:1");
+        }
+        log.Add($"rules file: {options.Rules / 2 * 2} lines 'priority=100,udp,in_port=P,nw_dst=10.253.0.0+i,actions=output:OTHER' (i = 0..{options.Rules / 2 - 1}, P = 1, 2)");
+        return path;
+    }
+
+    /// <summary>vswitchd's CPU use with two connected, idle ports over 10 s (adaptive mode, the default).</summary>
+    private string MeasureIdle()
+    {
+        try
+        {
+            var config = new DutConfig("vswitchd", "normal", "vhostuser");
+            using var dut = new VswitchdDut(log, vswitchdDll, vswitchctlDll, config, null);
+            using Generator gen = Generator.Start(dut.Socket0, dut.Socket1, false, new Scenario(64, 0), log);
+            gen.WaitLinksUp(TimeSpan.FromSeconds(60));
+            dut.WaitReady(TimeSpan.FromSeconds(60));
+            Thread.Sleep(2000);
+            double before = MachineCheck.CpuSeconds(dut.Pid);
+            Thread.Sleep(10_000);
+            double used = MachineCheck.CpuSeconds(dut.Pid) - before;
+            return FormattableString.Invariant($"idle: vswitchd used {100 * used / 10:F1} % of a CPU over 10 s with two connected idle ports (adaptive mode)");
+        }
+        catch (Exception e) when (e is InvalidOperationException or TimeoutException or IOException)
+        {
+            return "idle: measurement failed: " + e.Message.Split('\n')[0];
+        }
+    }
+}

@@ -1,0 +1,33 @@
+namespace VSwitch.SystemBench;
+
+/// <summary>
+/// One device under test as configured for one measurement: which switch, how it forwards, which socket mode.
+/// <paramref name="Mode"/> is <c>xconnect</c> (testpmd io), <c>normal</c> (NORMAL action, MAC learning) or
+/// <c>inport</c> (two <c>priority=10,in_port=A,actions=output:B</c> flows); flow scenarios add the rule table to <c>inport</c>.
+/// </summary>
+internal sealed record DutConfig(string Kind, string Mode, string Socket)
+{
+    public string Label => Kind switch
+    {
+        "testpmd" => "testpmd io",
+        "ovs" => $"ovs-dpdk {Mode.ToUpperInvariant()}",
+        _ => $"vswitchd {Mode.ToUpperInvariant()} {Socket}",
+    };
+}
+
+/// <summary>One traffic pattern: a frame size, and either io circulation (<paramref name="Flows"/> 0) or flowgen with that many flows.</summary>
+internal sealed record Scenario(int FrameSize, int Flows)
+{
+    public string Label => Flows == 0 ? $"{FrameSize} B io" : $"{FrameSize} B flowgen, {Flows} flows";
+}
+
+/// <summary>One measured window.</summary>
+internal sealed record Measurement(int Round, Scenario Scenario, DutConfig Dut, double Seconds, long RxPort0, long RxPort1, long TxPort0, long TxPort1,
+    long? AllocatedBytes, int? GcGen0, int? GcGen1, int? GcGen2, string? Error)
+{
+    /// <summary>vswitchd only: packets that matched one of the rule table's rules since the switch started (flow scenarios).</summary>
+    public long? RuleHits { get; init; }
+
+
+    public double Mpps => Error is null ? (RxPort0 + RxPort1) / Seconds / 1e6 : double.NaN;
+}

@@ -1,0 +1,112 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using VSwitch.SystemBench;
+
+// The system benchmark: see perf/README.md. Exit codes: 0 done (smoke: passed), 1 smoke check failed or nothing
+// could be measured, 2 bad options or missing prerequisites, 3 machine busy (without --allow-busy).
+if (args.Contains("--help") || args.Contains("-h"))
+{
+    Console.WriteLine(BenchOptions.Usage);
+    return 0;
+}
+BenchOptions? options = BenchOptions.Parse(args, Console.Error);
+if (options is null)
+{
+    return 2;
+}
+string repo = FindRepo();
+string daemon = options.VswitchdDll ?? Build(repo, "switch/VSwitch.Daemon", "vswitchd.dll");
+string ctl = options.VswitchctlDll ?? Build(repo, "cli/VSwitch.Cli", "vswitchctl.dll");
+List<string> missing = [];
+if (VSwitch.TestKit.TestPmd.ExecutablePath is null)
+{
+    missing.Add("dpdk-testpmd (apt-get install dpdk-dev)");
+}
+if (!VSwitch.TestKit.TestPmd.HugepagesReady())
+{
+    missing.Add("free hugepages on a mounted hugetlbfs (scripts/setup.sh)");
+}
+if (options.Duts.Contains("ovs") && !File.Exists(options.OvsVswitchd))
+{
+    missing.Add(options.OvsVswitchd + " (apt-get install openvswitch-switch-dpdk)");
+}
+if (options.Duts.Contains("vswitchd") && !(File.Exists(daemon) && File.Exists(ctl)))
+{
+    missing.Add($"{daemon} and {ctl} (dotnet build -c Release)");
+}
+if (missing.Count > 0)
+{
+    Console.Error.WriteLine("missing: " + string.Join("; ", missing));
+    return 2;
+}
+
+var (busy, machine) = MachineCheck.Check();
+Console.WriteLine("machine: " + machine);
+if (busy)
+{
+    Console.Error.WriteLine("******** WARNING: the machine is busy; figures will be low and noisy ********");
+    if (!options.AllowBusy && !options.Smoke)
+    {
+        Console.Error.WriteLine("refusing to run (pass --allow-busy to run anyway)");
+        return 3;
+    }
+    machine = "BUSY: " + machine;
+}
+
+DateTime started = DateTime.UtcNow;
+var log = new CommandLog(repo);
+var runner = new BenchRunner(options, log, daemon, ctl, Console.Out);
+using (PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop))
+using (PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop))
+{
+    runner.Run();
+}
+
+string table = Report.Table(runner);
+Console.WriteLine();
+Console.Write(table);
+if (options.JsonPath is not null)
+{
+    File.WriteAllText(options.JsonPath, Report.Json(runner));
+}
+if (options.Smoke)
+{
+    Measurement? m = runner.Measurements.SingleOrDefault();
+    bool ok = m is { Error: null, RxPort0: > 0, RxPort1: > 0, AllocatedBytes: 0 };
+    Console.WriteLine(ok ? "smoke: PASS" : "smoke: FAIL " + (m?.Error ?? (m is null ? "no measurement" : $"rx {m.RxPort0}/{m.RxPort1}, datapath allocated {m.AllocatedBytes} B")));
+    return ok ? 0 : 1;
+}
+string outDir = options.OutDir ?? Path.Combine(repo, "perf", "results");
+Directory.CreateDirectory(outDir);
+string file = Path.Combine(outDir, "system-bench-" + started.ToString("yyyy-MM-dd-HHmm", CultureInfo.InvariantCulture) + ".md");
+File.WriteAllText(file, Report.File(runner, options, log, machine, args, started));
+Console.WriteLine("results: " + file);
+return runner.Measurements.Any(m => m.Error is null) ? 0 : 1;
+
+void Stop(PosixSignalContext context)
+{
+    context.Cancel = true;
+    Console.Error.WriteLine("stopping after the current measurement (its processes and files are cleaned up)");
+    runner.RequestStop();
+}
+
+// The repository holding this program (VSwitch.sln above its output directory), else the current directory.
+static string FindRepo()
+{
+    for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+    {
+        if (File.Exists(Path.Combine(d.FullName, "VSwitch.sln")))
+        {
+            return d.FullName;
+        }
+    }
+    return Directory.GetCurrentDirectory();
+}
+
+// The Release build of a program of the repository, else its Debug build.
+static string Build(string repo, string project, string dll)
+{
+    string release = Path.Combine(repo, project, "bin", "Release", "net10.0", dll);
+    string debug = Path.Combine(repo, project, "bin", "Debug", "net10.0", dll);
+    return File.Exists(release) || !File.Exists(debug) ? release : debug;
+}

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The system benchmark: a dpdk-testpmd generator against testpmd, OVS-DPDK and vswitchd (see perf/README.md).
+# Installs what it needs (dpdk-dev, openvswitch-switch-dpdk), builds Release, runs. Every option is passed on to
+# vswitch-system-bench; `perf/system-bench.sh --help` lists them. Run as root on a quiet machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ "$(id -u)" != 0 ]; then echo "system-bench: run as root (hugepages, DPDK)" >&2; exit 2; fi
+
+missing=()
+for p in dpdk-dev openvswitch-switch-dpdk; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "system-bench: installing ${missing[*]}"
+  # The benchmark starts OVS by hand in a private directory; keep apt from starting the system service meanwhile.
+  policy=/usr/sbin/policy-rc.d
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' > "$policy"; chmod +x "$policy"
+    trap 'rm -f "$policy"' EXIT
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! grep -q hugetlbfs /proc/mounts || [ "$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)" -lt 512 ]; then
+  echo "system-bench: needs >= 512 free 2 MiB hugepages on a mounted hugetlbfs (scripts/setup.sh sets 1024 up)" >&2
+  exit 2
+fi
+
+dotnet build switch/VSwitch.Daemon -c Release -v quiet -nologo >/dev/null
+dotnet build cli/VSwitch.Cli -c Release -v quiet -nologo >/dev/null
+dotnet build perf/VSwitch.SystemBench -c Release -v quiet -nologo >/dev/null
+exec dotnet perf/VSwitch.SystemBench/bin/Release/net10.0/vswitch-system-bench.dll "$@"
