@@ -51,6 +51,12 @@ public enum DropReason
     /// <summary>The frame's headers were malformed in a way that stopped processing.</summary>
     Malformed,
 
+    /// <summary>The kernel's transmit queue of the port was full (a tap write failed with EAGAIN or ENOBUFS).</summary>
+    TxQueueFull,
+
+    /// <summary>A received frame carried checksum or segmentation offload metadata that the port did not enable.</summary>
+    RxOffloadUnexpected,
+
     /// <summary>Number of reasons (not a reason).</summary>
     Count,
 }
