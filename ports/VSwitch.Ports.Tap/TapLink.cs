@@ -215,7 +215,9 @@ internal sealed unsafe class TapLink : IDisposable
     private static string SetIffError(int errno, string ifName, bool multiQueue, bool existed) => errno switch
     {
         Libc.EINVAL when existed =>
-            $"interface '{ifName}' exists but is not a tap device{(multiQueue ? " with multi_queue" : " without multi_queue")}",
+            multiQueue
+                ? $"interface '{ifName}' exists but is not a multi_queue tap device (more than one queue needs one)"
+                : $"interface '{ifName}' exists but is not a tap device, or is a multi_queue tap (then give queues > 1)",
         Libc.EBUSY => $"tap '{ifName}' is already in use by another process",
         Libc.EPERM => $"not permitted to open tap '{ifName}' (needs CAP_NET_ADMIN, or to be the tap's owner)",
         _ => $"cannot open tap '{ifName}': {Libc.Describe(errno)}",

@@ -167,7 +167,7 @@ public sealed partial class TapPort
 
     /// <summary>True unless the header asks for a checksum or segmentation we did not enable.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe bool HeaderAcceptable(byte* header)
+    internal static unsafe bool HeaderAcceptable(byte* header)
     {
         // virtio_net_hdr_v1: flags (u8), gso_type (u8), hdr_len, gso_size, csum_start, csum_offset, num_buffers (le16 each).
         byte flags = header[0];
