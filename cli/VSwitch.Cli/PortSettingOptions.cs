@@ -3,7 +3,11 @@ using VSwitch.Rpc.Messages;
 
 namespace VSwitch.Cli;
 
-/// <summary>The port settings add-port and set-port share: --socket and friends, --ofport, --tag, --trunks, --mtu, -o KEY=VALUE.</summary>
+/// <summary>
+/// The port settings add-port and set-port share: --socket and friends, --ifname, --queues, --ofport, --tag, --trunks,
+/// --mtu, -o KEY=VALUE. A type-specific flag is only a shorthand for its -o KEY=VALUE; the daemon's port type says
+/// which keys it knows.
+/// </summary>
 internal sealed class PortSettingOptions
 {
     public Option<string?> Socket { get; } = new("--socket")
@@ -21,6 +25,14 @@ internal sealed class PortSettingOptions
     public Option<string?> SocketOwner { get; } = new("--socket-owner") { Description = "Owner (user name or uid) of a server socket", HelpName = "USER" };
 
     public Option<string?> SocketGroup { get; } = new("--socket-group") { Description = "Group (name or gid) of a server socket", HelpName = "GROUP" };
+
+    public Option<string?> IfName { get; } = new("--ifname")
+    {
+        Description = "tap: the Linux interface to create or attach to (default: the port name; at most 15 bytes)",
+        HelpName = "IF",
+    };
+
+    public Option<int?> Queues { get; } = new("--queues") { Description = "tap: number of queues (1..16; more than 1 makes a multi_queue tap)", HelpName = "N" };
 
     public Option<int?> OfPort { get; } = new("--ofport") { Description = "OpenFlow port number (default: the lowest free one)", HelpName = "N" };
 
@@ -43,6 +55,8 @@ internal sealed class PortSettingOptions
         command.Add(SocketMode);
         command.Add(SocketOwner);
         command.Add(SocketGroup);
+        command.Add(IfName);
+        command.Add(Queues);
         command.Add(OfPort);
         command.Add(Tag);
         command.Add(Trunks);
@@ -70,6 +84,8 @@ internal sealed class PortSettingOptions
         AddIfSet(options, "socket-mode", parse.GetValue(SocketMode));
         AddIfSet(options, "socket-owner", parse.GetValue(SocketOwner));
         AddIfSet(options, "socket-group", parse.GetValue(SocketGroup));
+        AddIfSet(options, "ifname", parse.GetValue(IfName));
+        AddIfSet(options, "queues", parse.GetValue(Queues)?.ToString(System.Globalization.CultureInfo.InvariantCulture));
         return new PortSettings(parse.GetValue(OfPort), parse.GetValue(Tag), parse.GetValue(Trunks), parse.GetValue(Mtu),
             options.Count == 0 ? null : options);
     }

@@ -68,8 +68,15 @@ internal static class StatsCommands
             output.WriteLine($"  socket: {s.Socket}");
         }
         output.WriteLine($"  mtu: {(s.Mtu is int m ? Num(m) : "-")}  queue pairs: {Num(s.QueuePairs)}");
-        output.WriteLine($"  virtio features: {s.VirtioFeatures ?? "-"} {string.Join(' ', s.VirtioFeatureNames)}".TrimEnd());
-        output.WriteLine($"  protocol features: {s.ProtocolFeatures ?? "-"} {string.Join(' ', s.ProtocolFeatureNames)}".TrimEnd());
+        foreach (PortDetail d in s.Details ?? [])
+        {
+            output.WriteLine($"  {d.Key}: {d.Value}");
+        }
+        if (s.Details is null || s.VirtioFeatures is not null)
+        {
+            output.WriteLine($"  virtio features: {s.VirtioFeatures ?? "-"} {string.Join(' ', s.VirtioFeatureNames)}".TrimEnd());
+            output.WriteLine($"  protocol features: {s.ProtocolFeatures ?? "-"} {string.Join(' ', s.ProtocolFeatureNames)}".TrimEnd());
+        }
         if (s.Vrings.Length > 0)
         {
             var table = new TextTable("ring", "size", "enabled", "started", "broken", "next_avail", "next_used");

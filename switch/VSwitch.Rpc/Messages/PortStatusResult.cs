@@ -19,4 +19,8 @@ namespace VSwitch.Rpc.Messages;
 /// <param name="LastError">Why the port last failed or was reset, or null.</param>
 public sealed record PortStatusResult(string Name, string Type, [property: JsonPropertyName("ofport")] int OfPort, string State, string? Connection, string? Socket,
     int? Mtu, int QueuePairs, string? VirtioFeatures, string[] VirtioFeatureNames, string? ProtocolFeatures,
-    string[] ProtocolFeatureNames, VringInfo[] Vrings, string? LastError);
+    string[] ProtocolFeatureNames, VringInfo[] Vrings, string? LastError)
+{
+    /// <summary>Type-specific details in display order (e.g. a tap's interface, ifindex and flags), or null.</summary>
+    public PortDetail[]? Details { get; init; }
+}
