@@ -136,6 +136,44 @@ public sealed class TapTrafficTests
         Assert.Equal(peer.Port.RxPool(0).Count, peer.Port.RxPool(0).Available);
     }
 
+    [Fact]
+    public void Writes_the_kernel_cannot_take_are_dropped_as_tx_queue_full_and_freed()
+    {
+        Prerequisite.Require(Environment.ProcessorCount >= 2, "needs two CPUs to keep frames in flight");
+        using var peer = new TapPeer();
+        Assert.True(peer.Port.SetSendBuffer(0, 1));
+        // Frames written to a tap are processed at once on the writer's CPU. Receive packet steering to the other CPU
+        // keeps them queued (and charged to the tiny send buffer) for a moment, so the kernel refuses further writes.
+        _ = peer.Namespace.Exec(10_000, "sh", "-c", $"echo 2 > /sys/class/net/{peer.IfName}/queues/rx-0/rps_cpus");
+        ulong saved = 0;
+        Assert.Equal(0, SchedGetaffinity(0, sizeof(ulong), ref saved));
+        ulong cpu0 = 1;
+        Assert.Equal(0, SchedSetaffinity(0, sizeof(ulong), ref cpu0));
+        try
+        {
+            byte[] frame = Frames.EchoRequest(peer.KernelMac, TapPeer.OurIp, TapPeer.KernelIp, 5, 1, payload: 1400);
+            var batch = new PacketBatch();
+            for (int round = 0; round < 20 && peer.Port.Stats.Tx[0].Drops[DropReason.TxQueueFull] == 0; round++)
+            {
+                for (int i = 0; i < PacketBatch.Capacity; i++)
+                {
+                    Assert.True(peer.Pool.TryRent(out PacketBuffer? p));
+                    Assert.True(p.TryCopyFrom(frame));
+                    batch.TryAdd(p);
+                }
+                peer.Port.Send(0, batch);
+            }
+        }
+        finally
+        {
+            _ = SchedSetaffinity(0, sizeof(ulong), ref saved);
+        }
+        long full = peer.Port.Stats.Tx[0].Drops[DropReason.TxQueueFull];
+        Assert.True(full > 0, "the kernel never refused a write");
+        Assert.Equal(256, peer.Pool.Available);
+        Assert.Equal(0, peer.Port.Stats.Tx[0].Errors);
+    }
+
     private static long RoundTrips(TapPeer peer, byte[] request, PacketBatch tx, PacketBatch rx, int count)
     {
         long received = 0;
@@ -190,6 +228,12 @@ public sealed class TapTrafficTests
 
     [DllImport("libc", EntryPoint = "poll")]
     private static extern unsafe int Poll(PollFd* fds, nuint count, int timeoutMs);
+
+    [DllImport("libc", EntryPoint = "sched_getaffinity")]
+    private static extern int SchedGetaffinity(int pid, nint size, ref ulong mask);
+
+    [DllImport("libc", EntryPoint = "sched_setaffinity")]
+    private static extern int SchedSetaffinity(int pid, nint size, ref ulong mask);
 
     [DllImport("libc", EntryPoint = "read")]
     private static extern nint Read(int fd, byte[] buffer, nint count);

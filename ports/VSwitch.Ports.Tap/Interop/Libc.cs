@@ -44,6 +44,9 @@ internal static unsafe partial class Libc
     /// <summary>linux/if_tun.h: _IOW('T', 216, int).</summary>
     public const uint TUNSETVNETHDRSZ = 0x400454d8;
 
+    /// <summary>linux/if_tun.h: _IOW('T', 212, int).</summary>
+    public const uint TUNSETSNDBUF = 0x400454d4;
+
     /// <summary>linux/if_tun.h: _IO('T', 227); returns an fd of the device's network namespace.</summary>
     public const uint TUNGETDEVNETNS = 0x54e3;
 
