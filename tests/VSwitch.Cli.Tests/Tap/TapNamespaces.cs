@@ -41,14 +41,27 @@ internal sealed partial class TapNamespaces : IDisposable
         return ns;
     }
 
-    /// <summary>Pings <paramref name="ip"/> from <paramref name="ns"/>; returns the average RTT in ms. Fails unless every reply came back.</summary>
+    /// <summary>
+    /// Pings <paramref name="ip"/> from <paramref name="ns"/> once a second until it answers (ARP resolved, peer ready),
+    /// then <paramref name="count"/> times; returns the average RTT in ms. Fails unless every one of those replies came back.
+    /// </summary>
     public static double Ping(NetNamespace ns, string ip, int count = 5)
     {
+        Reach(ns, ip);
         (int code, string stdout, string stderr) = ns.Exec(60_000, "busybox", "ping", "-c", count.ToString(CultureInfo.InvariantCulture), "-i", "0.2", "-W", "3", ip);
         Assert.True(code == 0, $"ping {ip} from {ns.Name} failed ({code}): {stdout} {stderr}");
         Assert.Contains($"{count} packets received", stdout, StringComparison.Ordinal);
         Match m = RttRegex().Match(stdout);
         return m.Success ? double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) : double.NaN;
+    }
+
+    private static void Reach(NetNamespace ns, string ip)
+    {
+        var sw = Stopwatch.StartNew();
+        while (ns.Exec(10_000, "busybox", "ping", "-c", "1", "-W", "1", ip).ExitCode != 0)
+        {
+            Assert.True(sw.Elapsed < TimeSpan.FromSeconds(30), $"{ip} did not answer from {ns.Name} within 30 s");
+        }
     }
 
     /// <summary>
