@@ -27,11 +27,16 @@ internal sealed class TapPortFactory : TapPortType
     public override IPort Create(PortConfig port)
     {
         ArgumentNullException.ThrowIfNull(port);
+        // The stored options were normalised when the port was added, but the DB is a file a user may edit.
+        if (!int.TryParse(port.Option(Queues) ?? "1", NumberStyles.None, CultureInfo.InvariantCulture, out int queues))
+        {
+            throw ControlException.Invalid($"port '{port.Name}': queues '{port.Option(Queues)}' is not a number");
+        }
         var options = new TapPortOptions
         {
             Name = port.Name,
             IfName = port.Option(IfName) ?? port.Name,
-            Queues = int.Parse(port.Option(Queues) ?? "1", CultureInfo.InvariantCulture),
+            Queues = queues,
             Mtu = port.Mtu,
         };
         TapPort created;
