@@ -76,7 +76,9 @@ internal sealed partial class TapNamespaces : IDisposable
         var data = new byte[bytes];
         new Random(1234).NextBytes(data);
         File.WriteAllBytes(input, data);
-        var listenerInfo = new ProcessStartInfo("ip") { UseShellExecute = false, RedirectStandardError = true };
+        // busybox nc half-closes the connection when its stdin ends, and the sender then stops early: the listener's
+        // stdin is a pipe that stays open (and empty) until the transfer is over.
+        var listenerInfo = new ProcessStartInfo("ip") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardInput = true };
         foreach (string a in new[] { "netns", "exec", to.Name, "sh", "-c", $"exec busybox nc -l -p 5001 > '{output}'" })
         {
             listenerInfo.ArgumentList.Add(a);
