@@ -4,7 +4,12 @@ using VSwitch.Rpc.Messages;
 
 namespace VSwitch.Cli;
 
-/// <summary>The port settings add-port and set-port share: --socket and friends, the pcap files and interface, --ofport, --tag, --trunks, --mtu, -o KEY=VALUE.</summary>
+/// <summary>
+/// The port settings add-port and set-port share: --socket and friends, --ifname, --queues (tap), --iface and
+/// the rx/tx files (pcap), --ofport, --tag, --trunks,
+/// --mtu, -o KEY=VALUE. A type-specific flag is only a shorthand for its -o KEY=VALUE; the daemon's port type says
+/// which keys it knows.
+/// </summary>
 internal sealed class PortSettingOptions
 {
     public Option<string?> Socket { get; } = new("--socket")
@@ -44,6 +49,13 @@ internal sealed class PortSettingOptions
         Description = "pcap: pcap file recording every frame the switch sends to the port",
         HelpName = "PATH",
     };
+    public Option<string?> IfName { get; } = new("--ifname")
+    {
+        Description = "tap: the Linux interface to create or attach to (default: the port name; at most 15 bytes)",
+        HelpName = "IF",
+    };
+
+    public Option<int?> Queues { get; } = new("--queues") { Description = "tap: number of queues (1..16; more than 1 makes a multi_queue tap)", HelpName = "N" };
 
     public Option<int?> OfPort { get; } = new("--ofport") { Description = "OpenFlow port number (default: the lowest free one)", HelpName = "N" };
 
@@ -71,6 +83,8 @@ internal sealed class PortSettingOptions
         command.Add(RxRate);
         command.Add(RxLoop);
         command.Add(TxFile);
+        command.Add(IfName);
+        command.Add(Queues);
         command.Add(OfPort);
         command.Add(Tag);
         command.Add(Trunks);
@@ -115,6 +129,8 @@ internal sealed class PortSettingOptions
         {
             options["tx-file"] = Path.GetFullPath(txFile);
         }
+        AddIfSet(options, "ifname", parse.GetValue(IfName));
+        AddIfSet(options, "queues", parse.GetValue(Queues)?.ToString(CultureInfo.InvariantCulture));
         return new PortSettings(parse.GetValue(OfPort), parse.GetValue(Tag), parse.GetValue(Trunks), parse.GetValue(Mtu),
             options.Count == 0 ? null : options);
     }

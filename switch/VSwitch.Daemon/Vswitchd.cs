@@ -97,6 +97,7 @@ internal static class Vswitchd
         types.Register(new VhostUserPortFactory(clientMode: false, loggers));
         types.Register(new VhostUserPortFactory(clientMode: true, loggers));
         types.Register(new PcapPortFactory(loggers));
+        types.Register(new TapPortFactory(loggers));
         using var runtime = new SwitchRuntime(types, settings, MonotonicClock.Instance, loggers.CreateLogger("datapath"));
         var control = new ControlPlane(config, store, runtime, types, new PortFactoryContext(o.RunDirectory), MonotonicClock.Instance,
             loggers.CreateLogger("control"));

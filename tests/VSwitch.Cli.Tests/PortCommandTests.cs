@@ -94,7 +94,7 @@ public sealed class PortCommandTests(DaemonFixture fixture) : IClassFixture<Daem
     [InlineData(new[] { "port-status", "nosuch" }, 1, "vswitchctl: no port named 'nosuch'")]
     [InlineData(new[] { "port-stats", "nosuch" }, 1, "vswitchctl: no port named 'nosuch'")]
     [InlineData(new[] { "set-port", "nosuch", "--tag", "3" }, 1, "vswitchctl: no port named 'nosuch'")]
-    [InlineData(new[] { "add-port", "pe1", "tap" }, 1, "unknown port type 'tap'")]
+    [InlineData(new[] { "add-port", "pe1", "nosuchtype" }, 1, "unknown port type 'nosuchtype'")]
     [InlineData(new[] { "add-port", "pe1", "vhostuserclient" }, 1, "needs the socket option")]
     [InlineData(new[] { "add-port", "9bad", "vhostuser" }, 1, "not a valid port name")]
     [InlineData(new[] { "add-port", "pe1", "vhostuser", "--tag", "5000" }, 1, "tag 5000 is outside")]

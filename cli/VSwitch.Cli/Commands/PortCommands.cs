@@ -11,8 +11,8 @@ internal static class PortCommands
     public static Command AddPort(GlobalOptions g)
     {
         var name = new Argument<string>("NAME") { Description = "Port name: a letter, then letters, digits, '_', '-' or '.'" };
-        var type = new Argument<string>("TYPE") { Description = "vhostuser (the switch listens) or vhostuserclient (the switch connects)" };
-        type.CompletionSources.Add("vhostuser", "vhostuserclient");
+        var type = new Argument<string>("TYPE") { Description = "vhostuser (the switch listens), vhostuserclient (the switch connects) or tap (a Linux TAP interface)" };
+        type.CompletionSources.Add("vhostuser", "vhostuserclient", "tap");
         var settings = new PortSettingOptions();
         var command = new Command("add-port", "Add a port to the bridge") { name, type };
         settings.AddTo(command);
@@ -23,10 +23,16 @@ internal static class PortCommands
             {
                 PortInfo p = RpcClient.ReadResult(result, RpcJsonContext.Default.PortInfo);
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"added port {p.Name}: {p.Type}, ofport {p.OfPort}{(p.Socket is null ? "" : ", socket " + p.Socket)}"));
+                    $"added port {p.Name}: {p.Type}, ofport {p.OfPort}{(p.Socket is null ? "" : ", socket " + p.Socket)}{TapSummary(p)}"));
             }, ct));
         return command;
     }
+
+    /// <summary>", interface IF, N queue(s)" for a tap port, else nothing.</summary>
+    private static string TapSummary(PortInfo p) =>
+        p.Options.TryGetValue("ifname", out string? ifName)
+            ? $", interface {ifName}, {p.Options.GetValueOrDefault("queues", "1")} queue(s)"
+            : "";
 
     public static Command DelPort(GlobalOptions g)
     {

@@ -68,8 +68,15 @@ internal static class StatsCommands
             output.WriteLine($"  socket: {s.Socket}");
         }
         output.WriteLine($"  mtu: {(s.Mtu is int m ? Num(m) : "-")}  queue pairs: {Num(s.QueuePairs)}");
-        output.WriteLine($"  virtio features: {s.VirtioFeatures ?? "-"} {string.Join(' ', s.VirtioFeatureNames)}".TrimEnd());
-        output.WriteLine($"  protocol features: {s.ProtocolFeatures ?? "-"} {string.Join(' ', s.ProtocolFeatureNames)}".TrimEnd());
+        foreach (PortDetail d in s.Details ?? [])
+        {
+            output.WriteLine($"  {d.Key}: {d.Value}");
+        }
+        if (s.Details is null || s.VirtioFeatures is not null)
+        {
+            output.WriteLine($"  virtio features: {s.VirtioFeatures ?? "-"} {string.Join(' ', s.VirtioFeatureNames)}".TrimEnd());
+            output.WriteLine($"  protocol features: {s.ProtocolFeatures ?? "-"} {string.Join(' ', s.ProtocolFeatureNames)}".TrimEnd());
+        }
         if (s.Vrings.Length > 0)
         {
             var table = new TextTable("ring", "size", "enabled", "started", "broken", "next_avail", "next_used");
@@ -78,10 +85,6 @@ internal static class StatsCommands
                 table.Add(Num(v.Index), Num(v.Size), Yes(v.Enabled), Yes(v.Started), v.BrokenReason ?? Yes(v.Broken), Num(v.NextAvail), Num(v.NextUsed));
             }
             table.WriteTo(output, "  ");
-        }
-        foreach ((string key, string value) in s.Details ?? new Dictionary<string, string>())
-        {
-            output.WriteLine($"  {key}: {value}");
         }
         output.WriteLine($"  last error: {s.LastError ?? "none"}");
     }

@@ -56,6 +56,11 @@ public enum DropReason
 
     /// <summary>The port's device refused to transmit the frame (e.g. the kernel rejected a frame injected through libpcap).</summary>
     TxDeviceError,
+    /// <summary>The kernel's transmit queue of the port was full (a tap write failed with EAGAIN or ENOBUFS).</summary>
+    TxQueueFull,
+
+    /// <summary>A received frame carried checksum or segmentation offload metadata that the port did not enable.</summary>
+    RxOffloadUnexpected,
 
     /// <summary>Number of reasons (not a reason).</summary>
     Count,

@@ -57,30 +57,33 @@ internal sealed class PcapPortFactory(ILoggerFactory loggers) : PcapPortType
             return new PortStatusResult(config.Name, config.Type, config.OfPort, PortHandlers.StateName(port.State), null, null,
                 config.Mtu, 0, null, [], null, [], [], null);
         }
-        var details = new Dictionary<string, string>(StringComparer.Ordinal) { ["mode"] = s.Live ? "live" : "file" };
+        var details = new List<PortDetail> { new("mode", s.Live ? "live" : "file") };
         if (s.Live)
         {
-            details["iface"] = s.Interface!;
+            details.Add(new("iface", s.Interface!));
         }
         else
         {
             if (s.RxFile is not null)
             {
-                details["rx-file"] = s.RxFile;
-                details["rx-rate"] = s.RxRate is double r ? r.ToString("R", CultureInfo.InvariantCulture) + " frames/s" : "unpaced";
-                details["rx-loop"] = s.RxLoop ? "true" : "false";
-                details["frames replayed"] = Num(s.Replayed);
-                details["loops done"] = Num(s.LoopsDone);
-                details["frames skipped (too large)"] = Num(s.Skipped);
+                details.Add(new("rx-file", s.RxFile));
+                details.Add(new("rx-rate", s.RxRate is double r ? r.ToString("R", CultureInfo.InvariantCulture) + " frames/s" : "unpaced"));
+                details.Add(new("rx-loop", s.RxLoop ? "true" : "false"));
+                details.Add(new("frames replayed", Num(s.Replayed)));
+                details.Add(new("loops done", Num(s.LoopsDone)));
+                details.Add(new("frames skipped (too large)", Num(s.Skipped)));
             }
             if (s.TxFile is not null)
             {
-                details["tx-file"] = s.TxFile;
-                details["frames recorded"] = Num(s.Recorded);
+                details.Add(new("tx-file", s.TxFile));
+                details.Add(new("frames recorded", Num(s.Recorded)));
             }
         }
         return new PortStatusResult(config.Name, config.Type, config.OfPort, PortHandlers.StateName(s.State), s.Activity, null,
-            config.Mtu, 1, null, [], null, [], [], s.LastError, details);
+            config.Mtu, 1, null, [], null, [], [], s.LastError)
+        {
+            Details = [.. details],
+        };
     }
 
     private static string Num(long n) => n.ToString(CultureInfo.InvariantCulture);

@@ -17,8 +17,10 @@ namespace VSwitch.Rpc.Messages;
 /// <param name="ProtocolFeatureNames">The same, by name.</param>
 /// <param name="Vrings">Per-ring state.</param>
 /// <param name="LastError">Why the port last failed or was reset, or null.</param>
-/// <param name="Details">Type-specific facts as name/value pairs (e.g. a pcap port's files and frame counts), or null.</param>
 public sealed record PortStatusResult(string Name, string Type, [property: JsonPropertyName("ofport")] int OfPort, string State, string? Connection, string? Socket,
     int? Mtu, int QueuePairs, string? VirtioFeatures, string[] VirtioFeatureNames, string? ProtocolFeatures,
-    string[] ProtocolFeatureNames, VringInfo[] Vrings, string? LastError,
-    IReadOnlyDictionary<string, string>? Details = null);
+    string[] ProtocolFeatureNames, VringInfo[] Vrings, string? LastError)
+{
+    /// <summary>Type-specific details in display order (e.g. a tap's interface, ifindex and flags), or null.</summary>
+    public PortDetail[]? Details { get; init; }
+}

@@ -109,7 +109,7 @@ public sealed class PcapPortTests(ITestOutputHelper output) : IDisposable
         Assert.Contains("error", d.Ctl("port-status", "bad").Stdout, StringComparison.Ordinal);
 
         long before = Recorded(d, "out");
-        WaitForStatus(d, "out", s => long.Parse(s.GetProperty("details").GetProperty("frames recorded").GetString()!) > before + 20);
+        WaitForStatus(d, "out", s => Recorded(s) > before + 20);
         Assert.Equal("up", Status(d, "in").GetProperty("state").GetString());
         Assert.Equal(0, d.Ctl("show").ExitCode);
     }
@@ -130,10 +130,9 @@ public sealed class PcapPortTests(ITestOutputHelper output) : IDisposable
         d.Start();
         Assert.Equal(before, d.Ctl("list-ports", "--json").Stdout);
         JsonElement s = WaitForStatus(d, "in", s => s.GetProperty("state").GetString() == "up");
-        JsonElement details = s.GetProperty("details");
-        Assert.Equal("true", details.GetProperty("rx-loop").GetString());
-        Assert.Equal("20 frames/s", details.GetProperty("rx-rate").GetString());
-        Assert.Equal(rx, details.GetProperty("rx-file").GetString());
+        Assert.Equal("true", Detail(s, "rx-loop"));
+        Assert.Equal("20 frames/s", Detail(s, "rx-rate"));
+        Assert.Equal(rx, Detail(s, "rx-file"));
     }
 
     private void ReplayAndRecord(string rx)
@@ -179,7 +178,20 @@ public sealed class PcapPortTests(ITestOutputHelper output) : IDisposable
     private static long Recorded(DaemonProcess d, string port) => Recorded(Status(d, port));
 
     private static long Recorded(JsonElement status) =>
-        long.Parse(status.GetProperty("details").GetProperty("frames recorded").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+        long.Parse(Detail(status, "frames recorded"), System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>The value of one port-status detail line (details are an ordered list of key/value pairs).</summary>
+    private static string Detail(JsonElement status, string key)
+    {
+        foreach (JsonElement d in status.GetProperty("details").EnumerateArray())
+        {
+            if (d.GetProperty("key").GetString() == key)
+            {
+                return d.GetProperty("value").GetString()!;
+            }
+        }
+        throw new Xunit.Sdk.XunitException($"port-status has no detail '{key}': {status}");
+    }
 
     private static JsonElement Status(DaemonProcess d, string port)
     {

@@ -1,0 +1,225 @@
+using System.Text;
+using VSwitch.Ports.Tap.Interop;
+
+namespace VSwitch.Ports.Tap;
+
+/// <summary>
+/// The control side of one tap interface: opens its queue fds on /dev/net/tun and reads or changes the interface
+/// (flags, MTU, ifindex) through interface ioctls on a datagram socket. Interface ioctls work by name inside one
+/// network namespace, so when the interface is moved elsewhere (<c>ip link set IF netns NS</c>) the socket is
+/// re-opened inside the interface's namespace (found with TUNGETDEVNETNS on a queue fd). Never used by the
+/// datapath; the owner serialises calls. Owns its socket.
+/// </summary>
+internal sealed unsafe class TapLink : IDisposable
+{
+    /// <summary>Bytes of struct virtio_net_hdr_v1 (VIRTIO 1.2 §5.1.6), set with TUNSETVNETHDRSZ.</summary>
+    public const int VnetHeaderSize = 12;
+
+    private int _sock;
+
+    public TapLink()
+    {
+        _sock = Libc.Socket(Libc.AF_INET, Libc.SOCK_DGRAM | Libc.SOCK_CLOEXEC, 0);
+        if (_sock < 0)
+        {
+            throw new IOException($"cannot open a socket for interface ioctls: {Libc.Describe(Libc.Errno)}");
+        }
+    }
+
+    /// <summary>True once the interface was found in another namespace than the daemon's.</summary>
+    public bool OtherNamespace { get; private set; }
+
+    /// <summary>True when an interface named <paramref name="ifName"/> exists in the socket's namespace.</summary>
+    public bool Exists(string ifName) => TryGet(ifName, Libc.SIOCGIFINDEX, out _) == 0;
+
+    /// <summary>
+    /// Opens one queue of tap <paramref name="ifName"/> (creating the interface if there is none), non-blocking,
+    /// with a 12-byte vnet header and no offloads. Returns the fd, or -1 with <paramref name="error"/> set.
+    /// </summary>
+    public static int OpenQueue(string ifName, bool multiQueue, bool existed, out string? error)
+    {
+        int fd = Libc.Open("/dev/net/tun", Libc.O_RDWR | Libc.O_NONBLOCK | Libc.O_CLOEXEC);
+        if (fd < 0)
+        {
+            error = $"cannot open /dev/net/tun: {Libc.Describe(Libc.Errno)}";
+            return -1;
+        }
+        var req = default(Libc.IfReq);
+        WriteName(ref req, ifName);
+        req.Value = (ushort)(Libc.IFF_TAP | Libc.IFF_NO_PI | Libc.IFF_VNET_HDR | (multiQueue ? Libc.IFF_MULTI_QUEUE : 0));
+        int hdr = VnetHeaderSize;
+        // SAFETY: req and hdr live on this stack frame for the duration of each ioctl.
+        if (Libc.Ioctl(fd, Libc.TUNSETIFF, &req) < 0)
+        {
+            error = SetIffError(Libc.Errno, ifName, multiQueue, existed);
+        }
+        else if (Libc.Ioctl(fd, Libc.TUNSETVNETHDRSZ, &hdr) < 0)
+        {
+            error = $"tap '{ifName}': TUNSETVNETHDRSZ: {Libc.Describe(Libc.Errno)}";
+        }
+        // No offloads: the kernel finishes checksums and segments GSO frames before handing them to us.
+        else if (Libc.IoctlValue(fd, Libc.TUNSETOFFLOAD, 0) < 0)
+        {
+            error = $"tap '{ifName}': TUNSETOFFLOAD: {Libc.Describe(Libc.Errno)}";
+        }
+        else
+        {
+            error = null;
+            return fd;
+        }
+        _ = Libc.Close(fd);
+        return -1;
+    }
+
+    /// <summary>The interface's current name as the tun driver knows it (follows renames), or null.</summary>
+    public static string? CurrentName(int queueFd)
+    {
+        var req = default(Libc.IfReq);
+        // SAFETY: req lives on this stack frame for the call.
+        return Libc.Ioctl(queueFd, Libc.TUNGETIFF, &req) < 0 ? null : ReadName(ref req);
+    }
+
+    /// <summary>Reads the interface flags; errno on failure (ENODEV when it is not in the socket's namespace).</summary>
+    public int GetFlags(string ifName, out short flags)
+    {
+        int rc = TryGet(ifName, Libc.SIOCGIFFLAGS, out int value);
+        flags = (short)value;
+        return rc;
+    }
+
+    /// <summary>Sets IFF_UP; errno on failure.</summary>
+    public int BringUp(string ifName)
+    {
+        int rc = GetFlags(ifName, out short flags);
+        if (rc != 0)
+        {
+            return rc;
+        }
+        return Set(ifName, Libc.SIOCSIFFLAGS, (ushort)(flags | Libc.IFF_UP));
+    }
+
+    /// <summary>Sets the MTU (SIOCSIFMTU); errno on failure.</summary>
+    public int SetMtu(string ifName, int mtu) => Set(ifName, Libc.SIOCSIFMTU, mtu);
+
+    /// <summary>Reads the MTU; errno on failure.</summary>
+    public int GetMtu(string ifName, out int mtu) => TryGet(ifName, Libc.SIOCGIFMTU, out mtu);
+
+    /// <summary>Reads the ifindex; errno on failure.</summary>
+    public int GetIndex(string ifName, out int index) => TryGet(ifName, Libc.SIOCGIFINDEX, out index);
+
+    /// <summary>
+    /// Re-opens the socket inside the network namespace the interface of <paramref name="queueFd"/> lives in now.
+    /// setns changes only the calling thread, so it runs on a short-lived thread of its own. Returns false if the
+    /// namespace cannot be entered.
+    /// </summary>
+    public bool FollowNamespace(int queueFd, long ownNamespaceInode)
+    {
+        int ns = Libc.IoctlValue(queueFd, Libc.TUNGETDEVNETNS, 0);
+        if (ns < 0)
+        {
+            return false;
+        }
+        int sock = -1;
+        var thread = new Thread(() =>
+        {
+            if (Libc.Setns(ns, Libc.CLONE_NEWNET) == 0)
+            {
+                sock = Libc.Socket(Libc.AF_INET, Libc.SOCK_DGRAM | Libc.SOCK_CLOEXEC, 0);
+            }
+        })
+        { IsBackground = true, Name = "tap-netns" };
+        thread.Start();
+        thread.Join();
+        OtherNamespace = NamespaceInode(ns) != ownNamespaceInode;
+        _ = Libc.Close(ns);
+        if (sock < 0)
+        {
+            return false;
+        }
+        _ = Libc.Close(_sock);
+        _sock = sock;
+        return true;
+    }
+
+    /// <summary>The inode number of the daemon's own network namespace (identifies it), or 0.</summary>
+    public static long OwnNamespaceInode() => InodeOf("/proc/thread-self/ns/net");
+
+    public void Dispose()
+    {
+        if (_sock >= 0)
+        {
+            _ = Libc.Close(_sock);
+            _sock = -1;
+        }
+    }
+
+    private static long NamespaceInode(int nsFd) => InodeOf($"/proc/self/fd/{nsFd}");
+
+    private static long InodeOf(string path)
+    {
+        // readlink gives "net:[4026531840]"; the number is the namespace's inode.
+        try
+        {
+            string? target = new FileInfo(path).LinkTarget;
+            int open = target?.IndexOf('[', StringComparison.Ordinal) ?? -1;
+            return open >= 0 && long.TryParse(target.AsSpan(open + 1, target!.Length - open - 2), out long inode) ? inode : 0;
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+
+    private int TryGet(string ifName, uint request, out int value)
+    {
+        var req = default(Libc.IfReq);
+        WriteName(ref req, ifName);
+        // SAFETY: req lives on this stack frame for the call.
+        if (Libc.Ioctl(_sock, request, &req) < 0)
+        {
+            value = 0;
+            return Libc.Errno;
+        }
+        value = req.Value;
+        return 0;
+    }
+
+    private int Set(string ifName, uint request, int value)
+    {
+        var req = default(Libc.IfReq);
+        WriteName(ref req, ifName);
+        req.Value = value;
+        // SAFETY: req lives on this stack frame for the call.
+        return Libc.Ioctl(_sock, request, &req) < 0 ? Libc.Errno : 0;
+    }
+
+    private static void WriteName(ref Libc.IfReq req, string ifName)
+    {
+        fixed (byte* name = req.Name)
+        {
+            // The name was checked to fit in 15 bytes (TapPortOptions.CheckIfName); the 16th stays NUL.
+            Encoding.UTF8.GetBytes(ifName, new Span<byte>(name, Libc.IfNameSize - 1));
+        }
+    }
+
+    private static string ReadName(ref Libc.IfReq req)
+    {
+        fixed (byte* name = req.Name)
+        {
+            var span = new ReadOnlySpan<byte>(name, Libc.IfNameSize);
+            int end = span.IndexOf((byte)0);
+            return Encoding.UTF8.GetString(end < 0 ? span : span[..end]);
+        }
+    }
+
+    private static string SetIffError(int errno, string ifName, bool multiQueue, bool existed) => errno switch
+    {
+        Libc.EINVAL when existed =>
+            multiQueue
+                ? $"interface '{ifName}' exists but is not a multi_queue tap device (more than one queue needs one)"
+                : $"interface '{ifName}' exists but is not a tap device, or is a multi_queue tap (then give queues > 1)",
+        Libc.EBUSY => $"tap '{ifName}' is already in use by another process",
+        Libc.EPERM => $"not permitted to open tap '{ifName}' (needs CAP_NET_ADMIN, or to be the tap's owner)",
+        _ => $"cannot open tap '{ifName}': {Libc.Describe(errno)}",
+    };
+}

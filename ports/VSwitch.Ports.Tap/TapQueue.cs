@@ -1,0 +1,89 @@
+using System.Runtime.InteropServices;
+using VSwitch.Core.Packets;
+using VSwitch.Ports.Tap.Interop;
+
+namespace VSwitch.Ports.Tap;
+
+/// <summary>
+/// One queue of a tap port: its /dev/net/tun fd, an epoll fd that is readable while the queue fd is (the wake-up fd
+/// handed to the datapath; see <see cref="TapPort.TryGetRxWakeFd"/>), the receive pool, and native scratch for
+/// the iovecs and vnet headers so that readv/writev allocate nothing. Receive state belongs to the one thread
+/// that polls the queue; transmit state is guarded by <see cref="TxBusy"/>, taken once per batch.
+/// </summary>
+internal sealed unsafe class TapQueue : IDisposable
+{
+    private int _fd;
+
+    public TapQueue(int fd, PacketPool pool)
+    {
+        _fd = fd;
+        Pool = pool;
+        // Two iovecs and a header each way: [rx iov0, rx iov1, tx iov0, tx iov1], then the rx and tx headers.
+        _native = (byte*)NativeMemory.AllocZeroed((nuint)(4 * sizeof(Libc.IoVec) + 2 * TapLink.VnetHeaderSize));
+        RxIov = (Libc.IoVec*)_native;
+        TxIov = RxIov + 2;
+        RxHeader = _native + (4 * sizeof(Libc.IoVec));
+        TxHeader = RxHeader + TapLink.VnetHeaderSize;
+        RxIov[0].Base = RxHeader;
+        RxIov[0].Length = TapLink.VnetHeaderSize;
+        TxIov[0].Base = TxHeader;
+        TxIov[0].Length = TapLink.VnetHeaderSize;
+        EpollFd = Libc.EpollCreate1(Libc.EPOLL_CLOEXEC);
+        if (EpollFd >= 0)
+        {
+            var ev = new Libc.EpollEvent { Events = Libc.EPOLLIN, Data = 0 };
+            // SAFETY: ev lives on this stack frame for the call.
+            if (Libc.EpollCtl(EpollFd, Libc.EPOLL_CTL_ADD, fd, &ev) < 0)
+            {
+                _ = Libc.Close(EpollFd);
+                EpollFd = -1;
+            }
+        }
+    }
+
+    private readonly byte* _native;
+
+    /// <summary>The queue fd, or -1 once disposed.</summary>
+    public int Fd => Volatile.Read(ref _fd);
+
+    /// <summary>Readable while the queue fd has a frame; -1 if epoll was unavailable.</summary>
+    public int EpollFd { get; private set; }
+
+    /// <summary>Buffers for received frames; used only by the polling thread.</summary>
+    public PacketPool Pool { get; }
+
+    /// <summary>iovec pair for readv: [0] = <see cref="RxHeader"/>, [1] = the packet buffer.</summary>
+    public Libc.IoVec* RxIov { get; }
+
+    /// <summary>iovec pair for writev: [0] = <see cref="TxHeader"/> (always zero), [1] = the packet.</summary>
+    public Libc.IoVec* TxIov { get; }
+
+    /// <summary>Where readv puts the vnet header of a received frame.</summary>
+    public byte* RxHeader { get; }
+
+    /// <summary>The all-zero vnet header written before every sent frame (no checksum or GSO request).</summary>
+    public byte* TxHeader { get; }
+
+    /// <summary>Spin flag serialising senders on this queue (0 free, 1 taken).</summary>
+    public int TxBusy;
+
+    /// <summary>
+    /// Closes the fds (a tap the port created disappears when its last queue fd closes) and frees the scratch.
+    /// Only after the datapath stopped using the queue (the port is removed and the threads quiesced).
+    /// </summary>
+    public void Dispose()
+    {
+        int fd = Interlocked.Exchange(ref _fd, -1);
+        if (fd < 0)
+        {
+            return;
+        }
+        if (EpollFd >= 0)
+        {
+            _ = Libc.Close(EpollFd);
+            EpollFd = -1;
+        }
+        _ = Libc.Close(fd);
+        NativeMemory.Free(_native);
+    }
+}

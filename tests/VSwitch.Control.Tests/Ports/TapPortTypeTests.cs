@@ -1,0 +1,63 @@
+using VSwitch.Control.Model;
+using VSwitch.Control.Ports;
+using VSwitch.Core.Ports;
+using VSwitch.Rpc.Messages;
+using Xunit;
+
+namespace VSwitch.Control.Tests.Ports;
+
+/// <summary>The tap option rules: defaults stored so a restart re-creates the same interface, and clear errors.</summary>
+public sealed class TapPortTypeTests
+{
+    private sealed class Rules : TapPortType
+    {
+        public override IPort Create(PortConfig port) => throw new InvalidOperationException("not used");
+
+        public override PortStatusResult Describe(IPort port, PortConfig config) => throw new InvalidOperationException("not used");
+    }
+
+    private static readonly PortFactoryContext Context = new("/run/vswitch");
+
+    private static IReadOnlyDictionary<string, string> Normalize(string name, params (string Key, string Value)[] options) =>
+        new Rules().NormalizeOptions(name, options.ToDictionary(o => o.Key, o => o.Value), Context);
+
+    [Fact]
+    public void Defaults_are_the_port_name_and_one_queue()
+    {
+        IReadOnlyDictionary<string, string> o = Normalize("tap0");
+        Assert.Equal("tap0", o[TapPortType.IfName]);
+        Assert.Equal("1", o[TapPortType.Queues]);
+        Assert.Null(new Rules().SocketPath(new PortConfig("tap0", "tap", 1, null, null, null, System.Collections.Immutable.ImmutableSortedDictionary<string, string>.Empty)));
+    }
+
+    [Fact]
+    public void Given_options_are_kept_and_queues_normalised()
+    {
+        IReadOnlyDictionary<string, string> o = Normalize("p1", ("ifname", "vm-tap.1"), ("queues", "04"));
+        Assert.Equal("vm-tap.1", o[TapPortType.IfName]);
+        Assert.Equal("4", o[TapPortType.Queues]);
+    }
+
+    [Theory]
+    [InlineData("queues", "0", "queues '0' is not a number in 1..16")]
+    [InlineData("queues", "17", "queues '17' is not a number in 1..16")]
+    [InlineData("queues", "-1", "queues '-1' is not a number in 1..16")]
+    [InlineData("queues", "two", "queues 'two' is not a number in 1..16")]
+    [InlineData("ifname", "a23456789012345x", "ifname: interface name 'a23456789012345x' is longer than 15 bytes")]
+    [InlineData("ifname", "a/b", "ifname: interface name 'a/b' contains")]
+    [InlineData("ifname", "a:b", "ifname: interface name 'a:b' contains")]
+    [InlineData("ifname", "", "ifname: interface name is empty")]
+    [InlineData("socket", "/tmp/x", "port type tap has no option 'socket'")]
+    public void Bad_options_are_rejected_with_the_reason(string key, string value, string message)
+    {
+        ControlException e = Assert.Throws<ControlException>(() => Normalize("p1", (key, value)));
+        Assert.StartsWith(message, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_port_name_too_long_for_an_interface_asks_for_ifname()
+    {
+        ControlException e = Assert.Throws<ControlException>(() => Normalize("a-very-long-port-name"));
+        Assert.Contains("--ifname", e.Message, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,41 @@
+namespace VSwitch.TestKit.Net;
+
+/// <summary>
+/// A Linux network namespace created for one test (unique name) and deleted on dispose, with helpers to move an
+/// interface in, address it and run commands inside. Needs root.
+/// </summary>
+public sealed class NetNamespace : IDisposable
+{
+    /// <summary>Creates a namespace named from <paramref name="prefix"/>, the PID and a counter; its loopback is brought up.</summary>
+    public NetNamespace(string prefix = "vsns")
+    {
+        Name = HostCommand.UniqueName(prefix);
+        HostCommand.Ip("netns", "add", Name);
+        HostCommand.Ip("-n", Name, "link", "set", "lo", "up");
+    }
+
+    /// <summary>The namespace's name.</summary>
+    public string Name { get; }
+
+    /// <summary>Moves <paramref name="ifName"/> here, gives it <paramref name="cidr"/> (e.g. 10.9.0.1/24) and brings it up.</summary>
+    public void Adopt(string ifName, string cidr)
+    {
+        HostCommand.Ip("link", "set", ifName, "netns", Name);
+        HostCommand.Ip("-n", Name, "addr", "add", cidr, "dev", ifName);
+        HostCommand.Ip("-n", Name, "link", "set", ifName, "up");
+    }
+
+    /// <summary>Runs a command inside the namespace; returns exit code and output.</summary>
+    public (int ExitCode, string Stdout, string Stderr) Exec(int timeoutMs, params string[] command) =>
+        HostCommand.Run("ip", ["netns", "exec", Name, .. command], timeoutMs);
+
+    /// <summary>Reads a file as seen inside the namespace (e.g. /sys/class/net/IF/address).</summary>
+    public string ReadSys(string path)
+    {
+        (int code, string stdout, string stderr) = Exec(10_000, "cat", path);
+        return code == 0 ? stdout.Trim() : throw new InvalidOperationException($"cat {path} in {Name}: {stderr.Trim()}");
+    }
+
+    /// <summary>Deletes the namespace (interfaces inside that were created by a tap fd vanish with the fd, veths with the namespace).</summary>
+    public void Dispose() => HostCommand.IpQuiet("netns", "delete", Name);
+}
