@@ -24,6 +24,31 @@ internal static class CaptureClient
         string socket = RpcEndpoint.SocketPath(RpcEndpoint.ResolveRunDirectory(parse.GetValue(globals.RunDir)));
         int rpcSeconds = Math.Max(1, parse.GetValue(globals.Timeout));
         bool json = parse.GetValue(globals.Json);
+        using var interrupted = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using PosixSignalRegistration sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => Interrupt(c, interrupted));
+        using PosixSignalRegistration sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => Interrupt(c, interrupted));
+        // The capture is started first, so a refused request (bad filter, unknown port) leaves no file behind.
+        CaptureStartResult started;
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(rpcSeconds));
+            using RpcClient client = await RpcClient.ConnectAsync(socket, timeout.Token);
+            started = RpcClient.ReadResult(
+                await client.CallAsync(RpcMethods.CaptureStart, CliRunner.Params(request, RpcJsonContext.Default.CaptureStartParams), timeout.Token),
+                RpcJsonContext.Default.CaptureStartResult);
+        }
+        catch (RpcConnectException e)
+        {
+            return Fail(error, e.Message, ExitCodes.Unreachable);
+        }
+        catch (RpcException e)
+        {
+            return Fail(error, e.Message, ExitCodes.Refused);
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException)
+        {
+            return Fail(error, $"vswitchd at {socket} did not answer: {e.Message}", ExitCodes.Unreachable);
+        }
         Stream output;
         try
         {
@@ -31,35 +56,11 @@ internal static class CaptureClient
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
         {
+            await TryStopAsync(socket, started.Id);
             return Fail(error, $"cannot write {target}: {e.Message}", ExitCodes.Usage);
         }
-        using var interrupted = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        using PosixSignalRegistration sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => Interrupt(c, interrupted));
-        using PosixSignalRegistration sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => Interrupt(c, interrupted));
         await using (output)
         {
-            CaptureStartResult started;
-            try
-            {
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(rpcSeconds));
-                using RpcClient client = await RpcClient.ConnectAsync(socket, timeout.Token);
-                started = RpcClient.ReadResult(
-                    await client.CallAsync(RpcMethods.CaptureStart, CliRunner.Params(request, RpcJsonContext.Default.CaptureStartParams), timeout.Token),
-                    RpcJsonContext.Default.CaptureStartResult);
-            }
-            catch (RpcConnectException e)
-            {
-                return Fail(error, e.Message, ExitCodes.Unreachable);
-            }
-            catch (RpcException e)
-            {
-                return Fail(error, e.Message, ExitCodes.Refused);
-            }
-            catch (Exception e) when (e is OperationCanceledException or IOException)
-            {
-                return Fail(error, $"vswitchd at {socket} did not answer: {e.Message}", ExitCodes.Unreachable);
-            }
-
             CaptureInfo? summary = null;
             try
             {
@@ -137,6 +138,18 @@ internal static class CaptureClient
         return RpcClient.ReadResult(
             await client.CallAsync(RpcMethods.CaptureStop, CliRunner.Params(new CaptureIdParams(id), RpcJsonContext.Default.CaptureIdParams), timeout.Token),
             RpcJsonContext.Default.CaptureInfo);
+    }
+
+    private static async Task TryStopAsync(string controlSocket, int id)
+    {
+        try
+        {
+            await StopAsync(controlSocket, id, CancellationToken.None);
+        }
+        catch (Exception e) when (e is RpcException or RpcConnectException or IOException or OperationCanceledException)
+        {
+            // The daemon ends a capture nobody connects to by itself.
+        }
     }
 
     private static void Interrupt(PosixSignalContext context, CancellationTokenSource interrupted)
