@@ -14,6 +14,9 @@ namespace VSwitch.Daemon.Capture;
 internal sealed class CaptureRegistry : IDisposable
 {
     private const int FinishedKept = 32;
+
+    /// <summary>Captures that may run at once (each holds up to ~32 MiB of ring and a thread).</summary>
+    public const int MaxRunning = 16;
     private readonly string _runDirectory;
     private readonly SocketPermissions _permissions;
     private readonly Func<TimeSpan, bool> _waitQuiescent;
@@ -34,6 +37,10 @@ internal sealed class CaptureRegistry : IDisposable
     public CaptureStartResult Start(CaptureStartParams request, IReadOnlyList<CapturePoint> points)
     {
         Prune();
+        if (_sessions.Values.Count(s => !s.IsFinished) >= MaxRunning)
+        {
+            throw new ControlException(VSwitch.Rpc.RpcErrorCodes.Unavailable, $"{MaxRunning} captures are running already; stop one first");
+        }
         BpfFilter? filter = null;
         if (!string.IsNullOrWhiteSpace(request.Filter) && !BpfFilter.TryCompile(request.Filter, request.Snaplen, out filter, out string error))
         {

@@ -16,7 +16,7 @@ internal sealed class DropCapture
     public DropCapture(DropCounters drops) => _drops = drops;
 
     /// <summary>The ingress port's taps for the current batch, or null (the common case).</summary>
-    public CaptureTap[]? Taps;
+    public CaptureTap[]? Taps { get; set; }
 
     /// <summary>Records <paramref name="packet"/> as dropped for <paramref name="reason"/> when the ingress port has captures.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
