@@ -70,8 +70,9 @@ for g in a b; do
   grep -h "VSRESULT" "$work/$g.console" | sed 's/^/    /' || true
 done
 
-# Ctrl-C for the capture: vswitchctl completes the file and prints its totals.
-kill -INT "$capture" 2>/dev/null || true
+# Stop the capture as Ctrl-C would (SIGTERM: a script's background jobs ignore SIGINT); vswitchctl completes the
+# file and prints its totals.
+kill -TERM "$capture" 2>/dev/null || true
 for _ in $(seq 100); do kill -0 "$capture" 2>/dev/null || break; sleep 0.1; done
 echo; echo "--- capture of vm1 (icmp), $pingcap"; sed 's/^/    /' "$work/capture.log"
 if command -v tshark >/dev/null; then echo "\$ tshark -r $pingcap"; tshark -r "$pingcap" 2>&1 | sed 's/^/    /'; fi
