@@ -41,7 +41,8 @@ ctl add-port vm1 vhostuser
 ctl add-port vm2 vhostuser
 
 echo "demo: \$ vswitchctl capture vm1 --filter icmp -w $(basename "$pingcap") &    (the guests' ping, seen on vm1)"
-ctl capture vm1 --filter icmp -w "$pingcap" 2>"$work/capture.log" &
+# vswitchctl itself in the background (not through ctl, a function, whose $! would be a subshell).
+"$vswitchctl" --run-dir "$run" capture vm1 --filter icmp -w "$pingcap" 2>"$work/capture.log" &
 capture=$!
 pids+=($capture)
 
