@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main job, end to end: vswitchd with its default configuration, two vhost-user ports added with vswitchctl,
 # two QEMU guests (Linux, virtio-net) booted on them, pinging and transferring 8 MiB through the switch; then the
-# switch's view: show, fdb-show, port-stats, dump-flows. Everything it starts is ended by PID and cleaned up.
+# switch's view: a capture of the ping (tshark -r), show, fdb-show, port-stats, dump-flows. Everything it starts is ended by PID and cleaned up.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -28,6 +28,7 @@ cleanup() {
 trap cleanup EXIT
 
 ctl() { "$vswitchctl" --run-dir "$run" "$@"; }
+pingcap=/tmp/vswitch-demo-ping.pcapng   # left behind for a look with wireshark/tshark
 
 echo "demo: starting vswitchd (datapath thread on CPU 0, adaptive polling)"
 taskset -c 0 "$vswitchd" --db "$work/conf.json" --run-dir "$run" --pmd-threads 1 --pmd-cpus 0 >"$work/vswitchd.log" 2>&1 &
@@ -38,6 +39,12 @@ for _ in $(seq 100); do [ -S "$run/vswitchd.ctl" ] && break; sleep 0.1; done
 echo "demo: \$ vswitchctl add-port vm1 vhostuser; vswitchctl add-port vm2 vhostuser"
 ctl add-port vm1 vhostuser
 ctl add-port vm2 vhostuser
+
+echo "demo: \$ vswitchctl capture vm1 --filter icmp -w $(basename "$pingcap") &    (the guests' ping, seen on vm1)"
+# vswitchctl itself in the background (not through ctl, a function, whose $! would be a subshell).
+"$vswitchctl" --run-dir "$run" capture vm1 --filter icmp -w "$pingcap" 2>"$work/capture.log" &
+capture=$!
+pids+=($capture)
 
 guest() { # name mac socket role ip peer
   taskset -c 1 timeout 300 qemu-system-x86_64 -name "$1" -nodefaults -no-user-config -display none -no-reboot \
@@ -63,6 +70,13 @@ for g in a b; do
   echo "--- guest $g"
   grep -h "VSRESULT" "$work/$g.console" | sed 's/^/    /' || true
 done
+
+# Stop the capture as Ctrl-C would (SIGTERM: a script's background jobs ignore SIGINT); vswitchctl completes the
+# file and prints its totals.
+kill -TERM "$capture" 2>/dev/null || true
+for _ in $(seq 100); do kill -0 "$capture" 2>/dev/null || break; sleep 0.1; done
+echo; echo "--- capture of vm1 (icmp), $pingcap"; sed 's/^/    /' "$work/capture.log"
+if command -v tshark >/dev/null; then echo "\$ tshark -r $pingcap"; tshark -r "$pingcap" 2>&1 | sed 's/^/    /'; fi
 
 echo; echo "\$ vswitchctl show"; ctl show
 echo; echo "\$ vswitchctl fdb-show"; ctl fdb-show

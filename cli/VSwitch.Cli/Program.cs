@@ -26,6 +26,9 @@ root.Add(FdbCommands.Set(globals));
 root.Add(PmdCommands.PmdStats(globals));
 root.Add(PmdCommands.PmdStatsClear(globals));
 root.Add(PmdCommands.PmdRxqShow(globals));
+root.Add(CaptureCommands.Capture(globals));
+root.Add(CaptureCommands.CaptureList(globals));
+root.Add(CaptureCommands.CaptureStop(globals));
 
 ParseResult parse = root.Parse(args);
 if (parse.Action is ParseErrorAction && parse.Errors.Count > 0)
@@ -36,4 +39,5 @@ if (parse.Action is ParseErrorAction && parse.Errors.Count > 0)
     Console.Error.WriteLine($"vswitchctl: {errors} (see 'vswitchctl{command} --help')");
     return ExitCodes.Usage;
 }
-return await parse.InvokeAsync();
+// No termination timeout: capture handles SIGINT/SIGTERM itself and must be let finish its file.
+return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });

@@ -5,7 +5,9 @@ using VSwitch.Control.Ports;
 using VSwitch.Control.Runtime;
 using VSwitch.Core.Ports;
 using VSwitch.Core.Time;
+using VSwitch.Daemon.Capture;
 using VSwitch.Daemon.Pmd;
+using VSwitch.Datapath.Capture;
 using VSwitch.Datapath.Learning;
 using VSwitch.Datapath.Pipeline;
 using VSwitch.Datapath.Ports;
@@ -30,10 +32,17 @@ internal sealed class SwitchRuntime : ISwitchRuntime, IDisposable
     private readonly Dictionary<string, string> _failures = new(StringComparer.Ordinal);
     private readonly SwitchDatapath _datapath;
     private readonly DatapathThreads _threads;
+    private readonly Dictionary<string, CapturePoint> _capturePoints = new(StringComparer.Ordinal);
+    private readonly CaptureRegistry _captures;
     private MacLearningTable _macTable;
     private MegaflowClassifier _classifier;
 
-    public SwitchRuntime(PortTypeRegistry types, SwitchSettings settings, IClock clock, ILogger log)
+    /// <summary>
+    /// Creates the runtime; capture sockets go to <paramref name="runDirectory"/> with <paramref name="captureSockets"/>
+    /// permissions (default: the current directory and mode 0660).
+    /// </summary>
+    public SwitchRuntime(PortTypeRegistry types, SwitchSettings settings, IClock clock, ILogger log, string? runDirectory = null,
+        SocketPermissions? captureSockets = null)
     {
         _types = types;
         _clock = clock;
@@ -45,6 +54,8 @@ internal sealed class SwitchRuntime : ISwitchRuntime, IDisposable
         _datapath = new SwitchDatapath(new DatapathConfig([], _classifier, _macTable), clock);
         CpuList.TryParse(settings.PmdCpus ?? string.Empty, out int[]? cpus, out _);
         _threads = new DatapathThreads(_datapath, settings.PmdThreads, cpus, settings.PmdMode, log);
+        _captures = new CaptureRegistry(runDirectory ?? Directory.GetCurrentDirectory(), captureSockets ?? SocketPermissions.Default,
+            _threads.WaitQuiescent, log);
     }
 
     /// <summary>Starts the datapath threads.</summary>
@@ -156,12 +167,27 @@ internal sealed class SwitchRuntime : ISwitchRuntime, IDisposable
 
     public IReadOnlyList<PmdRxqInfo> PmdRxqShow() => _threads.RxqShow(_datapath.Current);
 
+    public CaptureStartResult CaptureStart(CaptureStartParams request)
+    {
+        var points = new CapturePoint[request.Ports.Length];
+        for (int i = 0; i < points.Length; i++)
+        {
+            points[i] = CapturePointOf(request.Ports[i]);
+        }
+        return _captures.Start(request, points);
+    }
+
+    public CaptureInfo CaptureStop(int id) => _captures.Stop(id);
+
+    public IReadOnlyList<CaptureInfo> CaptureList() => _captures.List();
+
     /// <summary>Periodic housekeeping on the control thread: reclaims aged MAC entries.</summary>
     public void Housekeeping() => _macTable.RemoveExpired();
 
     /// <summary>Stops the datapath threads, then stops and releases every port (server sockets are removed by the ports). Idempotent.</summary>
     public void Dispose()
     {
+        _captures.Dispose();
         _threads.Dispose();
         foreach (RunningPort r in _ports.Values)
         {
@@ -175,9 +201,20 @@ internal sealed class SwitchRuntime : ISwitchRuntime, IDisposable
         var ports = new List<DatapathPort>(_ports.Count);
         foreach (RunningPort r in _ports.Values.OrderBy(p => p.Config.OfPort))
         {
-            ports.Add(new DatapathPort(r.Port, VlanOf(r.Config)));
+            ports.Add(new DatapathPort(r.Port, VlanOf(r.Config), capture: CapturePointOf(r.Config.Name)));
         }
         _datapath.Publish(new DatapathConfig(ports, _classifier, _macTable));
+    }
+
+    // A port's capture point is kept by name, so a capture survives the port being re-created (set-port, delete and add).
+    private CapturePoint CapturePointOf(string port)
+    {
+        if (!_capturePoints.TryGetValue(port, out CapturePoint? point))
+        {
+            point = new CapturePoint();
+            _capturePoints[port] = point;
+        }
+        return point;
     }
 
     private static PortVlanConfig VlanOf(PortConfig port)

@@ -98,7 +98,8 @@ internal static class Vswitchd
         types.Register(new VhostUserPortFactory(clientMode: true, loggers));
         types.Register(new PcapPortFactory(loggers));
         types.Register(new TapPortFactory(loggers));
-        using var runtime = new SwitchRuntime(types, settings, MonotonicClock.Instance, loggers.CreateLogger("datapath"));
+        using var runtime = new SwitchRuntime(types, settings, MonotonicClock.Instance, loggers.CreateLogger("datapath"), o.RunDirectory,
+            o.ControlSocket);
         var control = new ControlPlane(config, store, runtime, types, new PortFactoryContext(o.RunDirectory), MonotonicClock.Instance,
             loggers.CreateLogger("control"));
         RpcDispatcher dispatcher = ControlMethods.CreateDispatcher(control);

@@ -43,6 +43,11 @@ namespace VSwitch.Rpc;
 [JsonSerializable(typeof(FdbFlushResult))]
 [JsonSerializable(typeof(PmdStatsResult))]
 [JsonSerializable(typeof(PmdRxqResult))]
+[JsonSerializable(typeof(CaptureStartParams))]
+[JsonSerializable(typeof(CaptureStartResult))]
+[JsonSerializable(typeof(CaptureIdParams))]
+[JsonSerializable(typeof(CaptureInfo))]
+[JsonSerializable(typeof(CaptureListResult))]
 public sealed partial class RpcJsonContext : JsonSerializerContext
 {
 }

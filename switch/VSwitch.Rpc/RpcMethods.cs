@@ -56,4 +56,13 @@ public static class RpcMethods
 
     /// <summary>Which receive queues each datapath thread polls (→ <see cref="Messages.PmdRxqResult"/>).</summary>
     public const string PmdRxqShow = "pmd-rxq-show";
+
+    /// <summary>Starts a packet capture (<see cref="Messages.CaptureStartParams"/> → <see cref="Messages.CaptureStartResult"/>).</summary>
+    public const string CaptureStart = "capture-start";
+
+    /// <summary>Ends a capture, or reads a finished one's summary (<see cref="Messages.CaptureIdParams"/> → <see cref="Messages.CaptureInfo"/>).</summary>
+    public const string CaptureStop = "capture-stop";
+
+    /// <summary>Running and recently finished captures (→ <see cref="Messages.CaptureListResult"/>).</summary>
+    public const string CaptureList = "capture-list";
 }

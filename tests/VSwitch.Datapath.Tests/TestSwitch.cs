@@ -49,6 +49,9 @@ internal sealed class TestSwitch
 
     public DummyPort Port(int id) => (DummyPort)_ports[(ushort)id].Port;
 
+    /// <summary>The capture point of port <paramref name="id"/> (the same across snapshots).</summary>
+    public VSwitch.Datapath.Capture.CapturePoint CapturePoint(int id) => _ports[(ushort)id].Capture;
+
     public static MacAddress MacOf(int host) => new(0x02_00_00_00_00_00UL | (uint)host);
 
     public void AddPort(IPort port, PortVlanConfig? vlan = null, bool noFlood = false)

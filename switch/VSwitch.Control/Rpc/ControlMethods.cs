@@ -17,6 +17,7 @@ public static class ControlMethods
         var fdb = new FdbHandlers(control);
         var settings = new SettingsHandlers(control);
         var pmd = new PmdHandlers(control);
+        var capture = new CaptureHandlers(control);
         var j = RpcJsonContext.Default;
         d.Register(RpcMethods.AddPort, j.AddPortParams, j.PortInfo, ports.AddPort);
         d.Register(RpcMethods.DelPort, j.PortNameParams, j.EmptyResult, ports.DelPort);
@@ -36,6 +37,9 @@ public static class ControlMethods
         d.Register(RpcMethods.PmdStats, j.PmdStatsResult, pmd.PmdStats);
         d.Register(RpcMethods.PmdStatsClear, j.EmptyResult, pmd.PmdStatsClear);
         d.Register(RpcMethods.PmdRxqShow, j.PmdRxqResult, pmd.PmdRxqShow);
+        d.Register(RpcMethods.CaptureStart, j.CaptureStartParams, j.CaptureStartResult, capture.CaptureStart);
+        d.Register(RpcMethods.CaptureStop, j.CaptureIdParams, j.CaptureInfo, capture.CaptureStop);
+        d.Register(RpcMethods.CaptureList, j.CaptureListResult, capture.CaptureList);
         return d;
     }
 }

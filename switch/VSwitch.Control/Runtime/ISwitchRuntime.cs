@@ -1,6 +1,7 @@
 using VSwitch.Control.Model;
 using VSwitch.Core.Ports;
 using VSwitch.Flows.Rules;
+using VSwitch.Rpc;
 using VSwitch.Rpc.Messages;
 
 namespace VSwitch.Control.Runtime;
@@ -58,4 +59,18 @@ public interface ISwitchRuntime
 
     /// <summary>Which receive queues each datapath thread polls.</summary>
     IReadOnlyList<PmdRxqInfo> PmdRxqShow();
+
+    /// <summary>
+    /// Starts a capture on validated parameters (ports exist, values in range): compiles the filter, prepares the ring
+    /// and the socket the file streams through. Throws <see cref="ControlException"/> for a bad filter. A runtime
+    /// without capture support refuses.
+    /// </summary>
+    CaptureStartResult CaptureStart(CaptureStartParams request) =>
+        throw new ControlException(RpcErrorCodes.Unavailable, "packet capture is not available in this switch");
+
+    /// <summary>Ends a running capture (its file is completed) or returns a finished one's summary.</summary>
+    CaptureInfo CaptureStop(int id) => throw ControlException.Invalid($"no capture {id}");
+
+    /// <summary>Running and recently finished captures.</summary>
+    IReadOnlyList<CaptureInfo> CaptureList() => [];
 }

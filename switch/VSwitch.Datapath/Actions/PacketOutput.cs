@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using VSwitch.Core.Diagnostics;
 using VSwitch.Core.Net;
 using VSwitch.Core.Packets;
+using VSwitch.Datapath.Capture;
 using VSwitch.Datapath.Pipeline;
 using VSwitch.Datapath.Ports;
 
@@ -19,12 +20,14 @@ internal sealed class PacketOutput
     private readonly TxBuffers _tx;
     private readonly PacketPool _pool;
     private readonly DropCounters _drops;
+    private readonly DropCapture _capture;
 
-    public PacketOutput(TxBuffers tx, PacketPool pool, DropCounters drops)
+    public PacketOutput(TxBuffers tx, PacketPool pool, DropCounters drops, DropCapture capture)
     {
         _tx = tx;
         _pool = pool;
         _drops = drops;
+        _capture = capture;
     }
 
     /// <summary>Queues <paramref name="packet"/> (ownership passes on) for the port at dense index <paramref name="portIndex"/>.</summary>
@@ -36,6 +39,7 @@ internal sealed class PacketOutput
     public void Drop(PacketBuffer packet, DropReason reason)
     {
         _drops.Add(reason);
+        _capture.Record(packet, reason);
         packet.Free();
     }
 

@@ -1,6 +1,7 @@
 using VSwitch.Core.Diagnostics;
 using VSwitch.Core.Packets;
 using VSwitch.Datapath.Actions;
+using VSwitch.Datapath.Capture;
 using VSwitch.Flows.Cache;
 using VSwitch.Flows.Classifier;
 using VSwitch.Flows.Keys;
@@ -27,14 +28,16 @@ internal sealed class Pipeline
     private readonly ExactMatchCache _cache;
     private readonly ActionExecutor _executor;
     private readonly PmdStats _stats;
+    private readonly DropCapture _capture;
     private FlowRule? _uniformRule;
     private long _uniformBytes;
 
-    public Pipeline(ExactMatchCache cache, ActionExecutor executor, PmdStats stats)
+    public Pipeline(ExactMatchCache cache, ActionExecutor executor, PmdStats stats, DropCapture capture)
     {
         _cache = cache;
         _executor = executor;
         _stats = stats;
+        _capture = capture;
     }
 
     /// <summary>Runs <paramref name="batch"/>, received on the port at <paramref name="inIndex"/> of <paramref name="config"/>, through every stage.</summary>
@@ -75,6 +78,7 @@ internal sealed class Pipeline
             if (!FlowKeyExtractor.TryExtract(packet.Span, inPort, out key))
             {
                 _stats.Drops.Add(DropReason.RxRunt);
+                _capture.Record(packet, DropReason.RxRunt);
                 packet.Free();
                 _rules[i] = null;
                 runts++;
@@ -136,6 +140,7 @@ internal sealed class Pipeline
         {
             int i = _misses[m];
             _stats.Drops.Add(DropReason.NoRule);
+            _capture.Record(batch[i], DropReason.NoRule);
             batch[i].Free();
         }
         _stats.Upcalls += misses;

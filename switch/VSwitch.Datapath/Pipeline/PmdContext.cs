@@ -3,6 +3,7 @@ using VSwitch.Core.Packets;
 using VSwitch.Core.Ports;
 using VSwitch.Core.Time;
 using VSwitch.Datapath.Actions;
+using VSwitch.Datapath.Capture;
 using VSwitch.Flows.Cache;
 
 namespace VSwitch.Datapath.Pipeline;
@@ -21,6 +22,7 @@ public sealed class PmdContext
     private readonly PacketBatch _rx = new();
     private readonly TxBuffers _tx;
     private readonly Pipeline _pipeline;
+    private readonly DropCapture _dropCapture;
 
     internal PmdContext(SwitchDatapath datapath, int threadIndex, PacketPool pool, int emcEntries)
     {
@@ -31,8 +33,9 @@ public sealed class PmdContext
         Cache = new ExactMatchCache(emcEntries);
         Stats = new PmdStats();
         _tx = new TxBuffers(Stats, threadIndex);
-        var output = new PacketOutput(_tx, pool, Stats.Drops);
-        _pipeline = new Pipeline(Cache, new ActionExecutor(output), Stats);
+        _dropCapture = new DropCapture(Stats.Drops);
+        var output = new PacketOutput(_tx, pool, Stats.Drops, _dropCapture);
+        _pipeline = new Pipeline(Cache, new ActionExecutor(output), Stats, _dropCapture);
     }
 
     /// <summary>The thread's index (0-based); it picks the transmit queue: <c>ThreadIndex % port.TxQueueCount</c>.</summary>
@@ -88,6 +91,13 @@ public sealed class PmdContext
             return;
         }
         _tx.Begin(config);
+        // Captures: one volatile read and one branch per batch when none runs on the ingress port.
+        CaptureTap[]? taps = config.PortArray[inIndex].Capture.Taps;
+        _dropCapture.Taps = taps;
+        if (taps is not null)
+        {
+            CaptureHooks.RecordBatch(taps, batch, CaptureKind.Rx, Stats.Drops);
+        }
         _pipeline.Process(batch, config, inIndex, _clock.NowMilliseconds);
         _tx.Flush();
     }

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using VSwitch.Core.Diagnostics;
 using VSwitch.Core.Packets;
 using VSwitch.Core.Ports;
+using VSwitch.Datapath.Capture;
 using VSwitch.Datapath.Ports;
 
 namespace VSwitch.Datapath.Pipeline;
@@ -71,16 +72,26 @@ internal sealed class TxBuffers
 
     private void Send(int portIndex, PacketBatch batch)
     {
-        IPort port = _ports[portIndex].Port;
+        DatapathPort target = _ports[portIndex];
+        IPort port = target.Port;
         int queues = port.TxQueueCount;
+        CaptureTap[]? taps = target.Capture.Taps;
         if (queues <= 0)
         {
+            if (taps is not null)
+            {
+                CaptureHooks.RecordDroppedBatch(taps, batch, DropReason.PortDown, _stats.Drops);
+            }
             _stats.Drops.Add(DropReason.PortDown, batch.Count);
             batch.FreeAll();
             return;
         }
         _stats.TxPackets += batch.Count;
         _stats.TxBatches++;
+        if (taps is not null)
+        {
+            CaptureHooks.RecordBatch(taps, batch, CaptureKind.Tx, _stats.Drops);
+        }
         port.Send(_threadIndex % queues, batch);
     }
 

@@ -1,4 +1,5 @@
 using VSwitch.Core.Ports;
+using VSwitch.Datapath.Capture;
 
 namespace VSwitch.Datapath.Ports;
 
@@ -8,14 +9,18 @@ namespace VSwitch.Datapath.Ports;
 /// </summary>
 public sealed class DatapathPort
 {
-    /// <summary>Wraps <paramref name="port"/> with VLAN settings (default: trunk of all VLANs) and flood behaviour.</summary>
-    public DatapathPort(IPort port, PortVlanConfig? vlan = null, bool noFlood = false)
+    /// <summary>
+    /// Wraps <paramref name="port"/> with VLAN settings (default: trunk of all VLANs), flood behaviour and the port's
+    /// capture point (pass the same one to every snapshot of the port so running captures survive; default: a new one).
+    /// </summary>
+    public DatapathPort(IPort port, PortVlanConfig? vlan = null, bool noFlood = false, CapturePoint? capture = null)
     {
         ArgumentNullException.ThrowIfNull(port);
         Port = port;
         Id = port.Id;
         Vlan = vlan ?? PortVlanConfig.TrunkAll;
         NoFlood = noFlood;
+        Capture = capture ?? new CapturePoint();
     }
 
     /// <summary>The port.</summary>
@@ -29,4 +34,7 @@ public sealed class DatapathPort
 
     /// <summary>When true, <c>flood</c> and NORMAL's flooding skip this port (OpenFlow <c>no-flood</c>); <c>all</c> does not.</summary>
     public bool NoFlood { get; }
+
+    /// <summary>Where captures of this port attach (shared by every snapshot of the port).</summary>
+    public CapturePoint Capture { get; }
 }
