@@ -9,7 +9,7 @@ namespace VSwitch.Flows.Keys;
 /// miniflow idea without the compression). Fields a packet does not have are zero.
 /// Design note: the layout has no padding (80 bytes, ten 64-bit words, see <see cref="Size"/>), so
 /// equality and hashing work on the raw words; the private reserved field keeps the tail explicit
-/// and is always zero. Cost: <see cref="ComputeHash"/> is ten CRC32-C steps; <see cref="Equals(FlowKey)"/>
+/// and is always zero. Cost: <see cref="ComputeHash"/> is ten CRC32-C steps in two parallel chains; <see cref="Equals(FlowKey)"/>
 /// is five 128-bit compares. A value type with no thread affinity.
 /// </summary>
 [StructLayout(LayoutKind.Sequential)]
@@ -87,19 +87,27 @@ public struct FlowKey : IEquatable<FlowKey>
     public static FlowKey Zero => default;
 
     /// <summary>
-    /// A 32-bit hash of every field (CRC32-C over the ten words, then a final avalanche step).
+    /// A 32-bit hash of every field (two CRC32-C chains over the ten words, combined, then a final avalanche step).
     /// Equal keys give equal hashes; the exact-match cache uses it to pick slots.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public readonly uint ComputeHash()
     {
+        // Two independent CRC chains over the even and the odd words: each CRC step waits for the previous one
+        // (3 cycles on x86), so two chains halve the latency of the ten steps. Unrolled over the fixed ten words.
         ReadOnlySpan<ulong> w = AsWords(in this);
-        uint h = 0x9e3779b9;
-        for (int i = 0; i < w.Length; i++)
-        {
-            h = BitOperations.Crc32C(h, w[i]);
-        }
-        return Avalanche(h);
+        ulong last = w[Words - 1]; // one bounds check up front covers the lower indexes
+        uint a = BitOperations.Crc32C(0x9e3779b9u, w[0]);
+        uint b = BitOperations.Crc32C(0x7f4a7c15u, w[1]);
+        a = BitOperations.Crc32C(a, w[2]);
+        b = BitOperations.Crc32C(b, w[3]);
+        a = BitOperations.Crc32C(a, w[4]);
+        b = BitOperations.Crc32C(b, w[5]);
+        a = BitOperations.Crc32C(a, w[6]);
+        b = BitOperations.Crc32C(b, w[7]);
+        a = BitOperations.Crc32C(a, w[8]);
+        b = BitOperations.Crc32C(b, last);
+        return Avalanche(a ^ BitOperations.RotateLeft(b, 16));
     }
 
     /// <inheritdoc/>

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
 using VSwitch.Virtio.Memory;
 
 namespace VSwitch.Virtio.Queue;
@@ -25,7 +26,11 @@ public sealed class SplitQueue
     /// <summary>VIRTQ_USED_F_NO_NOTIFY in the used ring's flags (VIRTIO 1.2 §2.7.8).</summary>
     public const ushort UsedFlagNoNotify = 1;
 
+    /// <summary>Most chains <see cref="PrefetchChains"/> looks ahead at (one batch).</summary>
+    public const int MaxPrefetch = 32;
+
     private const uint RingHeader = 4;
+    private const uint CacheLine = 64;
     private const uint UsedElementSize = 8;
 
     private GuestMemory? _mappedFor;
@@ -305,6 +310,49 @@ public sealed class SplitQueue
         return true;
     }
 
+    /// <summary>
+    /// Starts the cache misses of a whole batch at once instead of one packet after another (the driver wrote the avail
+    /// entries, descriptors and buffers on another CPU): for the next <paramref name="count"/> chains that
+    /// <see cref="AvailableCount"/> has already seen (at most <see cref="MaxPrefetch"/>), prefetches each head
+    /// descriptor, then the first <paramref name="bufferBytes"/> bytes (at most two cache lines) of each direct head
+    /// descriptor's buffer. Changes no state and validates nothing for later: every value read here is read and checked
+    /// again when the chain is taken; heads and buffers outside the table or guest memory are skipped.
+    /// </summary>
+    public void PrefetchChains(GuestMemory memory, int count, uint bufferBytes)
+    {
+        if (!Sse.IsSupported || IsBroken || !EnsureMapped(memory))
+        {
+            return;
+        }
+        count = Math.Min(Math.Min(count, (ushort)(_availShadow - NextAvail)), MaxPrefetch);
+        if (count <= 0)
+        {
+            return;
+        }
+        Span<ushort> heads = stackalloc ushort[MaxPrefetch];
+        uint mask = (uint)Size - 1;
+        for (int i = 0; i < count; i++)
+        {
+            _avail.TryReadU16(RingHeader + (2u * ((uint)(NextAvail + i) & mask)), out ushort head);
+            heads[i] = head;
+            _desc.Prefetch((ulong)head * Descriptor.Size);
+        }
+        uint lineBytes = Math.Min(bufferBytes, 2 * CacheLine);
+        for (int i = 0; i < count; i++)
+        {
+            if (heads[i] >= Size
+                || !_desc.TryReadDescriptorBytes((ulong)heads[i] * Descriptor.Size, out ulong address, out uint length, out ushort flags, out _)
+                || (flags & Descriptor.IndirectFlag) != 0
+                || length == 0
+                || !memory.TryGetWindow(new GuestAddress(address), Math.Min(length, lineBytes), out GuestWindow buffer))
+            {
+                continue;
+            }
+            buffer.Prefetch(0);
+            buffer.Prefetch(CacheLine);
+        }
+    }
+
     /// <summary>Gives back the last head taken by <see cref="TryPopAvail"/> (it will be taken again next).</summary>
     public void UndoPop() => NextAvail--;
 
@@ -323,6 +371,31 @@ public sealed class SplitQueue
         _used.TryWriteU32Pair(offset, head, length);
         log?.Mark(new GuestAddress(UsedLogBase().Value + offset), UsedElementSize);
         NextUsed++;
+        return true;
+    }
+
+    /// <summary>
+    /// Writes one used element per entry of <paramref name="heads"/>, all with <paramref name="length"/> bytes written,
+    /// in order from <see cref="NextUsed"/>, and advances it by their number: <see cref="TryAddUsed"/> for a whole batch
+    /// with the queue checks made once. False (nothing written) on a broken or unmapped queue.
+    /// </summary>
+    public bool TryAddUsedRange(GuestMemory memory, ReadOnlySpan<ushort> heads, uint length, DirtyLog? log)
+    {
+        if (IsBroken || !EnsureMapped(memory))
+        {
+            return false;
+        }
+        uint mask = (uint)Size - 1;
+        ushort next = NextUsed;
+        GuestWindow used = _used;
+        for (int i = 0; i < heads.Length; i++)
+        {
+            ulong offset = RingHeader + (UsedElementSize * ((uint)next & mask));
+            used.TryWriteU32Pair(offset, heads[i], length);
+            log?.Mark(new GuestAddress(UsedLogBase().Value + offset), UsedElementSize);
+            next++;
+        }
+        NextUsed = next;
         return true;
     }
 

@@ -270,4 +270,58 @@ public sealed class VirtioNetRxTests
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => Receive(headerSize: 13));
     }
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void One_descriptor_whose_tail_is_unmapped_breaks_the_queue(bool zeroCopy)
+    {
+        // The frame lies in the mapped part, but the descriptor claims bytes past the end of guest memory.
+        _n.Driver.AddChain(DriverBuffer.Readable(VirtqueueRig.RegionBase + (4 << 20) - 512, 2048));
+        _n.Driver.PublishAvail();
+
+        Assert.Equal(0, Receive(zeroCopy));
+
+        Assert.Equal(ChainStatus.OutOfRange, _n.Rig.Queue.BrokenReason);
+        Assert.Equal(1, _n.Stats.Drops[DropReason.GuestAddressUnmapped]);
+        Assert.Equal(256, _n.Pool.Available);
+    }
+
+    [Fact]
+    public void One_descriptor_with_a_runt_frame_is_counted_not_delivered()
+    {
+        _n.Driver.AddReadable(NetRig.WithHeader(NetRig.Frame(13, 1), 12));
+        _n.Driver.AddReadable(NetRig.WithHeader(NetRig.Frame(14, 2), 12));
+        _n.Driver.PublishAvail();
+
+        Assert.Equal(1, Receive(zeroCopy: true));
+
+        Assert.Equal(NetRig.Frame(14, 2), _n.Batch[0].Span.ToArray());
+        Assert.Equal(1, _n.Stats.Drops[DropReason.RxRunt]);
+        Assert.False(_n.Rig.Queue.IsBroken);
+        _n.Batch.FreeAll();
+        _n.Rx.Complete(_n.Rig.Memory, null);
+        Assert.Equal(2, _n.Driver.UsedIdx);
+    }
+
+    [Fact]
+    public void Complete_returns_a_full_batch_in_order_across_the_ring_wrap()
+    {
+        var rig = new NetRig(queueSize: 16);
+        var expected = new List<ushort>();
+        for (int round = 0; round < 3; round++)
+        {
+            expected.Clear();
+            for (int i = 0; i < 12; i++)
+            {
+                expected.Add(rig.Driver.AddReadable(NetRig.WithHeader(NetRig.Frame(60, i), 12)));
+            }
+            rig.Driver.PublishAvail();
+            Assert.Equal(12, rig.Rx.Receive(rig.Rig.Memory, rig.Batch, rig.Pool, 12, true, rig.Stats));
+            rig.Batch.FreeAll();
+            rig.Rx.Complete(rig.Rig.Memory, null);
+            // ReadUsed hands back (and frees) what the device returned since the last call.
+            Assert.Equal(expected, rig.Driver.ReadUsed().Select(u => (ushort)u.Id));
+        }
+        Assert.Equal(36, rig.Driver.UsedIdx);
+    }
 }

@@ -239,4 +239,62 @@ public sealed class VirtioNetTxTests
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => Send(true, VirtioNetHeader.LegacySize, NetRig.Frame(60, 1)));
     }
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Buffer_whose_tail_is_unmapped_breaks_the_queue_even_when_the_packet_would_fit_the_mapped_part(bool mergeable)
+    {
+        // 512 mapped bytes would hold the 72 the packet needs, but the descriptor claims 2048: the whole buffer must be
+        // guest memory, on the one-descriptor path as on the walked one.
+        _n.Driver.AddChain(DriverBuffer.Writable(VirtqueueRig.RegionBase + (4 << 20) - 512, 2048));
+        _n.Driver.PublishAvail();
+
+        Assert.False(Send(mergeable, NetRig.Frame(60, 1)));
+
+        Assert.Equal(ChainStatus.OutOfRange, _n.Rig.Queue.BrokenReason);
+        Assert.Equal(1, _n.Stats.Drops[DropReason.GuestAddressUnmapped]);
+        Assert.Empty(_n.Driver.ReadUsed());
+        Assert.True(_n.Rig.Fake.GuardsIntact());
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_batch_of_one_descriptor_chains_is_written_in_ring_order(bool mergeable)
+    {
+        var buffers = new ulong[8];
+        var heads = new ushort[8];
+        var frames = new byte[8][];
+        for (int i = 0; i < 8; i++)
+        {
+            buffers[i] = _n.Driver.Allocate(2048);
+            heads[i] = _n.Driver.AddChain(DriverBuffer.Writable(buffers[i], 2048));
+            frames[i] = NetRig.Frame(60 + i, i);
+        }
+        _n.Driver.PublishAvail();
+
+        Assert.True(Send(mergeable, frames));
+
+        var used = _n.Driver.ReadUsed();
+        Assert.Equal(heads.Select((h, i) => (h, (uint)(72 + i))), used.Select(u => ((ushort)u.Id, u.Length)));
+        for (int i = 0; i < 8; i++)
+        {
+            Assert.Equal([.. ExpectedHeader(1), .. frames[i]], _n.Rig.Fake.Read(buffers[i], 72 + i));
+        }
+        Assert.Equal(8, _n.Stats.Packets);
+    }
+
+    [Fact]
+    public void Writable_descriptor_with_next_is_not_taken_for_a_whole_buffer()
+    {
+        // The first descriptor alone is big enough, but the chain goes on: the walk still checks the second one.
+        ulong a = _n.Driver.Allocate(2048);
+        _n.Driver.AddChain(DriverBuffer.Writable(a, 2048), DriverBuffer.Writable(0xdead_0000, 64));
+        _n.Driver.PublishAvail();
+
+        Assert.False(Send(false, NetRig.Frame(60, 1)));
+
+        Assert.Equal(ChainStatus.OutOfRange, _n.Rig.Queue.BrokenReason);
+        Assert.Equal(1, _n.Stats.Drops[DropReason.GuestAddressUnmapped]);
+    }
 }

@@ -194,4 +194,68 @@ public sealed class SplitQueueTests
         Assert.Equal(1, rig.Queue.AvailableCount(copy));
         Assert.False(rig.Queue.IsBroken);
     }
+    [Fact]
+    public void Prefetching_hostile_heads_and_buffers_changes_nothing()
+    {
+        var rig = new VirtqueueRig(queueSize: 8);
+        ushort good = rig.Driver.AddWritable(64);
+        rig.Driver.PushAvail(200);                                          // head outside the table
+        rig.Driver.AddChain(DriverBuffer.Writable(0xdead_0000, 64));         // buffer outside guest memory
+        rig.Driver.AddRawChainHead(VirtqueueRig.RegionBase, 48, 4);          // indirect: not followed
+        rig.Driver.PublishAvail();
+        Assert.Equal(4, rig.Queue.AvailableCount(rig.Memory));
+
+        rig.Queue.PrefetchChains(rig.Memory, 64, 4096);
+
+        Assert.False(rig.Queue.IsBroken);
+        Assert.Equal(new SplitQueueState(0, 0), rig.Queue.GetState());
+        Assert.True(rig.Queue.TryPopAvail(rig.Memory, out ushort first));
+        Assert.Equal(good, first);
+        Assert.False(rig.Queue.TryPopAvail(rig.Memory, out _));
+        Assert.Equal(ChainStatus.BadHead, rig.Queue.BrokenReason);
+    }
+
+    [Fact]
+    public void Prefetching_looks_only_at_entries_already_counted_available()
+    {
+        var rig = new VirtqueueRig(queueSize: 8);
+        rig.Driver.AddWritable(64);
+        rig.Driver.PublishAvail();
+        rig.Queue.PrefetchChains(rig.Memory, 8, 64);      // nothing counted yet: a no-op
+        Assert.Equal(1, rig.Queue.AvailableCount(rig.Memory));
+        rig.Queue.PrefetchChains(rig.Memory, 8, 64);
+        Assert.Equal(new SplitQueueState(0, 0), rig.Queue.GetState());
+        Assert.False(rig.Queue.IsBroken);
+    }
+
+    [Fact]
+    public void Used_range_is_written_in_order_across_the_wrap_and_published_once()
+    {
+        var rig = new VirtqueueRig(queueSize: 8);
+        rig.Queue.SetState(new SplitQueueState(6, 6));
+        ushort[] heads = [5, 3, 7, 0, 1];
+
+        Assert.True(rig.Queue.TryAddUsedRange(rig.Memory, heads, 9, null));
+        Assert.Equal((ushort)11, rig.Queue.NextUsed);
+        Assert.Equal(0, rig.Driver.UsedIdx);
+        rig.Queue.PublishUsed(rig.Memory, null);
+
+        Assert.Equal(11, rig.Driver.UsedIdx);
+        for (int i = 0; i < heads.Length; i++)
+        {
+            var bytes = rig.Driver.Span(rig.Driver.UsedRing.Value + 4 + (8u * (uint)((6 + i) & 7)), 8);
+            Assert.Equal(heads[i], System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(bytes));
+            Assert.Equal(9u, System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(bytes[4..]));
+        }
+    }
+
+    [Fact]
+    public void Used_range_on_a_broken_queue_writes_nothing()
+    {
+        var rig = new VirtqueueRig(queueSize: 8);
+        rig.Queue.MarkBroken(ChainStatus.Loop);
+
+        Assert.False(rig.Queue.TryAddUsedRange(rig.Memory, [1, 2], 0, null));
+        Assert.Equal((ushort)0, rig.Queue.NextUsed);
+    }
 }
