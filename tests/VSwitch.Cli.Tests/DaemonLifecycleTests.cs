@@ -202,7 +202,8 @@ public sealed partial class DaemonLifecycleTests
         using var d = new DaemonProcess();
         d.Start("--pmd-cpus", "1");
         string? allowed = null;
-        for (int i = 0; i < 100 && allowed is null; i++)
+        // The thread is named when it starts and pins itself a moment later, so wait for the pin rather than the name.
+        for (int i = 0; i < 100 && allowed != "Cpus_allowed_list:\t1"; i++)
         {
             foreach (string task in Directory.GetDirectories($"/proc/{d.Pid}/task"))
             {
