@@ -219,6 +219,29 @@ public sealed partial class DaemonLifecycleTests
     }
 
     [Fact]
+    public void Pmd_stats_counts_sleeps_in_adaptive_mode_and_none_in_busy_mode()
+    {
+        using var d = new DaemonProcess();
+        d.Start();
+        Assert.Equal(0, d.Ctl("pmd-stats-clear").ExitCode);
+        Thread.Sleep(600);
+        long adaptive = SleepsOfThread0(d);
+        // No ports: an adaptive thread backs off 100 ms at a time.
+        Assert.InRange(adaptive, 2, 100);
+        Assert.Contains("sleeps: ", d.Ctl("pmd-stats").Stdout, StringComparison.Ordinal);
+
+        Assert.Equal(0, d.Ctl("set", "pmd-mode=busy").ExitCode);
+        Thread.Sleep(300);
+        Assert.Equal(0, d.Ctl("pmd-stats-clear").ExitCode);
+        Thread.Sleep(600);
+        Assert.Equal(0, SleepsOfThread0(d));
+        Assert.Equal(0, d.Ctl("set", "pmd-mode=adaptive").ExitCode);
+    }
+
+    private static long SleepsOfThread0(DaemonProcess d) =>
+        d.Ctl("pmd-stats", "--json").Json().GetProperty("threads")[0].GetProperty("sleeps").GetInt64();
+
+    [Fact]
     public void Bad_daemon_options_fail_with_one_line()
     {
         using var d = new DaemonProcess();

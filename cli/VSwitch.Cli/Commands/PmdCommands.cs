@@ -10,7 +10,7 @@ internal static class PmdCommands
 {
     public static Command PmdStats(GlobalOptions g)
     {
-        var command = new Command("pmd-stats", "Show datapath thread counters: packets, batches, busy/idle time, cache hits, upcalls, bytes allocated, GCs");
+        var command = new Command("pmd-stats", "Show datapath thread counters: packets, batches, busy/idle time, sleeps, cache hits, upcalls, bytes allocated, GCs");
         command.SetAction((parse, ct) => CliRunner.RunAsync(parse, g, RpcMethods.PmdStats, () => null,
             (result, output) =>
             {
@@ -22,7 +22,7 @@ internal static class PmdCommands
                     output.WriteLine($"  batches: {Num(t.Batches)}  avg. packets per batch: {t.AvgBatchSize.ToString("F2", CultureInfo.InvariantCulture)}");
                     output.WriteLine($"  exact-match cache hits: {Num(t.CacheHits)}  misses: {Num(t.CacheMisses)}");
                     output.WriteLine($"  classifier hits: {Num(t.ClassifierHits)}  upcalls: {Num(t.Upcalls)}");
-                    output.WriteLine($"  busy: {Num(t.BusyMs)} ms ({Percent(t.BusyMs, total)})  idle: {Num(t.IdleMs)} ms ({Percent(t.IdleMs, total)})");
+                    output.WriteLine($"  busy: {Num(t.BusyMs)} ms ({Percent(t.BusyMs, total)})  idle: {Num(t.IdleMs)} ms ({Percent(t.IdleMs, total)})  sleeps: {Num(t.Sleeps)}");
                     output.WriteLine($"  allocated on this thread: {Num(t.AllocatedBytes)} bytes  (since start: {Num(t.AllocatedBytesSinceStart)} bytes)");
                     output.WriteLine($"  gc collections (process): gen0 {Num(t.GcGen0)}  gen1 {Num(t.GcGen1)}  gen2 {Num(t.GcGen2)}");
                     if (t.DropsByReason.Count > 0)

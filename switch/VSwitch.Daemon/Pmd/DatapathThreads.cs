@@ -88,6 +88,7 @@ internal sealed class DatapathThreads : IDisposable
             {
                 AllocatedBytes = t.Allocations.SinceClear,
                 AllocatedBytesSinceStart = t.Allocations.SinceStart,
+                Sleeps = t.Sleeps,
                 GcGen0 = gc.Gen0,
                 GcGen1 = gc.Gen1,
                 GcGen2 = gc.Gen2,

@@ -25,6 +25,12 @@ public sealed record PmdStatsInfo(int Thread, int? Cpu, long Packets, long Batch
     /// <summary>Bytes the datapath thread allocated since its poll loop began.</summary>
     public long AllocatedBytesSinceStart { get; init; }
 
+    /// <summary>
+    /// Times the thread went to sleep waiting for a kick (adaptive mode) since the last pmd-stats-clear (or start). Under
+    /// steady load it should stay near 0: each sleep turns guest kicks back on and costs a wake-up.
+    /// </summary>
+    public long Sleeps { get; init; }
+
     /// <summary>Gen-0 garbage collections of the whole process since the last pmd-stats-clear (or start).</summary>
     public int GcGen0 { get; init; }
 

@@ -34,6 +34,12 @@ public sealed class PmdAllocationCounterTests(ITestOutputHelper output)
             forwardCpu: 0, memoryMb: 256);
         pmd.WaitForPrompt(TimeSpan.FromSeconds(90));
         WaitForPortsUp(d);
+        Assert.Equal(0, d.Ctl("pmd-stats-clear").ExitCode);
+        Thread.Sleep(1000);
+        long idleSleeps = Thread0(d).GetProperty("sleeps").GetInt64();
+        output.WriteLine($"connected and idle: {idleSleeps} sleeps in 1 s");
+        // Adaptive mode with nothing to do: it sleeps on the kick fds, waking at least every 100 ms.
+        Assert.InRange(idleSleeps, 5, 1000);
         pmd.Send("start tx_first 4");
         Thread.Sleep(2000);
 
