@@ -19,7 +19,10 @@ internal sealed class BenchOptions
           --window SECONDS    measured window (default: 4)
           --reps N            rounds; every round runs every device once, round-robin (default: 3)
           --tx-first N        bursts of 32 each generator port injects in io mode (default: 4)
-          --idle              also measure vswitchd's CPU with two connected idle ports (10 s)
+          --idle              also measure vswitchd's CPU with two connected idle ports (10 s) and its
+                              first-packet-after-idle latency (two in-process vhost-user guests, ~5 s)
+          --capture           also measure each vswitchd configuration with `vswitchctl capture vm0 vm1
+                              --snaplen 128 -w /dev/null` running (both ports, both directions)
           --smoke             a few seconds: vswitchd (vhostuser, NORMAL, 64 B) only, one short window;
                               exits 1 unless packets crossed both ways with 0 bytes allocated on the datapath thread
           --out DIR           results directory (default: perf/results of the repository)
@@ -51,6 +54,9 @@ internal sealed class BenchOptions
     public int TxFirstBursts { get; private set; } = 4;
 
     public bool Idle { get; private set; }
+
+    /// <summary>Also measure every vswitchd configuration with a capture running on both ports.</summary>
+    public bool Capture { get; private set; }
 
     public bool Smoke { get; private set; }
 
@@ -95,6 +101,7 @@ internal sealed class BenchOptions
                     case "--reps": o.Reps = Int(Next(), 1, 100); break;
                     case "--tx-first": o.TxFirstBursts = Int(Next(), 1, 16); break;
                     case "--idle": o.Idle = true; break;
+                    case "--capture": o.Capture = true; break;
                     case "--smoke": o.Smoke = true; break;
                     case "--allow-busy": o.AllowBusy = true; break;
                     case "--out": o.OutDir = Next(); break;

@@ -21,6 +21,9 @@ internal sealed class BenchRunner(BenchOptions options, CommandLog log, string v
 
     public string? IdleReport { get; private set; }
 
+    /// <summary>The first-packet-after-idle latency line (<c>--idle</c>).</summary>
+    public string? WakeReport { get; private set; }
+
     public IReadOnlyList<Scenario> Scenarios { get; } =
         [.. options.Sizes.Select(s => new Scenario(s, 0)), .. options.Flows.Select(f => new Scenario(64, f))];
 
@@ -44,6 +47,10 @@ internal sealed class BenchRunner(BenchOptions options, CommandLog log, string v
             foreach (string m in modes)
             {
                 list.AddRange(options.Sockets.Order(StringComparer.Ordinal).Select(s => new DutConfig("vswitchd", m, s)));
+                if (options.Capture)
+                {
+                    list.AddRange(options.Sockets.Order(StringComparer.Ordinal).Select(s => new DutConfig("vswitchd", m, s, Capture: true)));
+                }
             }
         }
         return list;
@@ -77,6 +84,8 @@ internal sealed class BenchRunner(BenchOptions options, CommandLog log, string v
             {
                 IdleReport = MeasureIdle();
                 console.WriteLine(IdleReport);
+                WakeReport = WakeLatency.Measure(log, vswitchdDll, vswitchctlDll);
+                console.WriteLine(WakeReport);
             }
         }
         finally
@@ -89,7 +98,7 @@ internal sealed class BenchRunner(BenchOptions options, CommandLog log, string v
     }
 
     private static string Alloc(Measurement m) =>
-        (m.AllocatedBytes is long b ? FormattableString.Invariant($"  datapath alloc {b} B, gc {m.GcGen0}/{m.GcGen1}/{m.GcGen2}") : "") +
+        (m.AllocatedBytes is long b ? FormattableString.Invariant($"  datapath alloc {b} B, gc {m.GcGen0}/{m.GcGen1}/{m.GcGen2}, sleeps {m.Sleeps}") : "") +
         (m.RuleHits is long h ? FormattableString.Invariant($", rule-table hits {h}") : "");
 
     private Measurement MeasureOne(int round, Scenario scenario, DutConfig config, string? rules)
@@ -109,6 +118,7 @@ internal sealed class BenchRunner(BenchOptions options, CommandLog log, string v
                 alloc?.Bytes, alloc?.Gen0, alloc?.Gen1, alloc?.Gen2, null)
             {
                 RuleHits = rules is null ? null : dut.RuleHits(),
+                Sleeps = alloc?.Sleeps,
             };
         }
         catch (Exception e) when (e is InvalidOperationException or TimeoutException or IOException or KeyNotFoundException or System.Text.Json.JsonException)

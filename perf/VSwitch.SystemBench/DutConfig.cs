@@ -4,14 +4,15 @@ namespace VSwitch.SystemBench;
 /// One device under test as configured for one measurement: which switch, how it forwards, which socket mode.
 /// <paramref name="Mode"/> is <c>xconnect</c> (testpmd io), <c>normal</c> (NORMAL action, MAC learning) or
 /// <c>inport</c> (two <c>priority=10,in_port=A,actions=output:B</c> flows); flow scenarios add the rule table to <c>inport</c>.
+/// <paramref name="Capture"/> (vswitchd only): a packet capture runs on both ports, both directions, through the window.
 /// </summary>
-internal sealed record DutConfig(string Kind, string Mode, string Socket)
+internal sealed record DutConfig(string Kind, string Mode, string Socket, bool Capture = false)
 {
     public string Label => Kind switch
     {
         "testpmd" => "testpmd io",
         "ovs" => $"ovs-dpdk {Mode.ToUpperInvariant()}",
-        _ => $"vswitchd {Mode.ToUpperInvariant()} {Socket}",
+        _ => $"vswitchd {Mode.ToUpperInvariant()} {Socket}{(Capture ? " +capture" : "")}",
     };
 }
 
@@ -27,6 +28,9 @@ internal sealed record Measurement(int Round, Scenario Scenario, DutConfig Dut, 
 {
     /// <summary>vswitchd only: packets that matched one of the rule table's rules since the switch started (flow scenarios).</summary>
     public long? RuleHits { get; init; }
+
+    /// <summary>vswitchd only: times its datapath thread went to sleep during the window (adaptive mode).</summary>
+    public long? Sleeps { get; init; }
 
 
     public double Mpps => Error is null ? (RxPort0 + RxPort1) / Seconds / 1e6 : double.NaN;

@@ -21,8 +21,11 @@ internal interface IDeviceUnderTest : IDisposable
     /// <summary>Zeroes the switch's own counters as the window opens (no-op where it has none we read).</summary>
     void OpenWindow();
 
-    /// <summary>The switch's datapath allocation and GC counters since <see cref="OpenWindow"/>, when it has them.</summary>
-    (long Bytes, int Gen0, int Gen1, int Gen2)? AllocationSinceOpen();
+    /// <summary>
+    /// The switch's datapath allocation, GC and sleep counters since <see cref="OpenWindow"/>, when it has them
+    /// (<c>Sleeps</c>: times the datapath thread blocked waiting for a kick).
+    /// </summary>
+    (long Bytes, int Gen0, int Gen1, int Gen2, long Sleeps)? AllocationSinceOpen();
 
     /// <summary>Packets that hit the rule table (priority 100) so far, when the switch reports per-rule counters cheaply.</summary>
     long? RuleHits();

@@ -85,7 +85,7 @@ internal sealed class OvsDut : IDeviceUnderTest
     {
     }
 
-    public (long Bytes, int Gen0, int Gen1, int Gen2)? AllocationSinceOpen() => null;
+    public (long Bytes, int Gen0, int Gen1, int Gen2, long Sleeps)? AllocationSinceOpen() => null;
 
     public long? RuleHits() => null;
 

@@ -10,8 +10,8 @@ internal static class Report
     public static string Table(BenchRunner runner)
     {
         var sb = new StringBuilder();
-        sb.AppendLine("| traffic | device under test | Mpps (median) | Gbit/s | × OVS-DPDK | × testpmd | runs (Mpps) | datapath alloc B / GCs (gen0/1/2) |");
-        sb.AppendLine("|---|---|---:|---:|---:|---:|---|---|");
+        sb.AppendLine("| traffic | device under test | Mpps (median) | Gbit/s | × OVS-DPDK | × testpmd | runs (Mpps) | datapath alloc B / GCs (gen0/1/2) | datapath sleeps (per run) |");
+        sb.AppendLine("|---|---|---:|---:|---:|---:|---|---|---|");
         foreach (Scenario scenario in runner.Scenarios)
         {
             foreach (DutConfig dut in runner.DutsFor(scenario))
@@ -23,8 +23,11 @@ internal static class Report
                 string alloc = runs.Any(r => r.AllocatedBytes is not null)
                     ? Inv($"{runs.Max(r => r.AllocatedBytes ?? 0)} / {runs.Sum(r => r.GcGen0 ?? 0)}/{runs.Sum(r => r.GcGen1 ?? 0)}/{runs.Sum(r => r.GcGen2 ?? 0)}")
                     : "–";
+                string sleeps = runs.Any(r => r.Sleeps is not null)
+                    ? string.Join(" ", runs.Select(r => r.Sleeps is long n ? n.ToString(CultureInfo.InvariantCulture) : "–"))
+                    : "–";
                 string list = string.Join(" ", runs.Select(r => r.Error is null ? r.Mpps.ToString("F2", CultureInfo.InvariantCulture) : "failed"));
-                sb.AppendLine(Inv($"| {scenario.Label} | {dut.Label} | {F(median, 3)} | {F(median * scenario.FrameSize * 8 / 1000, 2)} | {Ratio(median, ovs, dut.Kind == "ovs")} | {Ratio(median, testpmd, dut.Kind == "testpmd")} | {list} | {alloc} |"));
+                sb.AppendLine(Inv($"| {scenario.Label} | {dut.Label} | {F(median, 3)} | {F(median * scenario.FrameSize * 8 / 1000, 2)} | {Ratio(median, ovs, dut.Kind == "ovs")} | {Ratio(median, testpmd, dut.Kind == "testpmd")} | {list} | {alloc} | {sleeps} |"));
             }
         }
         return sb.ToString();
@@ -42,6 +45,10 @@ internal static class Report
         if (runner.IdleReport is not null)
         {
             sb.AppendLine("- " + runner.IdleReport);
+        }
+        if (runner.WakeReport is not null)
+        {
+            sb.AppendLine("- " + runner.WakeReport);
         }
         sb.AppendLine();
         sb.Append(Table(runner));
@@ -101,6 +108,7 @@ internal static class Report
                     w.WriteNumber("gc_gen0", m.GcGen0 ?? 0);
                     w.WriteNumber("gc_gen1", m.GcGen1 ?? 0);
                     w.WriteNumber("gc_gen2", m.GcGen2 ?? 0);
+                    w.WriteNumber("sleeps", m.Sleeps ?? 0);
                 }
                 if (m.RuleHits is long hits)
                 {

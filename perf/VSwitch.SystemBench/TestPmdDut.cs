@@ -47,7 +47,7 @@ internal sealed class TestPmdDut : IDeviceUnderTest
     {
     }
 
-    public (long Bytes, int Gen0, int Gen1, int Gen2)? AllocationSinceOpen() => null;
+    public (long Bytes, int Gen0, int Gen1, int Gen2, long Sleeps)? AllocationSinceOpen() => null;
 
     public long? RuleHits() => null;
 

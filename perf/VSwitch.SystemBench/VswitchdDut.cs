@@ -15,6 +15,7 @@ internal sealed class VswitchdDut : IDeviceUnderTest
     private readonly string _ctl;
     private readonly CommandLog _log;
     private readonly ChildProcess _daemon;
+    private ChildProcess? _capture;
 
     public VswitchdDut(CommandLog log, string daemonDll, string ctlDll, DutConfig config, string? rulesFile)
     {
@@ -46,6 +47,14 @@ internal sealed class VswitchdDut : IDeviceUnderTest
                     throw new InvalidOperationException($"the rule table is written for ports 1 and 2; vswitchd numbered them {OfPorts()}");
                 }
                 Ctl(true, "add-flows", rulesFile);
+            }
+            if (config.Capture)
+            {
+                // Written to /dev/null: the switch's side of a capture (copy into the ring, the writer thread's pcapng
+                // encoding) is what costs forwarding time; the file system would only add noise.
+                _capture = ChildProcess.Start(log, "dotnet",
+                    [ctlDll, "--run-dir", _runDir, "capture", "vm0", "vm1", "--snaplen", "128", "-w", "/dev/null"]);
+                WaitCaptureListed();
             }
         }
         catch
@@ -84,12 +93,12 @@ internal sealed class VswitchdDut : IDeviceUnderTest
 
     public void OpenWindow() => Ctl(false, "pmd-stats-clear");
 
-    public (long Bytes, int Gen0, int Gen1, int Gen2)? AllocationSinceOpen()
+    public (long Bytes, int Gen0, int Gen1, int Gen2, long Sleeps)? AllocationSinceOpen()
     {
         using JsonDocument stats = JsonDocument.Parse(Ctl(false, "pmd-stats", "--json"));
         JsonElement t = stats.RootElement.GetProperty("threads")[0];
         return (t.GetProperty("allocated_bytes").GetInt64(), t.GetProperty("gc_gen0").GetInt32(),
-            t.GetProperty("gc_gen1").GetInt32(), t.GetProperty("gc_gen2").GetInt32());
+            t.GetProperty("gc_gen1").GetInt32(), t.GetProperty("gc_gen2").GetInt32(), t.GetProperty("sleeps").GetInt64());
     }
 
     public long? RuleHits()
@@ -102,8 +111,22 @@ internal sealed class VswitchdDut : IDeviceUnderTest
 
     public void Dispose()
     {
+        _capture?.Dispose();
         _daemon.Dispose();
         Cleanup.RemoveDirectory(_dir);
+    }
+
+    private void WaitCaptureListed()
+    {
+        var clock = Stopwatch.StartNew();
+        while (!Ctl(false, "capture-list", "--json").Contains("vm0", StringComparison.Ordinal))
+        {
+            if (clock.Elapsed > TimeSpan.FromSeconds(30) || _capture!.HasExited)
+            {
+                throw new InvalidOperationException("the capture did not start: " + _capture!.Output);
+            }
+            Thread.Sleep(100);
+        }
     }
 
     private void WaitAnswers()
