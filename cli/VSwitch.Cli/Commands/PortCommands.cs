@@ -11,8 +11,8 @@ internal static class PortCommands
     public static Command AddPort(GlobalOptions g)
     {
         var name = new Argument<string>("NAME") { Description = "Port name: a letter, then letters, digits, '_', '-' or '.'" };
-        var type = new Argument<string>("TYPE") { Description = "vhostuser (the switch listens), vhostuserclient (the switch connects) or tap (a Linux TAP interface)" };
-        type.CompletionSources.Add("vhostuser", "vhostuserclient", "tap");
+        var type = new Argument<string>("TYPE") { Description = "vhostuser (the switch listens), vhostuserclient (the switch connects), tap (a Linux TAP interface) or pcap (a live interface through libpcap, or pcap files to replay and record)" };
+        type.CompletionSources.Add("vhostuser", "vhostuserclient", "tap", "pcap");
         var settings = new PortSettingOptions();
         var command = new Command("add-port", "Add a port to the bridge") { name, type };
         settings.AddTo(command);
