@@ -1,5 +1,6 @@
 using VSwitch.Core.Diagnostics;
 using VSwitch.Datapath.Capture;
+using VSwitch.TestKit;
 using Xunit;
 
 namespace VSwitch.Datapath.Tests.Capture;
@@ -80,13 +81,14 @@ public sealed class CaptureHookTests
             sw.Pmd.PollOnce(source, 0);
             Discard(sink);
         }
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        long received = 0;
-        while (received < Packets)
+        long allocated = Allocations.SteadyState(() =>
         {
-            received += sw.Pmd.PollOnce(source, 0);
-        }
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            long received = 0;
+            while (received < Packets)
+            {
+                received += sw.Pmd.PollOnce(source, 0);
+            }
+        });
         Assert.Equal(0, allocated);
         if (sink is not null)
         {

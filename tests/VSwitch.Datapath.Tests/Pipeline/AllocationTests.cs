@@ -64,13 +64,14 @@ public sealed class AllocationTests
         {
             sw.Pmd.PollOnce(source, 0);
         }
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        long received = 0;
-        while (received < Packets)
+        long allocated = Allocations.SteadyState(() =>
         {
-            received += sw.Pmd.PollOnce(source, 0);
-        }
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            long received = 0;
+            while (received < Packets)
+            {
+                received += sw.Pmd.PollOnce(source, 0);
+            }
+        });
 
         Assert.Equal(0, allocated);
         Assert.Equal(0, sw.Pmd.Stats.Drops.Total);
