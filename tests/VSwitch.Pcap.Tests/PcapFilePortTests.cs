@@ -17,6 +17,8 @@ public sealed class PcapFilePortTests : IDisposable
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
     private readonly string _dir = Directory.CreateTempSubdirectory("vspcap").FullName;
 
+    public PcapFilePortTests() => Prerequisite.RequireLibPcap();
+
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     [Fact]

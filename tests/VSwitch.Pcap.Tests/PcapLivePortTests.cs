@@ -18,6 +18,8 @@ public sealed class PcapLivePortTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("vspcap").FullName;
 
+    public PcapLivePortTests() => Prerequisite.RequireLibPcap();
+
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     [Fact]

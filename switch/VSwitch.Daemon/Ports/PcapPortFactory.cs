@@ -23,6 +23,10 @@ internal sealed class PcapPortFactory(ILoggerFactory loggers) : PcapPortType
     {
         ArgumentNullException.ThrowIfNull(port);
         PcapOptions o = PcapOptions.From(port);
+        if (!PcapLibrary.IsInstalled)
+        {
+            throw ControlException.Invalid($"port '{port.Name}': {PcapLibrary.MissingMessage}");
+        }
         var id = new PortId((ushort)port.OfPort);
         try
         {

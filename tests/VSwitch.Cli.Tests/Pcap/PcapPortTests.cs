@@ -22,6 +22,7 @@ public sealed class PcapPortTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public void AFileMadeWithPacketDotNetIsReplayedAndRecordedByteForByte()
     {
+        Prerequisite.RequireLibPcap();
         string rx = Path.Combine(_dir, "made.pcap");
         CaptureFiles.Write(rx, CaptureFiles.NumberedFrames(300));
         ReplayAndRecord(rx);
@@ -30,6 +31,7 @@ public sealed class PcapPortTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public void AFileMadeByTcpdumpIsReplayedAndRecordedByteForByte()
     {
+        Prerequisite.RequireLibPcap();
         Prerequisite.Require(VethNamespace.Available, "root and iproute2 for a namespace to capture from");
         string? tcpdumpPath = Prerequisite.FindOnPath("tcpdump");
         Prerequisite.Require(tcpdumpPath is not null, "tcpdump");
@@ -66,6 +68,7 @@ public sealed class PcapPortTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public void TwoLiveVethPortsLetTwoNamespacesPingEachOtherThroughTheSwitch()
     {
+        Prerequisite.RequireLibPcap();
         Prerequisite.Require(VethNamespace.Available, "root and iproute2 for network namespaces");
         using VethNamespace left = VethNamespace.Create("10.97.0.1/24", "02:00:00:97:00:01");
         using VethNamespace right = VethNamespace.Create("10.97.0.2/24", "02:00:00:97:00:02");
@@ -87,6 +90,7 @@ public sealed class PcapPortTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public void ACorruptFilePortShowsItsErrorWhileOtherPortsKeepForwarding()
     {
+        Prerequisite.RequireLibPcap();
         string good = Path.Combine(_dir, "good.pcap");
         CaptureFiles.Write(good, CaptureFiles.NumberedFrames(10));
         string corrupt = Path.Combine(_dir, "corrupt.pcap");
@@ -117,6 +121,7 @@ public sealed class PcapPortTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public void PcapPortsComeBackTheSameAfterARestart()
     {
+        Prerequisite.RequireLibPcap();
         string rx = Path.Combine(_dir, "in.pcap");
         CaptureFiles.Write(rx, CaptureFiles.NumberedFrames(5));
         string tx = Path.Combine(_dir, "out.pcap");
