@@ -15,19 +15,21 @@ namespace VSwitch.Ports.Pcap;
 /// the datapath thread reads with <c>pcap_next_ex</c> and sends with <c>pcap_sendpacket</c> by pointer (SharpPcap's
 /// own read and send wrappers allocate a header object per frame); each frame is copied once, from libpcap's ring
 /// into a buffer of the queue's <see cref="PacketPool"/>. One receive queue (polled by one datapath thread) and one
-/// transmit queue (senders serialised by a spin flag taken once per batch). The port does not offer libpcap's
-/// selectable fd as an <see cref="IRxWakeup"/>: an idle datapath thread drains each wake fd with read(2) as if it were
-/// an eventfd, which on a packet socket is not ours to do; an idle thread owning this queue backs off 1 ms at a time
-/// instead. A read error (the interface vanished) puts the port in
+/// transmit queue (senders serialised by a spin flag taken once per batch). As an <see cref="IRxWakeup"/> the port
+/// hands an idle datapath thread an epoll fd watching libpcap's selectable fd (the packet socket), not the socket
+/// itself: the thread drains each wake fd with read(2) as if it were an eventfd, which on a packet socket would eat
+/// a frame and on an epoll fd reads nothing. A read error (the interface vanished) puts the port in
 /// <see cref="PortState.Error"/> with libpcap's reason. Dispose closes the handle after the port left the datapath.
 /// </summary>
-public sealed unsafe class PcapLivePort : IPort, IDisposable
+public sealed unsafe class PcapLivePort : IPort, IRxWakeup, IDisposable
 {
     private readonly LibPcapLiveDevice _device;
     private readonly IntPtr _pcap;
     private readonly PacketPool _pool = new(PcapPortDefaults.PoolSize);
     private volatile PortState _state = PortState.Up;
     private volatile string? _error;
+    private readonly int _selectableFd;
+    private int _wakeFd;
     private int _txBusy;
 
     private PcapLivePort(PortId id, string name, string iface, LibPcapLiveDevice device)
@@ -37,6 +39,9 @@ public sealed unsafe class PcapLivePort : IPort, IDisposable
         Interface = iface;
         _device = device;
         _pcap = device.Handle.DangerousGetHandle();
+        _selectableFd = LibPcap.GetSelectableFd(_pcap);
+        // Without one (it cannot fail for a Linux live capture) an idle thread owning this queue backs off 1 ms at a time.
+        _wakeFd = LibPcap.WatchReadable(_selectableFd);
         Stats = new PortStats(1);
     }
 
@@ -231,10 +236,24 @@ public sealed unsafe class PcapLivePort : IPort, IDisposable
         batch.FreeAll();
     }
 
-    /// <summary>Closes the libpcap handle. Call only after the port was removed from the datapath.</summary>
+    /// <summary>The receive queue's wake fd: an epoll fd that polls readable while libpcap has frames for us.</summary>
+    public bool TryGetRxWakeFd(int queue, out int fd)
+    {
+        fd = queue == 0 ? _wakeFd : -1;
+        return fd >= 0;
+    }
+
+    /// <summary>
+    /// The socket always signals; arming only checks (poll, no wait) whether a frame is already there, so a thread
+    /// about to sleep does not miss one that arrived after its last poll.
+    /// </summary>
+    public bool SetRxWakeup(int queue, bool armed) => armed && queue == 0 && LibPcap.Readable(_selectableFd);
+
+    /// <summary>Closes the wake fd and the libpcap handle. Call only after the port was removed from the datapath.</summary>
     public void Dispose()
     {
         _state = PortState.Down;
+        LibPcap.CloseFd(Interlocked.Exchange(ref _wakeFd, -1));
         _device.Dispose();
     }
 

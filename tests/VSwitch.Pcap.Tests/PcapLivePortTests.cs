@@ -80,6 +80,39 @@ public sealed class PcapLivePortTests : IDisposable
     }
 
     [Fact]
+    public void TheWakeFdTurnsReadableWhenAFrameArrivesAndReadingItConsumesNoFrame()
+    {
+        RequireNamespaces();
+        using VethNamespace veth = VethNamespace.Create("10.94.0.1/24", "02:00:00:94:00:01");
+        using PcapLivePort port = PcapLivePort.Open(new PortId(1), "live", veth.HostEnd);
+        Assert.True(port.TryGetRxWakeFd(0, out int wakeFd));
+        Assert.False(port.TryGetRxWakeFd(1, out _));
+        PortPump.Receive(port, 100, TimeSpan.FromMilliseconds(300));
+        // Quiet link (IPv6 is off on both ends): nothing to wake for, and arming finds nothing pending.
+        Assert.False(Readable(wakeFd, 200));
+        Assert.False(port.SetRxWakeup(0, armed: true));
+
+        // ping an absent neighbour: the namespace broadcasts ARP requests out of its veth end.
+        veth.Ping("10.94.0.2", count: 1, deadlineSeconds: 1);
+        Assert.True(Readable(wakeFd, 5_000), "the wake fd did not turn readable when frames arrived");
+        Assert.True(port.SetRxWakeup(0, armed: true));
+        // A sleeping datapath thread drains wake fds with read(2); here that reads nothing and loses no frame.
+        IntPtr scratch = System.Runtime.InteropServices.Marshal.AllocHGlobal(8);
+        try
+        {
+            Assert.Equal(-1, Mono.Unix.Native.Syscall.read(wakeFd, scratch, 8));
+        }
+        finally
+        {
+            System.Runtime.InteropServices.Marshal.FreeHGlobal(scratch);
+        }
+        List<PortPump.Received> got = PortPump.Receive(port, 1, TimeSpan.FromSeconds(2));
+        Assert.Contains(got, r => r.Frame[12] == 0x08 && r.Frame[13] == 0x06);
+        PortPump.Receive(port, 100, TimeSpan.FromMilliseconds(300));
+        Assert.False(Readable(wakeFd, 0));
+    }
+
+    [Fact]
     public void AMissingInterfaceIsAClearError()
     {
         var e = Assert.Throws<ArgumentException>(() => PcapLivePort.Open(new PortId(1), "live", "vsnosuch" + Environment.ProcessId % 1000));
@@ -98,6 +131,12 @@ public sealed class PcapLivePortTests : IDisposable
 
     private static int Flags(string iface) =>
         int.Parse(File.ReadAllText($"/sys/class/net/{iface}/flags").Trim()[2..], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+
+    private static bool Readable(int fd, int timeoutMs)
+    {
+        var fds = new[] { new Mono.Unix.Native.Pollfd { fd = fd, events = Mono.Unix.Native.PollEvents.POLLIN } };
+        return Mono.Unix.Native.Syscall.poll(fds, timeoutMs) > 0 && (fds[0].revents & Mono.Unix.Native.PollEvents.POLLIN) != 0;
+    }
 
     private static void RequireNamespaces() => Prerequisite.Require(VethNamespace.Available, "root and iproute2 for network namespaces");
 

@@ -27,6 +27,10 @@ internal static unsafe partial class LibPcap
     [LibraryImport(Lib, EntryPoint = "pcap_sendpacket")]
     public static partial int SendPacket(IntPtr pcap, byte* data, int length);
 
+    /// <summary>The fd that polls readable when the capture has frames (the packet socket on Linux), or -1.</summary>
+    [LibraryImport(Lib, EntryPoint = "pcap_get_selectable_fd")]
+    public static partial int GetSelectableFd(IntPtr pcap);
+
     [LibraryImport(Lib, EntryPoint = "pcap_geterr")]
     private static partial IntPtr GetErrPtr(IntPtr pcap);
 
@@ -49,6 +53,79 @@ internal static unsafe partial class LibPcap
 
     [LibraryImport("libc", EntryPoint = "close")]
     private static partial int Close(int fd);
+
+    private const int EpollCloexec = 0x80000;
+    private const int EpollCtlAdd = 1;
+    private const uint EpollIn = 0x1;
+    private const short PollIn = 0x1;
+
+    [StructLayout(LayoutKind.Sequential, Pack = 4)]
+    private struct EpollEvent
+    {
+        public uint Events;
+        public ulong Data;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct PollFd
+    {
+        public int Fd;
+        public short Events;
+        public short Revents;
+    }
+
+    [LibraryImport("libc", EntryPoint = "epoll_create1", SetLastError = true)]
+    private static partial int EpollCreate1(int flags);
+
+    [LibraryImport("libc", EntryPoint = "epoll_ctl", SetLastError = true)]
+    private static partial int EpollCtl(int epfd, int op, int fd, EpollEvent* ev);
+
+    [LibraryImport("libc", EntryPoint = "poll")]
+    private static partial int Poll(PollFd* fds, nuint count, int timeoutMs);
+
+    /// <summary>
+    /// An epoll fd watching <paramref name="fd"/> for input, or -1. It polls readable exactly when
+    /// <paramref name="fd"/> does, and reading it (as a sleeping datapath thread drains an eventfd) fails with
+    /// EINVAL and consumes nothing, so it can be handed out as a wake fd where the packet socket itself cannot.
+    /// Control thread only; the caller closes it with <see cref="CloseFd"/>.
+    /// </summary>
+    public static int WatchReadable(int fd)
+    {
+        if (fd < 0)
+        {
+            return -1;
+        }
+        int epoll = EpollCreate1(EpollCloexec);
+        if (epoll < 0)
+        {
+            return -1;
+        }
+        var ev = new EpollEvent { Events = EpollIn, Data = 0 };
+        // SAFETY: ev lives on this stack frame for the call.
+        if (EpollCtl(epoll, EpollCtlAdd, fd, &ev) < 0)
+        {
+            _ = Close(epoll);
+            return -1;
+        }
+        return epoll;
+    }
+
+    /// <summary>True when <paramref name="fd"/> has input now (poll without waiting). Any thread; no allocation.</summary>
+    public static bool Readable(int fd)
+    {
+        var pfd = new PollFd { Fd = fd, Events = PollIn };
+        // SAFETY: pfd lives on this stack frame for the call.
+        return fd >= 0 && Poll(&pfd, 1, 0) > 0 && (pfd.Revents & PollIn) != 0;
+    }
+
+    /// <summary>Closes an fd this class opened.</summary>
+    public static void CloseFd(int fd)
+    {
+        if (fd >= 0)
+        {
+            _ = Close(fd);
+        }
+    }
 
     /// <summary>
     /// Sets IFF_UP on <paramref name="ifname"/> if it is not set (SIOCGIFFLAGS/SIOCSIFFLAGS). Returns null on success,
