@@ -28,6 +28,7 @@ public sealed partial class TapPort : IPort, IRxWakeup, IDisposable
     private readonly TapQueue[] _queues;
     private readonly TapLink _link;
     private readonly long _ownNamespace;
+    private readonly int _dataRoom;
     private readonly object _control = new();
     private string _ifName;
     private volatile PortState _state = PortState.Down;
@@ -50,6 +51,7 @@ public sealed partial class TapPort : IPort, IRxWakeup, IDisposable
         _ownNamespace = TapLink.OwnNamespaceInode();
         Stats = new PortStats(queues.Length);
         _maxFrame = (options.Mtu ?? 1500) + FrameOverhead;
+        _dataRoom = DataRoomFor(options.Mtu);
     }
 
     /// <inheritdoc/>
@@ -106,7 +108,7 @@ public sealed partial class TapPort : IPort, IRxWakeup, IDisposable
         try
         {
             bool existed = link.Exists(options.IfName);
-            int dataRoom = Math.Max(PacketPool.DefaultDataRoom, (options.Mtu ?? 0) + FrameOverhead);
+            int dataRoom = DataRoomFor(options.Mtu);
             for (int i = 0; i < options.Queues; i++)
             {
                 int fd = TapLink.OpenQueue(options.IfName, options.Queues > 1, existed, out string? error);
@@ -172,6 +174,39 @@ public sealed partial class TapPort : IPort, IRxWakeup, IDisposable
             _link.Dispose();
         }
     }
+
+    /// <summary>
+    /// Sets the interface's MTU in place, in whichever network namespace the interface now is, when frames of that MTU
+    /// fit this port's receive buffers; returns false, changing nothing, when they do not (the caller then re-creates
+    /// the port). The interface and its namespace placement stay as they are. Control side only.
+    /// </summary>
+    /// <exception cref="IOException">The kernel refused the MTU; the message says why.</exception>
+    public bool TrySetMtu(int mtu)
+    {
+        if (mtu <= 0 || mtu + FrameOverhead > _dataRoom)
+        {
+            return false;
+        }
+        // Find the interface first: after a move to another namespace the link socket follows it there.
+        RefreshLink(force: true);
+        lock (_control)
+        {
+            if (_disposed)
+            {
+                return false;
+            }
+            int rc = _link.SetMtu(_ifName, mtu);
+            if (rc != 0)
+            {
+                throw new IOException($"tap '{_ifName}': cannot set MTU {mtu}: {Interop.Libc.Describe(rc)}");
+            }
+        }
+        RefreshLink(force: true);
+        return true;
+    }
+
+    /// <summary>Bytes per receive buffer: room for the largest frame the configured MTU allows, and never less than the pool default.</summary>
+    private static int DataRoomFor(int? mtu) => Math.Max(PacketPool.DefaultDataRoom, (mtu ?? 0) + FrameOverhead);
 
     private void Configure(int? mtu)
     {

@@ -97,9 +97,11 @@ internal sealed class SwitchRuntime : ISwitchRuntime, IDisposable
 
     public void SetPort(PortConfig previous, PortConfig next)
     {
-        bool sameDevice = previous.OfPort == next.OfPort && previous.Options.SequenceEqual(next.Options) && previous.Mtu == next.Mtu;
-        if (sameDevice && _ports.TryGetValue(next.Name, out RunningPort? running))
+        bool sameDevice = previous.OfPort == next.OfPort && previous.Options.SequenceEqual(next.Options);
+        if (sameDevice && _ports.TryGetValue(next.Name, out RunningPort? running)
+            && (previous.Mtu == next.Mtu || _types.Get(next.Type).TryChangeMtu(running.Port, next)))
         {
+            // Same device: a VLAN change, or an MTU the port took in place (a tap keeps its namespace placement).
             _ports[next.Name] = running with { Config = next };
             Publish();
             return;

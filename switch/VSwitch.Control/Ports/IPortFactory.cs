@@ -38,4 +38,12 @@ public interface IPortFactory
 
     /// <summary>The port's connection and device state for port-status.</summary>
     PortStatusResult Describe(IPort port, PortConfig config);
+
+    /// <summary>
+    /// Applies a changed MTU to the running <paramref name="port"/> without re-creating it, when the type can; called
+    /// by set-port when nothing but the MTU changed. Returns false (nothing changed) to have the port re-created
+    /// instead, which is the default.
+    /// </summary>
+    /// <exception cref="ControlException">The device refused the change; the port is as it was.</exception>
+    bool TryChangeMtu(IPort port, PortConfig next) => false;
 }

@@ -78,6 +78,9 @@ public abstract class TapPortType : IPortFactory
     /// <inheritdoc/>
     public abstract PortStatusResult Describe(IPort port, PortConfig config);
 
+    /// <inheritdoc/>
+    public virtual bool TryChangeMtu(IPort port, PortConfig next) => false;
+
     /// <summary>Null when <paramref name="ifName"/> can name a Linux interface, else why not (the kernel's dev_valid_name rule).</summary>
     public static string? CheckIfName(string? ifName)
     {

@@ -53,6 +53,29 @@ internal sealed class TapPortFactory : TapPortType
         return created;
     }
 
+    /// <summary>A tap takes a new MTU in place (set on the interface wherever it lives) when its buffers fit it.</summary>
+    public override bool TryChangeMtu(IPort port, PortConfig next)
+    {
+        ArgumentNullException.ThrowIfNull(next);
+        if (port is not TapPort tap || next.Mtu is not int mtu)
+        {
+            return false;
+        }
+        try
+        {
+            if (!tap.TrySetMtu(mtu))
+            {
+                return false;
+            }
+        }
+        catch (IOException e)
+        {
+            throw ControlException.Invalid($"port '{next.Name}': {e.Message}");
+        }
+        _log.LogInformation("port {Port}: MTU of tap {IfName} set to {Mtu} in place", next.Name, tap.IfName, mtu);
+        return true;
+    }
+
     public override PortStatusResult Describe(IPort port, PortConfig config)
     {
         ArgumentNullException.ThrowIfNull(port);

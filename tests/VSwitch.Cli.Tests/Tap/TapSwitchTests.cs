@@ -50,6 +50,38 @@ public sealed class TapSwitchTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Set_port_mtu_changes_the_interface_in_its_namespace_without_re_creating_it()
+    {
+        using var hosts = new TapNamespaces();
+        using var d = new DaemonProcess();
+        d.Start("--pmd-cpus", "0");
+        (NetNamespace a, string ifA) = hosts.AddHost(d, "ta", "10.87.0.1/24");
+        (NetNamespace b, _) = hosts.AddHost(d, "tb", "10.87.0.2/24");
+        try
+        {
+            TapNamespaces.Ping(a, "10.87.0.2");
+            CtlResult set = d.Ctl("set-port", "ta", "--mtu", "1400");
+            Assert.True(set.ExitCode == 0, set.ToString());
+
+            // Still in its namespace with its address, now with the new MTU: the interface was not re-created.
+            (int code, string link, string err) = a.Exec(10_000, "ip", "addr", "show", ifA);
+            Assert.True(code == 0, $"{ifA} is no longer in {a.Name}: {err}");
+            Assert.Contains("mtu 1400", link, StringComparison.Ordinal);
+            Assert.Contains("10.87.0.1/24", link, StringComparison.Ordinal);
+            Assert.Contains("mtu: 1400", d.Ctl("port-status", "ta").Stdout, StringComparison.Ordinal);
+            TapNamespaces.Ping(b, "10.87.0.1");
+
+            // The stored configuration has the MTU, so a re-created port (e.g. after a restart) gets it too.
+            Assert.Contains("\"mtu\": 1400", File.ReadAllText(d.DbPath), StringComparison.Ordinal);
+        }
+        catch
+        {
+            output.WriteLine("--- vswitchd log:\n" + d.Log);
+            throw;
+        }
+    }
+
+    [Fact]
     public void Deleting_a_port_on_an_existing_persistent_tap_leaves_the_interface()
     {
         using var hosts = new TapNamespaces();
