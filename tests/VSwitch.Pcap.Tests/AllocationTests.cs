@@ -8,15 +8,16 @@ namespace VSwitch.Pcap.Tests;
 
 /// <summary>The datapath side of the pcap ports allocates nothing per frame (receive and send, file and live).</summary>
 [Collection(LiveCollection.Name)]
-public sealed class AllocationTests(ITestOutputHelper output) : IDisposable
+public sealed class AllocationTests : IDisposable
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("vspcap").FullName;
-    private readonly bool _libPcap = RequireLibPcap();
+    private readonly ITestOutputHelper _output;
+    private readonly string _dir;
 
-    private static bool RequireLibPcap()
+    public AllocationTests(ITestOutputHelper output)
     {
-        Prerequisite.RequireLibPcap();
-        return true;
+        Prerequisite.Require(PcapLibrary.IsInstalled, PcapLibrary.MissingMessage);
+        _output = output;
+        _dir = Directory.CreateTempSubdirectory("vspcap").FullName;
     }
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
@@ -32,7 +33,7 @@ public sealed class AllocationTests(ITestOutputHelper output) : IDisposable
         long frames = 0;
         long allocated = Allocations.SteadyState(() => frames = Pump(port, batch, 20_000));
 
-        output.WriteLine($"{frames} frames received and recorded, {allocated} bytes allocated on the datapath thread");
+        _output.WriteLine($"{frames} frames received and recorded, {allocated} bytes allocated on the datapath thread");
         Assert.True(frames >= 20_000);
         Assert.Equal(0, allocated);
     }
@@ -69,7 +70,7 @@ public sealed class AllocationTests(ITestOutputHelper output) : IDisposable
         }
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
 
-        output.WriteLine($"3200 frames injected, {allocated} bytes allocated on the datapath thread");
+        _output.WriteLine($"3200 frames injected, {allocated} bytes allocated on the datapath thread");
         Assert.Equal(3200, port.Stats.TxPackets - sentBefore);
         Assert.Equal(0, allocated);
     }

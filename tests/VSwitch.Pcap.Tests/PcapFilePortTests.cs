@@ -17,7 +17,7 @@ public sealed class PcapFilePortTests : IDisposable
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
     private readonly string _dir = Directory.CreateTempSubdirectory("vspcap").FullName;
 
-    public PcapFilePortTests() => Prerequisite.RequireLibPcap();
+    public PcapFilePortTests() => Prerequisite.Require(PcapLibrary.IsInstalled, PcapLibrary.MissingMessage);
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 

@@ -18,7 +18,7 @@ public sealed class PcapLivePortTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("vspcap").FullName;
 
-    public PcapLivePortTests() => Prerequisite.RequireLibPcap();
+    public PcapLivePortTests() => Prerequisite.Require(PcapLibrary.IsInstalled, PcapLibrary.MissingMessage);
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 

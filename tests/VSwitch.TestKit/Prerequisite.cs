@@ -28,14 +28,6 @@ public static class Prerequisite
     /// <summary>True when the process runs as root.</summary>
     public static bool IsRoot => Mono.Unix.Native.Syscall.geteuid() == 0;
 
-    /// <summary>True when libpcap (Debian <c>libpcap0.8</c>), which SharpPcap loads, is on the machine.</summary>
-    public static bool LibPcapAvailable =>
-        System.Runtime.InteropServices.NativeLibrary.TryLoad("libpcap.so.0.8", out _)
-        || System.Runtime.InteropServices.NativeLibrary.TryLoad("libpcap.so", out _);
-
-    /// <summary>Fails (in CI) or skips (elsewhere) the current test unless libpcap can be loaded.</summary>
-    public static void RequireLibPcap() => Require(LibPcapAvailable, "libpcap (Debian package libpcap0.8)");
-
     /// <summary>Full path of an executable on PATH, or null.</summary>
     public static string? FindOnPath(string name)
     {

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using VSwitch.Cli.Tests.Forwarding;
+using VSwitch.Ports.Pcap;
 using VSwitch.TestKit;
 using Xunit;
 
@@ -22,7 +23,7 @@ public sealed class PcapPortTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public void AFileMadeWithPacketDotNetIsReplayedAndRecordedByteForByte()
     {
-        Prerequisite.RequireLibPcap();
+        Prerequisite.Require(PcapLibrary.IsInstalled, PcapLibrary.MissingMessage);
         string rx = Path.Combine(_dir, "made.pcap");
         CaptureFiles.Write(rx, CaptureFiles.NumberedFrames(300));
         ReplayAndRecord(rx);
@@ -31,7 +32,7 @@ public sealed class PcapPortTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public void AFileMadeByTcpdumpIsReplayedAndRecordedByteForByte()
     {
-        Prerequisite.RequireLibPcap();
+        Prerequisite.Require(PcapLibrary.IsInstalled, PcapLibrary.MissingMessage);
         Prerequisite.Require(VethNamespace.Available, "root and iproute2 for a namespace to capture from");
         string? tcpdumpPath = Prerequisite.FindOnPath("tcpdump");
         Prerequisite.Require(tcpdumpPath is not null, "tcpdump");
@@ -68,7 +69,7 @@ public sealed class PcapPortTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public void TwoLiveVethPortsLetTwoNamespacesPingEachOtherThroughTheSwitch()
     {
-        Prerequisite.RequireLibPcap();
+        Prerequisite.Require(PcapLibrary.IsInstalled, PcapLibrary.MissingMessage);
         Prerequisite.Require(VethNamespace.Available, "root and iproute2 for network namespaces");
         using VethNamespace left = VethNamespace.Create("10.97.0.1/24", "02:00:00:97:00:01");
         using VethNamespace right = VethNamespace.Create("10.97.0.2/24", "02:00:00:97:00:02");
@@ -90,7 +91,7 @@ public sealed class PcapPortTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public void ACorruptFilePortShowsItsErrorWhileOtherPortsKeepForwarding()
     {
-        Prerequisite.RequireLibPcap();
+        Prerequisite.Require(PcapLibrary.IsInstalled, PcapLibrary.MissingMessage);
         string good = Path.Combine(_dir, "good.pcap");
         CaptureFiles.Write(good, CaptureFiles.NumberedFrames(10));
         string corrupt = Path.Combine(_dir, "corrupt.pcap");
@@ -121,7 +122,7 @@ public sealed class PcapPortTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public void PcapPortsComeBackTheSameAfterARestart()
     {
-        Prerequisite.RequireLibPcap();
+        Prerequisite.Require(PcapLibrary.IsInstalled, PcapLibrary.MissingMessage);
         string rx = Path.Combine(_dir, "in.pcap");
         CaptureFiles.Write(rx, CaptureFiles.NumberedFrames(5));
         string tx = Path.Combine(_dir, "out.pcap");

@@ -1,5 +1,6 @@
 using VSwitch.Cli.Tests.Forwarding;
 using VSwitch.Cli.Tests.Tap;
+using VSwitch.Ports.Pcap;
 using VSwitch.TestKit;
 using VSwitch.TestKit.Net;
 using Xunit;
@@ -17,7 +18,7 @@ public sealed class PcapToTapTests(ITestOutputHelper output)
     [Fact]
     public void A_namespace_behind_a_live_pcap_port_pings_a_namespace_behind_a_tap_port()
     {
-        Prerequisite.RequireLibPcap();
+        Prerequisite.Require(PcapLibrary.IsInstalled, PcapLibrary.MissingMessage);
         Prerequisite.Require(VethNamespace.Available, "root and iproute2 for network namespaces");
         using var hosts = new TapNamespaces();
         using VethNamespace veth = VethNamespace.Create("10.89.0.1/24", "02:00:00:89:00:01");
