@@ -7,6 +7,21 @@ cd "$(dirname "$0")/.."
 need_root() { if [ "$(id -u)" != 0 ]; then echo "setup: run as root (apt packages, hugepages, network namespaces)" >&2; exit 1; fi; }
 need_root
 
+# The .NET 10 SDK comes first: it is the one prerequisite this script cannot install (Debian 12 has no package for
+# it), so say so before any slow step.
+if ! sdks=$(dotnet --list-sdks 2>/dev/null) || ! grep -q '^10\.' <<<"$sdks"; then
+  cat >&2 <<EOF
+setup: the .NET 10 SDK is required: 'dotnet' on PATH with a 10.x SDK (found: ${sdks:-no dotnet}).
+Debian 12 does not package it; install Microsoft's build, then run this again. Either the Debian package:
+  wget https://packages.microsoft.com/config/debian/12/packages-microsoft-prod.deb
+  dpkg -i packages-microsoft-prod.deb && apt-get update && apt-get install -y dotnet-sdk-10.0
+or the install script (puts the SDK in ~/.dotnet):
+  wget https://dot.net/v1/dotnet-install.sh && bash dotnet-install.sh --channel 10.0
+  export PATH=\$HOME/.dotnet:\$PATH DOTNET_ROOT=\$HOME/.dotnet
+EOF
+  exit 1
+fi
+
 packages=(
   dpdk-dev              # dpdk-testpmd: the virtio-user frontend and vhost peer the tests talk to
   qemu-system-x86       # real guests for the end-to-end tests and the demo
@@ -25,11 +40,6 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
-
-if ! command -v dotnet >/dev/null 2>&1; then
-  echo "setup: the .NET 10 SDK is required (dotnet on PATH)" >&2
-  exit 1
 fi
 
 # DPDK (testpmd) needs hugepages: 1024 x 2 MiB, and hugetlbfs mounted at /dev/hugepages.

@@ -17,7 +17,7 @@ namespace VSwitch.VhostUser;
 /// <see cref="TxQueueCount"/> goes to queue <c>queue % TxQueueCount</c>, so any number of datapath threads can share
 /// fewer guest queues. Counters are per queue pair in <see cref="Stats"/>, sized for <see cref="VhostUserPortOptions.MaxQueuePairs"/>.
 /// Threads: one session thread per port (started by <see cref="Start"/>) handles the protocol; datapath threads call
-/// the IPort members; a per-ring busy flag taken once per batch keeps them apart (see DESIGN.md "Threads and ownership").
+/// the IPort members; a per-ring busy flag taken once per batch keeps them apart (see docs/ARCHITECTURE.md, "The vhost-user session and the datapath").
 /// Status and events are for the control plane.
 /// </summary>
 public sealed partial class VhostUserPort : IPort, IRxWakeup, IDisposable

@@ -22,7 +22,7 @@ public sealed partial class FakeFrontend
     public ulong AckedProtocolFeatures { get; private set; }
 
     /// <summary>
-    /// The message sequence QEMU 7.2's vhost-user-net sends for a Linux guest (DESIGN.md "vhost-user essentials"), for
+    /// The message sequence QEMU 7.2's vhost-user-net sends for a Linux guest (ports/VSwitch.VhostUser/README.md, "What QEMU sends"), for
     /// <paramref name="queuePairs"/> queue pairs whose rings (created here if missing) start at <paramref name="vringBase"/>,
     /// or at <paramref name="vringBases"/>[index] when given (a front-end resuming after a back-end restart).
     /// With CONFIGURE_MEM_SLOTS negotiated the memory goes as ADD_MEM_REG per region, as QEMU does then; otherwise as

@@ -9,7 +9,7 @@ namespace VSwitch.VhostUser.Session;
 
 /// <summary>
 /// Guest memory and the dirty log: mapping, publishing to the rings, and unmapping only after every ring has been
-/// quiesced once with the new snapshot in place (STYLE rule 10).
+/// quiesced once with the new snapshot in place (docs/ARCHITECTURE.md, "The vhost-user session and the datapath").
 /// </summary>
 internal sealed partial class BackendSession
 {

@@ -223,7 +223,7 @@ internal sealed partial class BackendSession
         ring.Started = true;
         ring.BrokenReported = false;
         RingSnapshot? snapshot = BuildSnapshot(ring);
-        // The datapath polls: ask the guest not to kick (DESIGN.md "The hot path"); the datapath re-enables kicks before sleeping.
+        // The datapath polls: ask the guest not to kick (a system call per kick, for nothing); the datapath re-enables kicks before sleeping.
         queue.DisableNotifications(_memory, snapshot?.Log);
         Volatile.Write(ref ring.PublishedKickFd, ring.Polling ? -1 : ring.KickFd);
         ring.Release(snapshot);

@@ -134,7 +134,7 @@ internal sealed partial class BackendSession
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            // A bug or an OS failure must cost this port its session, never the process (STYLE rule 8).
+            // A bug or an OS failure must cost this port its session, never the process: the other ports keep forwarding.
             VhostUserLog.SessionFailed(_logger, _name, ex);
             reason = VhostUserError.SocketBroken;
             LastError = "session failed: " + ex.Message;

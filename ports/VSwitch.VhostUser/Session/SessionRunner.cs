@@ -69,7 +69,7 @@ internal sealed class SessionRunner : IDisposable
                 }
                 catch (Exception ex) when (ex is not OutOfMemoryException)
                 {
-                    // Whatever failed, it costs this port a pause, never the process (STYLE rule 8).
+                    // Whatever failed, it costs this port a pause, never the process: the other ports keep forwarding.
                     VhostUserLog.SessionFailed(_logger, _options.Name, ex);
                     Pause(_options.ReconnectInterval);
                 }

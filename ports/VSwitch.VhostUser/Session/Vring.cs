@@ -9,7 +9,7 @@ namespace VSwitch.VhostUser.Session;
 /// One vring of a port (rust-vmm <c>VringState</c>): the split queue and its virtio-net worker, the session's staged
 /// configuration (size, addresses, base, kick/call/err fds, enabled), and the handshake that keeps the session and the
 /// datapath apart.
-/// Handshake (DESIGN.md "Threads and ownership"): <see cref="Busy"/> is <see cref="Free"/>, <see cref="DatapathOwner"/>
+/// Handshake (docs/ARCHITECTURE.md, "The vhost-user session and the datapath"): <see cref="Busy"/> is <see cref="Free"/>, <see cref="DatapathOwner"/>
 /// or <see cref="SessionOwner"/>. A datapath thread takes it with one CAS per batch (a receive keeps it until
 /// CompleteReceive, because lent packets point into guest memory), reads <see cref="Snapshot"/> once, works, and
 /// releases. The session publishes its change first (usually a null snapshot), then spins until it owns the flag, then

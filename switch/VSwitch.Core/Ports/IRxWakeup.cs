@@ -2,7 +2,7 @@ namespace VSwitch.Core.Ports;
 
 /// <summary>
 /// Optional port capability: lets an idle datapath thread sleep until the peer has frames for it, instead of polling
-/// (DESIGN.md "Idle behaviour"). A vhost-user port exposes the guest's kick eventfd; ports without such an fd simply
+/// (docs/ARCHITECTURE.md, "Idle"). A vhost-user port exposes the guest's kick eventfd; ports without such an fd simply
 /// do not implement this, and a thread that owns one of their queues sleeps only briefly. Called only by the thread
 /// that polls the queue, between batches; called once per sleep, never per packet.
 /// </summary>

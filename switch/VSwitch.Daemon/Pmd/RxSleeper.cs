@@ -4,7 +4,7 @@ using VSwitch.Daemon.Interop;
 namespace VSwitch.Daemon.Pmd;
 
 /// <summary>
-/// How an idle adaptive datapath thread sleeps (DESIGN.md "Idle behaviour"): it arms wake-ups on every queue it owns
+/// How an idle adaptive datapath thread sleeps (docs/ARCHITECTURE.md, "Idle"): it arms wake-ups on every queue it owns
 /// (guest kicks back on, then a re-check of the ring), and if nothing is waiting it blocks in epoll on the queues'
 /// kick eventfds; it disarms them again when it wakes. Queues of ports without a wake fd cannot wake it, so then it
 /// sleeps only <see cref="ShortSleepMs"/>. Owned by one datapath thread; preallocated, so sleeping allocates nothing
