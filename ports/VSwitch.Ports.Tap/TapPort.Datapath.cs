@@ -170,6 +170,8 @@ public sealed partial class TapPort
     internal static unsafe bool HeaderAcceptable(byte* header)
     {
         // virtio_net_hdr_v1: flags (u8), gso_type (u8), hdr_len, gso_size, csum_start, csum_offset, num_buffers (le16 each).
+        // SAFETY: header points at a whole 12-byte vnet header (a queue's RxHeader scratch, or a test's buffer of that
+        // size), so bytes 0..5 read here are inside it.
         byte flags = header[0];
         byte gsoType = header[1];
         return (flags & ~VnetFlagDataValid) == 0 && gsoType == 0 && (flags & VnetFlagNeedsCsum) == 0
