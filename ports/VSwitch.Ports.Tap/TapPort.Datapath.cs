@@ -86,7 +86,8 @@ public sealed partial class TapPort
     /// Writes every frame of <paramref name="batch"/> to the tap with a zero vnet header (one writev each); any queue
     /// number is mapped onto the port's queues. A frame the kernel cannot take now (EAGAIN/ENOBUFS) is dropped as
     /// <see cref="DropReason.TxQueueFull"/>, one longer than MTU plus Ethernet and VLAN headers as
-    /// <see cref="DropReason.PacketTooLarge"/>, any while the interface is down as <see cref="DropReason.PortDown"/>.
+    /// <see cref="DropReason.PacketTooLarge"/>, one shorter than an Ethernet header as <see cref="DropReason.RxRunt"/> (the
+    /// name a runt has everywhere), any while the interface is down as <see cref="DropReason.PortDown"/>.
     /// Takes ownership of all packets; the batch is empty on return. Any datapath thread.
     /// </summary>
     public unsafe void Send(int queue, PacketBatch batch)
@@ -124,7 +125,7 @@ public sealed partial class TapPort
             }
             if (length < MinFrame)
             {
-                stats.Drops.Add(DropReason.Malformed);
+                stats.Drops.Add(DropReason.RxRunt);
                 continue;
             }
             q.TxIov[1].Base = p.Data;
