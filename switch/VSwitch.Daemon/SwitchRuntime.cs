@@ -63,11 +63,11 @@ internal sealed class SwitchRuntime : ISwitchRuntime, IDisposable
 
     public void AddPort(PortConfig port)
     {
-        IPortFactory factory = _types.Get(port.Type);
+        IPortType type = _types.Get(port.Type);
         IPort created;
         try
         {
-            created = factory.Create(port);
+            created = type.Create(port);
         }
         catch (ControlException e)
         {
@@ -75,7 +75,7 @@ internal sealed class SwitchRuntime : ISwitchRuntime, IDisposable
             throw;
         }
         _failures.Remove(port.Name);
-        _ports[port.Name] = new RunningPort(port, factory, created);
+        _ports[port.Name] = new RunningPort(port, type, created);
         Publish();
     }
 
@@ -156,7 +156,7 @@ internal sealed class SwitchRuntime : ISwitchRuntime, IDisposable
     {
         if (_ports.TryGetValue(port.Name, out RunningPort? r))
         {
-            return r.Factory.Describe(r.Port, r.Config);
+            return r.Type.Describe(r.Port, r.Config);
         }
         string? socket = port.Option(VhostUserOptions.Socket);
         return new PortStatusResult(port.Name, port.Type, port.OfPort, "error", null, socket, port.Mtu, 0, null, [], null, [], [],

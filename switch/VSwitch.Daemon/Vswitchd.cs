@@ -100,7 +100,7 @@ internal static class Vswitchd
         types.Register(new TapPortFactory(loggers));
         using var runtime = new SwitchRuntime(types, settings, MonotonicClock.Instance, loggers.CreateLogger("datapath"), o.RunDirectory,
             o.ControlSocket);
-        var control = new ControlPlane(config, store, runtime, types, new PortFactoryContext(o.RunDirectory), MonotonicClock.Instance,
+        var control = new ControlPlane(config, store, runtime, types, new PortTypeContext(o.RunDirectory), MonotonicClock.Instance,
             loggers.CreateLogger("control"));
         RpcDispatcher dispatcher = ControlMethods.CreateDispatcher(control);
         await using var server = new RpcServer(RpcEndpoint.SocketPath(o.RunDirectory), o.ControlSocket, dispatcher,

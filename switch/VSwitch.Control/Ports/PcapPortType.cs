@@ -12,7 +12,7 @@ namespace VSwitch.Control.Ports;
 /// true/false, default false) and/or <c>tx-file</c> (records what the switch sends). Paths must be absolute (the CLI
 /// makes them so). The composition root derives from it to create the real ports. Control thread only.
 /// </summary>
-public abstract class PcapPortType : IPortFactory
+public abstract class PcapPortType : IPortType
 {
     /// <summary>The type name.</summary>
     public const string TypeName = "pcap";
@@ -28,7 +28,7 @@ public abstract class PcapPortType : IPortFactory
 
     /// <inheritdoc/>
     public ImmutableSortedDictionary<string, string> NormalizeOptions(string portName, IReadOnlyDictionary<string, string> options,
-        PortFactoryContext context)
+        PortTypeContext context)
     {
         ArgumentNullException.ThrowIfNull(options);
         var result = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);

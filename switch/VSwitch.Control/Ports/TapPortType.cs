@@ -13,7 +13,7 @@ namespace VSwitch.Control.Ports;
 /// <see cref="NormalizeOptions"/> stores both, so a restart re-creates the same interface. The MTU is the port's
 /// generic <c>mtu</c> setting. The composition root derives from it to create the real ports. Control thread only.
 /// </summary>
-public abstract class TapPortType : IPortFactory
+public abstract class TapPortType : IPortType
 {
     /// <summary>The type name.</summary>
     public const string TypeName = "tap";
@@ -40,7 +40,7 @@ public abstract class TapPortType : IPortFactory
 
     /// <inheritdoc/>
     public ImmutableSortedDictionary<string, string> NormalizeOptions(string portName, IReadOnlyDictionary<string, string> options,
-        PortFactoryContext context)
+        PortTypeContext context)
     {
         ArgumentNullException.ThrowIfNull(options);
         var result = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);

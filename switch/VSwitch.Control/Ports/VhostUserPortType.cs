@@ -13,7 +13,7 @@ namespace VSwitch.Control.Ports;
 /// <c>socket</c> required). The composition root derives from it to create the real ports.
 /// Control thread only.
 /// </summary>
-public abstract class VhostUserPortType : IPortFactory
+public abstract class VhostUserPortType : IPortType
 {
     /// <summary>Type name of the server-mode port.</summary>
     public const string ServerType = "vhostuser";
@@ -45,7 +45,7 @@ public abstract class VhostUserPortType : IPortFactory
 
     /// <inheritdoc/>
     public ImmutableSortedDictionary<string, string> NormalizeOptions(string portName, IReadOnlyDictionary<string, string> options,
-        PortFactoryContext context)
+        PortTypeContext context)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(context);

@@ -15,7 +15,7 @@ namespace VSwitch.Control.Runtime;
 /// </summary>
 public interface ISwitchRuntime
 {
-    /// <summary>Creates and starts the port through its type's factory and hands it to the datapath.</summary>
+    /// <summary>Creates and starts the port through its port type and hands it to the datapath.</summary>
     void AddPort(PortConfig port);
 
     /// <summary>Takes the port out of the datapath, stops it and releases it (its server socket is removed).</summary>

@@ -20,7 +20,7 @@ public sealed class ControlFixture : IDisposable
         Store = ConfigStore.Open(DbPath);
         Types.Register(new TestVhostUserType(clientMode: false));
         Types.Register(new TestVhostUserType(clientMode: true));
-        Control = new ControlPlane(initial ?? Store.Load(), Store, Runtime, Types, new PortFactoryContext(RunDir), Clock,
+        Control = new ControlPlane(initial ?? Store.Load(), Store, Runtime, Types, new PortTypeContext(RunDir), Clock,
             NullLogger.Instance);
         Control.Restore();
         Dispatcher = ControlMethods.CreateDispatcher(Control);

@@ -9,7 +9,7 @@ namespace VSwitch.Control.Tests.Ports;
 /// <summary>The option rules of the pcap port type: iface xor files, positive rates, absolute paths, defaults filled.</summary>
 public sealed class PcapPortTypeTests
 {
-    private static readonly PortFactoryContext Context = new("/run/vswitch");
+    private static readonly PortTypeContext Context = new("/run/vswitch");
     private readonly RulesOnly _type = new();
 
     [Fact]

@@ -16,7 +16,7 @@ public sealed class TapPortTypeTests
         public override PortStatusResult Describe(IPort port, PortConfig config) => throw new InvalidOperationException("not used");
     }
 
-    private static readonly PortFactoryContext Context = new("/run/vswitch");
+    private static readonly PortTypeContext Context = new("/run/vswitch");
 
     private static IReadOnlyDictionary<string, string> Normalize(string name, params (string Key, string Value)[] options) =>
         new Rules().NormalizeOptions(name, options.ToDictionary(o => o.Key, o => o.Value), Context);

@@ -6,11 +6,11 @@ using VSwitch.Rpc.Messages;
 namespace VSwitch.Control.Ports;
 
 /// <summary>
-/// One port type (<c>vhostuser</c>, <c>vhostuserclient</c>; later <c>tap</c>, <c>pcap</c>, <c>dummy</c>): validates the
-/// type's options, creates running ports of the type and describes them for port-status. The only code that
-/// knows a port's concrete class. Called on the control thread only, one call at a time.
+/// One port type as users name it in add-port (<c>vhostuser</c>, <c>vhostuserclient</c>, <c>tap</c>, <c>pcap</c>):
+/// validates the type's options, creates running ports of the type and describes them for port-status. The only code
+/// that knows a port's concrete class. Called on the control thread only, one call at a time.
 /// </summary>
-public interface IPortFactory
+public interface IPortType
 {
     /// <summary>The type name users give to add-port.</summary>
     string Type { get; }
@@ -24,7 +24,7 @@ public interface IPortFactory
     /// </summary>
     /// <exception cref="ControlException">An option is unknown, missing or invalid; the message names it.</exception>
     ImmutableSortedDictionary<string, string> NormalizeOptions(string portName, IReadOnlyDictionary<string, string> options,
-        PortFactoryContext context);
+        PortTypeContext context);
 
     /// <summary>The unix socket the port listens on or connects to, or null for types without one.</summary>
     string? SocketPath(PortConfig port);
