@@ -158,7 +158,7 @@ internal sealed class SwitchRuntime : ISwitchRuntime, IDisposable
         {
             return r.Type.Describe(r.Port, r.Config);
         }
-        string? socket = port.Option(VhostUserOptions.Socket);
+        string? socket = _types.TryGet(port.Type, out IPortType? type) ? type.SocketPath(port) : null;
         return new PortStatusResult(port.Name, port.Type, port.OfPort, "error", null, socket, port.Mtu, 0, null, [], null, [], [],
             _failures.GetValueOrDefault(port.Name) ?? "the port could not be created");
     }

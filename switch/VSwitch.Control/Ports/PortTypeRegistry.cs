@@ -21,6 +21,10 @@ public sealed class PortTypeRegistry
         _types.Add(type.Type, type);
     }
 
+    /// <summary>The port type called <paramref name="type"/>, or false when there is none.</summary>
+    public bool TryGet(string type, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out IPortType? portType) =>
+        _types.TryGetValue(type, out portType);
+
     /// <summary>The port type called <paramref name="type"/>.</summary>
     /// <exception cref="ControlException">No such type; the message lists the known ones.</exception>
     public IPortType Get(string type) =>

@@ -41,7 +41,7 @@ public sealed class PortHandlers
         var options = type.NormalizeOptions(p.Name, s.Options ?? [], _control.Context);
         var port = new PortConfig(p.Name, type.Type, OfPortAllocator.Allocate(config, s.OfPort, p.Name), CheckedTag(s.Tag),
             CheckedTrunks(s.Trunks), CheckedMtu(s.Mtu), options);
-        CheckSocketFree(config, type, port);
+        CheckSocketFree(config, _control.PortTypes, type, port);
         CheckVlans(port);
         _control.Runtime.AddPort(port);
         try
@@ -104,7 +104,7 @@ public sealed class PortHandlers
             Mtu = clear.Contains("mtu") ? null : s.Mtu is null ? old.Mtu : CheckedMtu(s.Mtu),
             Options = type.NormalizeOptions(old.Name, options, _control.Context),
         };
-        CheckSocketFree(_control.Config, type, next);
+        CheckSocketFree(_control.Config, _control.PortTypes, type, next);
         CheckVlans(next);
         if (IsUnchanged(old, next))
         {
@@ -160,7 +160,7 @@ public sealed class PortHandlers
         _ => "error",
     };
 
-    private static void CheckSocketFree(SwitchConfig config, IPortType type, PortConfig port)
+    private static void CheckSocketFree(SwitchConfig config, PortTypeRegistry types, IPortType type, PortConfig port)
     {
         string? socket = type.SocketPath(port);
         if (socket is null)
@@ -170,7 +170,8 @@ public sealed class PortHandlers
         foreach (PortConfig other in config.Ports)
         {
             if (!string.Equals(other.Name, port.Name, StringComparison.Ordinal)
-                && string.Equals(other.Option(VhostUserOptions.Socket), socket, StringComparison.Ordinal))
+                && types.TryGet(other.Type, out IPortType? otherType)
+                && string.Equals(otherType.SocketPath(other), socket, StringComparison.Ordinal))
             {
                 throw new ControlException(RpcErrorCodes.AlreadyExists, $"socket {socket} is already used by port '{other.Name}'");
             }

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using VSwitch.Control;
@@ -11,20 +12,77 @@ using VSwitch.Rpc.Messages;
 namespace VSwitch.Daemon.Ports;
 
 /// <summary>
-/// Creates the ports of type <c>tap</c> as running <see cref="TapPort"/>s; the option rules come from
-/// <see cref="TapPortType"/>. A tap that cannot be opened (name taken by another kind of device, no /dev/net/tun,
-/// busy, not permitted) becomes a <see cref="ControlException"/> naming the cause; the daemon carries on. Control thread only.
+/// The <c>tap</c> port type, all of it in this one place: <c>ifname</c> (the Linux interface to create or attach to;
+/// default the port name, at most 15 bytes) and <c>queues</c> (1..16, default 1; more than one makes a multi_queue
+/// tap), both stored by <see cref="NormalizeOptions"/> so a restart re-creates the same interface; the MTU is the port's
+/// generic <c>mtu</c> setting. It opens the <see cref="TapPort"/>s, changes their MTU in place and describes them. A tap
+/// that cannot be opened (name taken by another kind of device, no /dev/net/tun, busy, not permitted) becomes a
+/// <see cref="ControlException"/> naming the cause; the daemon carries on. Control thread only.
 /// </summary>
-internal sealed class TapPortFactory : TapPortType
+public sealed class TapPortType : IPortType
 {
+    /// <summary>The type name.</summary>
+    public const string TypeName = "tap";
+
+    /// <summary>Option key of the interface name.</summary>
+    public const string IfName = "ifname";
+
+    /// <summary>Option key of the queue count.</summary>
+    public const string Queues = "queues";
+
+    private static readonly string[] s_keys = [IfName, Queues];
+
     private readonly ILogger _log;
 
-    public TapPortFactory(ILoggerFactory loggers)
+    /// <summary>The type; it logs what it creates and changes through <paramref name="loggers"/>.</summary>
+    public TapPortType(ILoggerFactory loggers)
     {
+        ArgumentNullException.ThrowIfNull(loggers);
         _log = loggers.CreateLogger("tap");
     }
 
-    public override IPort Create(PortConfig port)
+    /// <inheritdoc/>
+    public string Type => TypeName;
+
+    /// <inheritdoc/>
+    public string Description => "Linux TAP interface (/dev/net/tun), created by the switch or an existing persistent one";
+
+    /// <inheritdoc/>
+    public ImmutableSortedDictionary<string, string> NormalizeOptions(string portName, IReadOnlyDictionary<string, string> options,
+        PortTypeContext context)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var result = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+        foreach ((string key, string value) in options)
+        {
+            if (Array.IndexOf(s_keys, key) < 0)
+            {
+                throw ControlException.Invalid($"port type {TypeName} has no option '{key}' (known: {string.Join(", ", s_keys)})");
+            }
+            result[key] = value;
+        }
+        string ifName = result.GetValueOrDefault(IfName) ?? portName;
+        if (TapPortOptions.CheckIfName(ifName) is string problem)
+        {
+            throw ControlException.Invalid(result.ContainsKey(IfName)
+                ? $"ifname: {problem}"
+                : $"{problem}; the interface name defaults to the port name, give another with --ifname");
+        }
+        result[IfName] = ifName;
+        string queues = result.GetValueOrDefault(Queues) ?? "1";
+        if (!int.TryParse(queues, NumberStyles.None, CultureInfo.InvariantCulture, out int n) || n is < 1 or > TapPortOptions.MaxQueues)
+        {
+            throw ControlException.Invalid($"queues '{queues}' is not a number in 1..{TapPortOptions.MaxQueues}");
+        }
+        result[Queues] = n.ToString(CultureInfo.InvariantCulture);
+        return result.ToImmutable();
+    }
+
+    /// <inheritdoc/>
+    public string? SocketPath(PortConfig port) => null;
+
+    /// <inheritdoc/>
+    public IPort Create(PortConfig port)
     {
         ArgumentNullException.ThrowIfNull(port);
         // The stored options were normalised when the port was added, but the DB is a file a user may edit.
@@ -54,7 +112,7 @@ internal sealed class TapPortFactory : TapPortType
     }
 
     /// <summary>A tap takes a new MTU in place (set on the interface wherever it lives) when its buffers fit it.</summary>
-    public override bool TryChangeMtu(IPort port, PortConfig next)
+    public bool TryChangeMtu(IPort port, PortConfig next)
     {
         ArgumentNullException.ThrowIfNull(next);
         if (port is not TapPort tap || next.Mtu is not int mtu)
@@ -76,7 +134,8 @@ internal sealed class TapPortFactory : TapPortType
         return true;
     }
 
-    public override PortStatusResult Describe(IPort port, PortConfig config)
+    /// <inheritdoc/>
+    public PortStatusResult Describe(IPort port, PortConfig config)
     {
         ArgumentNullException.ThrowIfNull(port);
         ArgumentNullException.ThrowIfNull(config);
