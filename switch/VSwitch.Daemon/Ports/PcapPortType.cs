@@ -40,15 +40,7 @@ public sealed class PcapPortType(ILoggerFactory loggers) : IPortType
         PortTypeContext context)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var result = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
-        foreach ((string key, string value) in options)
-        {
-            if (Array.IndexOf(s_keys, key) < 0)
-            {
-                throw ControlException.Invalid($"port type {TypeName} has no option '{key}' (known: {string.Join(", ", s_keys)})");
-            }
-            result[key] = value;
-        }
+        var result = PortOptions.CopyKnown(TypeName, options, s_keys);
         bool hasRx = result.ContainsKey(PcapOptions.RxFileKey);
         bool hasTx = result.ContainsKey(PcapOptions.TxFileKey);
         if (result.TryGetValue(PcapOptions.Iface, out string? iface))

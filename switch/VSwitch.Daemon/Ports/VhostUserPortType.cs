@@ -74,16 +74,7 @@ public sealed class VhostUserPortType : IPortType
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(context);
-        string[] known = ClientMode ? s_clientKeys : s_serverKeys;
-        var result = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
-        foreach ((string key, string value) in options)
-        {
-            if (Array.IndexOf(known, key) < 0)
-            {
-                throw ControlException.Invalid($"port type {Type} has no option '{key}' (known: {string.Join(", ", known)})");
-            }
-            result[key] = value;
-        }
+        var result = PortOptions.CopyKnown(Type, options, ClientMode ? s_clientKeys : s_serverKeys);
         if (!result.TryGetValue(Socket, out string? socket))
         {
             if (ClientMode)
