@@ -1,7 +1,7 @@
 using System.Collections.Immutable;
 using VSwitch.Control.Model;
+using VSwitch.Control.Runtime;
 using VSwitch.Core.Ports;
-using VSwitch.Rpc.Messages;
 
 namespace VSwitch.Control.Ports;
 
@@ -36,8 +36,8 @@ public interface IPortType
     /// <exception cref="ControlException">The port cannot be created (e.g. its socket path is unusable).</exception>
     IPort Create(PortConfig port);
 
-    /// <summary>The port's connection and device state for port-status.</summary>
-    PortStatusResult Describe(IPort port, PortConfig config);
+    /// <summary>The connection and device state of <paramref name="port"/>, created from <paramref name="config"/>, for port-status.</summary>
+    PortStatusReport Describe(IPort port, PortConfig config);
 
     /// <summary>
     /// Applies a changed MTU to the running <paramref name="port"/> without re-creating it, when the type can; called

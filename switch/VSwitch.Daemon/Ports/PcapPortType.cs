@@ -4,10 +4,9 @@ using Microsoft.Extensions.Logging;
 using VSwitch.Control;
 using VSwitch.Control.Model;
 using VSwitch.Control.Ports;
-using VSwitch.Control.Rpc.Handlers;
+using VSwitch.Control.Runtime;
 using VSwitch.Core.Ports;
 using VSwitch.Ports.Pcap;
-using VSwitch.Rpc.Messages;
 
 namespace VSwitch.Daemon.Ports;
 
@@ -112,7 +111,7 @@ public sealed class PcapPortType(ILoggerFactory loggers) : IPortType
     }
 
     /// <inheritdoc/>
-    public PortStatusResult Describe(IPort port, PortConfig config)
+    public PortStatusReport Describe(IPort port, PortConfig config)
     {
         ArgumentNullException.ThrowIfNull(port);
         ArgumentNullException.ThrowIfNull(config);
@@ -124,10 +123,9 @@ public sealed class PcapPortType(ILoggerFactory loggers) : IPortType
         };
         if (s is null)
         {
-            return new PortStatusResult(config.Name, config.Type, config.OfPort, PortHandlers.StateName(port.State), null, null,
-                config.Mtu, 0, null, [], null, [], [], null);
+            return new PortStatusReport(port.State, null, null, config.Mtu, 0, null);
         }
-        var details = new List<PortDetail> { new("mode", s.Live ? "live" : "file") };
+        var details = new List<KeyValuePair<string, string>> { new("mode", s.Live ? "live" : "file") };
         if (s.Live)
         {
             details.Add(new("iface", s.Interface!));
@@ -149,11 +147,7 @@ public sealed class PcapPortType(ILoggerFactory loggers) : IPortType
                 details.Add(new("frames recorded", Num(s.Recorded)));
             }
         }
-        return new PortStatusResult(config.Name, config.Type, config.OfPort, PortHandlers.StateName(s.State), s.Activity, null,
-            config.Mtu, 1, null, [], null, [], [], s.LastError)
-        {
-            Details = [.. details],
-        };
+        return new PortStatusReport(s.State, s.Activity, null, config.Mtu, 1, s.LastError) { Details = details };
     }
 
     private static void CheckInterfaceName(string iface)

@@ -4,10 +4,9 @@ using Microsoft.Extensions.Logging;
 using VSwitch.Control;
 using VSwitch.Control.Model;
 using VSwitch.Control.Ports;
-using VSwitch.Control.Rpc.Handlers;
+using VSwitch.Control.Runtime;
 using VSwitch.Core.Ports;
 using VSwitch.Ports.Tap;
-using VSwitch.Rpc.Messages;
 
 namespace VSwitch.Daemon.Ports;
 
@@ -127,29 +126,27 @@ public sealed class TapPortType : IPortType
     }
 
     /// <inheritdoc/>
-    public PortStatusResult Describe(IPort port, PortConfig config)
+    public PortStatusReport Describe(IPort port, PortConfig config)
     {
         ArgumentNullException.ThrowIfNull(port);
         ArgumentNullException.ThrowIfNull(config);
         if (port is not TapPort tap)
         {
-            return new PortStatusResult(config.Name, config.Type, config.OfPort, PortHandlers.StateName(port.State), null, null,
-                config.Mtu, 0, null, [], null, [], [], null);
+            return new PortStatusReport(port.State, null, null, config.Mtu, 0, null);
         }
         TapPortStatus s = tap.GetStatus();
         string origin = s.Created ? "created by the switch; removed with the port" : "existing interface, attached; left in place";
-        return new PortStatusResult(config.Name, config.Type, config.OfPort, PortHandlers.StateName(s.State), origin, null, s.Mtu,
-            s.Queues, null, [], null, [], [], s.LastError)
+        return new PortStatusReport(s.State, origin, null, s.Mtu, s.Queues, s.LastError)
         {
             Details =
             [
-                new PortDetail("interface", s.IfName),
-                new PortDetail("ifindex", s.IfIndex.ToString(CultureInfo.InvariantCulture)),
-                new PortDetail("interface origin", s.Created ? "created" : "attached"),
-                new PortDetail("namespace", s.OtherNamespace ? "moved to another network namespace" : "vswitchd's own"),
-                new PortDetail("flags", s.Flags),
-                new PortDetail("queues", s.Queues.ToString(CultureInfo.InvariantCulture)),
-                new PortDetail("vnet header", "12 bytes, offloads off"),
+                new("interface", s.IfName),
+                new("ifindex", s.IfIndex.ToString(CultureInfo.InvariantCulture)),
+                new("interface origin", s.Created ? "created" : "attached"),
+                new("namespace", s.OtherNamespace ? "moved to another network namespace" : "vswitchd's own"),
+                new("flags", s.Flags),
+                new("queues", s.Queues.ToString(CultureInfo.InvariantCulture)),
+                new("vnet header", "12 bytes, offloads off"),
             ],
         };
     }

@@ -5,10 +5,9 @@ using Microsoft.Extensions.Logging;
 using VSwitch.Control;
 using VSwitch.Control.Model;
 using VSwitch.Control.Ports;
-using VSwitch.Control.Rpc.Handlers;
+using VSwitch.Control.Runtime;
 using VSwitch.Core.Ports;
 using VSwitch.Rpc;
-using VSwitch.Rpc.Messages;
 using VSwitch.VhostUser;
 
 namespace VSwitch.Daemon.Ports;
@@ -130,24 +129,27 @@ public sealed class VhostUserPortType : IPortType
     }
 
     /// <inheritdoc/>
-    public PortStatusResult Describe(IPort port, PortConfig config)
+    public PortStatusReport Describe(IPort port, PortConfig config)
     {
         ArgumentNullException.ThrowIfNull(port);
         ArgumentNullException.ThrowIfNull(config);
         if (port is not VhostUserPort vhost)
         {
-            return new PortStatusResult(config.Name, config.Type, config.OfPort, PortHandlers.StateName(port.State), null,
-                SocketPath(config), config.Mtu, 0, null, [], null, [], [], null);
+            return new PortStatusReport(port.State, null, SocketPath(config), config.Mtu, 0, null);
         }
         VhostUserPortStatus s = vhost.GetStatus();
-        var rings = new VringInfo[s.Rings.Count];
+        var rings = new VringStatus[s.Rings.Count];
         for (int i = 0; i < rings.Length; i++)
         {
             VhostUserRingStatus r = s.Rings[i];
-            rings[i] = new VringInfo(r.Index, r.Size, r.Enabled, r.Running, r.BrokenReason is not null, r.NextAvail, r.NextUsed, r.BrokenReason);
+            rings[i] = new VringStatus(r.Index, r.Size, r.Enabled, r.Running, r.NextAvail, r.NextUsed, r.BrokenReason);
         }
-        return new PortStatusResult(config.Name, config.Type, config.OfPort, PortHandlers.StateName(s.State), Connection(s),
-            s.SocketPath, s.Mtu, s.QueuePairs, null, [.. s.AckedFeatures], null, [.. s.AckedProtocolFeatures], rings, s.LastError);
+        return new PortStatusReport(s.State, Connection(s), s.SocketPath, s.Mtu, s.QueuePairs, s.LastError)
+        {
+            VirtioFeatures = [.. s.AckedFeatures],
+            ProtocolFeatures = [.. s.AckedProtocolFeatures],
+            Vrings = rings,
+        };
     }
 
     /// <summary>Null when <paramref name="path"/> can be a socket path, else why not.</summary>
