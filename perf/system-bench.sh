@@ -4,24 +4,19 @@
 # vswitch-system-bench; `perf/system-bench.sh --help` lists them. Run as root on a quiet machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/packages.sh
 
 if [ "$(id -u)" != 0 ]; then echo "system-bench: run as root (hugepages, DPDK)" >&2; exit 2; fi
 
-missing=()
-for p in dpdk-dev openvswitch-switch-dpdk; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
+find_missing_packages dpdk-dev openvswitch-switch-dpdk
 if [ ${#missing[@]} -gt 0 ]; then
-  echo "system-bench: installing ${missing[*]}"
   # The benchmark starts OVS by hand in a private directory; keep apt from starting the system service meanwhile.
   policy=/usr/sbin/policy-rc.d
   if [ ! -e "$policy" ]; then
     printf '#!/bin/sh\nexit 101\n' > "$policy"; chmod +x "$policy"
     trap 'rm -f "$policy"' EXIT
   fi
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  apt_install system-bench "${missing[@]}"
 fi
 
 if ! grep -q hugetlbfs /proc/mounts || [ "$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)" -lt 512 ]; then

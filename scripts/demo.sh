@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 
 echo "demo: about 2-3 minutes on a 2-CPU machine (setup is quick when already done; guests run under TCG)."
-scripts/setup.sh
+# setup.sh would build the guest kit too; build it once, here, where its directory is needed.
+scripts/setup.sh --no-guest-kit
 cache=$(tests/guests/build.sh | tail -n 1)
 echo "demo: building (Release)"
 dotnet build VSwitch.sln -c Release -nologo -v quiet >/dev/null

@@ -1,8 +1,18 @@
 #!/usr/bin/env bash
 # Prepares a fresh Debian 12 machine (as root) for building, testing and demonstrating VSwitch.
 # Idempotent: every step checks before it acts, so running it again costs a few seconds.
+#
+#   scripts/setup.sh [--no-guest-kit]
+#
+# --no-guest-kit leaves out building the guest kit (tests/guests/build.sh), for a caller that runs it itself
+# because it needs the kit's directory (build.sh prints it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/packages.sh
+guest_kit=1
+if [ "${1:-}" = "--no-guest-kit" ]; then
+  guest_kit=0
+fi
 
 need_root() { if [ "$(id -u)" != 0 ]; then echo "setup: run as root (apt packages, hugepages, network namespaces)" >&2; exit 1; fi; }
 need_root
@@ -29,17 +39,11 @@ packages=(
   tshark tcpdump libpcap0.8           # capture files are read back with tshark; libpcap for pcap ports
   iproute2 procps util-linux          # network namespaces, process inspection
 )
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
+find_missing_packages "${packages[@]}"
 if [ ${#missing[@]} -gt 0 ]; then
-  echo "setup: installing ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
   # tshark asks whether non-root users may capture; the default answer is fine.
   echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  apt_install setup "${missing[@]}"
 fi
 
 # DPDK (testpmd) needs hugepages: 1024 x 2 MiB, and hugetlbfs mounted at /dev/hugepages.
@@ -54,6 +58,6 @@ if ! mount | grep -q " /dev/hugepages type hugetlbfs"; then
 fi
 echo "setup: hugepages $(cat /proc/sys/vm/nr_hugepages) x 2 MiB, hugetlbfs at /dev/hugepages"
 
-if [ -x tests/guests/build.sh ]; then
+if [ $guest_kit = 1 ] && [ -x tests/guests/build.sh ]; then
   tests/guests/build.sh
 fi

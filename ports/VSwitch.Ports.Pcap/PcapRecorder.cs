@@ -1,10 +1,10 @@
-using System.Buffers.Binary;
 using System.Diagnostics;
+using VSwitch.Core.Packets;
 
 namespace VSwitch.Ports.Pcap;
 
 /// <summary>
-/// Records frames into a classic pcap file (microsecond timestamps, LINKTYPE_ETHERNET, snaplen 65535) without ever
+/// Records frames into a classic pcap file (<see cref="PcapFileFormat"/>, snaplen 65535) without ever
 /// blocking the datapath: <see cref="TryEnqueue"/> copies a frame into a bounded <see cref="FrameRing"/> (a full ring
 /// refuses it and the caller counts a drop) and a background thread owned by this object writes and flushes the file.
 /// Threading: one producer at a time (the port serialises its senders); the writer thread is the only consumer and
@@ -12,9 +12,7 @@ namespace VSwitch.Ports.Pcap;
 /// </summary>
 internal sealed class PcapRecorder : IDisposable
 {
-    private const uint Magic = 0xa1b2c3d4;
     private const int SnapLen = 65535;
-    private const int LinkTypeEthernet = 1;
 
     private readonly FrameRing _ring;
     private readonly FileStream _file;
@@ -33,14 +31,8 @@ internal sealed class PcapRecorder : IDisposable
         Path = path;
         _ring = new FrameRing(slots, slotSize);
         _file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16);
-        Span<byte> header = stackalloc byte[24];
-        BinaryPrimitives.WriteUInt32LittleEndian(header, Magic);
-        BinaryPrimitives.WriteUInt16LittleEndian(header[4..], 2);
-        BinaryPrimitives.WriteUInt16LittleEndian(header[6..], 4);
-        BinaryPrimitives.WriteInt32LittleEndian(header[8..], 0);
-        BinaryPrimitives.WriteUInt32LittleEndian(header[12..], 0);
-        BinaryPrimitives.WriteUInt32LittleEndian(header[16..], SnapLen);
-        BinaryPrimitives.WriteUInt32LittleEndian(header[20..], LinkTypeEthernet);
+        Span<byte> header = stackalloc byte[PcapFileFormat.FileHeaderSize];
+        PcapFileFormat.WriteFileHeader(header, SnapLen);
         _file.Write(header);
         _file.Flush();
         _baseTicks = Stopwatch.GetTimestamp();
@@ -75,7 +67,7 @@ internal sealed class PcapRecorder : IDisposable
 
     private void Run()
     {
-        Span<byte> record = stackalloc byte[16];
+        Span<byte> record = stackalloc byte[PcapFileFormat.RecordHeaderSize];
         try
         {
             while (true)
@@ -85,10 +77,7 @@ internal sealed class PcapRecorder : IDisposable
                 while (_ring.TryPeek(out ReadOnlySpan<byte> frame, out long stamp))
                 {
                     long micros = _baseUnixMicros + ((stamp - _baseTicks) * 1_000_000 / Stopwatch.Frequency);
-                    BinaryPrimitives.WriteUInt32LittleEndian(record, (uint)(micros / 1_000_000));
-                    BinaryPrimitives.WriteUInt32LittleEndian(record[4..], (uint)(micros % 1_000_000));
-                    BinaryPrimitives.WriteInt32LittleEndian(record[8..], frame.Length);
-                    BinaryPrimitives.WriteInt32LittleEndian(record[12..], frame.Length);
+                    PcapFileFormat.WriteRecordHeader(record, micros, frame.Length, frame.Length);
                     _file.Write(record);
                     _file.Write(frame);
                     _ring.Advance();

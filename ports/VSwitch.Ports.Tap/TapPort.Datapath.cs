@@ -86,7 +86,8 @@ public sealed partial class TapPort
     /// Writes every frame of <paramref name="batch"/> to the tap with a zero vnet header (one writev each); any queue
     /// number is mapped onto the port's queues. A frame the kernel cannot take now (EAGAIN/ENOBUFS) is dropped as
     /// <see cref="DropReason.TxQueueFull"/>, one longer than MTU plus Ethernet and VLAN headers as
-    /// <see cref="DropReason.PacketTooLarge"/>, any while the interface is down as <see cref="DropReason.PortDown"/>.
+    /// <see cref="DropReason.PacketTooLarge"/>, one shorter than an Ethernet header as <see cref="DropReason.RxRunt"/> (the
+    /// name a runt has everywhere), any while the interface is down as <see cref="DropReason.PortDown"/>.
     /// Takes ownership of all packets; the batch is empty on return. Any datapath thread.
     /// </summary>
     public unsafe void Send(int queue, PacketBatch batch)
@@ -124,7 +125,7 @@ public sealed partial class TapPort
             }
             if (length < MinFrame)
             {
-                stats.Drops.Add(DropReason.Malformed);
+                stats.Drops.Add(DropReason.RxRunt);
                 continue;
             }
             q.TxIov[1].Base = p.Data;
@@ -170,6 +171,8 @@ public sealed partial class TapPort
     internal static unsafe bool HeaderAcceptable(byte* header)
     {
         // virtio_net_hdr_v1: flags (u8), gso_type (u8), hdr_len, gso_size, csum_start, csum_offset, num_buffers (le16 each).
+        // SAFETY: header points at a whole 12-byte vnet header (a queue's RxHeader scratch, or a test's buffer of that
+        // size), so bytes 0..5 read here are inside it.
         byte flags = header[0];
         byte gsoType = header[1];
         return (flags & ~VnetFlagDataValid) == 0 && gsoType == 0 && (flags & VnetFlagNeedsCsum) == 0

@@ -148,7 +148,11 @@ public sealed partial class TapPort : IPort, IRxWakeup, IDisposable
     /// Limits how many bytes of written frames the kernel may hold for a queue before writes fail with EAGAIN
     /// (TUNSETSNDBUF; the default is unlimited). For tests of the transmit-queue-full path. Control side.
     /// </summary>
-    internal unsafe bool SetSendBuffer(int queue, int bytes) => Interop.Libc.Ioctl(_queues[queue].Fd, Interop.Libc.TUNSETSNDBUF, &bytes) == 0;
+    internal unsafe bool SetSendBuffer(int queue, int bytes)
+    {
+        // SAFETY: bytes is a parameter on this stack frame; TUNSETSNDBUF reads one int through the pointer during the call.
+        return Interop.Libc.Ioctl(_queues[queue].Fd, Interop.Libc.TUNSETSNDBUF, &bytes) == 0;
+    }
 
     /// <summary>The pool that receive queue <paramref name="queue"/> rents from (for leak checks in tests).</summary>
     public PacketPool RxPool(int queue) => _queues[queue].Pool;

@@ -25,7 +25,7 @@ public sealed class ControlPlane
 
     /// <summary>Creates the control plane over a loaded configuration; call <see cref="Restore"/> next.</summary>
     public ControlPlane(SwitchConfig config, ConfigStore store, ISwitchRuntime runtime, PortTypeRegistry portTypes,
-        PortFactoryContext context, IClock clock, ILogger logger)
+        PortTypeContext context, IClock clock, ILogger logger)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(store);
@@ -57,7 +57,7 @@ public sealed class ControlPlane
     public PortTypeRegistry PortTypes { get; }
 
     /// <summary>Defaults for port types (the run directory).</summary>
-    public PortFactoryContext Context { get; }
+    public PortTypeContext Context { get; }
 
     /// <summary>The clock flows are timed with.</summary>
     public IClock Clock { get; }

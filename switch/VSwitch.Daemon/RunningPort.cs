@@ -4,5 +4,5 @@ using VSwitch.Core.Ports;
 
 namespace VSwitch.Daemon;
 
-/// <summary>A port the runtime created: its configuration, its factory and the live port. Immutable.</summary>
-internal sealed record RunningPort(PortConfig Config, IPortFactory Factory, IPort Port);
+/// <summary>A port the runtime created: its configuration, its port type and the live port. Immutable.</summary>
+internal sealed record RunningPort(PortConfig Config, IPortType Type, IPort Port);

@@ -13,7 +13,6 @@ using VSwitch.Datapath.Pipeline;
 using VSwitch.Datapath.Ports;
 using VSwitch.Flows.Classifier;
 using VSwitch.Flows.Rules;
-using VSwitch.Rpc.Messages;
 
 namespace VSwitch.Daemon;
 
@@ -63,11 +62,11 @@ internal sealed class SwitchRuntime : ISwitchRuntime, IDisposable
 
     public void AddPort(PortConfig port)
     {
-        IPortFactory factory = _types.Get(port.Type);
+        IPortType type = _types.Get(port.Type);
         IPort created;
         try
         {
-            created = factory.Create(port);
+            created = type.Create(port);
         }
         catch (ControlException e)
         {
@@ -75,7 +74,7 @@ internal sealed class SwitchRuntime : ISwitchRuntime, IDisposable
             throw;
         }
         _failures.Remove(port.Name);
-        _ports[port.Name] = new RunningPort(port, factory, created);
+        _ports[port.Name] = new RunningPort(port, type, created);
         Publish();
     }
 
@@ -119,8 +118,8 @@ internal sealed class SwitchRuntime : ISwitchRuntime, IDisposable
         Publish();
     }
 
-    public IReadOnlyList<FdbEntryInfo> FdbShow() =>
-        [.. _macTable.GetEntries().Select(e => new FdbEntryInfo(e.Port.Value, null, e.Vlan, e.Mac.ToString(), e.AgeSeconds))];
+    public IReadOnlyList<LearnedMac> FdbShow() =>
+        [.. _macTable.GetEntries().Select(e => new LearnedMac(e.Port.Value, e.Vlan, e.Mac, e.AgeSeconds))];
 
     public int FdbFlush(int? ofPort) =>
         ofPort is int p ? _macTable.RemovePort(new PortId((ushort)p)) : _macTable.Flush();
@@ -142,36 +141,35 @@ internal sealed class SwitchRuntime : ISwitchRuntime, IDisposable
 
     public void SetPmdMode(PmdMode mode) => _threads.SetMode(mode);
 
-    public PortStatsInfo PortStats(PortConfig port, bool queues)
+    public PortCounters PortStats(PortConfig port)
     {
         if (!_ports.TryGetValue(port.Name, out RunningPort? r))
         {
-            return PortCountersReport.From(port.Name, port.OfPort, new PortStats(1), 0, queues);
+            return new PortCounters(new PortStats(1), 0);
         }
-        int queueCount = Math.Max(1, Math.Max(r.Port.RxQueueCount, r.Port.TxQueueCount));
-        return PortCountersReport.From(port.Name, port.OfPort, r.Port.Stats, queueCount, queues);
+        return new PortCounters(r.Port.Stats, Math.Max(1, Math.Max(r.Port.RxQueueCount, r.Port.TxQueueCount)));
     }
 
-    public PortStatusResult PortStatus(PortConfig port)
+    public PortStatusReport PortStatus(PortConfig port)
     {
         if (_ports.TryGetValue(port.Name, out RunningPort? r))
         {
-            return r.Factory.Describe(r.Port, r.Config);
+            return r.Type.Describe(r.Port, r.Config);
         }
-        string? socket = port.Option(VhostUserOptions.Socket);
-        return new PortStatusResult(port.Name, port.Type, port.OfPort, "error", null, socket, port.Mtu, 0, null, [], null, [], [],
+        string? socket = _types.TryGet(port.Type, out IPortType? type) ? type.SocketPath(port) : null;
+        return new PortStatusReport(PortState.Error, null, socket, port.Mtu, 0,
             _failures.GetValueOrDefault(port.Name) ?? "the port could not be created");
     }
 
-    public IReadOnlyList<PmdStatsInfo> PmdStats() => _threads.Stats();
+    public IReadOnlyList<PmdThreadStats> PmdStats() => _threads.Stats();
 
     public void PmdStatsClear() => _threads.ClearStats();
 
-    public IReadOnlyList<PmdRxqInfo> PmdRxqShow() => _threads.RxqShow(_datapath.Current);
+    public IReadOnlyList<PmdRxQueues> PmdRxqShow() => _threads.RxqShow(_datapath.Current);
 
-    public CaptureStartResult CaptureStart(CaptureStartParams request)
+    public CaptureStarted CaptureStart(CaptureRequest request)
     {
-        var points = new CapturePoint[request.Ports.Length];
+        var points = new CapturePoint[request.Ports.Count];
         for (int i = 0; i < points.Length; i++)
         {
             points[i] = CapturePointOf(request.Ports[i]);
@@ -179,9 +177,9 @@ internal sealed class SwitchRuntime : ISwitchRuntime, IDisposable
         return _captures.Start(request, points);
     }
 
-    public CaptureInfo CaptureStop(int id) => _captures.Stop(id);
+    public CaptureStatus CaptureStop(int id) => _captures.Stop(id);
 
-    public IReadOnlyList<CaptureInfo> CaptureList() => _captures.List();
+    public IReadOnlyList<CaptureStatus> CaptureList() => _captures.List();
 
     /// <summary>Periodic housekeeping on the control thread: reclaims aged MAC entries.</summary>
     public void Housekeeping() => _macTable.RemoveExpired();

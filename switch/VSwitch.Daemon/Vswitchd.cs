@@ -94,13 +94,13 @@ internal static class Vswitchd
         }
 
         var types = new PortTypeRegistry();
-        types.Register(new VhostUserPortFactory(clientMode: false, loggers));
-        types.Register(new VhostUserPortFactory(clientMode: true, loggers));
-        types.Register(new PcapPortFactory(loggers));
-        types.Register(new TapPortFactory(loggers));
+        types.Register(new VhostUserPortType(clientMode: false, loggers));
+        types.Register(new VhostUserPortType(clientMode: true, loggers));
+        types.Register(new PcapPortType(loggers));
+        types.Register(new TapPortType(loggers));
         using var runtime = new SwitchRuntime(types, settings, MonotonicClock.Instance, loggers.CreateLogger("datapath"), o.RunDirectory,
             o.ControlSocket);
-        var control = new ControlPlane(config, store, runtime, types, new PortFactoryContext(o.RunDirectory), MonotonicClock.Instance,
+        var control = new ControlPlane(config, store, runtime, types, new PortTypeContext(o.RunDirectory), MonotonicClock.Instance,
             loggers.CreateLogger("control"));
         RpcDispatcher dispatcher = ControlMethods.CreateDispatcher(control);
         await using var server = new RpcServer(RpcEndpoint.SocketPath(o.RunDirectory), o.ControlSocket, dispatcher,

@@ -91,7 +91,7 @@ public sealed class TapTrafficTests
         peer.Send(0, new byte[9000 + TapPort.FrameOverhead + 1]);
         Assert.Equal(1, peer.Port.Stats.Tx[0].Drops[DropReason.PacketTooLarge]);
         peer.Send(0, new byte[10]);
-        Assert.Equal(1, peer.Port.Stats.Tx[0].Drops[DropReason.Malformed]);
+        Assert.Equal(1, peer.Port.Stats.Tx[0].Drops[DropReason.RxRunt]);
         Assert.Equal(256, peer.Pool.Available);
     }
 

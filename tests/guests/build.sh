@@ -12,6 +12,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
+. "$repo/scripts/lib/packages.sh"
 cache_root=${VSWITCH_GUEST_CACHE:-$repo/.cache/guests}
 if [ "${1:-}" = "--cache" ]; then
   cache_root=$2
@@ -26,17 +27,10 @@ exec 9>"$cache_root/.lock"
 flock 9
 
 # --- 1. Host packages -------------------------------------------------------------------------------------------
-packages=(qemu-system-x86 busybox-static cpio xz-utils zstd)
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
+find_missing_packages qemu-system-x86 busybox-static cpio xz-utils zstd
 if [ ${#missing[@]} -gt 0 ]; then
   [ "$(id -u)" = 0 ] || die "missing packages ${missing[*]}; run as root to install them"
-  log "installing ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  apt_install guests "${missing[@]}"
 fi
 
 # --- 2. Which kernel package ------------------------------------------------------------------------------------

@@ -2,20 +2,20 @@ using VSwitch.Control.Model;
 using VSwitch.Core.Ports;
 using VSwitch.Flows.Rules;
 using VSwitch.Rpc;
-using VSwitch.Rpc.Messages;
 
 namespace VSwitch.Control.Runtime;
 
 /// <summary>
 /// The running switch as the control plane drives it: ports, the published flow table, the MAC learning table,
 /// the datapath threads and their counters. The daemon implements it over the real ports and datapath; tests
-/// use a fake. Every call comes from the control plane with requests serialised (one call at a time), after the
-/// request was validated. A method that cannot do what is asked throws <see cref="ControlException"/> and leaves
-/// the running state as it was.
+/// use a fake. It speaks the control plane's own records (here and in <c>VSwitch.Control.Model</c>), never the RPC
+/// messages: the handlers map between the two at the RPC edge. Every call comes from the control plane with requests
+/// serialised (one call at a time), after the request was validated. A method that cannot do what is asked throws
+/// <see cref="ControlException"/> and leaves the running state as it was.
 /// </summary>
 public interface ISwitchRuntime
 {
-    /// <summary>Creates and starts the port through its type's factory and hands it to the datapath.</summary>
+    /// <summary>Creates and starts the port through its port type and hands it to the datapath.</summary>
     void AddPort(PortConfig port);
 
     /// <summary>Takes the port out of the datapath, stops it and releases it (its server socket is removed).</summary>
@@ -30,8 +30,8 @@ public interface ISwitchRuntime
     /// <summary>Publishes the table's rules to the datapath threads (a new classifier; caches invalidate by generation).</summary>
     void ReplaceFlows(FlowTable table);
 
-    /// <summary>The learned MACs (port names left null; the control plane fills them in).</summary>
-    IReadOnlyList<FdbEntryInfo> FdbShow();
+    /// <summary>The learned MACs.</summary>
+    IReadOnlyList<LearnedMac> FdbShow();
 
     /// <summary>Forgets learned MACs, only those on <paramref name="ofPort"/> when given. Returns how many.</summary>
     int FdbFlush(int? ofPort);
@@ -45,32 +45,32 @@ public interface ISwitchRuntime
     /// <summary>Sets the datapath threads' idle behaviour.</summary>
     void SetPmdMode(PmdMode mode);
 
-    /// <summary>The port's counters.</summary>
-    PortStatsInfo PortStats(PortConfig port, bool queues);
+    /// <summary>The port's live counters (empty ones for a port that is not running).</summary>
+    PortCounters PortStats(PortConfig port);
 
-    /// <summary>The port's connection and device state.</summary>
-    PortStatusResult PortStatus(PortConfig port);
+    /// <summary>The port's connection and device state; <see cref="PortState.Error"/> with the reason when it could not be created.</summary>
+    PortStatusReport PortStatus(PortConfig port);
 
     /// <summary>Counters of each datapath thread.</summary>
-    IReadOnlyList<PmdStatsInfo> PmdStats();
+    IReadOnlyList<PmdThreadStats> PmdStats();
 
     /// <summary>Zeroes the datapath thread counters.</summary>
     void PmdStatsClear();
 
     /// <summary>Which receive queues each datapath thread polls.</summary>
-    IReadOnlyList<PmdRxqInfo> PmdRxqShow();
+    IReadOnlyList<PmdRxQueues> PmdRxqShow();
 
     /// <summary>
     /// Starts a capture on validated parameters (ports exist, values in range): compiles the filter, prepares the ring
     /// and the socket the file streams through. Throws <see cref="ControlException"/> for a bad filter. A runtime
     /// without capture support refuses.
     /// </summary>
-    CaptureStartResult CaptureStart(CaptureStartParams request) =>
+    CaptureStarted CaptureStart(CaptureRequest request) =>
         throw new ControlException(RpcErrorCodes.Unavailable, "packet capture is not available in this switch");
 
     /// <summary>Ends a running capture (its file is completed) or returns a finished one's summary.</summary>
-    CaptureInfo CaptureStop(int id) => throw ControlException.Invalid($"no capture {id}");
+    CaptureStatus CaptureStop(int id) => throw ControlException.Invalid($"no capture {id}");
 
     /// <summary>Running and recently finished captures.</summary>
-    IReadOnlyList<CaptureInfo> CaptureList() => [];
+    IReadOnlyList<CaptureStatus> CaptureList() => [];
 }

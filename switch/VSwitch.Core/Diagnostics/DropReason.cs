@@ -6,7 +6,9 @@ namespace VSwitch.Core.Diagnostics;
 /// </summary>
 public enum DropReason
 {
-    /// <summary>Frame shorter than an Ethernet header.</summary>
+    /// <summary>
+    /// Frame shorter than an Ethernet header: received from a peer, or (on a tap, which checks) handed to a port to send.
+    /// </summary>
     RxRunt,
 
     /// <summary>The guest's descriptor chain was malformed (loop, too long, bad indirect table, bad flags).</summary>
@@ -36,7 +38,7 @@ public enum DropReason
     /// <summary>A flow's action list said drop (or was empty).</summary>
     FlowDrop,
 
-    /// <summary>The only candidate output was the ingress port.</summary>
+    /// <summary>The output was the ingress port (<c>output:</c> to the input port, or a learnt destination behind it).</summary>
     SameAsIngress,
 
     /// <summary>The frame's VLAN is not allowed on the port (access/trunk mismatch).</summary>
@@ -61,6 +63,12 @@ public enum DropReason
 
     /// <summary>A received frame carried checksum or segmentation offload metadata that the port did not enable.</summary>
     RxOffloadUnexpected,
+
+    /// <summary>
+    /// A flood (NORMAL's unknown or broadcast destination, <c>flood</c>, <c>all</c>) found no port to send to: every other port
+    /// is no-flood or does not carry the VLAN, or there is no other port.
+    /// </summary>
+    NoFloodTarget,
 
     /// <summary>Number of reasons (not a reason).</summary>
     Count,

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
 using VSwitch.Control;
+using VSwitch.Control.Runtime;
 using VSwitch.Datapath.Capture;
-using VSwitch.Rpc.Messages;
 
 namespace VSwitch.Daemon.Capture;
 
@@ -34,7 +34,7 @@ internal sealed class CaptureRegistry : IDisposable
 
     /// <summary>Starts a capture of <paramref name="points"/> (in the order of the request's ports).</summary>
     /// <exception cref="ControlException">The filter does not compile, or the socket cannot be created.</exception>
-    public CaptureStartResult Start(CaptureStartParams request, IReadOnlyList<CapturePoint> points)
+    public CaptureStarted Start(CaptureRequest request, IReadOnlyList<CapturePoint> points)
     {
         Prune();
         if (_sessions.Values.Count(s => !s.IsFinished) >= MaxRunning)
@@ -61,11 +61,11 @@ internal sealed class CaptureRegistry : IDisposable
         _sessions[id] = session;
         session.Start();
         _log.LogInformation("capture {Id} on {Ports} started, streaming through {Socket}", id, string.Join(",", request.Ports), path);
-        return new CaptureStartResult(id, path);
+        return new CaptureStarted(id, path);
     }
 
     /// <summary>Ends capture <paramref name="id"/> (if it still runs) and returns its summary.</summary>
-    public CaptureInfo Stop(int id)
+    public CaptureStatus Stop(int id)
     {
         if (!_sessions.TryGetValue(id, out CaptureSession? session))
         {
@@ -79,7 +79,7 @@ internal sealed class CaptureRegistry : IDisposable
     }
 
     /// <summary>Captures that are waiting for their reader or running.</summary>
-    public IReadOnlyList<CaptureInfo> List()
+    public IReadOnlyList<CaptureStatus> List()
     {
         Prune();
         return [.. _sessions.Values.Where(s => !s.IsFinished).OrderBy(s => s.Id).Select(s => s.Info())];

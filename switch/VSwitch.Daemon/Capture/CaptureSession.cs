@@ -2,8 +2,8 @@ using System.Diagnostics;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using VSwitch.Control;
+using VSwitch.Control.Runtime;
 using VSwitch.Datapath.Capture;
-using VSwitch.Rpc.Messages;
 
 namespace VSwitch.Daemon.Capture;
 
@@ -20,7 +20,7 @@ internal sealed class CaptureSession : IDisposable
     private static readonly TimeSpan s_connectTimeout = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan s_flushInterval = TimeSpan.FromMilliseconds(50);
 
-    private readonly CaptureStartParams _request;
+    private readonly CaptureRequest _request;
     private readonly IReadOnlyList<CapturePoint> _points;
     private readonly CaptureSink _sink;
     private readonly CaptureTap[] _taps;
@@ -34,13 +34,13 @@ internal sealed class CaptureSession : IDisposable
     private readonly long[] _delivered;
     private readonly Stopwatch _clock = new();
     private volatile bool _stopRequested;
-    private volatile string _state = "waiting";
+    private volatile CaptureState _state = CaptureState.Waiting;
     private volatile string? _endReason;
     private long _captured;
     private long _filtered;
     private long _startNs;
 
-    public CaptureSession(int id, string socketPath, SocketPermissions permissions, CaptureStartParams request,
+    public CaptureSession(int id, string socketPath, SocketPermissions permissions, CaptureRequest request,
         IReadOnlyList<CapturePoint> points, BpfFilter? filter, Func<TimeSpan, bool> waitQuiescent, ILogger log)
     {
         Id = id;
@@ -52,8 +52,8 @@ internal sealed class CaptureSession : IDisposable
         _log = log;
         CaptureDirections directions = request.Direction switch
         {
-            "rx" => CaptureDirections.Rx,
-            "tx" => CaptureDirections.Tx,
+            CaptureDirection.Rx => CaptureDirections.Rx,
+            CaptureDirection.Tx => CaptureDirections.Tx,
             _ => CaptureDirections.Rx | CaptureDirections.Tx,
         };
         if (request.Drops)
@@ -93,7 +93,7 @@ internal sealed class CaptureSession : IDisposable
     public string SocketPath { get; }
 
     /// <summary>True once the writer thread has finished (the file is complete).</summary>
-    public bool IsFinished => _state == "finished";
+    public bool IsFinished => _state == CaptureState.Finished;
 
     /// <summary>
     /// Ring size: about 32 MiB of slots (frames are cut to the snapshot length), at least 256 and at most 16384
@@ -112,9 +112,8 @@ internal sealed class CaptureSession : IDisposable
     }
 
     /// <summary>A snapshot of the capture's state and counters.</summary>
-    public CaptureInfo Info() => new(Id, _request.Ports, _request.Direction, _request.Drops, _request.Filter, _request.Format,
-        _request.Snaplen, _state, Interlocked.Read(ref _captured), _sink.RingFull, Interlocked.Read(ref _filtered),
-        _clock.Elapsed.TotalSeconds, _endReason);
+    public CaptureStatus Info() => new(Id, _request, _state, Interlocked.Read(ref _captured), _sink.RingFull,
+        Interlocked.Read(ref _filtered), _clock.Elapsed.TotalSeconds, _endReason);
 
     /// <summary>Stops the capture (waiting briefly) and releases the socket.</summary>
     public void Dispose()
@@ -138,7 +137,7 @@ internal sealed class CaptureSession : IDisposable
             }
             using var stream = new BufferedStream(new NetworkStream(client, ownsSocket: false), 1 << 16);
             CaptureFileWriter writer = CaptureFileWriter.Create(
-                _request.Format == "pcap" ? CaptureFormat.Pcap : CaptureFormat.PcapNg, stream);
+                _request.Format == CaptureFileFormat.Pcap ? CaptureFormat.Pcap : CaptureFormat.PcapNg, stream);
             writer.WriteHeader(_request.Ports, _request.Snaplen);
             stream.Flush();
             _startNs = CaptureClock.NowNanoseconds();
@@ -148,7 +147,7 @@ internal sealed class CaptureSession : IDisposable
                 _points[i].Attach(_taps[i]);
             }
             attached = true;
-            _state = "running";
+            _state = CaptureState.Running;
             _endReason = Pump(writer, stream, client);
             Detach();
             attached = false;
@@ -172,7 +171,7 @@ internal sealed class CaptureSession : IDisposable
             client?.Dispose();
             _listener.Dispose();
             File.Delete(SocketPath);
-            _state = "finished";
+            _state = CaptureState.Finished;
             _log.LogInformation("capture {Id} on {Ports} ended ({Reason}): {Captured} frames captured, {Dropped} dropped, {Filtered} filtered out",
                 Id, string.Join(",", _request.Ports), _endReason, Interlocked.Read(ref _captured), _sink.RingFull, Interlocked.Read(ref _filtered));
         }

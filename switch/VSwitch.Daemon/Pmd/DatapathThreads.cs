@@ -5,7 +5,6 @@ using VSwitch.Control.Runtime;
 using VSwitch.Core.Diagnostics;
 using VSwitch.Datapath.Pipeline;
 using VSwitch.Datapath.Ports;
-using VSwitch.Rpc.Messages;
 
 namespace VSwitch.Daemon.Pmd;
 
@@ -72,26 +71,24 @@ internal sealed class DatapathThreads : IDisposable
         return true;
     }
 
-    public PmdStatsInfo[] Stats()
+    public PmdThreadStats[] Stats()
     {
-        var result = new PmdStatsInfo[_threads.Length];
+        var result = new PmdThreadStats[_threads.Length];
         GcCounts gc = GcCounts.Now() - _gcBase;
         for (int i = 0; i < _threads.Length; i++)
         {
             PmdThread t = _threads[i];
             PmdStats s = t.Context.Stats;
-            long packets = Volatile.Read(ref s.Packets);
-            long batches = Volatile.Read(ref s.Batches);
-            result[i] = new PmdStatsInfo(t.Index, t.Cpu, packets, batches, batches == 0 ? 0 : (double)packets / batches,
-                t.BusyMs, t.IdleMs, Volatile.Read(ref s.EmcHits), Volatile.Read(ref s.EmcMisses),
-                Volatile.Read(ref s.ClassifierHits), Volatile.Read(ref s.Upcalls), PortCountersReport.ByReason(s.Drops))
+            var drops = new DropCounters();
+            drops.AddFrom(s.Drops);
+            result[i] = new PmdThreadStats(t.Index, t.Cpu, Volatile.Read(ref s.Packets), Volatile.Read(ref s.Batches), t.BusyMs,
+                t.IdleMs, Volatile.Read(ref s.EmcHits), Volatile.Read(ref s.EmcMisses), Volatile.Read(ref s.ClassifierHits),
+                Volatile.Read(ref s.Upcalls), drops)
             {
                 AllocatedBytes = t.Allocations.SinceClear,
                 AllocatedBytesSinceStart = t.Allocations.SinceStart,
                 Sleeps = t.Sleeps,
-                GcGen0 = gc.Gen0,
-                GcGen1 = gc.Gen1,
-                GcGen2 = gc.Gen2,
+                Collections = gc,
             };
         }
         return result;
@@ -108,15 +105,15 @@ internal sealed class DatapathThreads : IDisposable
     }
 
     /// <summary>Each thread's queues in the current snapshot, with each queue's share of the thread's busy time.</summary>
-    public PmdRxqInfo[] RxqShow(DatapathConfig snapshot)
+    public PmdRxQueues[] RxqShow(DatapathConfig snapshot)
     {
-        var result = new PmdRxqInfo[_threads.Length];
+        var result = new PmdRxQueues[_threads.Length];
         for (int i = 0; i < _threads.Length; i++)
         {
             PmdThread t = _threads[i];
             IReadOnlyList<RxqUsage> usage = t.Usage;
             long busy = Math.Max(1, usage.Sum(u => Volatile.Read(ref u.BusyTicks)));
-            var queues = new List<RxqInfo>();
+            var queues = new List<PmdRxQueue>();
             for (int p = 0; p < snapshot.Ports.Count; p++)
             {
                 DatapathPort port = snapshot.Ports[p];
@@ -126,11 +123,11 @@ internal sealed class DatapathThreads : IDisposable
                     {
                         long ticks = usage.FirstOrDefault(u => ReferenceEquals(u.Port, port.Port) && u.Queue == q) is { } u
                             ? Volatile.Read(ref u.BusyTicks) : 0;
-                        queues.Add(new RxqInfo(port.Port.Name, q, true, 100.0 * ticks / busy));
+                        queues.Add(new PmdRxQueue(port.Port.Name, q, true, 100.0 * ticks / busy));
                     }
                 }
             }
-            result[i] = new PmdRxqInfo(t.Index, t.Cpu, [.. queues]);
+            result[i] = new PmdRxQueues(t.Index, t.Cpu, queues);
         }
         return result;
     }

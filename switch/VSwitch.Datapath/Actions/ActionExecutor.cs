@@ -14,7 +14,8 @@ namespace VSwitch.Datapath.Actions;
 /// is at that point. Every output except the last goes out as a clone, so header edits after an output never
 /// reach a copy already queued; the last output sends the original. Header edits make a lent packet owned first.
 /// Drops: a list without outputs counts <see cref="DropReason.FlowDrop"/>; each output that cannot deliver counts
-/// its own reason (<see cref="DropReason.NoSuchPort"/>, <see cref="DropReason.SameAsIngress"/>, ...); a failed edit
+/// its own reason (<see cref="DropReason.NoSuchPort"/>, <see cref="DropReason.SameAsIngress"/>,
+/// <see cref="DropReason.NoFloodTarget"/>, ...); a failed edit
 /// discards the packet under the edit's reason. OpenFlow <c>output</c>, <c>in_port</c>, <c>flood</c> and <c>all</c>
 /// ignore port VLAN settings, as in OVS; only NORMAL applies them.
 /// Owning datapath thread only; no allocation.
@@ -201,11 +202,11 @@ internal sealed class ActionExecutor
         }
         else if (last)
         {
-            _output.Drop(packet, DropReason.SameAsIngress);
+            _output.Drop(packet, DropReason.NoFloodTarget);
         }
         else
         {
-            _output.Count(DropReason.SameAsIngress);
+            _output.Count(DropReason.NoFloodTarget);
         }
     }
 

@@ -14,7 +14,8 @@ namespace VSwitch.Datapath.Actions;
 /// Ingress: the input port's VLAN settings give the frame's VLAN (or drop it, <see cref="DropReason.VlanNotAllowed"/>);
 /// a unicast source is learnt as (VLAN, MAC) → input port. Forwarding: a known unicast destination goes to its
 /// port (never back out of the input port: <see cref="DropReason.SameAsIngress"/>); unknown unicast, broadcast
-/// and multicast are flooded to every other port that carries the VLAN and is not <c>no-flood</c>. Each copy leaves
+/// and multicast are flooded to every other port that carries the VLAN and is not <c>no-flood</c> (none:
+/// <see cref="DropReason.NoFloodTarget"/>). Each copy leaves
 /// tagged or untagged as its port's settings say. Only 802.1Q (TPID 0x8100) tags select a VLAN here; a frame whose
 /// outer tag is 802.1ad is carried as an untagged frame with its tags as payload.
 /// Design note: within one flow batch all packets share an action list, so packets with the same input L2 header
@@ -105,7 +106,7 @@ internal sealed class NormalAction
     {
         if (frame.Length < EthernetHeader.Size)
         {
-            SetDrop(DropReason.Malformed);
+            SetDrop(DropReason.RxRunt);
             return;
         }
         if (!_inPort.Vlan.TryIngress(FrameEditor.ReadDot1QTci(frame), out ushort vlan))
@@ -164,7 +165,7 @@ internal sealed class NormalAction
         _targetCount = n;
         if (n == 0)
         {
-            SetDrop(DropReason.SameAsIngress);
+            SetDrop(DropReason.NoFloodTarget);
             return;
         }
         _decision = Decision.Flood;

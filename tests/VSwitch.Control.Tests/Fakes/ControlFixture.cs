@@ -3,6 +3,7 @@ using VSwitch.Control.Model;
 using VSwitch.Control.Ports;
 using VSwitch.Control.Rpc;
 using VSwitch.Control.Store;
+using VSwitch.Daemon.Ports;
 using VSwitch.TestKit;
 
 namespace VSwitch.Control.Tests.Fakes;
@@ -18,9 +19,10 @@ public sealed class ControlFixture : IDisposable
         RunDir = _dir.File("run");
         Directory.CreateDirectory(RunDir);
         Store = ConfigStore.Open(DbPath);
-        Types.Register(new TestVhostUserType(clientMode: false));
-        Types.Register(new TestVhostUserType(clientMode: true));
-        Control = new ControlPlane(initial ?? Store.Load(), Store, Runtime, Types, new PortFactoryContext(RunDir), Clock,
+        // The real vhost-user types: their option rules are what add-port applies; ports are the fake runtime's business.
+        Types.Register(new VhostUserPortType(clientMode: false, NullLoggerFactory.Instance));
+        Types.Register(new VhostUserPortType(clientMode: true, NullLoggerFactory.Instance));
+        Control = new ControlPlane(initial ?? Store.Load(), Store, Runtime, Types, new PortTypeContext(RunDir), Clock,
             NullLogger.Instance);
         Control.Restore();
         Dispatcher = ControlMethods.CreateDispatcher(Control);

@@ -2,8 +2,8 @@ using VSwitch.Control.Model;
 using VSwitch.Control.Runtime;
 using VSwitch.Core.Ports;
 using VSwitch.Flows.Rules;
+using VSwitch.Core.Diagnostics;
 using VSwitch.Rpc;
-using VSwitch.Rpc.Messages;
 
 namespace VSwitch.Control.Tests.Fakes;
 
@@ -14,7 +14,7 @@ public sealed class FakeRuntime : ISwitchRuntime
 
     public Dictionary<string, PortStats> Stats { get; } = new(StringComparer.Ordinal);
 
-    public List<FdbEntryInfo> Fdb { get; } = [];
+    public List<LearnedMac> Fdb { get; } = [];
 
     public FlowTable? PublishedFlows { get; private set; }
 
@@ -57,7 +57,7 @@ public sealed class FakeRuntime : ISwitchRuntime
         PublishCount++;
     }
 
-    public IReadOnlyList<FdbEntryInfo> FdbShow() => Fdb;
+    public IReadOnlyList<LearnedMac> FdbShow() => Fdb;
 
     public int FdbFlush(int? ofPort) => Fdb.RemoveAll(e => ofPort is null || e.OfPort == ofPort);
 
@@ -67,16 +67,19 @@ public sealed class FakeRuntime : ISwitchRuntime
 
     public void SetPmdMode(PmdMode mode) => PmdMode = mode;
 
-    public PortStatsInfo PortStats(PortConfig port, bool queues) =>
-        PortCountersReport.From(port.Name, port.OfPort, Stats[port.Name], 2, queues);
+    public PortCounters PortStats(PortConfig port) => new(Stats[port.Name], 2);
 
-    public PortStatusResult PortStatus(PortConfig port) =>
-        new(port.Name, port.Type, port.OfPort, "waiting", "listening", port.Option("socket"), port.Mtu, 0, null, [], null, [], [], null);
+    public PortStatusReport PortStatus(PortConfig port) => new(PortState.Waiting, "listening", port.Option("socket"), port.Mtu, 0, null);
 
-    public IReadOnlyList<PmdStatsInfo> PmdStats() => [new PmdStatsInfo(0, null, 10, 2, 5, 1, 2, 3, 4, 5, 6, new() { ["NoRule"] = 1 })];
+    public IReadOnlyList<PmdThreadStats> PmdStats()
+    {
+        var drops = new DropCounters();
+        drops.Add(DropReason.NoRule);
+        return [new PmdThreadStats(0, null, 10, 2, 1, 2, 3, 4, 5, 6, drops)];
+    }
 
     public void PmdStatsClear() => PmdStatsClears++;
 
-    public IReadOnlyList<PmdRxqInfo> PmdRxqShow() =>
-        [new PmdRxqInfo(0, null, [.. Ports.Values.Select(p => new RxqInfo(p.Name, 0, true, 0))])];
+    public IReadOnlyList<PmdRxQueues> PmdRxqShow() =>
+        [new PmdRxQueues(0, null, [.. Ports.Values.Select(p => new PmdRxQueue(p.Name, 0, true, 0))])];
 }

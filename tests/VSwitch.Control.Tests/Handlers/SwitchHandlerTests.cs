@@ -1,7 +1,9 @@
 using VSwitch.Control.Model;
 using VSwitch.Control.Rpc.Handlers;
+using VSwitch.Control.Runtime;
 using VSwitch.Control.Tests.Fakes;
 using VSwitch.Core.Diagnostics;
+using VSwitch.Core.Net;
 using VSwitch.Rpc;
 using VSwitch.Rpc.Messages;
 using Xunit;
@@ -26,10 +28,10 @@ public sealed class SwitchHandlerTests : IDisposable
     public void Fdb_show_names_ports_and_sorts_and_fdb_flush_takes_a_name_or_number()
     {
         _f.Runtime.Fdb.AddRange([
-            new FdbEntryInfo(2, null, 0, "52:54:00:00:00:02", 1),
-            new FdbEntryInfo(1, null, 10, "52:54:00:00:00:01", 3),
-            new FdbEntryInfo(1, null, 0, "52:54:00:00:00:09", 0),
-            new FdbEntryInfo(44, null, 0, "52:54:00:00:00:44", 0)]);
+            new LearnedMac(2, 0, MacAddress.Parse("52:54:00:00:00:02"), 1),
+            new LearnedMac(1, 10, MacAddress.Parse("52:54:00:00:00:01"), 3),
+            new LearnedMac(1, 0, MacAddress.Parse("52:54:00:00:00:09"), 0),
+            new LearnedMac(44, 0, MacAddress.Parse("52:54:00:00:00:44"), 0)]);
         var fdb = new FdbHandlers(_f.Control);
         FdbEntryInfo[] entries = fdb.FdbShow().Entries;
         Assert.Equal([1, 1, 2, 44], entries.Select(e => e.OfPort));

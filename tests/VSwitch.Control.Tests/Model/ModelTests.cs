@@ -1,5 +1,6 @@
 using VSwitch.Control.Model;
 using VSwitch.Control.Ports;
+using VSwitch.Daemon.Ports;
 using VSwitch.Flows.Syntax;
 using VSwitch.TestKit;
 using Xunit;
@@ -85,9 +86,9 @@ public sealed class ModelTests
     [Fact]
     public void Socket_paths_must_fit_sockaddr_un()
     {
-        Assert.Null(VhostUserOptions.CheckSocketPath("/run/vswitch/vm1.sock"));
-        Assert.Contains("longer than 107", VhostUserOptions.CheckSocketPath("/" + new string('a', 107)), StringComparison.Ordinal);
-        Assert.Null(VhostUserOptions.CheckSocketPath("/" + new string('a', 106)));
-        Assert.Contains("not absolute", VhostUserOptions.CheckSocketPath("vm1.sock"), StringComparison.Ordinal);
+        Assert.Null(VhostUserPortType.CheckSocketPath("/run/vswitch/vm1.sock"));
+        Assert.Contains("longer than 107", VhostUserPortType.CheckSocketPath("/" + new string('a', 107)), StringComparison.Ordinal);
+        Assert.Null(VhostUserPortType.CheckSocketPath("/" + new string('a', 106)));
+        Assert.Contains("not absolute", VhostUserPortType.CheckSocketPath("vm1.sock"), StringComparison.Ordinal);
     }
 }

@@ -1,7 +1,7 @@
+using Microsoft.Extensions.Logging.Abstractions;
 using VSwitch.Control.Model;
 using VSwitch.Control.Ports;
-using VSwitch.Core.Ports;
-using VSwitch.Rpc.Messages;
+using VSwitch.Daemon.Ports;
 using Xunit;
 
 namespace VSwitch.Control.Tests.Ports;
@@ -9,8 +9,8 @@ namespace VSwitch.Control.Tests.Ports;
 /// <summary>The option rules of the pcap port type: iface xor files, positive rates, absolute paths, defaults filled.</summary>
 public sealed class PcapPortTypeTests
 {
-    private static readonly PortFactoryContext Context = new("/run/vswitch");
-    private readonly RulesOnly _type = new();
+    private static readonly PortTypeContext Context = new("/run/vswitch");
+    private readonly PcapPortType _type = new(NullLoggerFactory.Instance);
 
     [Fact]
     public void ALiveInterfaceNeedsNothingElse()
@@ -77,11 +77,4 @@ public sealed class PcapPortTypeTests
 
     private static PortConfig Port(IReadOnlyDictionary<string, string> options) =>
         new("p", PcapPortType.TypeName, 1, null, null, null, System.Collections.Immutable.ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, options));
-
-    private sealed class RulesOnly : PcapPortType
-    {
-        public override IPort Create(PortConfig port) => throw new InvalidOperationException("rules only");
-
-        public override PortStatusResult Describe(IPort port, PortConfig config) => throw new InvalidOperationException("rules only");
-    }
 }

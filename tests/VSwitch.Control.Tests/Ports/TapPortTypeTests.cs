@@ -1,7 +1,7 @@
+using Microsoft.Extensions.Logging.Abstractions;
 using VSwitch.Control.Model;
 using VSwitch.Control.Ports;
-using VSwitch.Core.Ports;
-using VSwitch.Rpc.Messages;
+using VSwitch.Daemon.Ports;
 using Xunit;
 
 namespace VSwitch.Control.Tests.Ports;
@@ -9,17 +9,10 @@ namespace VSwitch.Control.Tests.Ports;
 /// <summary>The tap option rules: defaults stored so a restart re-creates the same interface, and clear errors.</summary>
 public sealed class TapPortTypeTests
 {
-    private sealed class Rules : TapPortType
-    {
-        public override IPort Create(PortConfig port) => throw new InvalidOperationException("not used");
-
-        public override PortStatusResult Describe(IPort port, PortConfig config) => throw new InvalidOperationException("not used");
-    }
-
-    private static readonly PortFactoryContext Context = new("/run/vswitch");
+    private static readonly PortTypeContext Context = new("/run/vswitch");
 
     private static IReadOnlyDictionary<string, string> Normalize(string name, params (string Key, string Value)[] options) =>
-        new Rules().NormalizeOptions(name, options.ToDictionary(o => o.Key, o => o.Value), Context);
+        new TapPortType(NullLoggerFactory.Instance).NormalizeOptions(name, options.ToDictionary(o => o.Key, o => o.Value), Context);
 
     [Fact]
     public void Defaults_are_the_port_name_and_one_queue()
@@ -27,7 +20,7 @@ public sealed class TapPortTypeTests
         IReadOnlyDictionary<string, string> o = Normalize("tap0");
         Assert.Equal("tap0", o[TapPortType.IfName]);
         Assert.Equal("1", o[TapPortType.Queues]);
-        Assert.Null(new Rules().SocketPath(new PortConfig("tap0", "tap", 1, null, null, null, System.Collections.Immutable.ImmutableSortedDictionary<string, string>.Empty)));
+        Assert.Null(new TapPortType(NullLoggerFactory.Instance).SocketPath(new PortConfig("tap0", "tap", 1, null, null, null, System.Collections.Immutable.ImmutableSortedDictionary<string, string>.Empty)));
     }
 
     [Fact]

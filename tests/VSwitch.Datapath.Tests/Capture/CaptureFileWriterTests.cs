@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
 using VSwitch.Core.Diagnostics;
+using VSwitch.Core.Packets;
 using VSwitch.Datapath.Capture;
 using VSwitch.TestKit;
 using Xunit;
@@ -67,7 +68,7 @@ public sealed class CaptureFileWriterTests : IDisposable
         Prerequisite.Require(tshark is not null, "tshark is not installed");
         string path = Path.Combine(_dir, "sample.pcap");
         byte[] file = WriteSample(CaptureFormat.Pcap);
-        Assert.Equal(PcapWriter.Magic, BinaryPrimitives.ReadUInt32LittleEndian(file));
+        Assert.Equal(PcapFileFormat.Magic, BinaryPrimitives.ReadUInt32LittleEndian(file));
         File.WriteAllBytes(path, file);
         string[] lines = Run(tshark!, "-r", path, "-T", "fields", "-E", "separator=|", "-e", "frame.time_epoch", "-e", "frame.len", "-e", "frame.cap_len");
         Assert.Equal(["1700000000.123456000|60|60", "1700000000.123457000|60|60", "1700000000.123458000|1500|100"], lines);

@@ -78,7 +78,7 @@ public sealed class DropReasonTests
     }
 
     [Fact]
-    public void FlowDrop_SameAsIngress_VlanNotAllowed_AreSeparate()
+    public void FlowDrop_SameAsIngress_VlanNotAllowed_NoFloodTarget_AreSeparate()
     {
         var sw = new TestSwitch(2, p => p == 2 ? Datapath.Ports.PortVlanConfig.Access(3) : null);
         sw.AddFlow("priority=10,udp,tp_src=1,actions=drop");
@@ -89,7 +89,8 @@ public sealed class DropReasonTests
         PmdStats s = sw.Pmd.Stats;
         Assert.Equal(1, s.Drops[DropReason.FlowDrop]);
         Assert.Equal(1, s.Drops[DropReason.VlanNotAllowed]);
-        Assert.Equal(2, s.Drops[DropReason.SameAsIngress]);
+        Assert.Equal(1, s.Drops[DropReason.SameAsIngress]);
+        Assert.Equal(1, s.Drops[DropReason.NoFloodTarget]);
         Assert.Equal(4, s.Drops.Total);
         sw.AssertNoLeaks();
     }

@@ -60,6 +60,20 @@ public sealed class FlowActionTests
     }
 
     [Fact]
+    public void FloodAndAll_WithNoOtherPort_CountNoFloodTarget()
+    {
+        var sw = new TestSwitch(1);
+        sw.AddFlow("priority=10,udp,tp_src=1,actions=flood");
+        sw.AddFlow("priority=10,udp,tp_src=2,actions=all");
+        sw.Send(1, Frames.Udp(1, 2, srcPort: 1));
+        sw.Send(1, Frames.Udp(1, 2, srcPort: 2));
+        Assert.Equal(0, sw.ReceivedCounts().Sum());
+        Assert.Equal(2, sw.Pmd.Stats.Drops[DropReason.NoFloodTarget]);
+        Assert.Equal(0, sw.Pmd.Stats.Drops[DropReason.SameAsIngress]);
+        sw.AssertNoLeaks();
+    }
+
+    [Fact]
     public void InPort_SendsBack_OutputToIngress_IsDropped()
     {
         var sw = new TestSwitch(2);

@@ -53,16 +53,16 @@ public sealed class CaptureHandlers
         {
             throw ControlException.Invalid("duration must be a non-negative number of seconds");
         }
-        return _control.Runtime.CaptureStart(p);
+        return RuntimeMessages.CaptureStarted(_control.Runtime.CaptureStart(RuntimeMessages.CaptureRequest(p)));
     }
 
     /// <summary>capture-stop ID.</summary>
     public CaptureInfo CaptureStop(CaptureIdParams p)
     {
         ArgumentNullException.ThrowIfNull(p);
-        return _control.Runtime.CaptureStop(p.Id);
+        return RuntimeMessages.Capture(_control.Runtime.CaptureStop(p.Id));
     }
 
     /// <summary>capture-list.</summary>
-    public CaptureListResult CaptureList() => new([.. _control.Runtime.CaptureList()]);
+    public CaptureListResult CaptureList() => new([.. _control.Runtime.CaptureList().Select(RuntimeMessages.Capture)]);
 }

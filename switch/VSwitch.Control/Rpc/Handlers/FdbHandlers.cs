@@ -1,4 +1,5 @@
 using VSwitch.Control.Model;
+using VSwitch.Control.Runtime;
 using VSwitch.Rpc.Messages;
 
 namespace VSwitch.Control.Rpc.Handlers;
@@ -20,9 +21,9 @@ public sealed class FdbHandlers
     {
         SwitchConfig config = _control.Config;
         var entries = new List<FdbEntryInfo>();
-        foreach (FdbEntryInfo e in _control.Runtime.FdbShow())
+        foreach (LearnedMac mac in _control.Runtime.FdbShow())
         {
-            entries.Add(e with { Port = config.FindPort(e.OfPort)?.Name });
+            entries.Add(RuntimeMessages.FdbEntry(mac, config.FindPort(mac.OfPort)?.Name));
         }
         entries.Sort(static (a, b) =>
         {

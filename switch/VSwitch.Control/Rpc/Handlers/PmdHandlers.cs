@@ -15,7 +15,7 @@ public sealed class PmdHandlers
     }
 
     /// <summary>pmd-stats.</summary>
-    public PmdStatsResult PmdStats() => new([.. _control.Runtime.PmdStats()]);
+    public PmdStatsResult PmdStats() => new([.. _control.Runtime.PmdStats().Select(RuntimeMessages.PmdStats)]);
 
     /// <summary>pmd-stats-clear.</summary>
     public EmptyResult PmdStatsClear()
@@ -25,5 +25,5 @@ public sealed class PmdHandlers
     }
 
     /// <summary>pmd-rxq-show.</summary>
-    public PmdRxqResult PmdRxqShow() => new([.. _control.Runtime.PmdRxqShow()]);
+    public PmdRxqResult PmdRxqShow() => new([.. _control.Runtime.PmdRxqShow().Select(RuntimeMessages.PmdRxq)]);
 }

@@ -36,12 +36,12 @@ public sealed class PortHandlers
         {
             throw new ControlException(RpcErrorCodes.AlreadyExists, $"port name '{p.Name}' is already in use");
         }
-        IPortFactory factory = _control.PortTypes.Get(p.Type);
+        IPortType type = _control.PortTypes.Get(p.Type);
         PortSettings s = p.Settings ?? new PortSettings(null, null, null, null, null);
-        var options = factory.NormalizeOptions(p.Name, s.Options ?? [], _control.Context);
-        var port = new PortConfig(p.Name, factory.Type, OfPortAllocator.Allocate(config, s.OfPort, p.Name), CheckedTag(s.Tag),
+        var options = type.NormalizeOptions(p.Name, s.Options ?? [], _control.Context);
+        var port = new PortConfig(p.Name, type.Type, OfPortAllocator.Allocate(config, s.OfPort, p.Name), CheckedTag(s.Tag),
             CheckedTrunks(s.Trunks), CheckedMtu(s.Mtu), options);
-        CheckSocketFree(config, factory, port);
+        CheckSocketFree(config, _control.PortTypes, type, port);
         CheckVlans(port);
         _control.Runtime.AddPort(port);
         try
@@ -81,7 +81,7 @@ public sealed class PortHandlers
     {
         ArgumentNullException.ThrowIfNull(p);
         PortConfig old = _control.GetPort(p.Name);
-        IPortFactory factory = _control.PortTypes.Get(old.Type);
+        IPortType type = _control.PortTypes.Get(old.Type);
         PortSettings s = p.Settings ?? new PortSettings(null, null, null, null, null);
         var clear = new HashSet<string>(p.Clear ?? [], StringComparer.Ordinal);
         var options = new Dictionary<string, string>(old.Options, StringComparer.Ordinal);
@@ -102,9 +102,9 @@ public sealed class PortHandlers
             Tag = clear.Contains("tag") ? null : s.Tag is null ? old.Tag : CheckedTag(s.Tag),
             Trunks = clear.Contains("trunks") ? null : s.Trunks is null ? old.Trunks : CheckedTrunks(s.Trunks),
             Mtu = clear.Contains("mtu") ? null : s.Mtu is null ? old.Mtu : CheckedMtu(s.Mtu),
-            Options = factory.NormalizeOptions(old.Name, options, _control.Context),
+            Options = type.NormalizeOptions(old.Name, options, _control.Context),
         };
-        CheckSocketFree(_control.Config, factory, next);
+        CheckSocketFree(_control.Config, _control.PortTypes, type, next);
         CheckVlans(next);
         if (IsUnchanged(old, next))
         {
@@ -160,9 +160,9 @@ public sealed class PortHandlers
         _ => "error",
     };
 
-    private static void CheckSocketFree(SwitchConfig config, IPortFactory factory, PortConfig port)
+    private static void CheckSocketFree(SwitchConfig config, PortTypeRegistry types, IPortType type, PortConfig port)
     {
-        string? socket = factory.SocketPath(port);
+        string? socket = type.SocketPath(port);
         if (socket is null)
         {
             return;
@@ -170,7 +170,8 @@ public sealed class PortHandlers
         foreach (PortConfig other in config.Ports)
         {
             if (!string.Equals(other.Name, port.Name, StringComparison.Ordinal)
-                && string.Equals(other.Option(VhostUserOptions.Socket), socket, StringComparison.Ordinal))
+                && types.TryGet(other.Type, out IPortType? otherType)
+                && string.Equals(otherType.SocketPath(other), socket, StringComparison.Ordinal))
             {
                 throw new ControlException(RpcErrorCodes.AlreadyExists, $"socket {socket} is already used by port '{other.Name}'");
             }

@@ -1,4 +1,5 @@
 using VSwitch.Control.Model;
+using VSwitch.Control.Runtime;
 using VSwitch.Rpc.Messages;
 
 namespace VSwitch.Control.Rpc.Handlers;
@@ -21,12 +22,12 @@ public sealed class StatsHandlers
         ArgumentNullException.ThrowIfNull(p);
         if (!string.IsNullOrEmpty(p.Name))
         {
-            return new PortStatsResult([_control.Runtime.PortStats(_control.GetPort(p.Name), p.Queues)]);
+            return new PortStatsResult([Counters(_control.GetPort(p.Name), p.Queues)]);
         }
         var result = new List<PortStatsInfo>();
         foreach (PortConfig port in _control.Config.Ports.OrderBy(x => x.OfPort))
         {
-            result.Add(_control.Runtime.PortStats(port, p.Queues));
+            result.Add(Counters(port, p.Queues));
         }
         return new PortStatsResult([.. result]);
     }
@@ -35,6 +36,13 @@ public sealed class StatsHandlers
     public PortStatusResult PortStatus(PortNameParams p)
     {
         ArgumentNullException.ThrowIfNull(p);
-        return _control.Runtime.PortStatus(_control.GetPort(p.Name));
+        PortConfig port = _control.GetPort(p.Name);
+        return RuntimeMessages.PortStatus(port, _control.Runtime.PortStatus(port));
+    }
+
+    private PortStatsInfo Counters(PortConfig port, bool queues)
+    {
+        PortCounters counters = _control.Runtime.PortStats(port);
+        return PortCountersReport.From(port.Name, port.OfPort, counters.Stats, counters.QueueCount, queues);
     }
 }

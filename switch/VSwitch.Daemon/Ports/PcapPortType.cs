@@ -1,24 +1,32 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using Microsoft.Extensions.Logging;
+using VSwitch.Control;
 using VSwitch.Control.Model;
+using VSwitch.Control.Ports;
+using VSwitch.Control.Runtime;
 using VSwitch.Core.Ports;
-using VSwitch.Rpc.Messages;
+using VSwitch.Ports.Pcap;
 
-namespace VSwitch.Control.Ports;
+namespace VSwitch.Daemon.Ports;
 
 /// <summary>
-/// The option rules of the <c>pcap</c> port type: <c>iface</c> (a live interface) or capture files — <c>rx-file</c>
-/// (replayed into the switch; with <c>rx-rate</c> frames per second, default as fast as taken, and <c>rx-loop</c>
-/// true/false, default false) and/or <c>tx-file</c> (records what the switch sends). Paths must be absolute (the CLI
-/// makes them so). The composition root derives from it to create the real ports. Control thread only.
+/// The <c>pcap</c> port type, all of it in this one place: <c>iface</c> (a live interface) or capture files —
+/// <c>rx-file</c> (replayed into the switch; with <c>rx-rate</c> frames per second, default as fast as taken, and
+/// <c>rx-loop</c> true/false, default false) and/or <c>tx-file</c> (records what the switch sends). Paths must be
+/// absolute (the CLI makes them so). It creates a <see cref="PcapLivePort"/> for <c>iface</c>, else a
+/// <see cref="PcapFilePort"/>, and describes them. An interface that cannot be opened or a tx file that cannot be
+/// created fails add-port; a bad rx file does not (the port shows the error in port-status). Control thread only.
 /// </summary>
-public abstract class PcapPortType : IPortFactory
+public sealed class PcapPortType(ILoggerFactory loggers) : IPortType
 {
     /// <summary>The type name.</summary>
     public const string TypeName = "pcap";
 
     private static readonly string[] s_keys =
         [PcapOptions.Iface, PcapOptions.RxFileKey, PcapOptions.RxRateKey, PcapOptions.RxLoopKey, PcapOptions.TxFileKey];
+
+    private readonly ILogger _log = loggers.CreateLogger("pcap");
 
     /// <inheritdoc/>
     public string Type => TypeName;
@@ -28,18 +36,10 @@ public abstract class PcapPortType : IPortFactory
 
     /// <inheritdoc/>
     public ImmutableSortedDictionary<string, string> NormalizeOptions(string portName, IReadOnlyDictionary<string, string> options,
-        PortFactoryContext context)
+        PortTypeContext context)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var result = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
-        foreach ((string key, string value) in options)
-        {
-            if (Array.IndexOf(s_keys, key) < 0)
-            {
-                throw ControlException.Invalid($"port type {TypeName} has no option '{key}' (known: {string.Join(", ", s_keys)})");
-            }
-            result[key] = value;
-        }
+        var result = PortOptions.CopyKnown(TypeName, options, s_keys);
         bool hasRx = result.ContainsKey(PcapOptions.RxFileKey);
         bool hasTx = result.ContainsKey(PcapOptions.TxFileKey);
         if (result.TryGetValue(PcapOptions.Iface, out string? iface))
@@ -83,10 +83,72 @@ public abstract class PcapPortType : IPortFactory
     public string? SocketPath(PortConfig port) => null;
 
     /// <inheritdoc/>
-    public abstract IPort Create(PortConfig port);
+    public IPort Create(PortConfig port)
+    {
+        ArgumentNullException.ThrowIfNull(port);
+        PcapOptions o = PcapOptions.From(port);
+        if (!PcapLibrary.IsInstalled)
+        {
+            throw ControlException.Invalid($"port '{port.Name}': {PcapLibrary.MissingMessage}");
+        }
+        var id = new PortId((ushort)port.OfPort);
+        try
+        {
+            if (o.Interface is string iface)
+            {
+                PcapLivePort live = PcapLivePort.Open(id, port.Name, iface);
+                _log.LogInformation("port {Port}: capturing on {Interface}", port.Name, iface);
+                return live;
+            }
+            var file = new PcapFilePort(id, port.Name, o.RxFile, o.RxRate, o.RxLoop, o.TxFile);
+            _log.LogInformation("port {Port}: replaying {RxFile}, recording into {TxFile}", port.Name, o.RxFile ?? "nothing", o.TxFile ?? "nowhere");
+            return file;
+        }
+        catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException)
+        {
+            throw ControlException.Invalid($"port '{port.Name}': {e.Message}");
+        }
+    }
 
     /// <inheritdoc/>
-    public abstract PortStatusResult Describe(IPort port, PortConfig config);
+    public PortStatusReport Describe(IPort port, PortConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(port);
+        ArgumentNullException.ThrowIfNull(config);
+        PcapPortStatus? s = port switch
+        {
+            PcapLivePort live => live.GetStatus(),
+            PcapFilePort file => file.GetStatus(),
+            _ => null,
+        };
+        if (s is null)
+        {
+            return new PortStatusReport(port.State, null, null, config.Mtu, 0, null);
+        }
+        var details = new List<KeyValuePair<string, string>> { new("mode", s.Live ? "live" : "file") };
+        if (s.Live)
+        {
+            details.Add(new("iface", s.Interface!));
+        }
+        else
+        {
+            if (s.RxFile is not null)
+            {
+                details.Add(new("rx-file", s.RxFile));
+                details.Add(new("rx-rate", s.RxRate is double r ? r.ToString("R", CultureInfo.InvariantCulture) + " frames/s" : "unpaced"));
+                details.Add(new("rx-loop", s.RxLoop ? "true" : "false"));
+                details.Add(new("frames replayed", Num(s.Replayed)));
+                details.Add(new("loops done", Num(s.LoopsDone)));
+                details.Add(new("frames skipped (too large)", Num(s.Skipped)));
+            }
+            if (s.TxFile is not null)
+            {
+                details.Add(new("tx-file", s.TxFile));
+                details.Add(new("frames recorded", Num(s.Recorded)));
+            }
+        }
+        return new PortStatusReport(s.State, s.Activity, null, config.Mtu, 1, s.LastError) { Details = details };
+    }
 
     private static void CheckInterfaceName(string iface)
     {
@@ -121,4 +183,6 @@ public abstract class PcapPortType : IPortFactory
         }
         return rate.ToString("R", CultureInfo.InvariantCulture);
     }
+
+    private static string Num(long n) => n.ToString(CultureInfo.InvariantCulture);
 }

@@ -1,7 +1,7 @@
 using System.Globalization;
 using VSwitch.Control.Model;
 
-namespace VSwitch.Control.Ports;
+namespace VSwitch.Daemon.Ports;
 
 /// <summary>
 /// The type-specific options of a pcap port, read from a stored <see cref="PortConfig"/>: either a live interface

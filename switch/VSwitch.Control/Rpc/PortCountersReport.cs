@@ -2,7 +2,7 @@ using VSwitch.Core.Diagnostics;
 using VSwitch.Core.Ports;
 using VSwitch.Rpc.Messages;
 
-namespace VSwitch.Control.Runtime;
+namespace VSwitch.Control.Rpc;
 
 /// <summary>
 /// Turns a port's live <see cref="PortStats"/> into the port-stats message. Reads counters that datapath threads

@@ -1,16 +1,16 @@
 using System.Collections.Immutable;
 using VSwitch.Control.Model;
+using VSwitch.Control.Runtime;
 using VSwitch.Core.Ports;
-using VSwitch.Rpc.Messages;
 
 namespace VSwitch.Control.Ports;
 
 /// <summary>
-/// One port type (<c>vhostuser</c>, <c>vhostuserclient</c>; later <c>tap</c>, <c>pcap</c>, <c>dummy</c>): validates the
-/// type's options, creates running ports of the type and describes them for port-status. The only code that
-/// knows a port's concrete class. Called on the control thread only, one call at a time.
+/// One port type as users name it in add-port (<c>vhostuser</c>, <c>vhostuserclient</c>, <c>tap</c>, <c>pcap</c>):
+/// validates the type's options, creates running ports of the type and describes them for port-status. The only code
+/// that knows a port's concrete class. Called on the control thread only, one call at a time.
 /// </summary>
-public interface IPortFactory
+public interface IPortType
 {
     /// <summary>The type name users give to add-port.</summary>
     string Type { get; }
@@ -24,7 +24,7 @@ public interface IPortFactory
     /// </summary>
     /// <exception cref="ControlException">An option is unknown, missing or invalid; the message names it.</exception>
     ImmutableSortedDictionary<string, string> NormalizeOptions(string portName, IReadOnlyDictionary<string, string> options,
-        PortFactoryContext context);
+        PortTypeContext context);
 
     /// <summary>The unix socket the port listens on or connects to, or null for types without one.</summary>
     string? SocketPath(PortConfig port);
@@ -36,8 +36,8 @@ public interface IPortFactory
     /// <exception cref="ControlException">The port cannot be created (e.g. its socket path is unusable).</exception>
     IPort Create(PortConfig port);
 
-    /// <summary>The port's connection and device state for port-status.</summary>
-    PortStatusResult Describe(IPort port, PortConfig config);
+    /// <summary>The connection and device state of <paramref name="port"/>, created from <paramref name="config"/>, for port-status.</summary>
+    PortStatusReport Describe(IPort port, PortConfig config);
 
     /// <summary>
     /// Applies a changed MTU to the running <paramref name="port"/> without re-creating it, when the type can; called

@@ -1,0 +1,214 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using VSwitch.Control;
+using VSwitch.Control.Model;
+using VSwitch.Control.Ports;
+using VSwitch.Control.Runtime;
+using VSwitch.Core.Ports;
+using VSwitch.Rpc;
+using VSwitch.VhostUser;
+
+namespace VSwitch.Daemon.Ports;
+
+/// <summary>
+/// The two vhost-user port types, all of each in this one place: <c>vhostuser</c> (the switch listens; <c>socket</c>
+/// defaults to <c>RUN_DIR/NAME.sock</c>; <c>socket-mode</c> (default 0660), <c>socket-owner</c>, <c>socket-group</c>)
+/// and <c>vhostuserclient</c> (the switch connects and reconnects; <c>socket</c> required). It checks the options,
+/// creates and starts the <see cref="VhostUserPort"/>s and describes them for port-status. A port logs its own events
+/// (connect, features, disconnect, broken ring) with its name. Control thread only.
+/// </summary>
+public sealed class VhostUserPortType : IPortType
+{
+    /// <summary>Type name of the server-mode port.</summary>
+    public const string ServerType = "vhostuser";
+
+    /// <summary>Type name of the client-mode port.</summary>
+    public const string ClientType = "vhostuserclient";
+
+    /// <summary>Option key of the socket path.</summary>
+    public const string Socket = "socket";
+
+    /// <summary>Option key of the socket's octal mode (server mode only).</summary>
+    public const string SocketMode = "socket-mode";
+
+    /// <summary>Option key of the socket's owner (server mode only).</summary>
+    public const string SocketOwner = "socket-owner";
+
+    /// <summary>Option key of the socket's group (server mode only).</summary>
+    public const string SocketGroup = "socket-group";
+
+    /// <summary>Longest socket path: sockaddr_un.sun_path holds 108 bytes including the terminating NUL (unix(7)).</summary>
+    public const int MaxSocketPathBytes = 107;
+
+    private static readonly string[] s_serverKeys = [Socket, SocketMode, SocketOwner, SocketGroup];
+
+    private static readonly string[] s_clientKeys = [Socket];
+
+    private readonly ILoggerFactory _loggers;
+
+    /// <summary>The server-mode type, or the client-mode one when <paramref name="clientMode"/>; ports log through <paramref name="loggers"/>.</summary>
+    public VhostUserPortType(bool clientMode, ILoggerFactory loggers)
+    {
+        ArgumentNullException.ThrowIfNull(loggers);
+        ClientMode = clientMode;
+        _loggers = loggers;
+    }
+
+    /// <summary>True for <c>vhostuserclient</c>.</summary>
+    public bool ClientMode { get; }
+
+    /// <inheritdoc/>
+    public string Type => ClientMode ? ClientType : ServerType;
+
+    /// <inheritdoc/>
+    public string Description => ClientMode
+        ? "vhost-user, the switch connects to a socket QEMU listens on and reconnects when it goes away"
+        : "vhost-user, the switch listens on a socket QEMU connects to";
+
+    /// <inheritdoc/>
+    public ImmutableSortedDictionary<string, string> NormalizeOptions(string portName, IReadOnlyDictionary<string, string> options,
+        PortTypeContext context)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(context);
+        var result = PortOptions.CopyKnown(Type, options, ClientMode ? s_clientKeys : s_serverKeys);
+        if (!result.TryGetValue(Socket, out string? socket))
+        {
+            if (ClientMode)
+            {
+                throw ControlException.Invalid($"port type {Type} needs the socket option (--socket PATH)");
+            }
+            socket = Path.Combine(context.RunDirectory, portName + ".sock");
+        }
+        result[Socket] = CheckSocketPath(socket) is string problem ? throw ControlException.Invalid(problem) : socket;
+        if (!ClientMode)
+        {
+            result[SocketMode] = CheckedMode(result.GetValueOrDefault(SocketMode));
+            CheckIdentity(result, SocketOwner, SocketPermissions.ResolveUser, "user");
+            CheckIdentity(result, SocketGroup, SocketPermissions.ResolveGroup, "group");
+        }
+        return result.ToImmutable();
+    }
+
+    /// <inheritdoc/>
+    public string? SocketPath(PortConfig port) => port?.Option(Socket);
+
+    /// <inheritdoc/>
+    public IPort Create(PortConfig port)
+    {
+        ArgumentNullException.ThrowIfNull(port);
+        string socket = port.Option(Socket) ?? throw ControlException.Invalid($"port '{port.Name}' has no socket option");
+        UnixFileMode mode = SocketPermissions.Default.Mode;
+        if (port.Option(SocketMode) is string m && !SocketPermissions.TryParseMode(m, out mode))
+        {
+            throw ControlException.Invalid($"port '{port.Name}' has an invalid socket mode '{m}'");
+        }
+        var options = new VhostUserPortOptions
+        {
+            Name = port.Name,
+            SocketPath = socket,
+            Mode = ClientMode ? VhostUserMode.Client : VhostUserMode.Server,
+            SocketMode = mode,
+            SocketOwner = Resolve(port.Option(SocketOwner), SocketPermissions.ResolveUser, "user"),
+            SocketGroup = Resolve(port.Option(SocketGroup), SocketPermissions.ResolveGroup, "group"),
+            Mtu = port.Mtu,
+        };
+        VhostUserPort created;
+        try
+        {
+            created = VhostUserPort.Create(options, new PortId((ushort)port.OfPort), _loggers.CreateLogger("vhost-user"));
+        }
+        catch (ArgumentException e)
+        {
+            throw ControlException.Invalid($"port '{port.Name}': {e.Message}");
+        }
+        created.Start();
+        return created;
+    }
+
+    /// <inheritdoc/>
+    public PortStatusReport Describe(IPort port, PortConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(port);
+        ArgumentNullException.ThrowIfNull(config);
+        if (port is not VhostUserPort vhost)
+        {
+            return new PortStatusReport(port.State, null, SocketPath(config), config.Mtu, 0, null);
+        }
+        VhostUserPortStatus s = vhost.GetStatus();
+        var rings = new VringStatus[s.Rings.Count];
+        for (int i = 0; i < rings.Length; i++)
+        {
+            VhostUserRingStatus r = s.Rings[i];
+            rings[i] = new VringStatus(r.Index, r.Size, r.Enabled, r.Running, r.NextAvail, r.NextUsed, r.BrokenReason);
+        }
+        return new PortStatusReport(s.State, Connection(s), s.SocketPath, s.Mtu, s.QueuePairs, s.LastError)
+        {
+            VirtioFeatures = [.. s.AckedFeatures],
+            ProtocolFeatures = [.. s.AckedProtocolFeatures],
+            Vrings = rings,
+        };
+    }
+
+    /// <summary>Null when <paramref name="path"/> can be a socket path, else why not.</summary>
+    public static string? CheckSocketPath(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (!Path.IsPathFullyQualified(path))
+        {
+            return $"socket path '{path}' is not absolute";
+        }
+        if (path.Contains('\0', StringComparison.Ordinal))
+        {
+            return "socket path contains a NUL character";
+        }
+        if (Encoding.UTF8.GetByteCount(path) > MaxSocketPathBytes)
+        {
+            return $"socket path '{path}' is longer than {MaxSocketPathBytes} bytes";
+        }
+        return path.EndsWith('/') ? $"socket path '{path}' names a directory" : null;
+    }
+
+    private static string Connection(VhostUserPortStatus s)
+    {
+        string connects = s.ConnectCount.ToString(CultureInfo.InvariantCulture);
+        return (s.Mode, s.State) switch
+        {
+            (_, PortState.Down) => "stopped",
+            (VhostUserMode.Server, PortState.Waiting) => $"listening (connections so far: {connects})",
+            (VhostUserMode.Client, PortState.Waiting) => $"reconnecting (connections so far: {connects})",
+            _ => $"connected (connections so far: {connects})",
+        };
+    }
+
+    private static string CheckedMode(string? text)
+    {
+        if (text is null)
+        {
+            return SocketPermissions.FormatMode(SocketPermissions.Default.Mode);
+        }
+        return SocketPermissions.TryParseMode(text, out UnixFileMode mode)
+            ? SocketPermissions.FormatMode(mode)
+            : throw ControlException.Invalid($"socket-mode '{text}' is not an octal mode such as 0660");
+    }
+
+    private static void CheckIdentity(ImmutableSortedDictionary<string, string>.Builder options, string key,
+        Func<string, int?> resolve, string what)
+    {
+        if (options.TryGetValue(key, out string? value) && resolve(value) is null)
+        {
+            throw new ControlException(RpcErrorCodes.NotFound, $"{key}: no such {what} '{value}'");
+        }
+    }
+
+    private static int Resolve(string? name, Func<string, int?> resolve, string what)
+    {
+        if (name is null)
+        {
+            return -1;
+        }
+        return resolve(name) ?? throw new ControlException(RpcErrorCodes.NotFound, $"no such {what} '{name}'");
+    }
+}
