@@ -15,7 +15,8 @@ internal sealed class OutputQueue
 
     private readonly object _lock = new();
     private readonly Queue<(byte[] Array, int Length)> _queue = new();
-    private readonly SemaphoreSlim _wake = new(0, 1);
+    // Not capped at 1: a release can race with a drain that already took the message; a spare wake-up is harmless.
+    private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
     private readonly int _capacity;
     private int _bytes;
     private bool _wakePending;

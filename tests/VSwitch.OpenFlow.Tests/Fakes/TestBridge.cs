@@ -15,12 +15,14 @@ public sealed class TestBridge : IAsyncDisposable
         Directory.CreateDirectory(_dir);
         SocketPath = Path.Combine(_dir, "br0.mgmt");
         Switch = new FakeSwitch();
-        Hub = new OpenFlowHub(Switch, clock ?? new MonotonicClock(), null, options);
+        Hub = new OpenFlowHub(Switch, clock ?? new MonotonicClock(), Log, options);
         Listener = OfpListener.Unix(Hub, SocketPath);
         Listener.Start();
     }
 
     public string SocketPath { get; }
+
+    public ListLogger Log { get; } = new();
 
     public FakeSwitch Switch { get; }
 
