@@ -38,6 +38,8 @@ packages=(
   busybox-static cpio xz-utils zstd   # guest initramfs
   tshark tcpdump libpcap0.8           # capture files are read back with tshark; libpcap for pcap ports
   iproute2 procps util-linux          # network namespaces, process inspection
+  openvswitch-common                  # ovs-ofctl: the real OpenFlow 1.3 client the OpenFlow tests drive the switch with
+  python3-os-ken                      # os-ken: the real OpenFlow 1.3 controller stack of the OpenFlow interop tests
 )
 find_missing_packages "${packages[@]}"
 if [ ${#missing[@]} -gt 0 ]; then
