@@ -38,6 +38,7 @@ packages=(
   busybox-static cpio xz-utils zstd   # guest initramfs
   tshark tcpdump libpcap0.8           # capture files are read back with tshark; libpcap for pcap ports
   iproute2 procps util-linux          # network namespaces, process inspection
+  gcc libc6-dev                       # builds libvswitch_guard.so (ports/VSwitch.VhostUser/Native) with the solution
 )
 find_missing_packages "${packages[@]}"
 if [ ${#missing[@]} -gt 0 ]; then
