@@ -263,7 +263,7 @@ internal static unsafe partial class Libc
 
     // ---- libvswitch_guard (Native/guest_fault_guard.c): containment of SIGBUS in front-end mappings ----
 
-    /// <summary>The guard library's exports; see Native/guest_fault_guard.c for the contract of each.</summary>
+    /// <summary>The guard library's exports the switch uses; see Native/guest_fault_guard.c for the contract of each.</summary>
     internal static partial class Guard
     {
         private const string Library = "vswitch_guard";
@@ -276,8 +276,5 @@ internal static unsafe partial class Libc
 
         [LibraryImport(Library, EntryPoint = "vsw_guard_unregister")]
         public static partial int Unregister(int slot);
-
-        [LibraryImport(Library, EntryPoint = "vsw_guard_contained")]
-        public static partial long Contained();
     }
 }

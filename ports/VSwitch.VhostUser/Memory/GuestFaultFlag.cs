@@ -16,6 +16,7 @@ internal sealed unsafe class GuestFaultFlag
     private readonly int* _word;
     private int _references = 1;
 
+    // SAFETY: _word points to 64 bytes of native memory owned by this object until the last Release.
     public GuestFaultFlag()
     {
         // A cache line of its own: datapath threads read it every batch and must not share it with written data.
@@ -30,6 +31,8 @@ internal sealed unsafe class GuestFaultFlag
     public int Cookie => Volatile.Read(ref *_word);
 
     /// <summary>Datapath: true when a mapping behind <paramref name="address"/> (an <see cref="Address"/>) faulted.</summary>
+    // SAFETY: address comes from a ring snapshot, which the session builds from a live flag; the flag is freed only
+    // when the port is disposed and no mapping is registered, i.e. when no snapshot can be in use any more.
     public static bool IsSet(nint address) => Volatile.Read(ref *(int*)address) != 0;
 
     /// <summary>Clears the word (session, when a new front-end starts with fresh mappings).</summary>

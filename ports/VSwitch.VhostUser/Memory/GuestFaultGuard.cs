@@ -18,9 +18,6 @@ internal static class GuestFaultGuard
     /// <summary>Why the guard is not available (library missing, handler not installed), or null when it is.</summary>
     public static string? UnavailableReason => s_installError.Value;
 
-    /// <summary>Faults contained in this process so far, over all ports.</summary>
-    public static long Contained => UnavailableReason is null ? Libc.Guard.Contained() : 0;
-
     /// <summary>
     /// Registers <c>[start, start + length)</c> for <paramref name="flag"/> with <paramref name="cookie"/> (non-zero).
     /// Returns the slot, or -1 with <paramref name="problem"/> set. A registered range must be unregistered with
@@ -33,15 +30,18 @@ internal static class GuestFaultGuard
         {
             return -1;
         }
+        // SAFETY: the word stays allocated while the slot exists: the registration holds a reference on the flag, and
+        // Unregister drops it only after the guard has forgotten the slot.
+        flag.Retain();
         int slot = Libc.Guard.Register(start, length, (int*)flag.Address, cookie);
         if (slot < 0)
         {
+            flag.Release();
             problem = slot == -28 /* ENOSPC */
                 ? "too many front-end mappings for the guest memory guard"
                 : $"the guest memory guard refused the mapping (error {-slot})";
             return -1;
         }
-        flag.Retain();
         return slot;
     }
 

@@ -16,6 +16,7 @@ internal readonly record struct MappingBacking(string Kind, bool ShrinkSealed)
     public static unsafe MappingBacking Of(int fd)
     {
         byte* statfs = stackalloc byte[Libc.StatfsSize];
+        // SAFETY: fstatfs fills at most StatfsSize bytes; f_type is the first 8 of them.
         long type = Libc.fstatfs(fd, statfs) == 0 ? *(long*)statfs : 0;
         bool hugetlbfs = type == Libc.HugetlbfsMagic;
         bool memfd = Libc.FdTarget(fd)?.StartsWith("/memfd:", StringComparison.Ordinal) == true;
