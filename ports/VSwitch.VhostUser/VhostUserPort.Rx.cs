@@ -2,14 +2,17 @@ using System.Runtime.CompilerServices;
 using VSwitch.Core.Packets;
 using VSwitch.Core.Ports;
 using VSwitch.VhostUser.Interop;
+using VSwitch.VhostUser.Memory;
 using VSwitch.VhostUser.Session;
 
 namespace VSwitch.VhostUser;
 
 /// <summary>
 /// Guest to switch: the datapath side of the guest's transmit rings (vring 2q+1). Called only by the one datapath
-/// thread that polls queue q. Per batch: one CAS on the ring's busy flag, one snapshot read, the Virtio receiver, and at
-/// most one eventfd write. No allocation, no locks, no exceptions for guest input.
+/// thread that polls queue q. Per batch: one CAS on the ring's busy flag, one snapshot read, one read of the port's
+/// fault word (a front-end mapping lost pages: leave the ring alone), the Virtio receiver, and at most one eventfd
+/// write, which never blocks (the eventfd is non-blocking; a failure is counted). No allocation, no locks, no
+/// exceptions for guest input.
 /// </summary>
 public sealed partial class VhostUserPort
 {
@@ -46,7 +49,10 @@ public sealed partial class VhostUserPort
         }
         RingSnapshot held = ring.HeldSnapshot!;
         int start = batch.Count;
-        int received = ring.Rx!.Receive(held.Memory, batch, held.Pool!, held.HeaderSize, held.ZeroCopy, Stats.Rx[queue]);
+        // After a contained fault the memory reads as zeros: take nothing more; the session ends the connection.
+        int received = GuestFaultFlag.IsSet(held.FaultWord)
+            ? 0
+            : ring.Rx!.Receive(held.Memory, batch, held.Pool!, held.HeaderSize, held.ZeroCopy, Stats.Rx[queue]);
         for (int i = start; i < start + received; i++)
         {
             batch[i].InPort = Id;
@@ -108,7 +114,7 @@ public sealed partial class VhostUserPort
         }
         bool pending = false;
         RingSnapshot? snapshot = Volatile.Read(ref ring.Snapshot);
-        if (snapshot is not null)
+        if (snapshot is not null && !GuestFaultFlag.IsSet(snapshot.FaultWord))
         {
             if (enabled)
             {
@@ -135,19 +141,32 @@ public sealed partial class VhostUserPort
         RingSnapshot held = ring.HeldSnapshot!;
         if (ring.Rx!.Complete(held.Memory, held.Log))
         {
-            Signal(held.CallFd, stats);
+            Signal(ring, held.CallFd, stats);
         }
         ring.HeldSnapshot = null;
         ring.DatapathHolds = false;
         Volatile.Write(ref ring.Busy, Vring.Free);
     }
 
-    /// <summary>Interrupts the guest: one 8-byte write to its call eventfd (none when it polls). A failed write counts as an error.</summary>
+    /// <summary>
+    /// Interrupts the guest: one 8-byte write to its call eventfd (none when it polls). The eventfd is non-blocking, so a
+    /// full counter (the guest has a notification pending anyway) fails at once; a failed write counts as an error of
+    /// the queue and a call failure of the ring. <see cref="Vring.SignalSeq"/> brackets the write so the session can
+    /// tell if a front-end that cleared O_NONBLOCK ever keeps this thread in it.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Signal(int callFd, QueueStats stats)
+    private static void Signal(Vring ring, int callFd, QueueStats stats)
     {
-        if (callFd >= 0 && !Libc.SignalEventFd(callFd))
+        if (callFd < 0)
         {
+            return;
+        }
+        Volatile.Write(ref ring.SignalSeq, ring.SignalSeq + 1);
+        bool signalled = Libc.SignalEventFd(callFd);
+        Volatile.Write(ref ring.SignalSeq, ring.SignalSeq + 1);
+        if (!signalled)
+        {
+            ring.CallFailures++;
             stats.Errors++;
         }
     }

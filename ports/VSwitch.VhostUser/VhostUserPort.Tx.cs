@@ -1,6 +1,7 @@
 using VSwitch.Core.Diagnostics;
 using VSwitch.Core.Packets;
 using VSwitch.Core.Ports;
+using VSwitch.VhostUser.Memory;
 using VSwitch.VhostUser.Session;
 
 namespace VSwitch.VhostUser;
@@ -40,15 +41,16 @@ public sealed partial class VhostUserPort
             return;
         }
         RingSnapshot? snapshot = Volatile.Read(ref ring.Snapshot);
-        if (snapshot is null)
+        if (snapshot is null || GuestFaultFlag.IsSet(snapshot.FaultWord))
         {
+            // Stopped, or a front-end mapping lost pages (the session is ending the connection): the port is down.
             Volatile.Write(ref ring.Busy, Vring.Free);
             DropAll(batch, stats);
             return;
         }
         if (ring.Tx!.Send(snapshot.Memory, batch, snapshot.Mergeable, snapshot.HeaderSize, snapshot.Log, stats))
         {
-            Signal(snapshot.CallFd, stats);
+            Signal(ring, snapshot.CallFd, stats);
         }
         Volatile.Write(ref ring.Busy, Vring.Free);
     }

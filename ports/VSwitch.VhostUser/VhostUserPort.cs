@@ -71,12 +71,14 @@ public sealed partial class VhostUserPort : IPort, IRxWakeup, IDisposable
 
     /// <summary>
     /// <see cref="PortState.Down"/> before <see cref="Start"/> and after <see cref="Dispose"/>; <see cref="PortState.Waiting"/>
-    /// while listening or connecting; <see cref="PortState.Negotiating"/> while a front-end is connected but no queue pair
-    /// has both rings running; <see cref="PortState.Up"/> when one has.
+    /// while listening or connecting; <see cref="PortState.Error"/> instead when the last front-end was cut off for
+    /// harming the port (its memory file shrank under the switch, or it made a ring eventfd blocking; the reason is in
+    /// <see cref="VhostUserPortStatus.LastError"/>), until a front-end connects again; <see cref="PortState.Negotiating"/>
+    /// while a front-end is connected but no queue pair has both rings running; <see cref="PortState.Up"/> when one has.
     /// </summary>
     public PortState State =>
         _disposed || !_runner.IsStarted ? PortState.Down
-        : !_runner.IsConnected ? PortState.Waiting
+        : !_runner.IsConnected ? (_session.Failure is null ? PortState.Waiting : PortState.Error)
         : _session.TrafficReady ? PortState.Up
         : PortState.Negotiating;
 
@@ -127,13 +129,19 @@ public sealed partial class VhostUserPort : IPort, IRxWakeup, IDisposable
             rings.Add(new VhostUserRingStatus(
                 ring.Index, ring.Num, ring.Enabled, ring.Started, ring.IsRunning,
                 queue.IsBroken ? queue.BrokenReason.ToString() : null,
-                queue.NextAvail, queue.NextUsed, ring.KickFd >= 0, ring.CallFd >= 0));
+                queue.NextAvail, queue.NextUsed, ring.KickFd >= 0, ring.CallFd >= 0)
+            {
+                CallFailures = Volatile.Read(ref ring.CallFailures),
+            });
         }
         return new VhostUserPortStatus(
             Name, State, _options.Mode, _options.SocketPath,
             FlagNames<VirtioNetFeatures>(_session.AckedFeatures), FlagNames<ProtocolFeatures>(_session.AckedProtocolFeatures),
             _session.Mtu ?? _options.Mtu, Math.Max(RxQueueCount, TxQueueCount), _options.MaxQueuePairs, _session.RegionCount,
-            _session.DeviceStatus, rings, _session.LastError, _runner.ConnectCount, _session.RarpMac);
+            _session.DeviceStatus, rings, _session.LastError, _runner.ConnectCount, _session.RarpMac)
+        {
+            Regions = _session.Regions,
+        };
     }
 
     /// <summary>
@@ -149,6 +157,12 @@ public sealed partial class VhostUserPort : IPort, IRxWakeup, IDisposable
         }
         _disposed = true;
         _runner.Dispose();
+        if (_runner.HasEnded)
+        {
+            // The session thread is gone: nothing reads the port's fault word any more except mappings still
+            // registered (a ring that was never let go), which hold their own reference to it.
+            _session.ReleaseNativeState();
+        }
     }
 
     private static List<string> FlagNames<T>(ulong bits) where T : struct, Enum

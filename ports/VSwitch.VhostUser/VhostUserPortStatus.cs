@@ -37,4 +37,8 @@ public sealed record VhostUserPortStatus(
     IReadOnlyList<VhostUserRingStatus> Rings,
     string? LastError,
     int ConnectCount,
-    MacAddress? RarpMac);
+    MacAddress? RarpMac)
+{
+    /// <summary>The mapped guest memory regions: where, how large, what file backs each and whether it is sealed.</summary>
+    public IReadOnlyList<VhostUserRegionStatus> Regions { get; init; } = [];
+}

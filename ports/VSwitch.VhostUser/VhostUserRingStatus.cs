@@ -21,4 +21,8 @@ public sealed record VhostUserRingStatus(
     int NextAvail,
     int NextUsed,
     bool HasKick,
-    bool HasCall);
+    bool HasCall)
+{
+    /// <summary>Guest notifications that failed on this ring since the port was created (call eventfd full or broken).</summary>
+    public long CallFailures { get; init; }
+}

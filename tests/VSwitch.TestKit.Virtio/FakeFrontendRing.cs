@@ -111,9 +111,13 @@ public sealed unsafe class FakeFrontendRing : IDisposable
         return head;
     }
 
-    /// <summary>Posts <paramref name="count"/> receive chains of <paramref name="slotsPerChain"/> writable slots each, and publishes them.</summary>
-    public void PostReceiveBuffers(int count, int slotsPerChain = 1)
+    /// <summary>
+    /// Posts <paramref name="count"/> receive chains of <paramref name="slotsPerChain"/> writable slots each, and publishes
+    /// them. Returns their heads (a benchmark can offer the same chains again with <see cref="DriverSideQueue.PushAvail"/>).
+    /// </summary>
+    public ushort[] PostReceiveBuffers(int count, int slotsPerChain = 1)
     {
+        var heads = new ushort[count];
         for (int c = 0; c < count; c++)
         {
             var slots = new List<ulong>();
@@ -124,8 +128,10 @@ public sealed unsafe class FakeFrontendRing : IDisposable
             }
             ushort head = Driver.AddChain(buffers);
             _inFlight[head] = [.. slots];
+            heads[c] = head;
         }
         Driver.PublishAvail();
+        return heads;
     }
 
     /// <summary>Used elements published since the last call; their slots go back to the free pool.</summary>

@@ -185,4 +185,96 @@ internal static unsafe partial class Libc
 
     /// <summary>The errno of the last failed call.</summary>
     public static int Errno => Marshal.GetLastPInvokeError();
+
+    // ---- Ring notification fds (SET_VRING_KICK/CALL/ERR): what kind of fd, non-blocking use ----
+
+    public const int F_GETFL = 3;
+    public const int F_SETFL = 4;
+    public const int F_GET_SEALS = 1034;
+    public const int O_NONBLOCK = 0x800;
+    public const int RWF_NOWAIT = 0x8;
+    public const short POLLOUT = 4;
+    public const int EAGAIN = 11;
+    public const int EOPNOTSUPP = 95;
+
+    /// <summary>Seals of a memfd (fcntl F_GET_SEALS).</summary>
+    public const int F_SEAL_SEAL = 0x1;
+    public const int F_SEAL_SHRINK = 0x2;
+
+    /// <summary>f_type of struct statfs for the file systems guest memory comes from.</summary>
+    public const long HugetlbfsMagic = 0x958458f6;
+    public const long TmpfsMagic = 0x01021994;
+
+    /// <summary>Bytes of struct statfs on 64-bit Linux; f_type is the first field (a long).</summary>
+    public const int StatfsSize = 120;
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int fcntl(int fd, int command, int argument);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial nint readlink(byte* path, byte* buffer, nuint size);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial nint read(int fd, void* buffer, nuint count);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial nint preadv2(int fd, IoVec* iov, int count, long offset, int flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int fstatfs(int fd, byte* buffer);
+
+    /// <summary>
+    /// The target of <c>/proc/self/fd/N</c>: "anon_inode:[eventfd]" for an eventfd, "pipe:[ino]", "socket:[ino]",
+    /// a path for a file ("/memfd:name (deleted)" for a memfd). Null if it cannot be read (no /proc, fd closed).
+    /// </summary>
+    public static string? FdTarget(int fd)
+    {
+        byte* path = stackalloc byte[32];
+        byte* target = stackalloc byte[256];
+        string name = "/proc/self/fd/" + fd.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        int length = System.Text.Encoding.ASCII.GetBytes(name, new Span<byte>(path, 31));
+        path[length] = 0;
+        nint n = readlink(path, target, 256);
+        return n < 0 ? null : System.Text.Encoding.UTF8.GetString(target, (int)Math.Min(n, 256));
+    }
+
+    /// <summary>Reads and resets an eventfd's counter without ever blocking; false if it was 0 or the read failed.</summary>
+    public static bool TryDrainEventFd(int fd)
+    {
+        ulong value = 0;
+        IoVec iov = new() { Base = &value, Length = 8 };
+        // RWF_NOWAIT makes this one read non-blocking whatever the shared O_NONBLOCK flag says (eventfd, Linux 5.12+).
+        nint n = preadv2(fd, &iov, 1, -1, RWF_NOWAIT);
+        if (n < 0 && Errno is EOPNOTSUPP or 22 /* EINVAL: older kernels */)
+        {
+            // Older kernels: fall back to the fd's own flag, which the session sets before any read.
+            n = (fcntl(fd, F_GETFL, 0) & O_NONBLOCK) != 0 ? read(fd, &value, 8) : -1;
+        }
+        return n == 8;
+    }
+
+    /// <summary>True when a write to <paramref name="fd"/> would block now (an eventfd whose counter is at its maximum).</summary>
+    public static bool IsWriteBlocked(int fd)
+    {
+        PollFd p = new() { Fd = fd, Events = POLLOUT };
+        int ready = poll(&p, 1, 0);
+        return ready == 0 || (ready == 1 && (p.Revents & POLLOUT) == 0);
+    }
+
+    // ---- libvswitch_guard (Native/guest_fault_guard.c): containment of SIGBUS in front-end mappings ----
+
+    /// <summary>The guard library's exports the switch uses; see Native/guest_fault_guard.c for the contract of each.</summary>
+    internal static partial class Guard
+    {
+        private const string Library = "vswitch_guard";
+
+        [LibraryImport(Library, EntryPoint = "vsw_guard_install")]
+        public static partial int Install();
+
+        [LibraryImport(Library, EntryPoint = "vsw_guard_register")]
+        public static partial int Register(nint start, nuint length, int* faultWord, int cookie);
+
+        [LibraryImport(Library, EntryPoint = "vsw_guard_unregister")]
+        public static partial int Unregister(int slot);
+    }
 }

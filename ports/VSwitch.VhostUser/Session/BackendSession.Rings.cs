@@ -74,7 +74,7 @@ internal sealed partial class BackendSession
 
     private VhostUserError? SetVringKick(ReadOnlySpan<byte> payload, ReceivedFds fds)
     {
-        VhostUserError? error = TakeVringFd(payload, fds, out Vring? ring, out int fd, out bool noFd);
+        VhostUserError? error = TakeVringFd(payload, fds, "kick", out Vring? ring, out int fd, out bool noFd);
         if (error is not null)
         {
             return error;
@@ -94,7 +94,7 @@ internal sealed partial class BackendSession
 
     private VhostUserError? SetVringCall(ReadOnlySpan<byte> payload, ReceivedFds fds)
     {
-        VhostUserError? error = TakeVringFd(payload, fds, out Vring? ring, out int fd, out _);
+        VhostUserError? error = TakeVringFd(payload, fds, "call", out Vring? ring, out int fd, out _);
         if (error is not null)
         {
             return error;
@@ -114,7 +114,7 @@ internal sealed partial class BackendSession
 
     private VhostUserError? SetVringErr(ReadOnlySpan<byte> payload, ReceivedFds fds)
     {
-        VhostUserError? error = TakeVringFd(payload, fds, out Vring? ring, out int fd, out _);
+        VhostUserError? error = TakeVringFd(payload, fds, "err", out Vring? ring, out int fd, out _);
         if (error is not null)
         {
             return error;
@@ -156,9 +156,11 @@ internal sealed partial class BackendSession
 
     /// <summary>
     /// Parses the u64 of SET_VRING_KICK/CALL/ERR and takes its fd. Bit 8 set means no fd (vhost-user spec: "This flag
-    /// is set when there is no file descriptor in the ancillary data"), so the fd count must agree with the flag.
+    /// is set when there is no file descriptor in the ancillary data"), so the fd count must agree with the flag. The fd
+    /// must be an eventfd, and is made non-blocking (<see cref="RingEventFd"/>); anything else ends the session with
+    /// the kind of fd in the error, and is closed with the message.
     /// </summary>
-    private VhostUserError? TakeVringFd(ReadOnlySpan<byte> payload, ReceivedFds fds, out Vring? ring, out int fd, out bool noFd)
+    private VhostUserError? TakeVringFd(ReadOnlySpan<byte> payload, ReceivedFds fds, string role, out Vring? ring, out int fd, out bool noFd)
     {
         var message = new VringFdPayload(Read<ulong>(payload));
         fd = -1;
@@ -175,6 +177,14 @@ internal sealed partial class BackendSession
         }
         if (!noFd)
         {
+            if (RingEventFd.TryAdopt(fds.Peek(0), out bool madeNonBlocking) is { } what)
+            {
+                return Refuse(VhostUserError.NotAnEventFd, $"the {role} fd of ring {found.Index} is {what}");
+            }
+            if (madeNonBlocking)
+            {
+                VhostUserLog.EventFdMadeNonBlocking(_logger, _name, found.Index, role);
+            }
             fd = fds.Take(0);
         }
         return null;
@@ -323,7 +333,7 @@ internal sealed partial class BackendSession
         }
         DirtyLog? log = Acked(VirtioNetFeatures.LogAll) ? _log?.Log : null;
         int headerSize = VirtioNetHeader.SizeFor(AckedFeatures);
-        return new RingSnapshot(_memory, log, ring.CallFd, headerSize, Acked(VirtioNetFeatures.MrgRxbuf), _zeroCopy, ring.Pool);
+        return new RingSnapshot(_memory, log, ring.CallFd, headerSize, Acked(VirtioNetFeatures.MrgRxbuf), _zeroCopy, ring.Pool, FaultWord);
     }
 
     private void UpdateQueueCounts()

@@ -18,7 +18,10 @@ namespace VSwitch.VhostUser.Session;
 /// checked for shape by <see cref="MessageReader"/> and for meaning by its handler (ring index in exactly one place:
 /// <see cref="TryGetRing"/>). A failing request gets an error reply when one was asked for, then the session closes,
 /// every fd it carried is closed and the port waits for a new front-end; an unsupported request only gets the error
-/// reply. Thread rule: the session thread calls everything except the read-only status members.
+/// reply. A front-end that harms the port without a malformed message (its memory file shrinks under the switch, a
+/// ring eventfd turns blocking) is caught between messages (<see cref="CheckFrontEndHarm"/>): the session ends and the
+/// port shows <see cref="Failure"/> until the next front-end connects.
+/// Thread rule: the session thread calls everything except the read-only status members.
 /// </summary>
 internal sealed partial class BackendSession
 {
@@ -56,6 +59,11 @@ internal sealed partial class BackendSession
     private int _activeTxQueues;
     private bool _trafficReady;
     private readonly List<IDisposable> _pendingRelease = new();
+    private readonly GuestFaultFlag _fault = new();
+    private int _nextCookie;
+    private string? _detail;
+    private volatile string? _failure;
+    private volatile IReadOnlyList<VhostUserRegionStatus> _regionStatus = [];
 
     /// <summary>Creates the session state of a port with <paramref name="rings"/> (2 per queue pair).</summary>
     public BackendSession(string name, ILogger logger, Vring[] rings, bool zeroCopy, int rxPoolSize, TimeSpan quiesceTimeout)
@@ -89,6 +97,15 @@ internal sealed partial class BackendSession
     /// <summary>Why the last session ended or the last request failed.</summary>
     public string? LastError { get; private set; }
 
+    /// <summary>
+    /// Why the last front-end was cut off for harming the port (guest memory lost under a mapping, a blocking ring
+    /// eventfd), until the next front-end connects; null otherwise. Any thread.
+    /// </summary>
+    public string? Failure => _failure;
+
+    /// <summary>The mapped guest memory regions with their backing (for status). Any thread.</summary>
+    public IReadOnlyList<VhostUserRegionStatus> Regions => _regionStatus;
+
     /// <summary>Guest memory regions mapped now.</summary>
     public int RegionCount => Volatile.Read(ref _memory).Regions.Length;
 
@@ -108,6 +125,9 @@ internal sealed partial class BackendSession
     public void Serve(UnixConnection connection, Func<bool> stopping)
     {
         _connection = connection;
+        // A new front-end starts clean: mappings of the last one are gone (or held only by a ring that never let go).
+        _failure = null;
+        _fault.Reset();
         var reader = new MessageReader(connection);
         VhostUserError reason = VhostUserError.Disconnected;
         try
@@ -116,6 +136,11 @@ internal sealed partial class BackendSession
             {
                 int ready = connection.WaitReadable(PollIntervalMs);
                 CheckBrokenRings();
+                if (CheckFrontEndHarm() is { } harm)
+                {
+                    reason = harm;
+                    break;
+                }
                 if (ready == 0)
                 {
                     continue;
@@ -166,6 +191,7 @@ internal sealed partial class BackendSession
                 return readError;
             }
             VhostUserLog.Request(_logger, _name, request, header.PayloadSize, reader.Fds.Count, header.NeedReply);
+            _detail = null;
             error ??= Dispatch(request, payload, reader.Fds);
             RequestRule rule = RequestRule.For(request);
             bool replyAck = (AckedProtocolFeatures & (ulong)ProtocolFeatures.ReplyAck) != 0;
@@ -175,8 +201,12 @@ internal sealed partial class BackendSession
             }
             if (error is { } e)
             {
-                LastError = $"{request}: {e}";
-                if (e.ShouldReconnect())
+                LastError = _detail is null ? $"{request}: {e}" : $"{request}: {e}: {_detail}";
+                if (e.ShouldReconnect() && _detail is not null)
+                {
+                    VhostUserLog.RequestRefused(_logger, _name, request, e, _detail);
+                }
+                else if (e.ShouldReconnect())
                 {
                     VhostUserLog.RequestFailed(_logger, _name, request, e);
                 }
@@ -235,6 +265,13 @@ internal sealed partial class BackendSession
     private bool Negotiated(ProtocolFeatures feature) => (AckedProtocolFeatures & (ulong)feature) != 0;
 
     private bool Acked(VirtioNetFeatures feature) => (AckedFeatures & (ulong)feature) != 0;
+
+    /// <summary>Why the current request failed, in words, for the log and <see cref="LastError"/>.</summary>
+    private VhostUserError Refuse(VhostUserError error, string detail)
+    {
+        _detail = detail;
+        return error;
+    }
 
     private void CheckBrokenRings()
     {

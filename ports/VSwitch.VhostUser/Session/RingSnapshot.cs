@@ -16,5 +16,9 @@ namespace VSwitch.VhostUser.Session;
 /// <param name="Mergeable">VIRTIO_NET_F_MRG_RXBUF negotiated.</param>
 /// <param name="ZeroCopy">Lend guest memory to received packets when a frame is in one descriptor.</param>
 /// <param name="Pool">Buffers for received packets (guest transmit rings only).</param>
+/// <param name="FaultWord">
+/// The port's <see cref="Memory.GuestFaultFlag"/> address: once set, a mapping behind <paramref name="Memory"/> or
+/// <paramref name="Log"/> lost pages and the datapath must leave the ring alone (checked once per batch).
+/// </param>
 internal sealed record RingSnapshot(
-    GuestMemory Memory, DirtyLog? Log, int CallFd, int HeaderSize, bool Mergeable, bool ZeroCopy, PacketPool? Pool);
+    GuestMemory Memory, DirtyLog? Log, int CallFd, int HeaderSize, bool Mergeable, bool ZeroCopy, PacketPool? Pool, nint FaultWord);

@@ -63,6 +63,18 @@ internal static partial class VhostUserLog
     [LoggerMessage(EventId = 2019, Level = LogLevel.Debug, Message = "vhost-user port {Port}: {Request} ({Size} bytes, {Fds} fds, need_reply {NeedReply})")]
     public static partial void Request(ILogger logger, string port, FrontendRequest request, uint size, int fds, bool needReply);
 
+    [LoggerMessage(EventId = 2021, Level = LogLevel.Warning, Message = "vhost-user port {Port}: {Request} rejected: {Error}: {Detail}; closing the session")]
+    public static partial void RequestRefused(ILogger logger, string port, FrontendRequest request, VhostUserError error, string detail);
+
+    [LoggerMessage(EventId = 2022, Level = LogLevel.Error, Message = "vhost-user port {Port}: {Reason}; closing the session, the port stays in error until a front-end connects again")]
+    public static partial void FrontEndHarm(ILogger logger, string port, string reason);
+
+    [LoggerMessage(EventId = 2023, Level = LogLevel.Information, Message = "vhost-user port {Port}: ring {Ring} {Role} eventfd was blocking; the switch made it non-blocking")]
+    public static partial void EventFdMadeNonBlocking(ILogger logger, string port, int ring, string role);
+
+    [LoggerMessage(EventId = 2024, Level = LogLevel.Warning, Message = "vhost-user port {Port}: ring {Ring}: a guest notification failed (call eventfd counter full or fd broken); failures are counted in port-status")]
+    public static partial void CallFailed(ILogger logger, string port, int ring);
+
     [LoggerMessage(EventId = 2020, Level = LogLevel.Warning, Message = "vhost-user port {Port}: ring {Ring} base {Base} differs from the used index {UsedIdx} in guest memory; resuming from the used index")]
     public static partial void RingResynced(ILogger logger, string port, int ring, ushort @base, ushort usedIdx);
 }

@@ -37,6 +37,18 @@ internal sealed class Vring
     /// <summary>The kick fd published for datapath sleepers (-1 when none or stopped). Volatile access only.</summary>
     public int PublishedKickFd = -1;
 
+    /// <summary>
+    /// Guest notifications that failed (call eventfd counter full, or the fd broken), since the port was created.
+    /// Written by the datapath thread that holds the ring; read racily for status.
+    /// </summary>
+    public long CallFailures;
+
+    /// <summary>
+    /// Incremented by the datapath right before and right after each call-eventfd write: odd while a thread is inside
+    /// one (<see cref="InCallWrite"/>), so the session can tell a thread that may be blocked there. Volatile access only.
+    /// </summary>
+    public int SignalSeq;
+
     private readonly List<int> _deferredFds = new();
 
     public Vring(int index)
@@ -110,6 +122,9 @@ internal sealed class Vring
     /// <summary>The ring is started (kick received, validated) until GET_VRING_BASE or disconnect.</summary>
     public bool Started { get; set; }
 
+    /// <summary>The session already logged a failed notification on this ring in this session.</summary>
+    public bool CallFailureLogged { get; set; }
+
     /// <summary>True when the datapath may work on the ring (a snapshot is published).</summary>
     public bool IsRunning => Volatile.Read(ref Snapshot) is not null;
 
@@ -120,7 +135,7 @@ internal sealed class Vring
     /// </summary>
     public bool TryQuiesce(RingSnapshot? snapshot, TimeSpan timeout)
     {
-        Volatile.Write(ref Snapshot, snapshot);
+        RingSnapshot? previous = Interlocked.Exchange(ref Snapshot, snapshot);
         long deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
         int attempts = 0;
         while (Interlocked.CompareExchange(ref Busy, SessionOwner, Free) != Free)
@@ -133,6 +148,12 @@ internal sealed class Vring
             if (Environment.TickCount64 > deadline)
             {
                 return false;
+            }
+            if (InCallWrite && previous is not null)
+            {
+                // The holder sits in a call-eventfd write, which only blocks when the front-end cleared O_NONBLOCK and
+                // filled the counter: free it (the fd is still open: fds close only after a successful quiesce).
+                _ = RingEventFd.ReleaseBlockedWriter(previous.CallFd);
             }
             Thread.Sleep(1);
         }
@@ -164,8 +185,11 @@ internal sealed class Vring
         Num = 0;
         Addr = null;
         Base = 0;
-        Enabled = Started = KickReceived = Polling = false;
+        Enabled = Started = KickReceived = Polling = CallFailureLogged = false;
     }
+
+    /// <summary>True while a datapath thread is inside a write to this ring's call eventfd (a few microseconds, unless blocked).</summary>
+    public bool InCallWrite => (Volatile.Read(ref SignalSeq) & 1) != 0;
 
     /// <summary>Session: publishes <paramref name="snapshot"/> and gives the ring back to the datapath.</summary>
     public void Release(RingSnapshot? snapshot)

@@ -50,11 +50,38 @@ internal static class Libc
     [DllImport("libc", SetLastError = true)]
     public static extern int epoll_wait(int epfd, [Out] EpollEvent[] events, int maxEvents, int timeoutMs);
 
-    /// <summary>Reads (and so resets) an eventfd into an 8-byte scratch buffer; the caller knows it is readable.</summary>
-    public static void DrainEventFd(int fd, byte[] scratch) => _ = read(fd, scratch, 8);
+    /// <summary>
+    /// Reads (and so resets) an eventfd into an 8-byte pinned scratch buffer (GC.AllocateArray with pinned: true); the
+    /// caller saw it readable. The eventfd is shared with a front-end, which may read it first and may even clear
+    /// O_NONBLOCK on it: RWF_NOWAIT makes this one read non-blocking regardless (Linux 5.12+); older kernels fall back
+    /// to read(), non-blocking through the flag the vhost-user session sets and watches.
+    /// </summary>
+    public static void DrainEventFd(int fd, byte[] scratch)
+    {
+        var iov = new IoVec { Base = Marshal.UnsafeAddrOfPinnedArrayElement(scratch, 0), Length = 8 };
+        if (preadv2(fd, ref iov, 1, -1, RwfNowait) < 0 && Marshal.GetLastPInvokeError() is EOpNotSupp or EInval)
+        {
+            _ = read(fd, scratch, 8);
+        }
+    }
+
+    private const int RwfNowait = 0x8;
+    private const int EOpNotSupp = 95;
+    private const int EInval = 22;
+
+    /// <summary>struct iovec over a pinned buffer.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    private struct IoVec
+    {
+        public nint Base;
+        public nuint Length;
+    }
 
     [DllImport("libc", SetLastError = true)]
     private static extern nint read(int fd, [Out] byte[] buffer, nint count);
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern nint preadv2(int fd, ref IoVec iov, int count, long offset, int flags);
 
     [DllImport("libc", SetLastError = true)]
     public static extern int close(int fd);

@@ -19,7 +19,7 @@ internal sealed class RxSleeper : IDisposable
     public const int ShortSleepMs = 1;
 
     private readonly int _epoll;
-    private readonly byte[] _scratch = new byte[8];
+    private readonly byte[] _scratch = GC.AllocateArray<byte>(8, pinned: true);
     private Libc.EpollEvent[] _events = new Libc.EpollEvent[16];
     private IRxWakeup[] _ports = new IRxWakeup[16];
     private int[] _queues = new int[16];

@@ -149,7 +149,26 @@ public sealed class VhostUserPortType : IPortType
             VirtioFeatures = [.. s.AckedFeatures],
             ProtocolFeatures = [.. s.AckedProtocolFeatures],
             Vrings = rings,
+            Details = [.. MemoryDetails(s)],
         };
+    }
+
+    /// <summary>
+    /// One line per guest memory region (where, how large, what file and whether it is sealed against shrinking), and
+    /// the rings whose guest notifications failed (call eventfd counter full or broken), if any.
+    /// </summary>
+    private static IEnumerable<KeyValuePair<string, string>> MemoryDetails(VhostUserPortStatus s)
+    {
+        foreach (VhostUserRegionStatus r in s.Regions)
+        {
+            yield return new(string.Create(CultureInfo.InvariantCulture, $"memory region {r.Index}"), string.Create(CultureInfo.InvariantCulture,
+                $"guest 0x{r.GuestAddress:x}, {r.Size} bytes, {r.Backing}, {(r.ShrinkSealed ? "sealed against shrinking" : "not sealed")}"));
+        }
+        var failures = s.Rings.Where(r => r.CallFailures != 0).Select(r => string.Create(CultureInfo.InvariantCulture, $"ring {r.Index}: {r.CallFailures}")).ToList();
+        if (failures.Count > 0)
+        {
+            yield return new("failed guest notifications", string.Join(", ", failures));
+        }
     }
 
     /// <summary>Null when <paramref name="path"/> can be a socket path, else why not.</summary>
@@ -177,8 +196,8 @@ public sealed class VhostUserPortType : IPortType
         return (s.Mode, s.State) switch
         {
             (_, PortState.Down) => "stopped",
-            (VhostUserMode.Server, PortState.Waiting) => $"listening (connections so far: {connects})",
-            (VhostUserMode.Client, PortState.Waiting) => $"reconnecting (connections so far: {connects})",
+            (VhostUserMode.Server, PortState.Waiting or PortState.Error) => $"listening (connections so far: {connects})",
+            (VhostUserMode.Client, PortState.Waiting or PortState.Error) => $"reconnecting (connections so far: {connects})",
             _ => $"connected (connections so far: {connects})",
         };
     }

@@ -136,7 +136,7 @@ public sealed class LifecycleTests
         using var guest = rig.Connect();
         guest.NegotiateLikeQemu();
         rig.WaitForState(PortState.Up);
-        using var probe = new FakeFrontendFdProbe();
+        using var probe = FakeFrontendFdProbe.EventFd();
         guest.SetVringErr(1, probe.Fd);
         guest.GetFeatures();
         rig.Dispose();

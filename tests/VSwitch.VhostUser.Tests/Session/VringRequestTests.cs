@@ -234,7 +234,7 @@ public sealed class VringRequestTests
         Assert.False(rx.WaitForCall(TimeSpan.FromMilliseconds(100)));
         rx.Driver.SetAvailFlags(0);
 
-        using var probe = new FakeFrontendFdProbe();
+        using var probe = FakeFrontendFdProbe.EventFd();
         f.SetVringCall(0, probe.Fd);
         Assert.False(probe.IsClosedEverywhere(TimeSpan.FromMilliseconds(100)));
         f.SetVringCall(0, rx.CallFd);
@@ -265,8 +265,8 @@ public sealed class VringRequestTests
     {
         using var rig = new PortRig();
         using var f = rig.Connect();
-        using var first = new FakeFrontendFdProbe();
-        using var second = new FakeFrontendFdProbe();
+        using var first = FakeFrontendFdProbe.EventFd();
+        using var second = FakeFrontendFdProbe.EventFd();
         f.SetVringErr(0, first.Fd);
         f.SetVringErr(0, second.Fd);
         Assert.True(first.IsClosedEverywhere(PortRig.Timeout));
