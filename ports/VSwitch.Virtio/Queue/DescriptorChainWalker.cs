@@ -60,9 +60,6 @@ public ref struct DescriptorChainWalker
     /// <summary>Sum of the lengths of the descriptors produced so far.</summary>
     public readonly ulong TotalLength => _total;
 
-    /// <summary>True while the walk has been through an indirect descriptor.</summary>
-    public readonly bool InIndirectTable => _inIndirect;
-
     /// <summary>Produces the next descriptor, <see cref="ChainStatus.End"/> after the last one, or the (latched) violation.</summary>
     public ChainStatus Next(out Descriptor descriptor) => Next(out descriptor, out _);
 
