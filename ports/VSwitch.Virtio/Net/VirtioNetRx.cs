@@ -29,12 +29,23 @@ public sealed class VirtioNetRx
     private const uint PrefetchFrameBytes = 64;
 
     private readonly ushort[] _held = new ushort[MaxHeld];
+    private readonly bool _singleDescriptorFastPath;
 
     /// <summary>Creates a receiver over <paramref name="queue"/> (the guest's transmit queue); the queue stays the caller's.</summary>
     public VirtioNetRx(SplitQueue queue)
+        : this(queue, singleDescriptorFastPath: true)
+    {
+    }
+
+    /// <summary>
+    /// Creates a receiver that, with <paramref name="singleDescriptorFastPath"/> false, walks every chain, including the
+    /// single-descriptor ones the fast path takes: the reference the differential tests hold the fast path to.
+    /// </summary>
+    internal VirtioNetRx(SplitQueue queue, bool singleDescriptorFastPath)
     {
         ArgumentNullException.ThrowIfNull(queue);
         Queue = queue;
+        _singleDescriptorFastPath = singleDescriptorFastPath;
     }
 
     /// <summary>The guest's transmit queue this receiver drains.</summary>
@@ -83,7 +94,7 @@ public sealed class VirtioNetRx
                 break;
             }
             _held[HeldCount++] = head;
-            ChainStatus status = ReadChain(memory, table, head, pool, (uint)headerSize, zeroCopy, stats, out PacketBuffer? packet);
+            ChainStatus status = ReadChain(memory, table, head, pool, (uint)headerSize, zeroCopy, _singleDescriptorFastPath, stats, out PacketBuffer? packet);
             if (status != ChainStatus.End)
             {
                 queue.MarkBroken(status);
@@ -132,11 +143,11 @@ public sealed class VirtioNetRx
     /// chain (with or without a packet; drops are counted here) or the violation.
     /// </summary>
     private static ChainStatus ReadChain(
-        GuestMemory memory, GuestWindow table, ushort head, PacketPool pool, uint headerSize, bool zeroCopy,
+        GuestMemory memory, GuestWindow table, ushort head, PacketPool pool, uint headerSize, bool zeroCopy, bool fastPath,
         QueueStats stats, out PacketBuffer? packet)
     {
         packet = null;
-        if (TryReadOneDescriptor(memory, table, head, headerSize, out GuestWindow single, out uint singleLength))
+        if (fastPath && TryReadOneDescriptor(memory, table, head, headerSize, out GuestWindow single, out uint singleLength))
         {
             DropReason singleDrop = DropReason.Count;
             FinishSingleSegment(pool, single, headerSize, singleLength - headerSize, zeroCopy, ref packet, ref singleDrop);
