@@ -158,7 +158,7 @@ public sealed class VirtioNetRx
             }
             return ChainStatus.End;
         }
-        var walker = new DescriptorChainWalker(memory, table, (ushort)(table.Length / Descriptor.Size), head);
+        var walker = new DescriptorChainWalker(memory, table, (ushort)(table.Length / Descriptor.Size), head, ChainDirection.ReadableOnly);
         uint skip = headerSize;
         GuestWindow first = default;
         ulong firstOffset = 0;
@@ -169,12 +169,6 @@ public sealed class VirtioNetRx
         ChainStatus status;
         while ((status = walker.Next(out Descriptor descriptor, out GuestWindow buffer)) == ChainStatus.Ok)
         {
-            if (descriptor.IsWritable)
-            {
-                // The transmit queue carries device-readable buffers only (VIRTIO 1.2 §5.1.6.2); a writable one is a driver bug.
-                status = ChainStatus.WrongDirection;
-                break;
-            }
             uint length = descriptor.Length;
             uint skipped = Math.Min(skip, length);
             skip -= skipped;

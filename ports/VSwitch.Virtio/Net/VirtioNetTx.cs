@@ -210,16 +210,10 @@ public sealed class VirtioNetTx
     private static ChainStatus FillChain(GuestMemory memory, GuestWindow table, ushort head, ref WriteCursor cursor, DirtyLog? log, out uint chainBytes)
     {
         chainBytes = 0;
-        var walker = new DescriptorChainWalker(memory, table, (ushort)(table.Length / Descriptor.Size), head);
+        var walker = new DescriptorChainWalker(memory, table, (ushort)(table.Length / Descriptor.Size), head, ChainDirection.WritableOnly);
         ChainStatus status;
         while ((status = walker.Next(out Descriptor descriptor, out GuestWindow buffer)) == ChainStatus.Ok)
         {
-            if (!descriptor.IsWritable)
-            {
-                // The receive queue carries device-writable buffers only (VIRTIO 1.2 §5.1.6.3); the device must not
-                // write a device-readable one (§2.7.5.1), so such a chain is a driver bug.
-                return ChainStatus.WrongDirection;
-            }
             if (!cursor.Done)
             {
                 uint n = cursor.WriteInto(buffer, descriptor.Length);
