@@ -217,21 +217,21 @@ public sealed class VirtioNetRx
     }
 
     /// <summary>
-    /// The common chain, checked without a walker: one device-readable descriptor (no NEXT, no INDIRECT, no WRITE) whose
-    /// whole buffer lies in guest memory and holds the header and at least a minimal frame. Exactly the checks the walker
-    /// and <see cref="ReadChain"/> make for such a chain; anything else returns false and the chain is walked instead.
+    /// The common chain, taken without a walker: one descriptor that <see cref="DescriptorRules.TryCheckSingle"/> accepts
+    /// for a transmit queue (so a walk would yield exactly this readable buffer and end) and that holds the header and
+    /// at least a minimal frame. Anything else returns false and the chain is walked instead, which names the violation
+    /// or the drop.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool TryReadOneDescriptor(GuestMemory memory, GuestWindow table, ushort head, uint headerSize, out GuestWindow buffer, out uint length)
     {
         if (!table.TryReadDescriptorBytes((ulong)head * Descriptor.Size, out ulong address, out length, out ushort flags, out _)
-            || flags != 0
             || length < headerSize + MinFrame)
         {
             buffer = default;
             return false;
         }
-        return memory.TryGetWindow(new GuestAddress(address), length, out buffer);
+        return DescriptorRules.TryCheckSingle(memory, address, length, flags, ChainDirection.ReadableOnly, out buffer);
     }
 
     private static unsafe void FinishSingleSegment(

@@ -181,26 +181,25 @@ public sealed class VirtioNetTx
     }
 
     /// <summary>
-    /// The common chain, checked and written without a walker: one device-writable descriptor (no NEXT, no INDIRECT)
-    /// whose whole buffer lies in guest memory and holds header and frame. Exactly the checks the walker would make for
-    /// such a chain, so the outcome is the same; anything else returns false with nothing written, and the caller walks
-    /// the chain from the same head.
+    /// The common chain, written without a walker: one descriptor that <see cref="DescriptorRules.TryCheckSingle"/>
+    /// accepts for a receive queue (so a walk would yield exactly this writable buffer and end) and that holds header and
+    /// frame. Anything else returns false with nothing written, and the caller walks the chain from the same head, which
+    /// names the violation or finds the chain too small.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool TryWriteOneDescriptor(
         GuestMemory memory, GuestWindow table, ushort head, ReadOnlySpan<byte> header, ReadOnlySpan<byte> frame, DirtyLog? log, out uint written)
     {
-        written = 0;
         uint total = (uint)(header.Length + frame.Length);
         if (!table.TryReadDescriptorBytes((ulong)head * Descriptor.Size, out ulong address, out uint length, out ushort flags, out _)
-            || flags != Descriptor.WriteFlag
             || length < total
-            || !memory.TryGetSpan(new GuestAddress(address), length, out Span<byte> buffer))
+            || !DescriptorRules.TryCheckSingle(memory, address, length, flags, ChainDirection.WritableOnly, out GuestWindow buffer))
         {
+            written = 0;
             return false;
         }
-        header.CopyTo(buffer);
-        frame.CopyTo(buffer[header.Length..]);
+        buffer.TryCopyFrom(0, header);
+        buffer.TryCopyFrom((uint)header.Length, frame);
         log?.Mark(new GuestAddress(address), total);
         written = total;
         return true;
