@@ -77,12 +77,7 @@ public sealed class VirtioNetTx
         for (int i = 0; i < batch.Count; i++)
         {
             PacketBuffer packet = batch[i];
-            DropReason drop = queue.IsBroken
-                ? DropReason.QueueBroken
-                : mergeable
-                    ? WriteMergeable(memory, table, header, packet.Span, log)
-                    : WriteSingle(memory, table, header, packet.Span, log);
-            if (drop == DropReason.Count)
+            if (TryWrite(memory, table, header, packet.Span, mergeable, log, out DropReason drop))
             {
                 written++;
                 bytes += packet.Length;
@@ -105,70 +100,100 @@ public sealed class VirtioNetTx
         return queue.NeedsNotification(memory);
     }
 
-    /// <summary>One packet into one chain. Returns <see cref="DropReason.Count"/> on success, else the drop reason.</summary>
-    private DropReason WriteSingle(GuestMemory memory, GuestWindow table, ReadOnlySpan<byte> header, ReadOnlySpan<byte> frame, DirtyLog? log)
+    /// <summary>One packet into the guest's buffers; false with the reason when it is dropped.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool TryWrite(
+        GuestMemory memory, GuestWindow table, ReadOnlySpan<byte> header, ReadOnlySpan<byte> frame, bool mergeable, DirtyLog? log,
+        out DropReason reason)
+    {
+        if (Queue.IsBroken)
+        {
+            reason = DropReason.QueueBroken;
+            return false;
+        }
+        return mergeable
+            ? TryWriteMergeable(memory, table, header, frame, log, out reason)
+            : TryWriteSingle(memory, table, header, frame, log, out reason);
+    }
+
+    /// <summary>One packet into one chain; false with the reason when it does not fit or the chain breaks a rule.</summary>
+    private bool TryWriteSingle(
+        GuestMemory memory, GuestWindow table, ReadOnlySpan<byte> header, ReadOnlySpan<byte> frame, DirtyLog? log, out DropReason reason)
     {
         SplitQueue queue = Queue;
+        reason = default;
         if (!queue.TryPopAvail(memory, out ushort head))
         {
-            return queue.IsBroken ? ChainDrop(queue.BrokenReason) : DropReason.TxNoGuestBuffer;
+            reason = queue.IsBroken ? ChainDrop(queue.BrokenReason) : DropReason.TxNoGuestBuffer;
+            return false;
         }
         if (_singleDescriptorFastPath && TryWriteOneDescriptor(memory, table, head, header, frame, log, out uint written))
         {
             queue.TryAddUsed(memory, head, written, log);
-            return DropReason.Count;
+            return true;
         }
         var cursor = new WriteCursor(header, frame);
         ChainStatus status = FillChain(memory, table, head, ref cursor, log, out uint chainBytes);
         if (status != ChainStatus.End)
         {
             queue.MarkBroken(status);
-            return ChainDrop(status);
+            reason = ChainDrop(status);
+            return false;
         }
         if (!cursor.Done)
         {
             queue.UndoPop();
-            return DropReason.TxNoGuestBuffer;
+            reason = DropReason.TxNoGuestBuffer;
+            return false;
         }
         queue.TryAddUsed(memory, head, chainBytes, log);
-        return DropReason.Count;
+        return true;
     }
 
-    /// <summary>One packet over as many chains as needed, num_buffers patched at the end (VIRTIO 1.2 §5.1.6.4).</summary>
-    private DropReason WriteMergeable(GuestMemory memory, GuestWindow table, ReadOnlySpan<byte> header, ReadOnlySpan<byte> frame, DirtyLog? log)
+    /// <summary>
+    /// One packet over as many chains as needed, num_buffers patched at the end (VIRTIO 1.2 §5.1.6.4); false with the
+    /// reason when the guest has too few buffers (every chain taken is given back) or a chain breaks a rule.
+    /// </summary>
+    private bool TryWriteMergeable(
+        GuestMemory memory, GuestWindow table, ReadOnlySpan<byte> header, ReadOnlySpan<byte> frame, DirtyLog? log, out DropReason reason)
     {
         SplitQueue queue = Queue;
         ushort startAvail = queue.NextAvail;
         ushort startUsed = queue.NextUsed;
         var cursor = new WriteCursor(header, frame);
         int buffers = 0;
+        reason = default;
         while (!cursor.Done)
         {
             if (buffers == queue.Size)
             {
                 queue.Rewind(startAvail, startUsed);
-                return DropReason.PacketTooLarge;
+                reason = DropReason.PacketTooLarge;
+                return false;
             }
             if (!queue.TryPopAvail(memory, out ushort head))
             {
                 if (queue.IsBroken)
                 {
-                    return ChainDrop(queue.BrokenReason);
+                    reason = ChainDrop(queue.BrokenReason);
+                    return false;
                 }
                 queue.Rewind(startAvail, startUsed);
-                return DropReason.TxNoGuestBuffer;
+                reason = DropReason.TxNoGuestBuffer;
+                return false;
             }
             if (buffers == 0 && _singleDescriptorFastPath && TryWriteOneDescriptor(memory, table, head, header, frame, log, out uint written))
             {
                 // The whole packet fit the first buffer: num_buffers stays 1, as the header template has it.
                 queue.TryAddUsed(memory, head, written, log);
-                return DropReason.Count;
+                return true;
             }
             ChainStatus status = FillChain(memory, table, head, ref cursor, log, out uint chainBytes);
             if (status != ChainStatus.End)
             {
                 queue.MarkBroken(status);
-                return ChainDrop(status);
+                reason = ChainDrop(status);
+                return false;
             }
             queue.TryAddUsed(memory, head, chainBytes, log);
             buffers++;
@@ -177,7 +202,7 @@ public sealed class VirtioNetTx
         {
             cursor.PatchNumBuffers((ushort)buffers);
         }
-        return DropReason.Count;
+        return true;
     }
 
     /// <summary>
@@ -223,6 +248,7 @@ public sealed class VirtioNetTx
         return status;
     }
 
+    /// <summary>The drop counted for a chain that broke a rule: a buffer outside guest memory, or any other violation.</summary>
     private static DropReason ChainDrop(ChainStatus status) =>
         status == ChainStatus.OutOfRange ? DropReason.GuestAddressUnmapped : DropReason.RxChainInvalid;
 
