@@ -10,10 +10,12 @@ namespace VSwitch.Virtio.Queue;
 /// element, the bytes so far, whether it is inside an indirect table), never a table index or a ring position, so the
 /// rules hold for the packed ring (VIRTIO 1.2 §2.8) as they do for the split ring: both use the same NEXT, WRITE and
 /// INDIRECT bits and the same chain rules, and bits the rules do not know (the packed ring's AVAIL and USED among them)
-/// are ignored. Buffers and tables are resolved only through <see cref="GuestMemory"/>, the bounds-checked door. The
-/// order of the checks is part of the contract: when a descriptor breaks several rules, the first one checked here is
-/// the verdict, whichever path met it. Stateless and aggressively inlined, so a caller that passes constants (a first
-/// descriptor, a fixed direction) pays only for the checks that remain. Never allocates or throws.
+/// are ignored. Buffers and tables are resolved only through <see cref="GuestMemory"/>, the bounds-checked door. Each
+/// rule is one small predicate, with its spec citation; <see cref="CheckBuffer"/> applies them in verdict order (when a
+/// descriptor breaks several rules, the first one is the verdict, whichever path met it) and
+/// <see cref="TryCheckSingle"/> applies the same ones cheapest first. Stateless and aggressively inlined, so a caller
+/// that passes constants (a first descriptor, a fixed direction) pays only for the checks that remain. Never allocates
+/// or throws.
 /// </summary>
 internal static class DescriptorRules
 {
@@ -28,7 +30,7 @@ internal static class DescriptorRules
     /// <paramref name="direction"/> whose elements so far hold <paramref name="totalBefore"/> bytes, a device-writable
     /// one among them if <paramref name="seenWritable"/>. On <see cref="ChainStatus.Ok"/>, <paramref name="buffer"/> is
     /// the buffer's checked window (empty for a zero-length buffer); otherwise it is empty and the status names the
-    /// violation.
+    /// first rule broken, in this order.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ChainStatus CheckBuffer(
@@ -36,27 +38,20 @@ internal static class DescriptorRules
         out GuestWindow buffer)
     {
         buffer = default;
-        bool writable = (flags & Descriptor.WriteFlag) != 0;
-        if (!writable && seenWritable)
+        if (!KeepsOrder(flags, seenWritable))
         {
-            // VIRTIO 1.2 §2.7.4.2: device-writable elements come after every device-readable one.
             return ChainStatus.WrongDirection;
         }
-        if (totalBefore + length > MaxChainBytes)
+        if (!FitsBudget(length, totalBefore))
         {
-            // VIRTIO 1.2 §2.7.5.2: "Drivers MUST NOT add a descriptor chain longer than 2^32 bytes in total".
             return ChainStatus.TooLong;
         }
-        if (length != 0 && !memory.TryGetWindow(new GuestAddress(address), length, out buffer))
+        if (!TryResolveBuffer(memory, address, length, out buffer))
         {
-            // The whole buffer must lie in guest memory (in one region); a zero-length buffer touches nothing.
             return ChainStatus.OutOfRange;
         }
-        if (writable ? direction == ChainDirection.ReadableOnly : direction == ChainDirection.WritableOnly)
+        if (!MatchesDirection(flags, direction))
         {
-            // VIRTIO 1.2 §5.1.6.2 and §5.1.6.3: each virtio-net queue carries buffers of one direction; a transmit chain
-            // with a writable buffer or a receive chain with a readable one (which the device must not write, §2.7.5.1)
-            // is a driver bug.
             buffer = default;
             return ChainStatus.WrongDirection;
         }
@@ -91,18 +86,48 @@ internal static class DescriptorRules
 
     /// <summary>
     /// The single-descriptor fast paths' test: true when the descriptor is a whole chain by itself (neither NEXT nor
-    /// INDIRECT) and passes <see cref="CheckBuffer"/> as the first element of a chain of <paramref name="direction"/>,
-    /// which is exactly when a walk of it yields this one buffer and ends. False decides nothing: the caller walks the
-    /// chain, and the walker names the violation if there is one.
+    /// INDIRECT) and passes every rule of <see cref="CheckBuffer"/> as the first element of a chain of
+    /// <paramref name="direction"/>, which is exactly when a walk of it yields this one buffer and ends. The rules are
+    /// taken cheapest first (flags, then memory): their order only decides which violation is named, and false here
+    /// names none. The caller walks the chain instead, and the walker gives the verdict.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool TryCheckSingle(GuestMemory memory, ulong address, uint length, ushort flags, ChainDirection direction, out GuestWindow buffer)
     {
-        if ((flags & (Descriptor.NextFlag | Descriptor.IndirectFlag)) != 0)
-        {
-            buffer = default;
-            return false;
-        }
-        return CheckBuffer(memory, address, length, flags, direction, seenWritable: false, totalBefore: 0, out buffer) == ChainStatus.Ok;
+        buffer = default;
+        // KeepsOrder and FitsBudget always hold for a first element (no writable one before it, a 32-bit length within
+        // the 2^32 budget); they are written out so this is visibly CheckBuffer's rule set, and cost nothing.
+        return (flags & (Descriptor.NextFlag | Descriptor.IndirectFlag)) == 0
+            && MatchesDirection(flags, direction)
+            && KeepsOrder(flags, seenWritable: false)
+            && FitsBudget(length, totalBefore: 0)
+            && TryResolveBuffer(memory, address, length, out buffer);
     }
+
+    /// <summary>VIRTIO 1.2 §2.7.4.2: device-writable elements come after every device-readable one.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool KeepsOrder(ushort flags, bool seenWritable) => (flags & Descriptor.WriteFlag) != 0 || !seenWritable;
+
+    /// <summary>VIRTIO 1.2 §2.7.5.2: "Drivers MUST NOT add a descriptor chain longer than 2^32 bytes in total".</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool FitsBudget(uint length, ulong totalBefore) => totalBefore + length <= MaxChainBytes;
+
+    /// <summary>
+    /// The whole buffer lies in guest memory, in one region, resolved through <see cref="GuestMemory"/> into a checked
+    /// window; a zero-length buffer touches nothing and needs no mapping (its window stays empty).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool TryResolveBuffer(GuestMemory memory, ulong address, uint length, out GuestWindow buffer)
+    {
+        buffer = default;
+        return length == 0 || memory.TryGetWindow(new GuestAddress(address), length, out buffer);
+    }
+
+    /// <summary>
+    /// VIRTIO 1.2 §5.1.6.2 and §5.1.6.3: each virtio-net queue carries buffers of one direction; a writable buffer in a
+    /// transmit chain, or a readable one in a receive chain (which the device must not write, §2.7.5.1), is a driver bug.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool MatchesDirection(ushort flags, ChainDirection direction) =>
+        (flags & Descriptor.WriteFlag) != 0 ? direction != ChainDirection.ReadableOnly : direction != ChainDirection.WritableOnly;
 }
