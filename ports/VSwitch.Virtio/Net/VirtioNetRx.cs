@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using VSwitch.Core.Diagnostics;
@@ -29,12 +30,23 @@ public sealed class VirtioNetRx
     private const uint PrefetchFrameBytes = 64;
 
     private readonly ushort[] _held = new ushort[MaxHeld];
+    private readonly bool _singleDescriptorFastPath;
 
     /// <summary>Creates a receiver over <paramref name="queue"/> (the guest's transmit queue); the queue stays the caller's.</summary>
     public VirtioNetRx(SplitQueue queue)
+        : this(queue, singleDescriptorFastPath: true)
+    {
+    }
+
+    /// <summary>
+    /// Creates a receiver that, with <paramref name="singleDescriptorFastPath"/> false, walks every chain, including the
+    /// single-descriptor ones the fast path takes: the reference the differential tests hold the fast path to.
+    /// </summary>
+    internal VirtioNetRx(SplitQueue queue, bool singleDescriptorFastPath)
     {
         ArgumentNullException.ThrowIfNull(queue);
         Queue = queue;
+        _singleDescriptorFastPath = singleDescriptorFastPath;
     }
 
     /// <summary>The guest's transmit queue this receiver drains.</summary>
@@ -83,18 +95,18 @@ public sealed class VirtioNetRx
                 break;
             }
             _held[HeldCount++] = head;
-            ChainStatus status = ReadChain(memory, table, head, pool, (uint)headerSize, zeroCopy, stats, out PacketBuffer? packet);
-            if (status != ChainStatus.End)
-            {
-                queue.MarkBroken(status);
-                stats.Drops.Add(status == ChainStatus.OutOfRange ? DropReason.GuestAddressUnmapped : DropReason.RxChainInvalid);
-                break;
-            }
-            if (packet != null)
+            if (TryReadChain(memory, table, head, pool, (uint)headerSize, zeroCopy, out PacketBuffer? packet, out DropReason drop))
             {
                 batch.TryAdd(packet);
                 bytes += packet.Length;
                 appended++;
+                continue;
+            }
+            stats.Drops.Add(drop);
+            if (queue.IsBroken)
+            {
+                // The chain broke a rule and the queue with it: nothing more is taken.
+                break;
             }
         }
         // Counters once per batch: fewer stores to a line other threads read.
@@ -127,48 +139,48 @@ public sealed class VirtioNetRx
     }
 
     /// <summary>
-    /// Walks one chain: skips the header, keeps the first frame segment aside, and starts copying into a pool buffer
-    /// only when a second segment shows the frame is split. Returns <see cref="ChainStatus.End"/> for a well-formed
-    /// chain (with or without a packet; drops are counted here) or the violation.
+    /// Turns the chain at <paramref name="head"/> into a packet: one descriptor through the fast path, anything else
+    /// through the walker. False with the reason when there is no packet: a drop (the chain was fine), or a driver
+    /// violation, which also marks the queue broken.
     /// </summary>
-    private static ChainStatus ReadChain(
+    private bool TryReadChain(
         GuestMemory memory, GuestWindow table, ushort head, PacketPool pool, uint headerSize, bool zeroCopy,
-        QueueStats stats, out PacketBuffer? packet)
+        [NotNullWhen(true)] out PacketBuffer? packet, out DropReason reason)
+    {
+        if (_singleDescriptorFastPath && TryReadOneDescriptor(memory, table, head, headerSize, out GuestWindow single, out uint length))
+        {
+            return TryFinishSingleSegment(pool, single, headerSize, length - headerSize, zeroCopy, out packet, out reason);
+        }
+        return TryReadWalkedChain(memory, table, head, pool, headerSize, zeroCopy, out packet, out reason);
+    }
+
+    /// <summary>
+    /// Walks one chain: skips the header, keeps the first frame segment aside, and starts copying into a pool buffer
+    /// only when a second segment shows the frame is split. After a drop the walk goes on to the end, so that a
+    /// violation further down is still found; a violation marks the queue broken and is the reason given.
+    /// </summary>
+    private bool TryReadWalkedChain(
+        GuestMemory memory, GuestWindow table, ushort head, PacketPool pool, uint headerSize, bool zeroCopy,
+        [NotNullWhen(true)] out PacketBuffer? packet, out DropReason reason)
     {
         packet = null;
-        if (TryReadOneDescriptor(memory, table, head, headerSize, out GuestWindow single, out uint singleLength))
-        {
-            DropReason singleDrop = DropReason.Count;
-            FinishSingleSegment(pool, single, headerSize, singleLength - headerSize, zeroCopy, ref packet, ref singleDrop);
-            if (singleDrop != DropReason.Count)
-            {
-                FreeIfAny(ref packet);
-                stats.Drops.Add(singleDrop);
-            }
-            return ChainStatus.End;
-        }
-        var walker = new DescriptorChainWalker(memory, table, (ushort)(table.Length / Descriptor.Size), head);
+        reason = default;
+        bool dropped = false;
         uint skip = headerSize;
         GuestWindow first = default;
         ulong firstOffset = 0;
         uint firstLength = 0;
         int segments = 0;
         ulong frameLength = 0;
-        DropReason drop = DropReason.Count;
+        var walker = new DescriptorChainWalker(memory, table, (ushort)(table.Length / Descriptor.Size), head, ChainDirection.ReadableOnly);
         ChainStatus status;
         while ((status = walker.Next(out Descriptor descriptor, out GuestWindow buffer)) == ChainStatus.Ok)
         {
-            if (descriptor.IsWritable)
-            {
-                // The transmit queue carries device-readable buffers only (VIRTIO 1.2 §5.1.6.2); a writable one is a driver bug.
-                status = ChainStatus.WrongDirection;
-                break;
-            }
             uint length = descriptor.Length;
             uint skipped = Math.Min(skip, length);
             skip -= skipped;
             length -= skipped;
-            if (length == 0 || drop != DropReason.Count)
+            if (length == 0 || dropped)
             {
                 continue;
             }
@@ -179,96 +191,111 @@ public sealed class VirtioNetRx
                 first = buffer;
                 firstOffset = skipped;
                 firstLength = length;
-                continue;
             }
-            if (segments == 2 && !TryStartCopy(pool, first, firstOffset, firstLength, ref packet, ref drop))
+            else if (segments == 2 && !TryStartCopy(pool, first, firstOffset, firstLength, out packet, out reason))
             {
-                continue;
+                dropped = true;
             }
-            if (!TryAppend(packet!, buffer, skipped, length))
+            else if (!TryAppend(packet!, buffer, skipped, length))
             {
-                drop = DropReason.PacketTooLarge;
+                FreeIfAny(ref packet);
+                reason = DropReason.PacketTooLarge;
+                dropped = true;
             }
         }
         if (status != ChainStatus.End)
         {
             FreeIfAny(ref packet);
-            return status;
+            Queue.MarkBroken(status);
+            reason = ChainDrop(status);
+            return false;
         }
-        if (drop == DropReason.Count && frameLength < MinFrame)
+        if (dropped)
         {
-            drop = DropReason.RxRunt;
+            return false;
         }
-        if (drop == DropReason.Count && segments == 1)
-        {
-            FinishSingleSegment(pool, first, firstOffset, firstLength, zeroCopy, ref packet, ref drop);
-        }
-        if (drop != DropReason.Count)
+        if (frameLength < MinFrame)
         {
             FreeIfAny(ref packet);
-            stats.Drops.Add(drop);
+            reason = DropReason.RxRunt;
+            return false;
         }
-        return ChainStatus.End;
+        if (segments == 1)
+        {
+            return TryFinishSingleSegment(pool, first, firstOffset, firstLength, zeroCopy, out packet, out reason);
+        }
+        // Two or more segments and no drop: the copy was started at the second one and took every segment since.
+        Debug.Assert(packet != null);
+        return true;
     }
 
     /// <summary>
-    /// The common chain, checked without a walker: one device-readable descriptor (no NEXT, no INDIRECT, no WRITE) whose
-    /// whole buffer lies in guest memory and holds the header and at least a minimal frame. Exactly the checks the walker
-    /// and <see cref="ReadChain"/> make for such a chain; anything else returns false and the chain is walked instead.
+    /// The common chain, taken without a walker: one descriptor that <see cref="DescriptorRules.TryCheckSingle"/> accepts
+    /// for a transmit queue (so a walk would yield exactly this readable buffer and end) and that holds the header and
+    /// at least a minimal frame. Anything else returns false and the chain is walked instead, which names the violation
+    /// or the drop.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool TryReadOneDescriptor(GuestMemory memory, GuestWindow table, ushort head, uint headerSize, out GuestWindow buffer, out uint length)
     {
         if (!table.TryReadDescriptorBytes((ulong)head * Descriptor.Size, out ulong address, out length, out ushort flags, out _)
-            || flags != 0
             || length < headerSize + MinFrame)
         {
             buffer = default;
             return false;
         }
-        return memory.TryGetWindow(new GuestAddress(address), length, out buffer);
+        return DescriptorRules.TryCheckSingle(memory, address, length, flags, ChainDirection.ReadableOnly, out buffer);
     }
 
-    private static unsafe void FinishSingleSegment(
-        PacketPool pool, GuestWindow first, ulong offset, uint length, bool zeroCopy, ref PacketBuffer? packet, ref DropReason drop)
+    /// <summary>The packet for a frame in one segment: lent guest memory (zero-copy) or a copy; false with the reason if dropped.</summary>
+    private static unsafe bool TryFinishSingleSegment(
+        PacketPool pool, GuestWindow first, ulong offset, uint length, bool zeroCopy,
+        [NotNullWhen(true)] out PacketBuffer? packet, out DropReason reason)
     {
         if (!pool.TryRent(out packet))
         {
-            drop = DropReason.PoolExhausted;
-            return;
+            reason = DropReason.PoolExhausted;
+            return false;
         }
-        if (length > (uint)packet.DataRoom)
+        if (length <= (uint)packet.DataRoom)
         {
-            drop = DropReason.PacketTooLarge;
-            return;
+            if (zeroCopy)
+            {
+                // SAFETY: the buffer's window was checked to lie in guest memory, and [offset, offset + length) is
+                // inside it; the guest cannot reuse it before Complete returns the head, which the caller runs only
+                // after the packet is gone (AttachExternal contract). length <= DataRoom fits an int.
+                first.TryGetPointer(offset, length, out byte* data);
+                packet.AttachExternal(data, (int)length);
+                reason = default;
+                return true;
+            }
+            if (TryAppend(packet, first, offset, length))
+            {
+                reason = default;
+                return true;
+            }
         }
-        if (zeroCopy)
-        {
-            // SAFETY: the walker checked the descriptor's buffer lies in guest memory, and [offset, offset + length) is
-            // inside that buffer; the guest cannot reuse it before Complete returns the head, which the caller runs
-            // only after the packet is gone (AttachExternal contract). length <= DataRoom fits an int.
-            first.TryGetPointer(offset, length, out byte* data);
-            packet.AttachExternal(data, (int)length);
-            return;
-        }
-        if (!TryAppend(packet, first, offset, length))
-        {
-            drop = DropReason.PacketTooLarge;
-        }
+        FreeIfAny(ref packet);
+        reason = DropReason.PacketTooLarge;
+        return false;
     }
 
-    private static bool TryStartCopy(PacketPool pool, GuestWindow first, ulong offset, uint length, ref PacketBuffer? packet, ref DropReason drop)
+    /// <summary>A pool buffer holding the first segment of a split frame; false with the reason (and nothing rented) if not.</summary>
+    private static bool TryStartCopy(
+        PacketPool pool, GuestWindow first, ulong offset, uint length, [NotNullWhen(true)] out PacketBuffer? packet, out DropReason reason)
     {
         if (!pool.TryRent(out packet))
         {
-            drop = DropReason.PoolExhausted;
+            reason = DropReason.PoolExhausted;
             return false;
         }
         if (!TryAppend(packet, first, offset, length))
         {
-            drop = DropReason.PacketTooLarge;
+            FreeIfAny(ref packet);
+            reason = DropReason.PacketTooLarge;
             return false;
         }
+        reason = default;
         return true;
     }
 
@@ -288,6 +315,10 @@ public sealed class VirtioNetRx
         packet?.Free();
         packet = null;
     }
+
+    /// <summary>The drop counted for a chain that broke a rule: a buffer outside guest memory, or any other violation.</summary>
+    private static DropReason ChainDrop(ChainStatus status) =>
+        status == ChainStatus.OutOfRange ? DropReason.GuestAddressUnmapped : DropReason.RxChainInvalid;
 
     private static void CountIfJustBroken(SplitQueue queue, QueueStats stats)
     {

@@ -24,11 +24,23 @@ public sealed class VirtioNetTx
 {
     private const int MinHeaderWithNumBuffers = VirtioNetHeader.NumBuffersOffset + 2;
 
+    private readonly bool _singleDescriptorFastPath;
+
     /// <summary>Creates a transmitter over <paramref name="queue"/> (the guest's receive queue); the queue stays the caller's.</summary>
     public VirtioNetTx(SplitQueue queue)
+        : this(queue, singleDescriptorFastPath: true)
+    {
+    }
+
+    /// <summary>
+    /// Creates a transmitter that, with <paramref name="singleDescriptorFastPath"/> false, walks every chain, including
+    /// the single-descriptor ones the fast path takes: the reference the differential tests hold the fast path to.
+    /// </summary>
+    internal VirtioNetTx(SplitQueue queue, bool singleDescriptorFastPath)
     {
         ArgumentNullException.ThrowIfNull(queue);
         Queue = queue;
+        _singleDescriptorFastPath = singleDescriptorFastPath;
     }
 
     /// <summary>The guest's receive queue this transmitter fills.</summary>
@@ -65,12 +77,7 @@ public sealed class VirtioNetTx
         for (int i = 0; i < batch.Count; i++)
         {
             PacketBuffer packet = batch[i];
-            DropReason drop = queue.IsBroken
-                ? DropReason.QueueBroken
-                : mergeable
-                    ? WriteMergeable(memory, table, header, packet.Span, log)
-                    : WriteSingle(memory, table, header, packet.Span, log);
-            if (drop == DropReason.Count)
+            if (TryWrite(memory, table, header, packet.Span, mergeable, log, out DropReason drop))
             {
                 written++;
                 bytes += packet.Length;
@@ -93,70 +100,100 @@ public sealed class VirtioNetTx
         return queue.NeedsNotification(memory);
     }
 
-    /// <summary>One packet into one chain. Returns <see cref="DropReason.Count"/> on success, else the drop reason.</summary>
-    private DropReason WriteSingle(GuestMemory memory, GuestWindow table, ReadOnlySpan<byte> header, ReadOnlySpan<byte> frame, DirtyLog? log)
+    /// <summary>One packet into the guest's buffers; false with the reason when it is dropped.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool TryWrite(
+        GuestMemory memory, GuestWindow table, ReadOnlySpan<byte> header, ReadOnlySpan<byte> frame, bool mergeable, DirtyLog? log,
+        out DropReason reason)
+    {
+        if (Queue.IsBroken)
+        {
+            reason = DropReason.QueueBroken;
+            return false;
+        }
+        return mergeable
+            ? TryWriteMergeable(memory, table, header, frame, log, out reason)
+            : TryWriteSingle(memory, table, header, frame, log, out reason);
+    }
+
+    /// <summary>One packet into one chain; false with the reason when it does not fit or the chain breaks a rule.</summary>
+    private bool TryWriteSingle(
+        GuestMemory memory, GuestWindow table, ReadOnlySpan<byte> header, ReadOnlySpan<byte> frame, DirtyLog? log, out DropReason reason)
     {
         SplitQueue queue = Queue;
+        reason = default;
         if (!queue.TryPopAvail(memory, out ushort head))
         {
-            return queue.IsBroken ? ChainDrop(queue.BrokenReason) : DropReason.TxNoGuestBuffer;
+            reason = queue.IsBroken ? ChainDrop(queue.BrokenReason) : DropReason.TxNoGuestBuffer;
+            return false;
         }
-        if (TryWriteOneDescriptor(memory, table, head, header, frame, log, out uint written))
+        if (_singleDescriptorFastPath && TryWriteOneDescriptor(memory, table, head, header, frame, log, out uint written))
         {
             queue.TryAddUsed(memory, head, written, log);
-            return DropReason.Count;
+            return true;
         }
         var cursor = new WriteCursor(header, frame);
         ChainStatus status = FillChain(memory, table, head, ref cursor, log, out uint chainBytes);
         if (status != ChainStatus.End)
         {
             queue.MarkBroken(status);
-            return ChainDrop(status);
+            reason = ChainDrop(status);
+            return false;
         }
         if (!cursor.Done)
         {
             queue.UndoPop();
-            return DropReason.TxNoGuestBuffer;
+            reason = DropReason.TxNoGuestBuffer;
+            return false;
         }
         queue.TryAddUsed(memory, head, chainBytes, log);
-        return DropReason.Count;
+        return true;
     }
 
-    /// <summary>One packet over as many chains as needed, num_buffers patched at the end (VIRTIO 1.2 §5.1.6.4).</summary>
-    private DropReason WriteMergeable(GuestMemory memory, GuestWindow table, ReadOnlySpan<byte> header, ReadOnlySpan<byte> frame, DirtyLog? log)
+    /// <summary>
+    /// One packet over as many chains as needed, num_buffers patched at the end (VIRTIO 1.2 §5.1.6.4); false with the
+    /// reason when the guest has too few buffers (every chain taken is given back) or a chain breaks a rule.
+    /// </summary>
+    private bool TryWriteMergeable(
+        GuestMemory memory, GuestWindow table, ReadOnlySpan<byte> header, ReadOnlySpan<byte> frame, DirtyLog? log, out DropReason reason)
     {
         SplitQueue queue = Queue;
         ushort startAvail = queue.NextAvail;
         ushort startUsed = queue.NextUsed;
         var cursor = new WriteCursor(header, frame);
         int buffers = 0;
+        reason = default;
         while (!cursor.Done)
         {
             if (buffers == queue.Size)
             {
                 queue.Rewind(startAvail, startUsed);
-                return DropReason.PacketTooLarge;
+                reason = DropReason.PacketTooLarge;
+                return false;
             }
             if (!queue.TryPopAvail(memory, out ushort head))
             {
                 if (queue.IsBroken)
                 {
-                    return ChainDrop(queue.BrokenReason);
+                    reason = ChainDrop(queue.BrokenReason);
+                    return false;
                 }
                 queue.Rewind(startAvail, startUsed);
-                return DropReason.TxNoGuestBuffer;
+                reason = DropReason.TxNoGuestBuffer;
+                return false;
             }
-            if (buffers == 0 && TryWriteOneDescriptor(memory, table, head, header, frame, log, out uint written))
+            if (buffers == 0 && _singleDescriptorFastPath && TryWriteOneDescriptor(memory, table, head, header, frame, log, out uint written))
             {
                 // The whole packet fit the first buffer: num_buffers stays 1, as the header template has it.
                 queue.TryAddUsed(memory, head, written, log);
-                return DropReason.Count;
+                return true;
             }
             ChainStatus status = FillChain(memory, table, head, ref cursor, log, out uint chainBytes);
             if (status != ChainStatus.End)
             {
                 queue.MarkBroken(status);
-                return ChainDrop(status);
+                reason = ChainDrop(status);
+                return false;
             }
             queue.TryAddUsed(memory, head, chainBytes, log);
             buffers++;
@@ -165,30 +202,29 @@ public sealed class VirtioNetTx
         {
             cursor.PatchNumBuffers((ushort)buffers);
         }
-        return DropReason.Count;
+        return true;
     }
 
     /// <summary>
-    /// The common chain, checked and written without a walker: one device-writable descriptor (no NEXT, no INDIRECT)
-    /// whose whole buffer lies in guest memory and holds header and frame. Exactly the checks the walker would make for
-    /// such a chain, so the outcome is the same; anything else returns false with nothing written, and the caller walks
-    /// the chain from the same head.
+    /// The common chain, written without a walker: one descriptor that <see cref="DescriptorRules.TryCheckSingle"/>
+    /// accepts for a receive queue (so a walk would yield exactly this writable buffer and end) and that holds header and
+    /// frame. Anything else returns false with nothing written, and the caller walks the chain from the same head, which
+    /// names the violation or finds the chain too small.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool TryWriteOneDescriptor(
         GuestMemory memory, GuestWindow table, ushort head, ReadOnlySpan<byte> header, ReadOnlySpan<byte> frame, DirtyLog? log, out uint written)
     {
-        written = 0;
         uint total = (uint)(header.Length + frame.Length);
         if (!table.TryReadDescriptorBytes((ulong)head * Descriptor.Size, out ulong address, out uint length, out ushort flags, out _)
-            || flags != Descriptor.WriteFlag
             || length < total
-            || !memory.TryGetSpan(new GuestAddress(address), length, out Span<byte> buffer))
+            || !DescriptorRules.TryCheckSingle(memory, address, length, flags, ChainDirection.WritableOnly, out GuestWindow buffer))
         {
+            written = 0;
             return false;
         }
-        header.CopyTo(buffer);
-        frame.CopyTo(buffer[header.Length..]);
+        buffer.TryCopyFrom(0, header);
+        buffer.TryCopyFrom((uint)header.Length, frame);
         log?.Mark(new GuestAddress(address), total);
         written = total;
         return true;
@@ -198,16 +234,10 @@ public sealed class VirtioNetTx
     private static ChainStatus FillChain(GuestMemory memory, GuestWindow table, ushort head, ref WriteCursor cursor, DirtyLog? log, out uint chainBytes)
     {
         chainBytes = 0;
-        var walker = new DescriptorChainWalker(memory, table, (ushort)(table.Length / Descriptor.Size), head);
+        var walker = new DescriptorChainWalker(memory, table, (ushort)(table.Length / Descriptor.Size), head, ChainDirection.WritableOnly);
         ChainStatus status;
         while ((status = walker.Next(out Descriptor descriptor, out GuestWindow buffer)) == ChainStatus.Ok)
         {
-            if (!descriptor.IsWritable)
-            {
-                // The receive queue carries device-writable buffers only (VIRTIO 1.2 §5.1.6.3); the device must not
-                // write a device-readable one (§2.7.5.1), so such a chain is a driver bug.
-                return ChainStatus.WrongDirection;
-            }
             if (!cursor.Done)
             {
                 uint n = cursor.WriteInto(buffer, descriptor.Length);
@@ -218,6 +248,7 @@ public sealed class VirtioNetTx
         return status;
     }
 
+    /// <summary>The drop counted for a chain that broke a rule: a buffer outside guest memory, or any other violation.</summary>
     private static DropReason ChainDrop(ChainStatus status) =>
         status == ChainStatus.OutOfRange ? DropReason.GuestAddressUnmapped : DropReason.RxChainInvalid;
 

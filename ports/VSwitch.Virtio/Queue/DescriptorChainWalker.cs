@@ -5,23 +5,25 @@ namespace VSwitch.Virtio.Queue;
 
 /// <summary>
 /// Walks one descriptor chain in place, descriptor by descriptor (vm-virtio <c>DescriptorChain</c>), with no object
-/// per chain. Design note: the driver's table is hostile input, so every step is bounded and checked: a TTL of the
-/// table's length (queue size, or the indirect table's entry count) catches loops, the running total is capped at
-/// 2^32 bytes (VIRTIO 1.2 §2.7.5.2), indexes are checked against the table, an indirect table must be a non-zero
-/// multiple of 16 bytes and may not contain another indirect descriptor or carry NEXT (§2.7.5.3.1), and a
-/// device-readable descriptor after a device-writable one is rejected (§2.7.4.2). Each produced descriptor's buffer is
-/// already checked to lie in guest memory and comes with its window. The first failure is latched: every later call
-/// returns the same status. Never throws. Stack-only (ref struct); one walker per chain, used on one thread.
+/// per chain. Design note: the driver's table is hostile input, so every step is bounded and checked. The walker
+/// itself owns what belongs to the split ring's table: a TTL of the table's length (queue size, or the indirect table's
+/// entry count) catches loops (VIRTIO 1.2 §2.7.5.2), and head and next indexes are checked against the table. What
+/// each descriptor must satisfy (its buffer in guest memory, the 2^32-byte chain budget, the direction order and the
+/// queue's <see cref="ChainDirection"/>, the indirect table's form) is <see cref="DescriptorRules"/>, shared with the
+/// single-descriptor fast paths. Each produced descriptor comes with its buffer's checked window. The first failure is
+/// latched: every later call returns the same status. Never throws. Stack-only (ref struct); one walker per chain,
+/// used on one thread.
 /// </summary>
 public ref struct DescriptorChainWalker
 {
     /// <summary>Largest indirect table, in entries: <c>next</c> is 16 bits, so no chain can reach further.</summary>
-    public const uint MaxIndirectEntries = 65536;
+    public const uint MaxIndirectEntries = DescriptorRules.MaxIndirectEntries;
 
     /// <summary>Upper bound of a chain's total length (VIRTIO 1.2 §2.7.5.2).</summary>
-    public const ulong MaxChainBytes = 1UL << 32;
+    public const ulong MaxChainBytes = DescriptorRules.MaxChainBytes;
 
     private readonly GuestMemory _memory;
+    private readonly ChainDirection _direction;
     private GuestWindow _table;
     private uint _ttl;
     private ulong _total;
@@ -31,12 +33,13 @@ public ref struct DescriptorChainWalker
     private ChainStatus _status;
 
     /// <summary>
-    /// Starts a walk of the chain at <paramref name="head"/> in <paramref name="queue"/>'s descriptor table. If the
-    /// queue's rings are not in <paramref name="memory"/> the first step returns <see cref="ChainStatus.OutOfRange"/>
-    /// (and the queue is marked broken); a head outside the table gives <see cref="ChainStatus.BadHead"/>.
+    /// Starts a walk of the chain at <paramref name="head"/> in <paramref name="queue"/>'s descriptor table, for a queue
+    /// whose buffers have <paramref name="direction"/>. If the queue's rings are not in <paramref name="memory"/> the
+    /// first step returns <see cref="ChainStatus.OutOfRange"/> (and the queue is marked broken); a head outside the
+    /// table gives <see cref="ChainStatus.BadHead"/>.
     /// </summary>
-    public DescriptorChainWalker(GuestMemory memory, SplitQueue queue, ushort head)
-        : this(memory, queue.TryGetDescTable(memory, out GuestWindow table) ? table : default, queue.Size, head)
+    public DescriptorChainWalker(GuestMemory memory, SplitQueue queue, ushort head, ChainDirection direction = ChainDirection.ReadableThenWritable)
+        : this(memory, queue.TryGetDescTable(memory, out GuestWindow table) ? table : default, queue.Size, head, direction)
     {
         if (table.IsEmpty)
         {
@@ -44,9 +47,10 @@ public ref struct DescriptorChainWalker
         }
     }
 
-    internal DescriptorChainWalker(GuestMemory memory, GuestWindow table, ushort queueSize, ushort head)
+    internal DescriptorChainWalker(GuestMemory memory, GuestWindow table, ushort queueSize, ushort head, ChainDirection direction)
     {
         _memory = memory;
+        _direction = direction;
         _table = table;
         _ttl = queueSize;
         _next = head;
@@ -59,9 +63,6 @@ public ref struct DescriptorChainWalker
 
     /// <summary>Sum of the lengths of the descriptors produced so far.</summary>
     public readonly ulong TotalLength => _total;
-
-    /// <summary>True while the walk has been through an indirect descriptor.</summary>
-    public readonly bool InIndirectTable => _inIndirect;
 
     /// <summary>Produces the next descriptor, <see cref="ChainStatus.End"/> after the last one, or the (latched) violation.</summary>
     public ChainStatus Next(out Descriptor descriptor) => Next(out descriptor, out _);
@@ -95,24 +96,13 @@ public ref struct DescriptorChainWalker
                 }
                 continue;
             }
-            bool writable = (flags & Descriptor.WriteFlag) != 0;
-            if (!writable && _seenWritable)
+            ChainStatus status = DescriptorRules.CheckBuffer(_memory, address, length, flags, _direction, _seenWritable, _total, out buffer);
+            if (status != ChainStatus.Ok)
             {
-                // VIRTIO 1.2 §2.7.4.2: device-writable elements come after every device-readable one.
-                return Fail(ChainStatus.WrongDirection);
+                return Fail(status);
             }
-            _seenWritable |= writable;
-            ulong total = _total + length;
-            if (total > MaxChainBytes)
-            {
-                // VIRTIO 1.2 §2.7.5.2: "Drivers MUST NOT add a descriptor chain longer than 2^32 bytes in total".
-                return Fail(ChainStatus.TooLong);
-            }
-            if (length != 0 && !_memory.TryGetWindow(new GuestAddress(address), length, out buffer))
-            {
-                return Fail(ChainStatus.OutOfRange);
-            }
-            _total = total;
+            _seenWritable |= (flags & Descriptor.WriteFlag) != 0;
+            _total += length;
             descriptor = new Descriptor(new GuestAddress(address), length, flags, next);
             if ((flags & Descriptor.NextFlag) != 0)
             {
@@ -129,26 +119,15 @@ public ref struct DescriptorChainWalker
 
     private ChainStatus EnterIndirect(ulong address, uint length, ushort flags)
     {
-        // VIRTIO 1.2 §2.7.5.3.1: no indirect descriptor inside an indirect table, and never INDIRECT together with NEXT.
-        // (The device ignores WRITE on the indirect descriptor itself, §2.7.5.3.2.)
-        if (_inIndirect || (flags & Descriptor.NextFlag) != 0)
+        ChainStatus status = DescriptorRules.CheckIndirectTable(_memory, address, length, flags, _inIndirect, out GuestWindow table);
+        if (status == ChainStatus.Ok)
         {
-            return ChainStatus.BadIndirect;
+            _table = table;
+            _ttl = length / Descriptor.Size;
+            _next = 0;
+            _inIndirect = true;
         }
-        // The table is desc[len / 16]: a non-zero multiple of 16, and no larger than a 16-bit next can index.
-        if (length == 0 || (length & (Descriptor.Size - 1)) != 0 || length / Descriptor.Size > MaxIndirectEntries)
-        {
-            return ChainStatus.BadIndirect;
-        }
-        if (!_memory.TryGetWindow(new GuestAddress(address), length, out GuestWindow table))
-        {
-            return ChainStatus.OutOfRange;
-        }
-        _table = table;
-        _ttl = length / Descriptor.Size;
-        _next = 0;
-        _inIndirect = true;
-        return ChainStatus.Ok;
+        return status;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
