@@ -1,5 +1,5 @@
 using System.Text;
-using VSwitch.Ports.Tap.Interop;
+using VSwitch.Native;
 
 namespace VSwitch.Ports.Tap;
 
@@ -19,7 +19,7 @@ internal sealed unsafe class TapLink : IDisposable
 
     public TapLink()
     {
-        _sock = Libc.Socket(Libc.AF_INET, Libc.SOCK_DGRAM | Libc.SOCK_CLOEXEC, 0);
+        _sock = Libc.socket(Libc.AF_INET, Libc.SOCK_DGRAM | Libc.SOCK_CLOEXEC, 0);
         if (_sock < 0)
         {
             throw new IOException($"cannot open a socket for interface ioctls: {Libc.Describe(Libc.Errno)}");
@@ -38,7 +38,7 @@ internal sealed unsafe class TapLink : IDisposable
     /// </summary>
     public static int OpenQueue(string ifName, bool multiQueue, bool existed, out string? error)
     {
-        int fd = Libc.Open("/dev/net/tun", Libc.O_RDWR | Libc.O_NONBLOCK | Libc.O_CLOEXEC);
+        int fd = Libc.open("/dev/net/tun", Libc.O_RDWR | Libc.O_NONBLOCK | Libc.O_CLOEXEC);
         if (fd < 0)
         {
             error = $"cannot open /dev/net/tun: {Libc.Describe(Libc.Errno)}";
@@ -46,19 +46,19 @@ internal sealed unsafe class TapLink : IDisposable
         }
         var req = default(Libc.IfReq);
         WriteName(ref req, ifName);
-        req.Value = (ushort)(Libc.IFF_TAP | Libc.IFF_NO_PI | Libc.IFF_VNET_HDR | (multiQueue ? Libc.IFF_MULTI_QUEUE : 0));
+        req.Value = (ushort)(Tun.IFF_TAP | Tun.IFF_NO_PI | Tun.IFF_VNET_HDR | (multiQueue ? Tun.IFF_MULTI_QUEUE : 0));
         int hdr = VnetHeaderSize;
         // SAFETY: req and hdr live on this stack frame for the duration of each ioctl.
-        if (Libc.Ioctl(fd, Libc.TUNSETIFF, &req) < 0)
+        if (Libc.ioctl(fd, Tun.TUNSETIFF, &req) < 0)
         {
             error = SetIffError(Libc.Errno, ifName, multiQueue, existed);
         }
-        else if (Libc.Ioctl(fd, Libc.TUNSETVNETHDRSZ, &hdr) < 0)
+        else if (Libc.ioctl(fd, Tun.TUNSETVNETHDRSZ, &hdr) < 0)
         {
             error = $"tap '{ifName}': TUNSETVNETHDRSZ: {Libc.Describe(Libc.Errno)}";
         }
         // No offloads: the kernel finishes checksums and segments GSO frames before handing them to us.
-        else if (Libc.IoctlValue(fd, Libc.TUNSETOFFLOAD, 0) < 0)
+        else if (Libc.ioctl(fd, Tun.TUNSETOFFLOAD, 0) < 0)
         {
             error = $"tap '{ifName}': TUNSETOFFLOAD: {Libc.Describe(Libc.Errno)}";
         }
@@ -67,7 +67,7 @@ internal sealed unsafe class TapLink : IDisposable
             error = null;
             return fd;
         }
-        _ = Libc.Close(fd);
+        _ = Libc.close(fd);
         return -1;
     }
 
@@ -76,7 +76,7 @@ internal sealed unsafe class TapLink : IDisposable
     {
         var req = default(Libc.IfReq);
         // SAFETY: req lives on this stack frame for the call.
-        return Libc.Ioctl(queueFd, Libc.TUNGETIFF, &req) < 0 ? null : ReadName(ref req);
+        return Libc.ioctl(queueFd, Tun.TUNGETIFF, &req) < 0 ? null : ReadName(ref req);
     }
 
     /// <summary>Reads the interface flags; errno on failure (ENODEV when it is not in the socket's namespace).</summary>
@@ -114,7 +114,7 @@ internal sealed unsafe class TapLink : IDisposable
     /// </summary>
     public bool FollowNamespace(int queueFd, long ownNamespaceInode)
     {
-        int ns = Libc.IoctlValue(queueFd, Libc.TUNGETDEVNETNS, 0);
+        int ns = Libc.ioctl(queueFd, Tun.TUNGETDEVNETNS, 0);
         if (ns < 0)
         {
             return false;
@@ -122,21 +122,21 @@ internal sealed unsafe class TapLink : IDisposable
         int sock = -1;
         var thread = new Thread(() =>
         {
-            if (Libc.Setns(ns, Libc.CLONE_NEWNET) == 0)
+            if (Libc.setns(ns, Libc.CLONE_NEWNET) == 0)
             {
-                sock = Libc.Socket(Libc.AF_INET, Libc.SOCK_DGRAM | Libc.SOCK_CLOEXEC, 0);
+                sock = Libc.socket(Libc.AF_INET, Libc.SOCK_DGRAM | Libc.SOCK_CLOEXEC, 0);
             }
         })
         { IsBackground = true, Name = "tap-netns" };
         thread.Start();
         thread.Join();
         OtherNamespace = NamespaceInode(ns) != ownNamespaceInode;
-        _ = Libc.Close(ns);
+        _ = Libc.close(ns);
         if (sock < 0)
         {
             return false;
         }
-        _ = Libc.Close(_sock);
+        _ = Libc.close(_sock);
         _sock = sock;
         return true;
     }
@@ -148,7 +148,7 @@ internal sealed unsafe class TapLink : IDisposable
     {
         if (_sock >= 0)
         {
-            _ = Libc.Close(_sock);
+            _ = Libc.close(_sock);
             _sock = -1;
         }
     }
@@ -175,7 +175,7 @@ internal sealed unsafe class TapLink : IDisposable
         var req = default(Libc.IfReq);
         WriteName(ref req, ifName);
         // SAFETY: req lives on this stack frame for the call.
-        if (Libc.Ioctl(_sock, request, &req) < 0)
+        if (Libc.ioctl(_sock, request, &req) < 0)
         {
             value = 0;
             return Libc.Errno;
@@ -190,7 +190,7 @@ internal sealed unsafe class TapLink : IDisposable
         WriteName(ref req, ifName);
         req.Value = value;
         // SAFETY: req lives on this stack frame for the call.
-        return Libc.Ioctl(_sock, request, &req) < 0 ? Libc.Errno : 0;
+        return Libc.ioctl(_sock, request, &req) < 0 ? Libc.Errno : 0;
     }
 
     private static void WriteName(ref Libc.IfReq req, string ifName)

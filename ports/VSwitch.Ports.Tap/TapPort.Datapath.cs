@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 using VSwitch.Core.Diagnostics;
 using VSwitch.Core.Packets;
 using VSwitch.Core.Ports;
-using VSwitch.Ports.Tap.Interop;
+using VSwitch.Native;
 
 namespace VSwitch.Ports.Tap;
 
@@ -44,7 +44,7 @@ public sealed partial class TapPort
             q.RxIov[1].Length = (nuint)p.Capacity;
             // SAFETY: RxIov points at native scratch owned by this queue ([0] its 12-byte header, [1] the rented
             // buffer's writable Capacity bytes); both outlive the call and only this thread uses them.
-            nint r = Libc.Readv(fd, q.RxIov, 2);
+            nint r = Libc.readv(fd, q.RxIov, 2);
             if (r < 0)
             {
                 p.Free();
@@ -132,7 +132,7 @@ public sealed partial class TapPort
             q.TxIov[1].Length = (nuint)length;
             // SAFETY: TxIov is this queue's native scratch, used only while TxBusy is held; [0] is the zero header,
             // [1] the packet's Length valid bytes, which the caller owns until FreeAll below.
-            nint r = Libc.Writev(fd, q.TxIov, 2);
+            nint r = Libc.writev(fd, q.TxIov, 2);
             if (r < 0)
             {
                 stats.Drops.Add(TxDropReason(stats, Libc.Errno));
@@ -163,7 +163,7 @@ public sealed partial class TapPort
         }
         var pfd = new Libc.PollFd { Fd = _queues[queue].Fd, Events = Libc.POLLIN };
         // SAFETY: pfd lives on this stack frame for the call.
-        return pfd.Fd >= 0 && Libc.Poll(&pfd, 1, 0) > 0 && (pfd.Revents & Libc.POLLIN) != 0;
+        return pfd.Fd >= 0 && Libc.poll(&pfd, 1, 0) > 0 && (pfd.Revents & Libc.POLLIN) != 0;
     }
 
     /// <summary>True unless the header asks for a checksum or segmentation we did not enable.</summary>

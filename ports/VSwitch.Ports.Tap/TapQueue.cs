@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 using VSwitch.Core.Packets;
-using VSwitch.Ports.Tap.Interop;
+using VSwitch.Native;
 
 namespace VSwitch.Ports.Tap;
 
@@ -28,14 +28,14 @@ internal sealed unsafe class TapQueue : IDisposable
         RxIov[0].Length = TapLink.VnetHeaderSize;
         TxIov[0].Base = TxHeader;
         TxIov[0].Length = TapLink.VnetHeaderSize;
-        EpollFd = Libc.EpollCreate1(Libc.EPOLL_CLOEXEC);
+        EpollFd = Libc.epoll_create1(Libc.EPOLL_CLOEXEC);
         if (EpollFd >= 0)
         {
             var ev = new Libc.EpollEvent { Events = Libc.EPOLLIN, Data = 0 };
             // SAFETY: ev lives on this stack frame for the call.
-            if (Libc.EpollCtl(EpollFd, Libc.EPOLL_CTL_ADD, fd, &ev) < 0)
+            if (Libc.epoll_ctl(EpollFd, Libc.EPOLL_CTL_ADD, fd, &ev) < 0)
             {
-                _ = Libc.Close(EpollFd);
+                _ = Libc.close(EpollFd);
                 EpollFd = -1;
             }
         }
@@ -80,10 +80,10 @@ internal sealed unsafe class TapQueue : IDisposable
         }
         if (EpollFd >= 0)
         {
-            _ = Libc.Close(EpollFd);
+            _ = Libc.close(EpollFd);
             EpollFd = -1;
         }
-        _ = Libc.Close(fd);
+        _ = Libc.close(fd);
         NativeMemory.Free(_native);
     }
 }

@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using VSwitch.Core.Packets;
 using VSwitch.Core.Ports;
-using VSwitch.VhostUser.Interop;
+using VSwitch.Native;
 using VSwitch.VhostUser.Session;
 
 namespace VSwitch.VhostUser;
@@ -146,7 +146,7 @@ public sealed partial class VhostUserPort
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Signal(int callFd, QueueStats stats)
     {
-        if (callFd >= 0 && !Libc.SignalEventFd(callFd))
+        if (callFd >= 0 && !EventFd.Signal(callFd))
         {
             stats.Errors++;
         }

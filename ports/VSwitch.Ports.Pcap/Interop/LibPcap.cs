@@ -1,11 +1,12 @@
 using System.Runtime.InteropServices;
+using VSwitch.Native;
 
 namespace VSwitch.Ports.Pcap.Interop;
 
 /// <summary>
-/// The libpcap and libc calls SharpPcap 6 does not expose, or exposes only with an allocation per call: capture
-/// direction, reading and sending by pointer, and bringing an interface up. All P/Invoke of this
-/// assembly is here. Stateless; thread-safe as far as libpcap allows (one thread per <c>pcap_t</c> and direction).
+/// The libpcap calls SharpPcap 6 does not expose, or exposes only with an allocation per call: capture direction,
+/// reading and sending by pointer; and the port's helpers over libc (VSwitch.Native): a wake fd, a readiness check,
+/// bringing an interface up. All P/Invoke of this assembly is here. Stateless; thread-safe as far as libpcap allows (one thread per <c>pcap_t</c> and direction).
 /// </summary>
 internal static unsafe partial class LibPcap
 {
@@ -37,52 +38,6 @@ internal static unsafe partial class LibPcap
     /// <summary>libpcap's last error text for <paramref name="pcap"/> (allocates; error paths only).</summary>
     public static string GetError(IntPtr pcap) => Marshal.PtrToStringUTF8(GetErrPtr(pcap)) ?? "unknown libpcap error";
 
-    private const int AfInet = 2;
-    private const int SockDgram = 2;
-    private const int SockCloexec = 0x80000;
-    private const ulong SiocGifFlags = 0x8913;
-    private const ulong SiocSifFlags = 0x8914;
-    private const short IffUp = 0x1;
-    private const int IfNameSize = 16;
-
-    [LibraryImport("libc", EntryPoint = "socket", SetLastError = true)]
-    private static partial int Socket(int domain, int type, int protocol);
-
-    [LibraryImport("libc", EntryPoint = "ioctl", SetLastError = true)]
-    private static partial int Ioctl(int fd, ulong request, byte* arg);
-
-    [LibraryImport("libc", EntryPoint = "close")]
-    private static partial int Close(int fd);
-
-    private const int EpollCloexec = 0x80000;
-    private const int EpollCtlAdd = 1;
-    private const uint EpollIn = 0x1;
-    private const short PollIn = 0x1;
-
-    [StructLayout(LayoutKind.Sequential, Pack = 4)]
-    private struct EpollEvent
-    {
-        public uint Events;
-        public ulong Data;
-    }
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct PollFd
-    {
-        public int Fd;
-        public short Events;
-        public short Revents;
-    }
-
-    [LibraryImport("libc", EntryPoint = "epoll_create1", SetLastError = true)]
-    private static partial int EpollCreate1(int flags);
-
-    [LibraryImport("libc", EntryPoint = "epoll_ctl", SetLastError = true)]
-    private static partial int EpollCtl(int epfd, int op, int fd, EpollEvent* ev);
-
-    [LibraryImport("libc", EntryPoint = "poll")]
-    private static partial int Poll(PollFd* fds, nuint count, int timeoutMs);
-
     /// <summary>
     /// An epoll fd watching <paramref name="fd"/> for input, or -1. It polls readable exactly when
     /// <paramref name="fd"/> does, and reading it (as a sleeping datapath thread drains an eventfd) fails with
@@ -95,16 +50,16 @@ internal static unsafe partial class LibPcap
         {
             return -1;
         }
-        int epoll = EpollCreate1(EpollCloexec);
+        int epoll = Libc.epoll_create1(Libc.EPOLL_CLOEXEC);
         if (epoll < 0)
         {
             return -1;
         }
-        var ev = new EpollEvent { Events = EpollIn, Data = 0 };
+        var ev = new Libc.EpollEvent { Events = Libc.EPOLLIN, Data = 0 };
         // SAFETY: ev lives on this stack frame for the call.
-        if (EpollCtl(epoll, EpollCtlAdd, fd, &ev) < 0)
+        if (Libc.epoll_ctl(epoll, Libc.EPOLL_CTL_ADD, fd, &ev) < 0)
         {
-            _ = Close(epoll);
+            _ = Libc.close(epoll);
             return -1;
         }
         return epoll;
@@ -113,9 +68,9 @@ internal static unsafe partial class LibPcap
     /// <summary>True when <paramref name="fd"/> has input now (poll without waiting). Any thread; no allocation.</summary>
     public static bool Readable(int fd)
     {
-        var pfd = new PollFd { Fd = fd, Events = PollIn };
+        var pfd = new Libc.PollFd { Fd = fd, Events = Libc.POLLIN };
         // SAFETY: pfd lives on this stack frame for the call.
-        return fd >= 0 && Poll(&pfd, 1, 0) > 0 && (pfd.Revents & PollIn) != 0;
+        return fd >= 0 && Libc.poll(&pfd, 1, 0) > 0 && (pfd.Revents & Libc.POLLIN) != 0;
     }
 
     /// <summary>Closes an fd this class opened.</summary>
@@ -123,7 +78,7 @@ internal static unsafe partial class LibPcap
     {
         if (fd >= 0)
         {
-            _ = Close(fd);
+            _ = Libc.close(fd);
         }
     }
 
@@ -134,38 +89,38 @@ internal static unsafe partial class LibPcap
     public static string? BringUp(string ifname)
     {
         byte[] name = System.Text.Encoding.UTF8.GetBytes(ifname);
-        if (name.Length >= IfNameSize)
+        if (name.Length >= Libc.IfNameSize)
         {
-            return $"interface name '{ifname}' is longer than {IfNameSize - 1} bytes";
+            return $"interface name '{ifname}' is longer than {Libc.IfNameSize - 1} bytes";
         }
-        int fd = Socket(AfInet, SockDgram | SockCloexec, 0);
+        int fd = Libc.socket(Libc.AF_INET, Libc.SOCK_DGRAM | Libc.SOCK_CLOEXEC, 0);
         if (fd < 0)
         {
-            return $"socket: {Marshal.GetLastPInvokeErrorMessage()}";
+            return $"socket: {Libc.Describe(Libc.Errno)}";
         }
         try
         {
             // struct ifreq: char ifr_name[16], then a union whose first member here is short ifr_flags; 40 bytes in all.
             byte* ifreq = stackalloc byte[40];
             new Span<byte>(ifreq, 40).Clear();
-            name.CopyTo(new Span<byte>(ifreq, IfNameSize));
+            name.CopyTo(new Span<byte>(ifreq, Libc.IfNameSize));
             // SAFETY: ifreq is a 40-byte stack buffer, the size of struct ifreq on 64-bit Linux; the kernel reads and
             // writes only within it for these two requests.
-            if (Ioctl(fd, SiocGifFlags, ifreq) < 0)
+            if (Libc.ioctl(fd, Libc.SIOCGIFFLAGS, ifreq) < 0)
             {
-                return $"SIOCGIFFLAGS {ifname}: {Marshal.GetLastPInvokeErrorMessage()}";
+                return $"SIOCGIFFLAGS {ifname}: {Libc.Describe(Libc.Errno)}";
             }
-            short flags = *(short*)(ifreq + IfNameSize);
-            if ((flags & IffUp) != 0)
+            short flags = *(short*)(ifreq + Libc.IfNameSize);
+            if ((flags & Libc.IFF_UP) != 0)
             {
                 return null;
             }
-            *(short*)(ifreq + IfNameSize) = (short)(flags | IffUp);
-            return Ioctl(fd, SiocSifFlags, ifreq) < 0 ? $"SIOCSIFFLAGS {ifname}: {Marshal.GetLastPInvokeErrorMessage()}" : null;
+            *(short*)(ifreq + Libc.IfNameSize) = (short)(flags | Libc.IFF_UP);
+            return Libc.ioctl(fd, Libc.SIOCSIFFLAGS, ifreq) < 0 ? $"SIOCSIFFLAGS {ifname}: {Libc.Describe(Libc.Errno)}" : null;
         }
         finally
         {
-            _ = Close(fd);
+            _ = Libc.close(fd);
         }
     }
 }

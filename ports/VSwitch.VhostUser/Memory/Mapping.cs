@@ -1,4 +1,4 @@
-using VSwitch.VhostUser.Interop;
+using VSwitch.Native;
 
 namespace VSwitch.VhostUser.Memory;
 
@@ -30,7 +30,7 @@ internal sealed class Mapping : IDisposable
     /// </summary>
     public static Mapping? TryMap(int fd, ulong needed)
     {
-        if (needed == 0 || needed > long.MaxValue || !Libc.TryGetFileSize(fd, out long fileSize, out long blockSize))
+        if (needed == 0 || needed > long.MaxValue || !FileDescriptor.TryGetFileSize(fd, out long fileSize, out long blockSize))
         {
             return null;
         }

@@ -1,4 +1,4 @@
-using VSwitch.VhostUser.Interop;
+using VSwitch.Native;
 using VSwitch.VhostUser.Memory;
 using VSwitch.VhostUser.Protocol;
 using VSwitch.VhostUser.Protocol.Messages;
@@ -166,7 +166,7 @@ internal sealed partial class BackendSession
     private VhostUserError? SetLogFd(ReceivedFds fds)
     {
         // An eventfd to tell the front-end the log changed; the switch never signals it but keeps it for the session.
-        Libc.CloseIfValid(_logFd);
+        FileDescriptor.CloseIfValid(_logFd);
         _logFd = fds.Take(0);
         return null;
     }
@@ -230,7 +230,7 @@ internal sealed partial class BackendSession
         _regionRefs.Clear();
         _log = null;
         Retire(retired, quiet);
-        Libc.CloseIfValid(_logFd);
+        FileDescriptor.CloseIfValid(_logFd);
         _logFd = -1;
     }
 }

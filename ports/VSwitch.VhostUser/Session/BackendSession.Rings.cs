@@ -1,5 +1,5 @@
 using VSwitch.Core.Packets;
-using VSwitch.VhostUser.Interop;
+using VSwitch.Native;
 using VSwitch.VhostUser.Protocol;
 using VSwitch.VhostUser.Protocol.Messages;
 using VSwitch.VhostUser.Transport;
@@ -80,7 +80,7 @@ internal sealed partial class BackendSession
             return error;
         }
         Volatile.Write(ref ring!.PublishedKickFd, -1);
-        Libc.CloseIfValid(ring.KickFd);
+        FileDescriptor.CloseIfValid(ring.KickFd);
         ring.KickFd = fd;
         ring.Polling = noFd;
         ring.KickReceived = true;
@@ -103,10 +103,10 @@ internal sealed partial class BackendSession
         if (!ring!.TryQuiesce(null, _quiesceTimeout))
         {
             ReportQuiesceTimeout(ring);
-            Libc.CloseIfValid(fd);
+            FileDescriptor.CloseIfValid(fd);
             return VhostUserError.QuiesceTimeout;
         }
-        Libc.CloseIfValid(ring.CallFd);
+        FileDescriptor.CloseIfValid(ring.CallFd);
         ring.CallFd = fd;
         ring.Release(BuildSnapshot(ring));
         return null;
@@ -119,7 +119,7 @@ internal sealed partial class BackendSession
         {
             return error;
         }
-        Libc.CloseIfValid(ring!.ErrFd);
+        FileDescriptor.CloseIfValid(ring!.ErrFd);
         ring.ErrFd = fd;
         return null;
     }
@@ -285,7 +285,7 @@ internal sealed partial class BackendSession
         ring.KickReceived = false;
         ring.Base = nextAvail;
         Volatile.Write(ref ring.PublishedKickFd, -1);
-        Libc.CloseIfValid(ring.KickFd);
+        FileDescriptor.CloseIfValid(ring.KickFd);
         ring.KickFd = -1;
         ring.Release(null);
         UpdateQueueCounts();
@@ -363,9 +363,9 @@ internal sealed partial class BackendSession
                 quiet = false;
                 continue;
             }
-            Libc.CloseIfValid(ring.KickFd);
-            Libc.CloseIfValid(ring.CallFd);
-            Libc.CloseIfValid(ring.ErrFd);
+            FileDescriptor.CloseIfValid(ring.KickFd);
+            FileDescriptor.CloseIfValid(ring.CallFd);
+            FileDescriptor.CloseIfValid(ring.ErrFd);
             ring.ForgetConfiguration();
             ring.Queue.Reset();
             ring.Release(null);

@@ -1,4 +1,5 @@
 using VSwitch.Core.Packets;
+using VSwitch.Native;
 using VSwitch.VhostUser.Protocol.Messages;
 using VSwitch.Virtio.Net;
 using VSwitch.Virtio.Queue;
@@ -138,7 +139,7 @@ internal sealed class Vring
         }
         foreach (int fd in _deferredFds)
         {
-            Interop.Libc.CloseIfValid(fd);
+            FileDescriptor.CloseIfValid(fd);
         }
         _deferredFds.Clear();
         return true;

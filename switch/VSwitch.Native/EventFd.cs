@@ -1,0 +1,16 @@
+namespace VSwitch.Native;
+
+/// <summary>
+/// Operations on eventfds the switch did not create (the guest's kick and call fds arrive from the vhost-user
+/// front-end, blocking or not, shared with it). Stateless; any thread; nothing allocates or throws.
+/// </summary>
+public static unsafe class EventFd
+{
+    /// <summary>Signals an eventfd (adds 1 to its counter): one 8-byte write. False if the write failed.</summary>
+    public static bool Signal(int fd)
+    {
+        ulong one = 1;
+        // SAFETY: one lives on this stack frame for the call; the kernel reads exactly 8 bytes.
+        return Libc.write(fd, &one, 8) == 8;
+    }
+}

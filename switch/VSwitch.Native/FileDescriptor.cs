@@ -1,0 +1,37 @@
+namespace VSwitch.Native;
+
+/// <summary>
+/// Small operations on file descriptors held as plain ints (-1 meaning none), as the ports and sessions keep them.
+/// Stateless; any thread; nothing allocates or throws.
+/// </summary>
+public static unsafe class FileDescriptor
+{
+    /// <summary>Closes <paramref name="fd"/> if it is valid (≥ 0). The result is ignored: close(2) releases the fd even when it reports an error.</summary>
+    public static void CloseIfValid(int fd)
+    {
+        if (fd >= 0)
+        {
+            _ = Libc.close(fd);
+        }
+    }
+
+    /// <summary>
+    /// Size and preferred I/O block size of the file behind <paramref name="fd"/> (for hugetlbfs the block size is the
+    /// huge page size, to which a mapping's length must be rounded). False if fstat fails.
+    /// </summary>
+    public static bool TryGetFileSize(int fd, out long size, out long blockSize)
+    {
+        byte* buffer = stackalloc byte[Libc.StatSize];
+        // SAFETY: buffer is StatSize bytes on this stack frame, enough for struct stat on x86-64 and arm64; the two
+        // reads below stay inside it (offsets 48 and 56, 8 and 4 bytes).
+        if (Libc.fstat(fd, buffer) != 0)
+        {
+            size = 0;
+            blockSize = 0;
+            return false;
+        }
+        size = *(long*)(buffer + Libc.StatSizeOffset);
+        blockSize = *(int*)(buffer + Libc.StatBlockSizeOffset);
+        return true;
+    }
+}
