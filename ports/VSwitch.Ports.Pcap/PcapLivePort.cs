@@ -4,6 +4,7 @@ using SharpPcap.LibPcap;
 using VSwitch.Core.Diagnostics;
 using VSwitch.Core.Packets;
 using VSwitch.Core.Ports;
+using VSwitch.Native;
 using VSwitch.Ports.Pcap.Interop;
 
 namespace VSwitch.Ports.Pcap;
@@ -41,7 +42,7 @@ public sealed unsafe class PcapLivePort : IPort, IRxWakeup, IDisposable
         _pcap = device.Handle.DangerousGetHandle();
         _selectableFd = LibPcap.GetSelectableFd(_pcap);
         // Without one (it cannot fail for a Linux live capture) an idle thread owning this queue backs off 1 ms at a time.
-        _wakeFd = LibPcap.WatchReadable(_selectableFd);
+        _wakeFd = Epoll.WatchReadable(_selectableFd);
         Stats = new PortStats(1);
     }
 
@@ -57,10 +58,7 @@ public sealed unsafe class PcapLivePort : IPort, IRxWakeup, IDisposable
         {
             throw new ArgumentException($"no such network interface '{iface}'");
         }
-        if (LibPcap.BringUp(iface) is string problem)
-        {
-            throw new ArgumentException($"cannot bring {iface} up: {problem}");
-        }
+        BringUp(iface);
         PcapInterface? found = null;
         foreach (PcapInterface i in PcapInterface.GetAllPcapInterfaces())
         {
@@ -247,14 +245,32 @@ public sealed unsafe class PcapLivePort : IPort, IRxWakeup, IDisposable
     /// The socket always signals; arming only checks (poll, no wait) whether a frame is already there, so a thread
     /// about to sleep does not miss one that arrived after its last poll.
     /// </summary>
-    public bool SetRxWakeup(int queue, bool armed) => armed && queue == 0 && LibPcap.Readable(_selectableFd);
+    public bool SetRxWakeup(int queue, bool armed) => armed && queue == 0 && FileDescriptor.IsReadable(_selectableFd);
 
     /// <summary>Closes the wake fd and the libpcap handle. Call only after the port was removed from the datapath.</summary>
     public void Dispose()
     {
         _state = PortState.Down;
-        LibPcap.CloseFd(Interlocked.Exchange(ref _wakeFd, -1));
+        FileDescriptor.CloseIfValid(Interlocked.Exchange(ref _wakeFd, -1));
         _device.Dispose();
+    }
+
+    /// <summary>Sets IFF_UP on <paramref name="iface"/> if it is not set. Control thread only.</summary>
+    /// <exception cref="ArgumentException">The name is too long or the interface cannot be brought up (the message says why).</exception>
+    private static void BringUp(string iface)
+    {
+        if (System.Text.Encoding.UTF8.GetByteCount(iface) >= Libc.IfNameSize)
+        {
+            throw new ArgumentException(
+                $"cannot bring {iface} up: interface name '{iface}' is longer than {Libc.IfNameSize - 1} bytes");
+        }
+        using InterfaceSocket socket = InterfaceSocket.TryOpen(out int errno)
+            ?? throw new ArgumentException($"cannot bring {iface} up: socket: {Libc.Describe(errno)}");
+        int rc = socket.BringUp(iface);
+        if (rc != 0)
+        {
+            throw new ArgumentException($"cannot bring {iface} up: {Libc.Describe(rc)}");
+        }
     }
 
     private void Fail(string reason)

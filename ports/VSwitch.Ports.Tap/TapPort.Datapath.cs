@@ -155,16 +155,8 @@ public sealed partial class TapPort
     }
 
     /// <summary>A tap always signals through its fd; arming only checks (poll, no wait) whether a frame is already readable.</summary>
-    public unsafe bool SetRxWakeup(int queue, bool armed)
-    {
-        if (!armed || (uint)queue >= (uint)_queues.Length)
-        {
-            return false;
-        }
-        var pfd = new Libc.PollFd { Fd = _queues[queue].Fd, Events = Libc.POLLIN };
-        // SAFETY: pfd lives on this stack frame for the call.
-        return pfd.Fd >= 0 && Libc.poll(&pfd, 1, 0) > 0 && (pfd.Revents & Libc.POLLIN) != 0;
-    }
+    public bool SetRxWakeup(int queue, bool armed)
+        => armed && (uint)queue < (uint)_queues.Length && FileDescriptor.IsReadable(_queues[queue].Fd);
 
     /// <summary>True unless the header asks for a checksum or segmentation we did not enable.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

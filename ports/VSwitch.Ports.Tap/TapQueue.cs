@@ -28,17 +28,7 @@ internal sealed unsafe class TapQueue : IDisposable
         RxIov[0].Length = TapLink.VnetHeaderSize;
         TxIov[0].Base = TxHeader;
         TxIov[0].Length = TapLink.VnetHeaderSize;
-        EpollFd = Libc.epoll_create1(Libc.EPOLL_CLOEXEC);
-        if (EpollFd >= 0)
-        {
-            var ev = new Libc.EpollEvent { Events = Libc.EPOLLIN, Data = 0 };
-            // SAFETY: ev lives on this stack frame for the call.
-            if (Libc.epoll_ctl(EpollFd, Libc.EPOLL_CTL_ADD, fd, &ev) < 0)
-            {
-                _ = Libc.close(EpollFd);
-                EpollFd = -1;
-            }
-        }
+        EpollFd = Epoll.WatchReadable(fd);
     }
 
     private readonly byte* _native;
@@ -78,11 +68,8 @@ internal sealed unsafe class TapQueue : IDisposable
         {
             return;
         }
-        if (EpollFd >= 0)
-        {
-            _ = Libc.close(EpollFd);
-            EpollFd = -1;
-        }
+        FileDescriptor.CloseIfValid(EpollFd);
+        EpollFd = -1;
         _ = Libc.close(fd);
         NativeMemory.Free(_native);
     }

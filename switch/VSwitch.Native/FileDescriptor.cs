@@ -16,6 +16,17 @@ public static unsafe class FileDescriptor
     }
 
     /// <summary>
+    /// True when <paramref name="fd"/> has input now: one poll(2) that does not wait. False for -1 and on any error.
+    /// Any thread; no allocation.
+    /// </summary>
+    public static bool IsReadable(int fd)
+    {
+        var pfd = new Libc.PollFd { Fd = fd, Events = Libc.POLLIN };
+        // SAFETY: pfd lives on this stack frame for the call.
+        return fd >= 0 && Libc.poll(&pfd, 1, 0) > 0 && (pfd.Revents & Libc.POLLIN) != 0;
+    }
+
+    /// <summary>
     /// Size and preferred I/O block size of the file behind <paramref name="fd"/> (for hugetlbfs the block size is the
     /// huge page size, to which a mapping's length must be rounded). False if fstat fails.
     /// </summary>

@@ -29,4 +29,14 @@ public sealed class FileDescriptorTests
         Assert.False(FileDescriptor.TryGetFileSize(-1, out _, out _));
         Assert.Equal(Libc.EBADF, Libc.Errno);
     }
+
+    [Fact]
+    public void Readable_polls_without_waiting_and_consumes_nothing()
+    {
+        using var kick = new TestEventFd();
+        Assert.False(FileDescriptor.IsReadable(kick.Fd));
+        kick.Add(3);
+        Assert.True(FileDescriptor.IsReadable(kick.Fd));
+        Assert.True(FileDescriptor.IsReadable(kick.Fd));
+    }
 }
