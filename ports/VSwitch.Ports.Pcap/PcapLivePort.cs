@@ -18,9 +18,9 @@ namespace VSwitch.Ports.Pcap;
 /// into a buffer of the queue's <see cref="PacketPool"/>. One receive queue (polled by one datapath thread) and one
 /// transmit queue (senders serialised by a spin flag taken once per batch). As an <see cref="IRxWakeup"/> the port
 /// hands an idle datapath thread an epoll fd watching libpcap's selectable fd (the packet socket), not the socket
-/// itself: the thread drains each wake fd with read(2) as if it were an eventfd, which on a packet socket would eat
-/// a frame and on an epoll fd reads nothing. A read error (the interface vanished) puts the port in
-/// <see cref="PortState.Error"/> with libpcap's reason. Dispose closes the handle after the port left the datapath.
+/// itself, so that no reader of a wake fd can take a frame from under libpcap. A read error (the interface vanished)
+/// puts the port in <see cref="PortState.Error"/> with libpcap's reason. Dispose closes the handle after the port left
+/// the datapath.
 /// </summary>
 public sealed unsafe class PcapLivePort : IPort, IRxWakeup, IDisposable
 {
@@ -243,7 +243,8 @@ public sealed unsafe class PcapLivePort : IPort, IRxWakeup, IDisposable
 
     /// <summary>
     /// The socket always signals; arming only checks (poll, no wait) whether a frame is already there, so a thread
-    /// about to sleep does not miss one that arrived after its last poll.
+    /// about to sleep does not miss one that arrived after its last poll. Disarming has nothing to clear: the socket is
+    /// readable only while frames are queued, and receiving clears it.
     /// </summary>
     public bool SetRxWakeup(int queue, bool armed) => armed && queue == 0 && FileDescriptor.IsReadable(_selectableFd);
 

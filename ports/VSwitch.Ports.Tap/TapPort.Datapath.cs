@@ -147,14 +147,20 @@ public sealed partial class TapPort
         batch.FreeAll();
     }
 
-    /// <summary>The queue's wake-up fd: an epoll fd watching the tap fd, so reading it (as one drains an eventfd) consumes no frame.</summary>
+    /// <summary>
+    /// The queue's wake-up fd (see <see cref="IRxWakeup"/>): an epoll fd watching the tap fd, readable exactly while a
+    /// frame is queued. It is not the tap fd itself, so no reader of a wake fd can ever take a frame.
+    /// </summary>
     public bool TryGetRxWakeFd(int queue, out int fd)
     {
         fd = (uint)queue < (uint)_queues.Length ? _queues[queue].EpollFd : -1;
         return fd >= 0;
     }
 
-    /// <summary>A tap always signals through its fd; arming only checks (poll, no wait) whether a frame is already readable.</summary>
+    /// <summary>
+    /// A tap always signals through its fd: arming only checks (poll, no wait) whether a frame is already readable, and
+    /// disarming has nothing to clear (the fd is readable only while frames are queued; receiving clears it).
+    /// </summary>
     public bool SetRxWakeup(int queue, bool armed)
         => armed && (uint)queue < (uint)_queues.Length && FileDescriptor.IsReadable(_queues[queue].Fd);
 

@@ -81,7 +81,7 @@ public sealed partial class VhostUserPort
     /// The kick eventfd of queue pair <paramref name="queuePair"/>'s transmit ring, for a datapath thread that sleeps in
     /// epoll when idle. False when the ring is not started or the front-end polls (no kick fd). The fd belongs to the
     /// port: it is valid until the ring stops or the front-end replaces it (watch <see cref="StateChanged"/> and ask
-    /// again); the caller only waits on it and reads it to reset the counter.
+    /// again). The caller only waits on it; <see cref="SetRxNotifications"/> resets its counter when disabling.
     /// </summary>
     public bool TryGetRxKickFd(int queuePair, out int fd)
     {
@@ -92,8 +92,10 @@ public sealed partial class VhostUserPort
     /// <summary>
     /// Turns guest kicks for queue pair <paramref name="queuePair"/>'s transmit ring on (before the polling thread sleeps)
     /// or off (while it polls), as VIRTIO 1.2 §2.7.10 describes. When enabling, returns true if buffers are already
-    /// available, in which case the caller must poll again instead of sleeping. Called by the thread that polls the
-    /// queue, between batches (not while holding received packets).
+    /// available, in which case the caller must poll again instead of sleeping. When disabling, also drains the kick
+    /// eventfd (a poll that does not wait, and one 8-byte read if a kick is pending), so that a kick already acted on
+    /// does not wake the next sleep at once; the ring itself is polled next anyway. Called by the thread that polls the
+    /// queue, between batches (not while holding received packets); see <see cref="IRxWakeup"/> for the contract.
     /// </summary>
     public bool SetRxNotifications(int queuePair, bool enabled)
     {
@@ -108,16 +110,20 @@ public sealed partial class VhostUserPort
         }
         bool pending = false;
         RingSnapshot? snapshot = Volatile.Read(ref ring.Snapshot);
-        if (snapshot is not null)
+        if (enabled)
         {
-            if (enabled)
-            {
-                pending = ring.Queue.EnableNotifications(snapshot.Memory, snapshot.Log);
-            }
-            else
+            pending = snapshot is not null && ring.Queue.EnableNotifications(snapshot.Memory, snapshot.Log);
+        }
+        else
+        {
+            if (snapshot is not null)
             {
                 ring.Queue.DisableNotifications(snapshot.Memory, snapshot.Log);
             }
+            // Also when the ring is disabled (no snapshot): its kick fd is still a wake fd, and a kick left in it would
+            // wake every later sleep at once. The session closes a published kick fd only while it holds the ring, as
+            // this thread does now, so the fd read here is open.
+            _ = EventFd.TryDrain(Volatile.Read(ref ring.PublishedKickFd));
         }
         Volatile.Write(ref ring.Busy, Vring.Free);
         return pending;

@@ -13,4 +13,20 @@ public static unsafe class EventFd
         // SAFETY: one lives on this stack frame for the call; the kernel reads exactly 8 bytes.
         return Libc.write(fd, &one, 8) == 8;
     }
+
+    /// <summary>
+    /// Resets the counter of <paramref name="fd"/> if it is non-zero: a poll that does not wait, then one 8-byte read
+    /// only if the eventfd is readable, so a blocking eventfd never blocks here (provided no other thread reads it).
+    /// True if there was something to drain. -1 does nothing. Any thread; no allocation.
+    /// </summary>
+    public static bool TryDrain(int fd)
+    {
+        if (!FileDescriptor.IsReadable(fd))
+        {
+            return false;
+        }
+        ulong counter;
+        // SAFETY: counter lives on this stack frame for the call; the kernel writes exactly 8 bytes.
+        return Libc.read(fd, &counter, 8) == 8;
+    }
 }

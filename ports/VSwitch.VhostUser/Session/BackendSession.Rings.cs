@@ -79,16 +79,28 @@ internal sealed partial class BackendSession
         {
             return error;
         }
-        Volatile.Write(ref ring!.PublishedKickFd, -1);
+        if (ring!.Started)
+        {
+            // The datapath drains the published kick fd when it disables kicks, holding the ring: close the old fd only
+            // with the ring quiesced, so that it never reads a closed fd whose number was reused.
+            if (!ring.TryQuiesce(null, _quiesceTimeout))
+            {
+                ReportQuiesceTimeout(ring);
+                FileDescriptor.CloseIfValid(fd);
+                return VhostUserError.QuiesceTimeout;
+            }
+            Volatile.Write(ref ring.PublishedKickFd, fd);
+            FileDescriptor.CloseIfValid(ring.KickFd);
+            ring.KickFd = fd;
+            ring.Polling = noFd;
+            ring.Release(BuildSnapshot(ring));
+            return null;
+        }
+        // Not started: nothing is published, so no datapath thread can be using the old fd.
         FileDescriptor.CloseIfValid(ring.KickFd);
         ring.KickFd = fd;
         ring.Polling = noFd;
         ring.KickReceived = true;
-        if (ring.Started)
-        {
-            Volatile.Write(ref ring.PublishedKickFd, fd);
-            return null;
-        }
         return TryStartRing(ring);
     }
 

@@ -35,7 +35,11 @@ internal sealed class Vring
     /// <summary>What the datapath may use; null = leave the ring alone. Volatile access only.</summary>
     public RingSnapshot? Snapshot;
 
-    /// <summary>The kick fd published for datapath sleepers (-1 when none or stopped). Volatile access only.</summary>
+    /// <summary>
+    /// The kick fd published for datapath sleepers (-1 when none or stopped). Volatile access only. The datapath drains
+    /// it while holding <see cref="Busy"/>, so the session closes a published fd only while it holds <see cref="Busy"/>
+    /// itself (or defers the close to the next <see cref="TryQuiesce"/>).
+    /// </summary>
     public int PublishedKickFd = -1;
 
     private readonly List<int> _deferredFds = new();

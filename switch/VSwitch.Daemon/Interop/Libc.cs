@@ -50,12 +50,6 @@ internal static class Libc
     [DllImport("libc", SetLastError = true)]
     public static extern int epoll_wait(int epfd, [Out] EpollEvent[] events, int maxEvents, int timeoutMs);
 
-    /// <summary>Reads (and so resets) an eventfd into an 8-byte scratch buffer; the caller knows it is readable.</summary>
-    public static void DrainEventFd(int fd, byte[] scratch) => _ = read(fd, scratch, 8);
-
-    [DllImport("libc", SetLastError = true)]
-    private static extern nint read(int fd, [Out] byte[] buffer, nint count);
-
     [DllImport("libc", SetLastError = true)]
     public static extern int close(int fd);
 
