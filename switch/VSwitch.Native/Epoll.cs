@@ -2,7 +2,8 @@ namespace VSwitch.Native;
 
 /// <summary>
 /// epoll, for the two things the switch does with it: an epoll fd that stands for another fd's readability (a wake
-/// fd a port can hand out without handing out its data fd), and a set of fds a thread sleeps on.
+/// fd a port can hand out without handing out its data fd), and a set of fds a thread sleeps on (the idle datapath
+/// thread's wake fds). Stateless; epoll fds are plain ints the caller owns.
 /// </summary>
 public static unsafe class Epoll
 {
@@ -30,5 +31,42 @@ public static unsafe class Epoll
             return -1;
         }
         return epoll;
+    }
+
+    /// <summary>A new, empty epoll fd (close-on-exec) for a set of fds to wait on, or -1. The caller closes it.</summary>
+    public static int Create() => Libc.epoll_create1(Libc.EPOLL_CLOEXEC);
+
+    /// <summary>
+    /// Adds <paramref name="fd"/> to the set <paramref name="epoll"/>, level-triggered, for input. False if it cannot be
+    /// added (it was closed, or is in the set already). No allocation.
+    /// </summary>
+    public static bool TryAddReadable(int epoll, int fd)
+    {
+        var ev = new Libc.EpollEvent { Events = Libc.EPOLLIN, Data = 0 };
+        // SAFETY: ev lives on this stack frame for the call.
+        return Libc.epoll_ctl(epoll, Libc.EPOLL_CTL_ADD, fd, &ev) == 0;
+    }
+
+    /// <summary>
+    /// Removes <paramref name="fd"/> from the set <paramref name="epoll"/>. A fd that was closed meanwhile has left the
+    /// set by itself, and its number, if reused, is not in the set: either way nothing happens. No allocation.
+    /// </summary>
+    public static void Remove(int epoll, int fd)
+    {
+        var ev = default(Libc.EpollEvent);
+        // SAFETY: ev lives on this stack frame for the call (the kernel ignores it for EPOLL_CTL_DEL).
+        _ = Libc.epoll_ctl(epoll, Libc.EPOLL_CTL_DEL, fd, &ev);
+    }
+
+    /// <summary>
+    /// Blocks until some fd of the set <paramref name="epoll"/> polls readable or <paramref name="timeoutMs"/> passes.
+    /// Returns 1 when one did, 0 on timeout, -1 on error or a signal. Which fd it was is not reported: the fds are
+    /// level-triggered, so the caller polls its sources again anyway. No allocation.
+    /// </summary>
+    public static int Wait(int epoll, int timeoutMs)
+    {
+        Libc.EpollEvent ev;
+        // SAFETY: ev lives on this stack frame for the call, room for the one event asked for.
+        return Libc.epoll_wait(epoll, &ev, 1, timeoutMs);
     }
 }

@@ -29,4 +29,29 @@ public sealed class EpollTests
         Assert.Equal(-1, Epoll.WatchReadable(-1));
         Assert.False(FileDescriptor.IsReadable(-1));
     }
+
+    [Fact]
+    public void A_set_wakes_its_waiter_while_a_member_is_readable_and_not_after_the_member_left()
+    {
+        using var kick = new TestEventFd();
+        int set = Epoll.Create();
+        Assert.True(set >= 0);
+        try
+        {
+            Assert.True(Epoll.TryAddReadable(set, kick.Fd));
+            Assert.False(Epoll.TryAddReadable(set, kick.Fd), "a fd is in a set once");
+            Assert.Equal(0, Epoll.Wait(set, 0));
+            kick.Add(1);
+            Assert.Equal(1, Epoll.Wait(set, 5_000));
+            // Level-triggered, and waiting reads nothing: still ready.
+            Assert.Equal(1, Epoll.Wait(set, 0));
+            Epoll.Remove(set, kick.Fd);
+            Assert.Equal(0, Epoll.Wait(set, 0));
+            Epoll.Remove(set, kick.Fd);
+        }
+        finally
+        {
+            FileDescriptor.CloseIfValid(set);
+        }
+    }
 }

@@ -3,9 +3,9 @@ using Microsoft.Extensions.Logging;
 using VSwitch.Control.Model;
 using VSwitch.Core.Diagnostics;
 using VSwitch.Core.Ports;
-using VSwitch.Daemon.Interop;
 using VSwitch.Datapath.Pipeline;
 using VSwitch.Datapath.Ports;
+using VSwitch.Native;
 
 namespace VSwitch.Daemon.Pmd;
 
@@ -127,9 +127,9 @@ internal sealed class PmdThread
 
     private void Run()
     {
-        if (Cpu is int cpu && !Libc.TryPinCurrentThread([cpu]))
+        if (Cpu is int cpu && !ThreadAffinity.TryPinCurrentThread([cpu], out int errno))
         {
-            _log.LogWarning("pmd thread {Thread}: cannot pin to cpu {Cpu} (errno {Errno})", Index, cpu, Libc.LastError);
+            _log.LogWarning("pmd thread {Thread}: cannot pin to cpu {Cpu} (errno {Errno})", Index, cpu, errno);
         }
         _log.LogInformation("pmd thread {Thread} started (cpu {Cpu})", Index, Cpu?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "any");
         int idle = 0;

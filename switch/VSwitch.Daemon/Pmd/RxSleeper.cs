@@ -1,5 +1,5 @@
 using VSwitch.Core.Ports;
-using VSwitch.Daemon.Interop;
+using VSwitch.Native;
 
 namespace VSwitch.Daemon.Pmd;
 
@@ -21,9 +21,6 @@ internal sealed class RxSleeper : IDisposable
     public const int ShortSleepMs = 1;
 
     private readonly int _epoll;
-
-    // One slot is enough: the fds are level-triggered and the sleeper only needs to know that one is ready, not which.
-    private readonly Libc.EpollEvent[] _events = new Libc.EpollEvent[1];
     private IRxWakeup[] _ports = new IRxWakeup[16];
     private int[] _queues = new int[16];
     private int[] _fds = new int[16];
@@ -31,7 +28,7 @@ internal sealed class RxSleeper : IDisposable
 
     public RxSleeper()
     {
-        _epoll = Libc.epoll_create1(Libc.EpollCloexec);
+        _epoll = Epoll.Create();
     }
 
     /// <summary>Starts collecting the owned queues for one sleep.</summary>
@@ -80,14 +77,12 @@ internal sealed class RxSleeper : IDisposable
         {
             for (int i = 0; i < _count; i++)
             {
-                var ev = new Libc.EpollEvent { Events = Libc.EpollIn, Data = (ulong)i };
-                _ = Libc.epoll_ctl(_epoll, Libc.EpollCtlAdd, _fds[i], ref ev);
+                _ = Epoll.TryAddReadable(_epoll, _fds[i]);
             }
-            _ = Libc.epoll_wait(_epoll, _events, _events.Length, timeoutMs);
+            _ = Epoll.Wait(_epoll, timeoutMs);
             for (int i = 0; i < _count; i++)
             {
-                var ev = default(Libc.EpollEvent);
-                _ = Libc.epoll_ctl(_epoll, Libc.EpollCtlDel, _fds[i], ref ev);
+                Epoll.Remove(_epoll, _fds[i]);
             }
         }
         // Every armed queue is disarmed, slept or not; each port clears its own wake source here.
@@ -101,9 +96,6 @@ internal sealed class RxSleeper : IDisposable
 
     public void Dispose()
     {
-        if (_epoll >= 0)
-        {
-            _ = Libc.close(_epoll);
-        }
+        FileDescriptor.CloseIfValid(_epoll);
     }
 }
