@@ -40,7 +40,7 @@ public sealed unsafe class PcapLivePort : IPort, IRxWakeup, IDisposable
         Interface = iface;
         _device = device;
         _pcap = device.Handle.DangerousGetHandle();
-        _selectableFd = LibPcap.GetSelectableFd(_pcap);
+        _selectableFd = LibPcap.pcap_get_selectable_fd(_pcap);
         // Without one (it cannot fail for a Linux live capture) an idle thread owning this queue backs off 1 ms at a time.
         _wakeFd = Epoll.WatchReadable(_selectableFd);
         Stats = new PortStats(1);
@@ -84,7 +84,7 @@ public sealed unsafe class PcapLivePort : IPort, IRxWakeup, IDisposable
             });
             device.NonBlockingMode = true;
             IntPtr pcap = device.Handle.DangerousGetHandle();
-            if (LibPcap.SetDirection(pcap, LibPcap.DirectionIn) != 0)
+            if (LibPcap.pcap_setdirection(pcap, LibPcap.PCAP_D_IN) != 0)
             {
                 throw new ArgumentException($"cannot capture only incoming frames on {iface}: {LibPcap.GetError(pcap)}");
             }
@@ -160,7 +160,7 @@ public sealed unsafe class PcapLivePort : IPort, IRxWakeup, IDisposable
                 stats.Drops.Add(DropReason.PoolExhausted);
                 break;
             }
-            int rc = LibPcap.NextEx(_pcap, out IntPtr header, out IntPtr data);
+            int rc = LibPcap.pcap_next_ex(_pcap, out IntPtr header, out IntPtr data);
             if (rc != 1)
             {
                 p.Free();
@@ -218,7 +218,7 @@ public sealed unsafe class PcapLivePort : IPort, IRxWakeup, IDisposable
         {
             PacketBuffer p = batch[i];
             // SAFETY: p.Data is valid for p.Length bytes while the batch owns the packet (PacketBuffer contract).
-            if (LibPcap.SendPacket(_pcap, p.Data, p.Length) == 0)
+            if (LibPcap.pcap_sendpacket(_pcap, p.Data, p.Length) == 0)
             {
                 sent++;
                 bytes += p.Length;
