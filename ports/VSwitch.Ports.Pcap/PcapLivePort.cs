@@ -16,11 +16,11 @@ namespace VSwitch.Ports.Pcap;
 /// the datapath thread reads with <c>pcap_next_ex</c> and sends with <c>pcap_sendpacket</c> by pointer (SharpPcap's
 /// own read and send wrappers allocate a header object per frame); each frame is copied once, from libpcap's ring
 /// into a buffer of the queue's <see cref="PacketPool"/>. One receive queue (polled by one datapath thread) and one
-/// transmit queue (senders serialised by a spin flag taken once per batch). As an <see cref="IRxWakeup"/> the port
-/// hands an idle datapath thread an epoll fd watching libpcap's selectable fd (the packet socket), not the socket
-/// itself, so that no reader of a wake fd can take a frame from under libpcap. A read error (the interface vanished)
-/// puts the port in <see cref="PortState.Error"/> with libpcap's reason. Dispose closes the handle after the port left
-/// the datapath.
+/// transmit queue (senders serialised by a <see cref="TxSpinLock"/> taken once per batch). As an
+/// <see cref="IRxWakeup"/> the port hands an idle datapath thread an epoll fd watching libpcap's selectable fd (the
+/// packet socket), not the socket itself, so that no reader of a wake fd can take a frame from under libpcap. A read
+/// error (the interface vanished) puts the port in <see cref="PortState.Error"/> with libpcap's reason. Dispose closes
+/// the handle after the port left the datapath.
 /// </summary>
 public sealed unsafe class PcapLivePort : IPort, IRxWakeup, IDisposable
 {
@@ -31,7 +31,7 @@ public sealed unsafe class PcapLivePort : IPort, IRxWakeup, IDisposable
     private volatile string? _error;
     private readonly int _selectableFd;
     private int _wakeFd;
-    private int _txBusy;
+    private TxSpinLock _txLock;
 
     private PcapLivePort(PortId id, string name, string iface, LibPcapLiveDevice device)
     {
@@ -207,11 +207,7 @@ public sealed unsafe class PcapLivePort : IPort, IRxWakeup, IDisposable
             batch.FreeAll();
             return;
         }
-        SpinWait spin = default;
-        while (Interlocked.CompareExchange(ref _txBusy, 1, 0) != 0)
-        {
-            spin.SpinOnce();
-        }
+        _txLock.Enter();
         int sent = 0;
         long bytes = 0;
         for (int i = 0; i < batch.Count; i++)
@@ -230,7 +226,7 @@ public sealed unsafe class PcapLivePort : IPort, IRxWakeup, IDisposable
         }
         stats.Packets += sent;
         stats.Bytes += bytes;
-        Volatile.Write(ref _txBusy, 0);
+        _txLock.Exit();
         batch.FreeAll();
     }
 

@@ -100,11 +100,7 @@ public sealed partial class TapPort
         int index = (int)((uint)queue % (uint)_queues.Length);
         TapQueue q = _queues[index];
         QueueStats stats = Stats.Tx[index];
-        SpinWait spin = default;
-        while (Interlocked.CompareExchange(ref q.TxBusy, 1, 0) != 0)
-        {
-            spin.SpinOnce();
-        }
+        q.TxLock.Enter();
         int fd = q.Fd;
         int maxFrame = Volatile.Read(ref _maxFrame);
         int sent = 0;
@@ -130,7 +126,7 @@ public sealed partial class TapPort
             }
             q.TxIov[1].Base = p.Data;
             q.TxIov[1].Length = (nuint)length;
-            // SAFETY: TxIov is this queue's native scratch, used only while TxBusy is held; [0] is the zero header,
+            // SAFETY: TxIov is this queue's native scratch, used only while TxLock is held; [0] is the zero header,
             // [1] the packet's Length valid bytes, which the caller owns until FreeAll below.
             nint r = Libc.writev(fd, q.TxIov, 2);
             if (r < 0)
@@ -143,7 +139,7 @@ public sealed partial class TapPort
         }
         stats.Packets += sent;
         stats.Bytes += bytes;
-        Volatile.Write(ref q.TxBusy, 0);
+        q.TxLock.Exit();
         batch.FreeAll();
     }
 

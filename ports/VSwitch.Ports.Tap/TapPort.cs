@@ -15,8 +15,8 @@ namespace VSwitch.Ports.Tap;
 /// enabled (TUNSETOFFLOAD 0), so the kernel hands over complete frames with checksums resolved and GSO segmented.
 /// Link state follows the interface's IFF_UP and IFF_RUNNING flags, re-read on the control side at most every
 /// <see cref="LinkRefreshMs"/> ms, never per packet. Threads: Receive/CompleteReceive and the IRxWakeup methods by
-/// the queue's polling thread; Send by any datapath thread (serialised per queue and batch by a spin flag);
-/// everything else by the control side.
+/// the queue's polling thread; Send by any datapath thread (serialised per queue and batch by a
+/// <see cref="TxSpinLock"/>); everything else by the control side.
 /// </summary>
 public sealed partial class TapPort : IPort, IRxWakeup, IDisposable
 {
