@@ -8,8 +8,9 @@ namespace VSwitch.VhostUser;
 
 /// <summary>
 /// Guest to switch: the datapath side of the guest's transmit rings (vring 2q+1). Called only by the one datapath
-/// thread that polls queue q. Per batch: one CAS on the ring's busy flag, one snapshot read, the Virtio receiver, and at
-/// most one eventfd write. No allocation, no locks, no exceptions for guest input.
+/// thread that polls queue q. Per batch: one compare-exchange to take the ring (<see cref="Vring.TryEnterDatapath"/>),
+/// one snapshot read, the Virtio receiver, and at most one eventfd write. No allocation, no locks, no exceptions for
+/// guest input.
 /// </summary>
 public sealed partial class VhostUserPort
 {
@@ -30,7 +31,7 @@ public sealed partial class VhostUserPort
         Vring ring = _rings[(2 * queue) + 1];
         if (!ring.DatapathHolds)
         {
-            if (Interlocked.CompareExchange(ref ring.Busy, Vring.DatapathOwner, Vring.Free) != Vring.Free)
+            if (!ring.TryEnterDatapath())
             {
                 // The session is reconfiguring the ring: nothing is lost, the packets wait in the guest's ring.
                 return 0;
@@ -38,7 +39,7 @@ public sealed partial class VhostUserPort
             RingSnapshot? snapshot = Volatile.Read(ref ring.Snapshot);
             if (snapshot is null)
             {
-                Volatile.Write(ref ring.Busy, Vring.Free);
+                ring.ExitDatapath();
                 return 0;
             }
             ring.HeldSnapshot = snapshot;
@@ -104,7 +105,7 @@ public sealed partial class VhostUserPort
             return false;
         }
         Vring ring = _rings[(2 * queuePair) + 1];
-        if (ring.DatapathHolds || Interlocked.CompareExchange(ref ring.Busy, Vring.DatapathOwner, Vring.Free) != Vring.Free)
+        if (ring.DatapathHolds || !ring.TryEnterDatapath())
         {
             return false;
         }
@@ -125,7 +126,7 @@ public sealed partial class VhostUserPort
             // this thread does now, so the fd read here is open.
             _ = EventFd.TryDrain(Volatile.Read(ref ring.PublishedKickFd));
         }
-        Volatile.Write(ref ring.Busy, Vring.Free);
+        ring.ExitDatapath();
         return pending;
     }
 
@@ -145,7 +146,7 @@ public sealed partial class VhostUserPort
         }
         ring.HeldSnapshot = null;
         ring.DatapathHolds = false;
-        Volatile.Write(ref ring.Busy, Vring.Free);
+        ring.ExitDatapath();
     }
 
     /// <summary>Interrupts the guest: one 8-byte write to its call eventfd (none when it polls). A failed write counts as an error.</summary>
