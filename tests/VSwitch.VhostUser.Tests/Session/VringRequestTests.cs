@@ -28,6 +28,17 @@ public sealed class VringRequestTests
         return f;
     }
 
+    /// <summary><see cref="Prepared"/>, then the guest transmit ring of queue pair 0 started, enabled and running.</summary>
+    private static FakeFrontend Running(PortRig rig, out FakeFrontendRing tx)
+    {
+        FakeFrontend f = Prepared(rig);
+        tx = f.Ring(1);
+        f.StartRing(tx);
+        f.SetVringEnable(1, true);
+        PortRig.WaitFor(() => rig.Port.RxQueueCount == 1, "ring running");
+        return f;
+    }
+
     [Theory]
     [InlineData(0u)]
     [InlineData(3u)]
@@ -347,11 +358,7 @@ public sealed class VringRequestTests
     public void TurningGuestKicksOffResetsTheKickEventfdSoTheNextSleepDoesNotWakeAtOnce()
     {
         using var rig = new PortRig();
-        using FakeFrontend f = Prepared(rig);
-        FakeFrontendRing tx = f.Ring(1);
-        f.StartRing(tx);
-        f.SetVringEnable(1, true);
-        PortRig.WaitFor(() => rig.Port.RxQueueCount == 1, "ring running");
+        using FakeFrontend f = Running(rig, out FakeFrontendRing tx);
         Assert.False(rig.Port.SetRxNotifications(0, enabled: true));
         tx.Kick();
         Assert.True(tx.KickPending);
@@ -374,11 +381,7 @@ public sealed class VringRequestTests
     public void ANewKickFdOnARunningRingReplacesTheOldOneForSleepersAndForDraining()
     {
         using var rig = new PortRig();
-        using FakeFrontend f = Prepared(rig);
-        FakeFrontendRing tx = f.Ring(1);
-        f.StartRing(tx);
-        f.SetVringEnable(1, true);
-        PortRig.WaitFor(() => rig.Port.RxQueueCount == 1, "ring running");
+        using FakeFrontend f = Running(rig, out FakeFrontendRing tx);
         tx.RenewEventFds();
         f.SetVringKick(1, tx.KickFd);
         Assert.True(rig.Port.TryGetRxKickFd(0, out _));
