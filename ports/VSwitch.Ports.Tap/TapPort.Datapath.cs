@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 using VSwitch.Core.Diagnostics;
 using VSwitch.Core.Packets;
 using VSwitch.Core.Ports;
-using VSwitch.Ports.Tap.Interop;
+using VSwitch.Native;
 
 namespace VSwitch.Ports.Tap;
 
@@ -44,7 +44,7 @@ public sealed partial class TapPort
             q.RxIov[1].Length = (nuint)p.Capacity;
             // SAFETY: RxIov points at native scratch owned by this queue ([0] its 12-byte header, [1] the rented
             // buffer's writable Capacity bytes); both outlive the call and only this thread uses them.
-            nint r = Libc.Readv(fd, q.RxIov, 2);
+            nint r = Libc.readv(fd, q.RxIov, 2);
             if (r < 0)
             {
                 p.Free();
@@ -100,11 +100,7 @@ public sealed partial class TapPort
         int index = (int)((uint)queue % (uint)_queues.Length);
         TapQueue q = _queues[index];
         QueueStats stats = Stats.Tx[index];
-        SpinWait spin = default;
-        while (Interlocked.CompareExchange(ref q.TxBusy, 1, 0) != 0)
-        {
-            spin.SpinOnce();
-        }
+        q.TxLock.Enter();
         int fd = q.Fd;
         int maxFrame = Volatile.Read(ref _maxFrame);
         int sent = 0;
@@ -130,9 +126,9 @@ public sealed partial class TapPort
             }
             q.TxIov[1].Base = p.Data;
             q.TxIov[1].Length = (nuint)length;
-            // SAFETY: TxIov is this queue's native scratch, used only while TxBusy is held; [0] is the zero header,
+            // SAFETY: TxIov is this queue's native scratch, used only while TxLock is held; [0] is the zero header,
             // [1] the packet's Length valid bytes, which the caller owns until FreeAll below.
-            nint r = Libc.Writev(fd, q.TxIov, 2);
+            nint r = Libc.writev(fd, q.TxIov, 2);
             if (r < 0)
             {
                 stats.Drops.Add(TxDropReason(stats, Libc.Errno));
@@ -143,28 +139,26 @@ public sealed partial class TapPort
         }
         stats.Packets += sent;
         stats.Bytes += bytes;
-        Volatile.Write(ref q.TxBusy, 0);
+        q.TxLock.Exit();
         batch.FreeAll();
     }
 
-    /// <summary>The queue's wake-up fd: an epoll fd watching the tap fd, so reading it (as one drains an eventfd) consumes no frame.</summary>
+    /// <summary>
+    /// The queue's wake-up fd (see <see cref="IRxWakeup"/>): an epoll fd watching the tap fd, readable exactly while a
+    /// frame is queued. It is not the tap fd itself, so no reader of a wake fd can ever take a frame.
+    /// </summary>
     public bool TryGetRxWakeFd(int queue, out int fd)
     {
         fd = (uint)queue < (uint)_queues.Length ? _queues[queue].EpollFd : -1;
         return fd >= 0;
     }
 
-    /// <summary>A tap always signals through its fd; arming only checks (poll, no wait) whether a frame is already readable.</summary>
-    public unsafe bool SetRxWakeup(int queue, bool armed)
-    {
-        if (!armed || (uint)queue >= (uint)_queues.Length)
-        {
-            return false;
-        }
-        var pfd = new Libc.PollFd { Fd = _queues[queue].Fd, Events = Libc.POLLIN };
-        // SAFETY: pfd lives on this stack frame for the call.
-        return pfd.Fd >= 0 && Libc.Poll(&pfd, 1, 0) > 0 && (pfd.Revents & Libc.POLLIN) != 0;
-    }
+    /// <summary>
+    /// A tap always signals through its fd: arming only checks (poll, no wait) whether a frame is already readable, and
+    /// disarming has nothing to clear (the fd is readable only while frames are queued; receiving clears it).
+    /// </summary>
+    public bool SetRxWakeup(int queue, bool armed)
+        => armed && (uint)queue < (uint)_queues.Length && FileDescriptor.IsReadable(_queues[queue].Fd);
 
     /// <summary>True unless the header asks for a checksum or segmentation we did not enable.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

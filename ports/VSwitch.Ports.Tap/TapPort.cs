@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using VSwitch.Core.Packets;
 using VSwitch.Core.Ports;
+using VSwitch.Native;
 
 namespace VSwitch.Ports.Tap;
 
@@ -14,8 +15,8 @@ namespace VSwitch.Ports.Tap;
 /// enabled (TUNSETOFFLOAD 0), so the kernel hands over complete frames with checksums resolved and GSO segmented.
 /// Link state follows the interface's IFF_UP and IFF_RUNNING flags, re-read on the control side at most every
 /// <see cref="LinkRefreshMs"/> ms, never per packet. Threads: Receive/CompleteReceive and the IRxWakeup methods by
-/// the queue's polling thread; Send by any datapath thread (serialised per queue and batch by a spin flag);
-/// everything else by the control side.
+/// the queue's polling thread; Send by any datapath thread (serialised per queue and batch by a
+/// <see cref="TxSpinLock"/>); everything else by the control side.
 /// </summary>
 public sealed partial class TapPort : IPort, IRxWakeup, IDisposable
 {
@@ -151,7 +152,7 @@ public sealed partial class TapPort : IPort, IRxWakeup, IDisposable
     internal unsafe bool SetSendBuffer(int queue, int bytes)
     {
         // SAFETY: bytes is a parameter on this stack frame; TUNSETSNDBUF reads one int through the pointer during the call.
-        return Interop.Libc.Ioctl(_queues[queue].Fd, Interop.Libc.TUNSETSNDBUF, &bytes) == 0;
+        return Libc.ioctl(_queues[queue].Fd, Tun.TUNSETSNDBUF, &bytes) == 0;
     }
 
     /// <summary>The pool that receive queue <paramref name="queue"/> rents from (for leak checks in tests).</summary>
@@ -202,7 +203,7 @@ public sealed partial class TapPort : IPort, IRxWakeup, IDisposable
             int rc = _link.SetMtu(_ifName, mtu);
             if (rc != 0)
             {
-                throw new IOException($"tap '{_ifName}': cannot set MTU {mtu}: {Interop.Libc.Describe(rc)}");
+                throw new IOException($"tap '{_ifName}': cannot set MTU {mtu}: {Libc.Describe(rc)}");
             }
         }
         RefreshLink(force: true);
@@ -216,12 +217,12 @@ public sealed partial class TapPort : IPort, IRxWakeup, IDisposable
     {
         if (mtu is int m && _link.SetMtu(_ifName, m) is int mtuError && mtuError != 0)
         {
-            throw new IOException($"tap '{_ifName}': cannot set MTU {m}: {Interop.Libc.Describe(mtuError)}");
+            throw new IOException($"tap '{_ifName}': cannot set MTU {m}: {Libc.Describe(mtuError)}");
         }
         int upError = _link.BringUp(_ifName);
         if (upError != 0)
         {
-            throw new IOException($"tap '{_ifName}': cannot bring the interface up: {Interop.Libc.Describe(upError)}");
+            throw new IOException($"tap '{_ifName}': cannot bring the interface up: {Libc.Describe(upError)}");
         }
         RefreshLink(force: true);
     }
@@ -243,14 +244,14 @@ public sealed partial class TapPort : IPort, IRxWakeup, IDisposable
             int fd = _queues[0].Fd;
             _ifName = TapLink.CurrentName(fd) ?? _ifName;
             int rc = _link.GetFlags(_ifName, out short flags);
-            if (rc == Interop.Libc.ENODEV && _link.FollowNamespace(fd, _ownNamespace))
+            if (rc == Libc.ENODEV && _link.FollowNamespace(fd, _ownNamespace))
             {
                 rc = _link.GetFlags(_ifName, out flags);
             }
             if (rc != 0)
             {
                 _state = PortState.Error;
-                _lastError = $"cannot read the flags of '{_ifName}': {Interop.Libc.Describe(rc)}";
+                _lastError = $"cannot read the flags of '{_ifName}': {Libc.Describe(rc)}";
                 return;
             }
             _flags = flags;
@@ -260,14 +261,14 @@ public sealed partial class TapPort : IPort, IRxWakeup, IDisposable
                 Volatile.Write(ref _maxFrame, mtu + FrameOverhead);
             }
             _ = _link.GetIndex(_ifName, out _ifIndex);
-            const short upAndRunning = Interop.Libc.IFF_UP | Interop.Libc.IFF_RUNNING;
+            const short upAndRunning = Libc.IFF_UP | Libc.IFF_RUNNING;
             _state = (flags & upAndRunning) == upAndRunning ? PortState.Up : PortState.Down;
         }
     }
 
     private static string FlagNames(short flags)
     {
-        string up = (flags & Interop.Libc.IFF_UP) != 0 ? "UP" : "DOWN";
-        return (flags & Interop.Libc.IFF_RUNNING) != 0 ? up + ",RUNNING" : up;
+        string up = (flags & Libc.IFF_UP) != 0 ? "UP" : "DOWN";
+        return (flags & Libc.IFF_RUNNING) != 0 ? up + ",RUNNING" : up;
     }
 }

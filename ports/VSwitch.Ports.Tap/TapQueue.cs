@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using VSwitch.Core.Packets;
-using VSwitch.Ports.Tap.Interop;
+using VSwitch.Core.Ports;
+using VSwitch.Native;
 
 namespace VSwitch.Ports.Tap;
 
@@ -8,7 +9,7 @@ namespace VSwitch.Ports.Tap;
 /// One queue of a tap port: its /dev/net/tun fd, an epoll fd that is readable while the queue fd is (the wake-up fd
 /// handed to the datapath; see <see cref="TapPort.TryGetRxWakeFd"/>), the receive pool, and native scratch for
 /// the iovecs and vnet headers so that readv/writev allocate nothing. Receive state belongs to the one thread
-/// that polls the queue; transmit state is guarded by <see cref="TxBusy"/>, taken once per batch.
+/// that polls the queue; transmit state is guarded by <see cref="TxLock"/>, taken once per batch.
 /// </summary>
 internal sealed unsafe class TapQueue : IDisposable
 {
@@ -28,17 +29,7 @@ internal sealed unsafe class TapQueue : IDisposable
         RxIov[0].Length = TapLink.VnetHeaderSize;
         TxIov[0].Base = TxHeader;
         TxIov[0].Length = TapLink.VnetHeaderSize;
-        EpollFd = Libc.EpollCreate1(Libc.EPOLL_CLOEXEC);
-        if (EpollFd >= 0)
-        {
-            var ev = new Libc.EpollEvent { Events = Libc.EPOLLIN, Data = 0 };
-            // SAFETY: ev lives on this stack frame for the call.
-            if (Libc.EpollCtl(EpollFd, Libc.EPOLL_CTL_ADD, fd, &ev) < 0)
-            {
-                _ = Libc.Close(EpollFd);
-                EpollFd = -1;
-            }
-        }
+        EpollFd = Epoll.WatchReadable(fd);
     }
 
     private readonly byte* _native;
@@ -64,8 +55,8 @@ internal sealed unsafe class TapQueue : IDisposable
     /// <summary>The all-zero vnet header written before every sent frame (no checksum or GSO request).</summary>
     public byte* TxHeader { get; }
 
-    /// <summary>Spin flag serialising senders on this queue (0 free, 1 taken).</summary>
-    public int TxBusy;
+    /// <summary>Serialises senders on this queue, once per batch.</summary>
+    public TxSpinLock TxLock;
 
     /// <summary>
     /// Closes the fds (a tap the port created disappears when its last queue fd closes) and frees the scratch.
@@ -78,12 +69,9 @@ internal sealed unsafe class TapQueue : IDisposable
         {
             return;
         }
-        if (EpollFd >= 0)
-        {
-            _ = Libc.Close(EpollFd);
-            EpollFd = -1;
-        }
-        _ = Libc.Close(fd);
+        FileDescriptor.CloseIfValid(EpollFd);
+        EpollFd = -1;
+        _ = Libc.close(fd);
         NativeMemory.Free(_native);
     }
 }

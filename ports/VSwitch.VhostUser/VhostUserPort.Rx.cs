@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using VSwitch.Core.Packets;
 using VSwitch.Core.Ports;
-using VSwitch.VhostUser.Interop;
+using VSwitch.Native;
 using VSwitch.VhostUser.Memory;
 using VSwitch.VhostUser.Session;
 
@@ -9,10 +9,10 @@ namespace VSwitch.VhostUser;
 
 /// <summary>
 /// Guest to switch: the datapath side of the guest's transmit rings (vring 2q+1). Called only by the one datapath
-/// thread that polls queue q. Per batch: one CAS on the ring's busy flag, one snapshot read, one read of the port's
-/// fault word (a front-end mapping lost pages: leave the ring alone), the Virtio receiver, and at most one eventfd
-/// write, which never blocks (the eventfd is non-blocking; a failure is counted). No allocation, no locks, no
-/// exceptions for guest input.
+/// thread that polls queue q. Per batch: one compare-exchange to take the ring (<see cref="Vring.TryEnterDatapath"/>),
+/// one snapshot read, one read of the port's fault word (a front-end mapping lost pages: leave the ring alone), the
+/// Virtio receiver, and at most one eventfd write, which never blocks (the eventfd is non-blocking; a failure is
+/// counted). No allocation, no locks, no exceptions for guest input.
 /// </summary>
 public sealed partial class VhostUserPort
 {
@@ -33,7 +33,7 @@ public sealed partial class VhostUserPort
         Vring ring = _rings[(2 * queue) + 1];
         if (!ring.DatapathHolds)
         {
-            if (Interlocked.CompareExchange(ref ring.Busy, Vring.DatapathOwner, Vring.Free) != Vring.Free)
+            if (!ring.TryEnterDatapath())
             {
                 // The session is reconfiguring the ring: nothing is lost, the packets wait in the guest's ring.
                 return 0;
@@ -41,7 +41,7 @@ public sealed partial class VhostUserPort
             RingSnapshot? snapshot = Volatile.Read(ref ring.Snapshot);
             if (snapshot is null)
             {
-                Volatile.Write(ref ring.Busy, Vring.Free);
+                ring.ExitDatapath();
                 return 0;
             }
             ring.HeldSnapshot = snapshot;
@@ -87,7 +87,7 @@ public sealed partial class VhostUserPort
     /// The kick eventfd of queue pair <paramref name="queuePair"/>'s transmit ring, for a datapath thread that sleeps in
     /// epoll when idle. False when the ring is not started or the front-end polls (no kick fd). The fd belongs to the
     /// port: it is valid until the ring stops or the front-end replaces it (watch <see cref="StateChanged"/> and ask
-    /// again); the caller only waits on it and reads it to reset the counter.
+    /// again). The caller only waits on it; <see cref="SetRxNotifications"/> resets its counter when disabling.
     /// </summary>
     public bool TryGetRxKickFd(int queuePair, out int fd)
     {
@@ -98,8 +98,10 @@ public sealed partial class VhostUserPort
     /// <summary>
     /// Turns guest kicks for queue pair <paramref name="queuePair"/>'s transmit ring on (before the polling thread sleeps)
     /// or off (while it polls), as VIRTIO 1.2 §2.7.10 describes. When enabling, returns true if buffers are already
-    /// available, in which case the caller must poll again instead of sleeping. Called by the thread that polls the
-    /// queue, between batches (not while holding received packets).
+    /// available, in which case the caller must poll again instead of sleeping. When disabling, also drains the kick
+    /// eventfd (a poll that does not wait, and one 8-byte read if a kick is pending), so that a kick already acted on
+    /// does not wake the next sleep at once; the ring itself is polled next anyway. Called by the thread that polls the
+    /// queue, between batches (not while holding received packets); see <see cref="IRxWakeup"/> for the contract.
     /// </summary>
     public bool SetRxNotifications(int queuePair, bool enabled)
     {
@@ -108,24 +110,29 @@ public sealed partial class VhostUserPort
             return false;
         }
         Vring ring = _rings[(2 * queuePair) + 1];
-        if (ring.DatapathHolds || Interlocked.CompareExchange(ref ring.Busy, Vring.DatapathOwner, Vring.Free) != Vring.Free)
+        if (ring.DatapathHolds || !ring.TryEnterDatapath())
         {
             return false;
         }
         bool pending = false;
         RingSnapshot? snapshot = Volatile.Read(ref ring.Snapshot);
-        if (snapshot is not null && !GuestFaultFlag.IsSet(snapshot.FaultWord))
+        bool usable = snapshot is not null && !GuestFaultFlag.IsSet(snapshot.FaultWord);
+        if (enabled)
         {
-            if (enabled)
-            {
-                pending = ring.Queue.EnableNotifications(snapshot.Memory, snapshot.Log);
-            }
-            else
-            {
-                ring.Queue.DisableNotifications(snapshot.Memory, snapshot.Log);
-            }
+            pending = usable && ring.Queue.EnableNotifications(snapshot!.Memory, snapshot.Log);
         }
-        Volatile.Write(ref ring.Busy, Vring.Free);
+        else
+        {
+            if (usable)
+            {
+                ring.Queue.DisableNotifications(snapshot!.Memory, snapshot.Log);
+            }
+            // Also when the ring is disabled (no snapshot): its kick fd is still a wake fd, and a kick left in it would
+            // wake every later sleep at once. The session closes a published kick fd only while it holds the ring, as
+            // this thread does now, so the fd read here is open.
+            _ = EventFd.TryDrain(Volatile.Read(ref ring.PublishedKickFd));
+        }
+        ring.ExitDatapath();
         return pending;
     }
 
@@ -145,7 +152,7 @@ public sealed partial class VhostUserPort
         }
         ring.HeldSnapshot = null;
         ring.DatapathHolds = false;
-        Volatile.Write(ref ring.Busy, Vring.Free);
+        ring.ExitDatapath();
     }
 
     /// <summary>
@@ -162,7 +169,7 @@ public sealed partial class VhostUserPort
             return;
         }
         Volatile.Write(ref ring.SignalSeq, ring.SignalSeq + 1);
-        bool signalled = Libc.SignalEventFd(callFd);
+        bool signalled = EventFd.Signal(callFd);
         Volatile.Write(ref ring.SignalSeq, ring.SignalSeq + 1);
         if (!signalled)
         {

@@ -35,7 +35,7 @@ public sealed partial class VhostUserPort
         int pair = (int)((uint)queue % (uint)active);
         Vring ring = _rings[2 * pair];
         QueueStats stats = Stats.Tx[pair];
-        if (!TryEnterSend(ring))
+        if (!ring.TryEnterDatapathAsSender())
         {
             DropAll(batch, stats);
             return;
@@ -44,7 +44,7 @@ public sealed partial class VhostUserPort
         if (snapshot is null || GuestFaultFlag.IsSet(snapshot.FaultWord))
         {
             // Stopped, or a front-end mapping lost pages (the session is ending the connection): the port is down.
-            Volatile.Write(ref ring.Busy, Vring.Free);
+            ring.ExitDatapath();
             DropAll(batch, stats);
             return;
         }
@@ -52,26 +52,7 @@ public sealed partial class VhostUserPort
         {
             Signal(ring, snapshot.CallFd, stats);
         }
-        Volatile.Write(ref ring.Busy, Vring.Free);
-    }
-
-    /// <summary>Takes the ring for one batch: spins while another sender has it, gives up when the session has it.</summary>
-    private static bool TryEnterSend(Vring ring)
-    {
-        var spin = new SpinWait();
-        while (true)
-        {
-            int owner = Interlocked.CompareExchange(ref ring.Busy, Vring.DatapathOwner, Vring.Free);
-            if (owner == Vring.Free)
-            {
-                return true;
-            }
-            if (owner == Vring.SessionOwner)
-            {
-                return false;
-            }
-            spin.SpinOnce(sleep1Threshold: -1);
-        }
+        ring.ExitDatapath();
     }
 
     private static void DropAll(PacketBatch batch, QueueStats stats)

@@ -7,9 +7,9 @@ using VSwitch.Control.Rpc;
 using VSwitch.Control.Rpc.Handlers;
 using VSwitch.Control.Store;
 using VSwitch.Core.Time;
-using VSwitch.Daemon.Interop;
 using VSwitch.Daemon.Logging;
 using VSwitch.Daemon.Ports;
+using VSwitch.Native;
 using VSwitch.Rpc;
 
 namespace VSwitch.Daemon;
@@ -33,7 +33,8 @@ internal static class Vswitchd
         }
         if (Detach.IsChild)
         {
-            Libc.TryStartSession();
+            // A new session, so the terminal's hangup and job control no longer reach the daemon.
+            _ = Libc.setsid();
         }
         FileLoggerProvider? file = o.LogFile is null ? null : new FileLoggerProvider(o.LogFile, o.LogLevel);
         using ILoggerFactory loggers = LoggerFactory.Create(b =>

@@ -96,7 +96,7 @@ public sealed class PcapLivePortTests : IDisposable
         veth.Ping("10.94.0.2", count: 1, deadlineSeconds: 1);
         Assert.True(Readable(wakeFd, 5_000), "the wake fd did not turn readable when frames arrived");
         Assert.True(port.SetRxWakeup(0, armed: true));
-        // A sleeping datapath thread drains wake fds with read(2); here that reads nothing and loses no frame.
+        // A sleeping datapath thread only waits on wake fds; whoever reads this one reads nothing and loses no frame.
         IntPtr scratch = System.Runtime.InteropServices.Marshal.AllocHGlobal(8);
         try
         {

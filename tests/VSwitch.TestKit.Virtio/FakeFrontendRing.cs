@@ -60,6 +60,9 @@ public sealed unsafe class FakeFrontendRing : IDisposable
     /// <summary>Signals the kick eventfd, as a guest does after making buffers available.</summary>
     public void Kick() => Write(KickFd);
 
+    /// <summary>True while the kick eventfd holds a kick nobody has reset (a poll that does not wait and reads nothing).</summary>
+    public bool KickPending => MemfdNative.WaitReadable(KickFd, 0) != 0;
+
     /// <summary>Waits up to <paramref name="timeout"/> for a call and resets the eventfd; true if there was one.</summary>
     public bool WaitForCall(TimeSpan timeout)
     {

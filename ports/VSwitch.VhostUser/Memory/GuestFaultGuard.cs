@@ -33,7 +33,7 @@ internal static class GuestFaultGuard
         // SAFETY: the word stays allocated while the slot exists: the registration holds a reference on the flag, and
         // Unregister drops it only after the guard has forgotten the slot.
         flag.Retain();
-        int slot = Libc.Guard.Register(start, length, (int*)flag.Address, cookie);
+        int slot = GuardLibrary.Register(start, length, (int*)flag.Address, cookie);
         if (slot < 0)
         {
             flag.Release();
@@ -48,7 +48,7 @@ internal static class GuestFaultGuard
     /// <summary>Unregisters a slot of <paramref name="flag"/>; when this returns no signal handler uses the range any more.</summary>
     public static void Unregister(int slot, GuestFaultFlag flag)
     {
-        _ = Libc.Guard.Unregister(slot);
+        _ = GuardLibrary.Unregister(slot);
         flag.Release();
     }
 
@@ -56,7 +56,7 @@ internal static class GuestFaultGuard
     {
         try
         {
-            int result = Libc.Guard.Install();
+            int result = GuardLibrary.Install();
             return result == 0 ? null : $"the SIGBUS handler of libvswitch_guard could not be installed (error {-result})";
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or BadImageFormatException)

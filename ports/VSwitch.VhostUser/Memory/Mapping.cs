@@ -1,4 +1,4 @@
-using VSwitch.VhostUser.Interop;
+using VSwitch.Native;
 
 namespace VSwitch.VhostUser.Memory;
 
@@ -51,7 +51,7 @@ internal sealed class Mapping : IDisposable
             problem = $"a mapping of {needed} bytes";
             return null;
         }
-        if (!Libc.TryGetFileSize(fd, out long fileSize, out long blockSize))
+        if (!FileDescriptor.TryGetFileSize(fd, out long fileSize, out long blockSize))
         {
             problem = $"fstat of the fd failed (errno {Libc.Errno})";
             return null;

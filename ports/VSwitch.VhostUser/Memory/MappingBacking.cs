@@ -1,4 +1,4 @@
-using VSwitch.VhostUser.Interop;
+using VSwitch.Native;
 
 namespace VSwitch.VhostUser.Memory;
 
@@ -18,15 +18,15 @@ internal readonly record struct MappingBacking(string Kind, bool ShrinkSealed)
         byte* statfs = stackalloc byte[Libc.StatfsSize];
         // SAFETY: fstatfs fills at most StatfsSize bytes; f_type is the first 8 of them.
         long type = Libc.fstatfs(fd, statfs) == 0 ? *(long*)statfs : 0;
-        bool hugetlbfs = type == Libc.HugetlbfsMagic;
-        bool memfd = Libc.FdTarget(fd)?.StartsWith("/memfd:", StringComparison.Ordinal) == true;
+        bool hugetlbfs = type == Libc.HUGETLBFS_MAGIC;
+        bool memfd = FileDescriptor.Target(fd)?.StartsWith("/memfd:", StringComparison.Ordinal) == true;
         int seals = Libc.fcntl(fd, Libc.F_GET_SEALS, 0);
         string kind = (memfd, hugetlbfs) switch
         {
             (true, true) => "memfd on hugetlbfs",
             (true, false) => "memfd",
             (false, true) => "hugetlbfs file",
-            _ => type == Libc.TmpfsMagic ? "tmpfs file" : "file",
+            _ => type == Libc.TMPFS_MAGIC ? "tmpfs file" : "file",
         };
         return new MappingBacking(kind, seals >= 0 && (seals & Libc.F_SEAL_SHRINK) != 0);
     }

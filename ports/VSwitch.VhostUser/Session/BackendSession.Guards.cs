@@ -1,5 +1,5 @@
 using System.Globalization;
-using VSwitch.VhostUser.Interop;
+using VSwitch.Native;
 using VSwitch.VhostUser.Memory;
 
 namespace VSwitch.VhostUser.Session;
@@ -92,7 +92,7 @@ internal sealed partial class BackendSession
         {
             problem = $"ring {ring.Index}: the front-end made its kick eventfd blocking again (O_NONBLOCK cleared)";
         }
-        else if (ring.InCallWrite && ring.CallFd >= 0 && Libc.IsWriteBlocked(ring.CallFd))
+        else if (ring.InCallWrite && ring.CallFd >= 0 && FileDescriptor.IsWriteBlocked(ring.CallFd))
         {
             problem = $"ring {ring.Index}: a datapath thread was caught writing the call eventfd with its counter full (a front-end that clears O_NONBLOCK can block it there)";
         }

@@ -1,4 +1,4 @@
-using VSwitch.VhostUser.Interop;
+using VSwitch.Native;
 using VSwitch.VhostUser.Memory;
 using VSwitch.VhostUser.Protocol;
 using VSwitch.VhostUser.Protocol.Messages;
@@ -167,7 +167,7 @@ internal sealed partial class BackendSession
     private VhostUserError? SetLogFd(ReceivedFds fds)
     {
         // An eventfd to tell the front-end the log changed; the switch never signals it but keeps it for the session.
-        Libc.CloseIfValid(_logFd);
+        FileDescriptor.CloseIfValid(_logFd);
         _logFd = fds.Take(0);
         return null;
     }
@@ -232,7 +232,7 @@ internal sealed partial class BackendSession
         PublishRegionStatus();
         _log = null;
         Retire(retired, quiet);
-        Libc.CloseIfValid(_logFd);
+        FileDescriptor.CloseIfValid(_logFd);
         _logFd = -1;
     }
 

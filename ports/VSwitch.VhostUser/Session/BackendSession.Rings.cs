@@ -1,5 +1,5 @@
 using VSwitch.Core.Packets;
-using VSwitch.VhostUser.Interop;
+using VSwitch.Native;
 using VSwitch.VhostUser.Protocol;
 using VSwitch.VhostUser.Protocol.Messages;
 using VSwitch.VhostUser.Transport;
@@ -79,16 +79,28 @@ internal sealed partial class BackendSession
         {
             return error;
         }
-        Volatile.Write(ref ring!.PublishedKickFd, -1);
-        Libc.CloseIfValid(ring.KickFd);
+        if (ring!.Started)
+        {
+            // The datapath drains the published kick fd when it disables kicks, holding the ring: close the old fd only
+            // with the ring quiesced, so that it never reads a closed fd whose number was reused.
+            if (!ring.TryQuiesce(null, _quiesceTimeout))
+            {
+                ReportQuiesceTimeout(ring);
+                FileDescriptor.CloseIfValid(fd);
+                return VhostUserError.QuiesceTimeout;
+            }
+            Volatile.Write(ref ring.PublishedKickFd, fd);
+            FileDescriptor.CloseIfValid(ring.KickFd);
+            ring.KickFd = fd;
+            ring.Polling = noFd;
+            ring.Release(BuildSnapshot(ring));
+            return null;
+        }
+        // Not started: nothing is published, so no datapath thread can be using the old fd.
+        FileDescriptor.CloseIfValid(ring.KickFd);
         ring.KickFd = fd;
         ring.Polling = noFd;
         ring.KickReceived = true;
-        if (ring.Started)
-        {
-            Volatile.Write(ref ring.PublishedKickFd, fd);
-            return null;
-        }
         return TryStartRing(ring);
     }
 
@@ -103,10 +115,10 @@ internal sealed partial class BackendSession
         if (!ring!.TryQuiesce(null, _quiesceTimeout))
         {
             ReportQuiesceTimeout(ring);
-            Libc.CloseIfValid(fd);
+            FileDescriptor.CloseIfValid(fd);
             return VhostUserError.QuiesceTimeout;
         }
-        Libc.CloseIfValid(ring.CallFd);
+        FileDescriptor.CloseIfValid(ring.CallFd);
         ring.CallFd = fd;
         ring.Release(BuildSnapshot(ring));
         return null;
@@ -119,7 +131,7 @@ internal sealed partial class BackendSession
         {
             return error;
         }
-        Libc.CloseIfValid(ring!.ErrFd);
+        FileDescriptor.CloseIfValid(ring!.ErrFd);
         ring.ErrFd = fd;
         return null;
     }
@@ -295,7 +307,7 @@ internal sealed partial class BackendSession
         ring.KickReceived = false;
         ring.Base = nextAvail;
         Volatile.Write(ref ring.PublishedKickFd, -1);
-        Libc.CloseIfValid(ring.KickFd);
+        FileDescriptor.CloseIfValid(ring.KickFd);
         ring.KickFd = -1;
         ring.Release(null);
         UpdateQueueCounts();
@@ -373,9 +385,9 @@ internal sealed partial class BackendSession
                 quiet = false;
                 continue;
             }
-            Libc.CloseIfValid(ring.KickFd);
-            Libc.CloseIfValid(ring.CallFd);
-            Libc.CloseIfValid(ring.ErrFd);
+            FileDescriptor.CloseIfValid(ring.KickFd);
+            FileDescriptor.CloseIfValid(ring.CallFd);
+            FileDescriptor.CloseIfValid(ring.ErrFd);
             ring.ForgetConfiguration();
             ring.Queue.Reset();
             ring.Release(null);

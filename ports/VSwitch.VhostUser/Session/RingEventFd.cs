@@ -1,4 +1,4 @@
-using VSwitch.VhostUser.Interop;
+using VSwitch.Native;
 
 namespace VSwitch.VhostUser.Session;
 
@@ -27,7 +27,7 @@ internal static class RingEventFd
     public static string? TryAdopt(int fd, out bool madeNonBlocking)
     {
         madeNonBlocking = false;
-        string? link = Libc.FdTarget(fd);
+        string? link = FileDescriptor.Target(fd);
         if (link != EventFdLink)
         {
             return link is null
@@ -58,7 +58,7 @@ internal static class RingEventFd
     /// reads (resets) it without blocking, so the blocked write completes. The guest loses nothing: a full counter
     /// means a notification was pending, and the completing write leaves one pending. Returns true if it drained.
     /// </summary>
-    public static bool ReleaseBlockedWriter(int fd) => fd >= 0 && Libc.IsWriteBlocked(fd) && Libc.TryDrainEventFd(fd);
+    public static bool ReleaseBlockedWriter(int fd) => fd >= 0 && FileDescriptor.IsWriteBlocked(fd) && EventFd.TryDrain(fd);
 
     /// <summary>"a pipe", "a socket", "a timerfd", "the file /x/y" for a /proc/self/fd link.</summary>
     public static string Describe(string link) => link switch

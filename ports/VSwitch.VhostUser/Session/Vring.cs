@@ -1,4 +1,6 @@
+using System.Runtime.CompilerServices;
 using VSwitch.Core.Packets;
+using VSwitch.Native;
 using VSwitch.VhostUser.Protocol.Messages;
 using VSwitch.Virtio.Net;
 using VSwitch.Virtio.Queue;
@@ -9,12 +11,22 @@ namespace VSwitch.VhostUser.Session;
 /// One vring of a port (rust-vmm <c>VringState</c>): the split queue and its virtio-net worker, the session's staged
 /// configuration (size, addresses, base, kick/call/err fds, enabled), and the handshake that keeps the session and the
 /// datapath apart.
-/// Handshake (docs/ARCHITECTURE.md, "The vhost-user session and the datapath"): <see cref="Busy"/> is <see cref="Free"/>, <see cref="DatapathOwner"/>
-/// or <see cref="SessionOwner"/>. A datapath thread takes it with one CAS per batch (a receive keeps it until
-/// CompleteReceive, because lent packets point into guest memory), reads <see cref="Snapshot"/> once, works, and
-/// releases. The session publishes its change first (usually a null snapshot), then spins until it owns the flag, then
-/// changes positions, closes fds or unmaps, publishes the new snapshot and releases. So the session never touches a ring
-/// in use, and old mappings go only after every ring was taken once. The same flag serialises senders sharing a ring.
+/// Handshake (docs/ARCHITECTURE.md, "The vhost-user session and the datapath"): one flag is <see cref="Free"/>,
+/// <see cref="DatapathOwner"/> or <see cref="SessionOwner"/>, and two pairs of methods change it. A datapath thread
+/// takes it with <see cref="TryEnterDatapath"/> once per batch (a receive keeps it until CompleteReceive, because lent
+/// packets point into guest memory), reads <see cref="Snapshot"/> once, works, and gives it back with
+/// <see cref="ExitDatapath"/>. The session publishes its change first (usually a null snapshot),
+/// then waits in <see cref="TryQuiesce"/> until it owns the flag, then changes positions, closes fds or unmaps, and
+/// publishes the new snapshot and gives the flag back in <see cref="Release"/>. So the session never touches a ring in
+/// use, and old mappings go only after every ring was taken once. The same flag serialises senders sharing a ring.
+/// Memory ordering: the flag is taken only by an interlocked compare-exchange (a full fence) and given back only by a
+/// volatile write (a release). So everything one owner wrote before giving the ring back (positions, fds, the snapshot
+/// it published) is visible to the next owner once its compare-exchange succeeds, and the datapath, which reads
+/// <see cref="Snapshot"/> after taking the flag, sees at least the snapshot of the last <see cref="Release"/>. It may
+/// still see the snapshot before the null that a quiescing session has just published; that is safe, because the
+/// session changes, closes or unmaps nothing until it owns the flag, which it gets only after
+/// <see cref="ExitDatapath"/>. If quiescing times out the null stays published, so the datapath leaves the ring alone
+/// from its next batch on.
 /// Configuration fields are written by the session thread only; status readers tolerate racy values.
 /// </summary>
 internal sealed class Vring
@@ -28,13 +40,17 @@ internal sealed class Vring
     /// <summary>The session is changing the ring.</summary>
     public const int SessionOwner = 2;
 
-    /// <summary>The handshake flag (see the type's notes). Accessed only through Interlocked/Volatile.</summary>
-    public int Busy;
+    /// <summary>The handshake flag (see the type's notes): changed only by the Enter/Exit and Quiesce/Release pairs.</summary>
+    private int _busy;
 
     /// <summary>What the datapath may use; null = leave the ring alone. Volatile access only.</summary>
     public RingSnapshot? Snapshot;
 
-    /// <summary>The kick fd published for datapath sleepers (-1 when none or stopped). Volatile access only.</summary>
+    /// <summary>
+    /// The kick fd published for datapath sleepers (-1 when none or stopped). Volatile access only. The datapath drains
+    /// it while holding the ring, so the session closes a published fd only while it holds the ring itself (or defers
+    /// the close to the next <see cref="TryQuiesce"/>).
+    /// </summary>
     public int PublishedKickFd = -1;
 
     /// <summary>
@@ -71,7 +87,7 @@ internal sealed class Vring
     /// <summary>True for odd rings: the guest transmits here and the switch receives.</summary>
     public bool IsGuestTransmit => (Index & 1) == 1;
 
-    /// <summary>The split virtqueue; positions belong to whoever holds <see cref="Busy"/>.</summary>
+    /// <summary>The split virtqueue; positions belong to whoever holds the ring (the handshake flag).</summary>
     public SplitQueue Queue { get; }
 
     /// <summary>The receiver of a guest transmit ring (null on guest receive rings).</summary>
@@ -83,7 +99,7 @@ internal sealed class Vring
     /// <summary>Buffers for packets received from this ring; created at first start, kept for the port's life.</summary>
     public PacketPool? Pool { get; set; }
 
-    /// <summary>Datapath thread only: it holds <see cref="Busy"/> between a receive that took chains and its completion.</summary>
+    /// <summary>Datapath thread only: it holds the ring between a receive that took chains and its completion.</summary>
     public bool DatapathHolds;
 
     /// <summary>Datapath thread only: the snapshot the held receive used (completion must use the same memory).</summary>
@@ -129,6 +145,31 @@ internal sealed class Vring
     public bool IsRunning => Volatile.Read(ref Snapshot) is not null;
 
     /// <summary>
+    /// Datapath: takes the ring for one batch if nobody holds it (one interlocked compare-exchange). False when the
+    /// session holds it (it is reconfiguring: leave the ring alone; nothing is lost, the guest's buffers wait) or, for a
+    /// moment, another datapath thread does. The mirror of <see cref="TryQuiesce"/>; give the ring back with
+    /// <see cref="ExitDatapath"/>. Never call it while this thread holds the ring (<see cref="DatapathHolds"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryEnterDatapath() => Interlocked.CompareExchange(ref _busy, DatapathOwner, Free) == Free;
+
+    /// <summary>
+    /// Datapath senders, who share a guest receive ring: like <see cref="TryEnterDatapath"/>, but while another datapath
+    /// thread holds the ring it spins until that one lets go (without ever sleeping: the holder is in the middle of a
+    /// batch). False only when the session holds the ring. Never while this thread holds it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryEnterDatapathAsSender()
+    {
+        int owner = Interlocked.CompareExchange(ref _busy, DatapathOwner, Free);
+        return owner == Free || (owner == DatapathOwner && WaitForOtherSender());
+    }
+
+    /// <summary>Datapath: gives the ring back (a release; the mirror of <see cref="Release"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void ExitDatapath() => Volatile.Write(ref _busy, Free);
+
+    /// <summary>
     /// Session: publishes <paramref name="snapshot"/> (usually null first), then waits until no datapath thread works
     /// on the ring and takes the flag. Spins, then sleeps in 1 ms steps. False after <paramref name="timeout"/>: some
     /// datapath thread never let go (it still holds lent packets); the caller must not unmap what it might use.
@@ -138,7 +179,7 @@ internal sealed class Vring
         RingSnapshot? previous = Interlocked.Exchange(ref Snapshot, snapshot);
         long deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
         int attempts = 0;
-        while (Interlocked.CompareExchange(ref Busy, SessionOwner, Free) != Free)
+        while (Interlocked.CompareExchange(ref _busy, SessionOwner, Free) != Free)
         {
             if (++attempts < 64)
             {
@@ -159,7 +200,7 @@ internal sealed class Vring
         }
         foreach (int fd in _deferredFds)
         {
-            Interop.Libc.CloseIfValid(fd);
+            FileDescriptor.CloseIfValid(fd);
         }
         _deferredFds.Clear();
         return true;
@@ -195,6 +236,25 @@ internal sealed class Vring
     public void Release(RingSnapshot? snapshot)
     {
         Volatile.Write(ref Snapshot, snapshot);
-        Volatile.Write(ref Busy, Free);
+        Volatile.Write(ref _busy, Free);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool WaitForOtherSender()
+    {
+        var spin = new SpinWait();
+        while (true)
+        {
+            spin.SpinOnce(sleep1Threshold: -1);
+            int owner = Interlocked.CompareExchange(ref _busy, DatapathOwner, Free);
+            if (owner == Free)
+            {
+                return true;
+            }
+            if (owner == SessionOwner)
+            {
+                return false;
+            }
+        }
     }
 }

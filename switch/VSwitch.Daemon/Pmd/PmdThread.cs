@@ -3,9 +3,9 @@ using Microsoft.Extensions.Logging;
 using VSwitch.Control.Model;
 using VSwitch.Core.Diagnostics;
 using VSwitch.Core.Ports;
-using VSwitch.Daemon.Interop;
 using VSwitch.Datapath.Pipeline;
 using VSwitch.Datapath.Ports;
+using VSwitch.Native;
 
 namespace VSwitch.Daemon.Pmd;
 
@@ -15,8 +15,9 @@ namespace VSwitch.Daemon.Pmd;
 /// <c>p</c> belongs to thread <c>(p + q) % threads</c>, recomputed every iteration from the published snapshot and
 /// the ports' current queue counts, so queues are re-spread as soon as ports or queues come and go.
 /// Idle behaviour: in busy mode it always polls; in adaptive mode, after <see cref="IdleIterationsBeforeSleep"/>
-/// empty iterations and <see cref="IdleTimeBeforeSleep"/> without a packet it sleeps in epoll on the kick eventfds of the queues it owns, with guest notifications armed
-/// (<see cref="RxSleeper"/>); a kick wakes it at once.
+/// empty iterations and <see cref="IdleTimeBeforeSleep"/> without a packet it sleeps in epoll on the wake fds of the
+/// queues it owns, with wake-ups armed (<see cref="RxSleeper"/>, <see cref="IRxWakeup"/>); a guest kick or a frame on a
+/// tap or pcap port wakes it at once.
 /// Thread rules: the poll loop runs on its own thread and owns the <see cref="PmdContext"/>; the control plane
 /// only reads counters, sets <see cref="Mode"/> and stops it.
 /// Cost: per iteration one snapshot read, one <see cref="IPort.RxQueueCount"/> call per port and one PollOnce per
@@ -126,9 +127,9 @@ internal sealed class PmdThread
 
     private void Run()
     {
-        if (Cpu is int cpu && !Libc.TryPinCurrentThread([cpu]))
+        if (Cpu is int cpu && !ThreadAffinity.TryPinCurrentThread([cpu], out int errno))
         {
-            _log.LogWarning("pmd thread {Thread}: cannot pin to cpu {Cpu} (errno {Errno})", Index, cpu, Libc.LastError);
+            _log.LogWarning("pmd thread {Thread}: cannot pin to cpu {Cpu} (errno {Errno})", Index, cpu, errno);
         }
         _log.LogInformation("pmd thread {Thread} started (cpu {Cpu})", Index, Cpu?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "any");
         int idle = 0;
@@ -167,7 +168,7 @@ internal sealed class PmdThread
         _log.LogInformation("pmd thread {Thread} stopped", Index);
     }
 
-    /// <summary>Adaptive idle: block on the owned queues' kick fds (or back off briefly when a queue has none).</summary>
+    /// <summary>Adaptive idle: block on the owned queues' wake fds (or back off briefly when a queue has none).</summary>
     private void SleepUntilWork()
     {
         IReadOnlyList<DatapathPort> ports = _datapath.Current.Ports;
@@ -185,11 +186,9 @@ internal sealed class PmdThread
                 }
             }
         }
-        long rechecks = _sleeper.Rechecks;
-        _sleeper.Sleep(allWake ? RxSleeper.LongSleepMs : RxSleeper.ShortSleepMs);
-        if (_sleeper.Rechecks == rechecks)
+        // A re-check that found frames is not a sleep; blocking on wake fds or a plain back-off is.
+        if (_sleeper.Sleep(allWake ? RxSleeper.LongSleepMs : RxSleeper.ShortSleepMs))
         {
-            // It slept (on kick fds, or a plain back-off); a re-check that found frames is not a sleep.
             Volatile.Write(ref _sleeps, _sleeps + 1);
         }
     }

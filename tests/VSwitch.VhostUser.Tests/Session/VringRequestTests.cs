@@ -28,6 +28,17 @@ public sealed class VringRequestTests
         return f;
     }
 
+    /// <summary><see cref="Prepared"/>, then the guest transmit ring of queue pair 0 started, enabled and running.</summary>
+    private static FakeFrontend Running(PortRig rig, out FakeFrontendRing tx)
+    {
+        FakeFrontend f = Prepared(rig);
+        tx = f.Ring(1);
+        f.StartRing(tx);
+        f.SetVringEnable(1, true);
+        PortRig.WaitFor(() => rig.Port.RxQueueCount == 1, "ring running");
+        return f;
+    }
+
     [Theory]
     [InlineData(0u)]
     [InlineData(3u)]
@@ -341,5 +352,44 @@ public sealed class VringRequestTests
             rig.Port.SetRxNotifications(0, enabled: false);
             Assert.Equal(1, tx.Driver.UsedFlags);
         }
+    }
+
+    [Fact]
+    public void TurningGuestKicksOffResetsTheKickEventfdSoTheNextSleepDoesNotWakeAtOnce()
+    {
+        using var rig = new PortRig();
+        using FakeFrontend f = Running(rig, out FakeFrontendRing tx);
+        Assert.False(rig.Port.SetRxNotifications(0, enabled: true));
+        tx.Kick();
+        Assert.True(tx.KickPending);
+        // The sleeper only waits on the kick fd; the port resets it when the sleeper disarms.
+        Assert.False(rig.Port.SetRxNotifications(0, enabled: false));
+        Assert.False(tx.KickPending);
+
+        // A disabled ring keeps its kick fd as a wake fd, so a kick on it is reset too, or it would wake every sleep.
+        f.SetVringEnable(1, false);
+        Assert.True(rig.Port.TryGetRxKickFd(0, out _));
+        tx.Kick();
+        Assert.False(rig.Port.SetRxNotifications(0, enabled: false));
+        Assert.False(tx.KickPending);
+
+        // Nothing pending: disarming reads nothing (the eventfd is blocking, so a read would hang this thread).
+        Assert.False(rig.Port.SetRxNotifications(0, enabled: false));
+    }
+
+    [Fact]
+    public void ANewKickFdOnARunningRingReplacesTheOldOneForSleepersAndForDraining()
+    {
+        using var rig = new PortRig();
+        using FakeFrontend f = Running(rig, out FakeFrontendRing tx);
+        tx.RenewEventFds();
+        f.SetVringKick(1, tx.KickFd);
+        Assert.True(rig.Port.TryGetRxKickFd(0, out _));
+        Assert.Equal(1, rig.Port.RxQueueCount);
+        tx.Kick();
+        Assert.False(rig.Port.SetRxNotifications(0, enabled: false));
+        Assert.False(tx.KickPending);
+        tx.Transmit(PortRig.Frame(1));
+        Assert.Single(rig.Receive(0, 1));
     }
 }

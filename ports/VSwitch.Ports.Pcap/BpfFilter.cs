@@ -1,15 +1,15 @@
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using VSwitch.Daemon.Interop;
+using VSwitch.Ports.Pcap.Interop;
 
-namespace VSwitch.Daemon.Capture;
+namespace VSwitch.Ports.Pcap;
 
 /// <summary>
 /// A libpcap filter expression compiled to a BPF program for Ethernet frames (tcpdump syntax), run on frames in
 /// memory. Thread rules: compile on any thread (compilation is serialised); <see cref="Matches"/> from one thread at a
-/// time (the capture's writer thread). Owns unmanaged memory: dispose it.
+/// time (the capture's writer thread). Owns unmanaged memory: dispose it. Lives here because this is the assembly that
+/// links libpcap; the daemon's packet capture uses it.
 /// </summary>
-internal sealed class BpfFilter : IDisposable
+public sealed unsafe class BpfFilter : IDisposable
 {
     private static readonly Lock s_compileLock = new();
     private nint _program;
@@ -24,7 +24,7 @@ internal sealed class BpfFilter : IDisposable
         nint pcap;
         try
         {
-            pcap = LibPcap.pcap_open_dead(LibPcap.LinkTypeEthernet, snaplen);
+            pcap = LibPcap.pcap_open_dead(LibPcap.DLT_EN10MB, snaplen);
         }
         catch (DllNotFoundException)
         {
@@ -42,7 +42,7 @@ internal sealed class BpfFilter : IDisposable
             int rc;
             lock (s_compileLock)
             {
-                rc = LibPcap.pcap_compile(pcap, program, expression, 1, LibPcap.NetmaskUnknown);
+                rc = LibPcap.pcap_compile(pcap, program, expression, 1, LibPcap.PCAP_NETMASK_UNKNOWN);
             }
             if (rc != 0)
             {
@@ -68,7 +68,12 @@ internal sealed class BpfFilter : IDisposable
             return false;
         }
         var header = new LibPcap.PacketHeader { CapturedLength = (uint)data.Length, Length = (uint)originalLength };
-        return LibPcap.pcap_offline_filter(_program, ref header, ref Unsafe.AsRef(in MemoryMarshal.GetReference(data))) != 0;
+        fixed (byte* bytes = data)
+        {
+            // SAFETY: header lives on this stack frame and bytes pins data's caplen bytes for the call; the BPF
+            // interpreter reads at most caplen bytes of the frame.
+            return LibPcap.pcap_offline_filter(_program, &header, bytes) != 0;
+        }
     }
 
     /// <summary>Frees the program.</summary>
