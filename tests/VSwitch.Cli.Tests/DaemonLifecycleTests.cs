@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Mono.Unix.Native;
@@ -64,6 +65,7 @@ public sealed partial class DaemonLifecycleTests
             int before = d.Ctl("dump-flows", "--json").Json().GetProperty("flows").GetArrayLength();
             Assert.Equal(added + 1, before);
             using var writer = new CancellationTokenSource();
+            int[] acknowledgedSoFar = [0];
             var writes = Task.Run(() =>
             {
                 int n = 0;
@@ -72,11 +74,17 @@ public sealed partial class DaemonLifecycleTests
                     if (d.Ctl("add-flow", $"priority={1000 + (round * 100) + n},in_port=1,actions=drop").ExitCode == 0)
                     {
                         n++;
+                        Volatile.Write(ref acknowledgedSoFar[0], n);
                     }
                 }
                 return n;
             }, TestContext.Current.CancellationToken);
-            await Task.Delay(300 + random.Next(0, 700), TestContext.Current.CancellationToken);
+            // The kill must land while the daemon writes: after the first acknowledged change (each vswitchctl is a
+            // process start, which takes a second or more on a busy machine), at a random moment among the next ones.
+            // Killed earlier, a first start leaves no DB at all and the round tests nothing.
+            Eventually.True(() => Volatile.Read(ref acknowledgedSoFar[0]) > 0 || writes.IsCompleted, "a first acknowledged add-flow",
+                TimeSpan.FromSeconds(60));
+            await Task.Delay(random.Next(0, 700), TestContext.Current.CancellationToken);
             d.Kill();
             writer.Cancel();
             int acknowledged = await writes;
@@ -100,11 +108,8 @@ public sealed partial class DaemonLifecycleTests
         using var d = new DaemonProcess();
         string pidFile = Path.Combine(d.Root, "vswitchd.pid");
         d.Start("--pidfile", pidFile);
-        for (int i = 0; i < 200 && !File.Exists(pidFile); i++)
-        {
-            // The pid file is written once the daemon is ready, just after its control socket listens.
-            Thread.Sleep(25);
-        }
+        // The pid file is written once the daemon is ready, just after its control socket listens.
+        Eventually.True(() => File.Exists(pidFile), "the pid file", detail: () => d.Log);
         Assert.Equal(d.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture), File.ReadAllText(pidFile).Trim());
         Assert.Equal(0, d.Terminate());
         Assert.False(File.Exists(d.SocketPath));
@@ -139,10 +144,7 @@ public sealed partial class DaemonLifecycleTests
         first.Start();
         Assert.Equal(0, first.Ctl("add-port", "r1", "vhostuser").ExitCode);
         string socket = Path.Combine(first.RunDir, "r1.sock");
-        for (int i = 0; i < 200 && !File.Exists(socket); i++)
-        {
-            Thread.Sleep(25);
-        }
+        Eventually.True(() => File.Exists(socket), "the port socket " + socket, detail: () => first.Log);
         DateTime created = File.GetLastWriteTimeUtc(socket);
 
         using var second = new DaemonProcess(first.RunDir);
@@ -169,9 +171,10 @@ public sealed partial class DaemonLifecycleTests
         finally
         {
             Syscall.kill(pid, Signum.SIGTERM);
-            for (int i = 0; i < 200 && File.Exists(pidFile); i++)
+            // The detached daemon is not our child: its pid file going away is the sign it stopped.
+            if (!Eventually.Within(() => !File.Exists(pidFile), Eventually.DefaultTimeout))
             {
-                Thread.Sleep(50);
+                Syscall.kill(pid, Signum.SIGKILL);
             }
         }
         Assert.False(File.Exists(pidFile));
@@ -185,10 +188,8 @@ public sealed partial class DaemonLifecycleTests
         d.Start("--log-file", log);
         File.Move(log, log + ".1");
         Syscall.kill(d.Pid, Signum.SIGHUP);
-        for (int i = 0; i < 200 && !File.Exists(log); i++)
-        {
-            Thread.Sleep(25);
-        }
+        // The handler runs on a thread-pool thread of the daemon: on a busy machine that can take seconds.
+        Eventually.True(() => File.Exists(log), "vswitchd to reopen " + log + " after SIGHUP", detail: () => d.Log);
         Assert.Equal(0, d.Ctl("add-port", "h1", "vhostuser").ExitCode);
         Assert.Contains("port h1: added", File.ReadAllText(log), StringComparison.Ordinal);
         Assert.Contains("config DB", File.ReadAllText(log + ".1"), StringComparison.Ordinal);
@@ -203,7 +204,7 @@ public sealed partial class DaemonLifecycleTests
         d.Start("--pmd-cpus", "1");
         string? allowed = null;
         // The thread is named when it starts and pins itself a moment later, so wait for the pin rather than the name.
-        for (int i = 0; i < 100 && allowed != "Cpus_allowed_list:\t1"; i++)
+        Eventually.Within(() =>
         {
             foreach (string task in Directory.GetDirectories($"/proc/{d.Pid}/task"))
             {
@@ -212,8 +213,8 @@ public sealed partial class DaemonLifecycleTests
                     allowed = File.ReadAllLines(Path.Combine(task, "status")).Single(l => l.StartsWith("Cpus_allowed_list:", StringComparison.Ordinal));
                 }
             }
-            Thread.Sleep(20);
-        }
+            return allowed == "Cpus_allowed_list:\t1";
+        }, Eventually.DefaultTimeout);
         Assert.Equal("Cpus_allowed_list:\t1", allowed);
         Assert.Equal(1, d.Ctl("pmd-stats", "--json").Json().GetProperty("threads")[0].GetProperty("cpu").GetInt32());
     }
@@ -223,15 +224,22 @@ public sealed partial class DaemonLifecycleTests
     {
         using var d = new DaemonProcess();
         d.Start();
+        var window = Stopwatch.StartNew();
         Assert.Equal(0, d.Ctl("pmd-stats-clear").ExitCode);
-        Thread.Sleep(600);
+        // No ports: an adaptive thread backs off 100 ms at a time, again and again. How many sleeps fit in a window
+        // depends on how busy the machine is, so wait for two and bound the rate by the window's measured length.
+        Eventually.True(() => SleepsOfThread0(d) >= 2, "two sleeps of an adaptive thread with no ports", detail: () => d.Ctl("pmd-stats").Stdout);
         long adaptive = SleepsOfThread0(d);
-        // No ports: an adaptive thread backs off 100 ms at a time.
-        Assert.InRange(adaptive, 2, 100);
+        long windowMs = window.ElapsedMilliseconds;
+        Assert.True(adaptive <= windowMs / 6, $"{adaptive} sleeps in {windowMs} ms: the thread does not back off");
         Assert.Contains("sleeps: ", d.Ctl("pmd-stats").Stdout, StringComparison.Ordinal);
 
         Assert.Equal(0, d.Ctl("set", "pmd-mode=busy").ExitCode);
-        Thread.Sleep(300);
+        // The mode is switched when the command returns, but a sleep begun before may still end, and count, after the
+        // clear: at most that one in the first window, none at all in the next.
+        Assert.Equal(0, d.Ctl("pmd-stats-clear").ExitCode);
+        Thread.Sleep(600);
+        Assert.InRange(SleepsOfThread0(d), 0, 1);
         Assert.Equal(0, d.Ctl("pmd-stats-clear").ExitCode);
         Thread.Sleep(600);
         Assert.Equal(0, SleepsOfThread0(d));

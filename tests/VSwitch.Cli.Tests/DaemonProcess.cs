@@ -116,13 +116,9 @@ public sealed class DaemonProcess : IDisposable
 
     private Process Launch(string[] args)
     {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.ArgumentList.Add(Programs.Daemon);
+        // The tests send it SIGTERM and SIGHUP, which must reach its handlers whatever the test run inherited.
+        ProcessStartInfo start = Programs.Signalled(Programs.Daemon);
+        start.RedirectStandardInput = false;
         foreach (string a in args)
         {
             start.ArgumentList.Add(a);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using VSwitch.TestKit;
 using Xunit;
 
 namespace VSwitch.Cli.Tests;
@@ -117,7 +118,7 @@ public sealed class PortCommandTests(DaemonFixture fixture) : IClassFixture<Daem
         Assert.Equal(0, _d.Ctl("add-port", "pl1", "vhostuser").ExitCode);
         Assert.Equal(0, _d.Ctl("add-port", "pl2", "vhostuser", "--socket-mode", "0600").ExitCode);
         string s1 = Path.Combine(_d.RunDir, "pl1.sock"), s2 = Path.Combine(_d.RunDir, "pl2.sock");
-        WaitFor(() => File.Exists(s1) && File.Exists(s2));
+        Eventually.True(() => File.Exists(s1) && File.Exists(s2), "both port sockets", detail: () => _d.Log);
         Assert.Equal((UnixFileMode)0x1b0, File.GetUnixFileMode(s1) & (UnixFileMode)0x1ff);
         Assert.Equal((UnixFileMode)0x180, File.GetUnixFileMode(s2) & (UnixFileMode)0x1ff);
         Assert.Equal((UnixFileMode)0x1b0, File.GetUnixFileMode(_d.SocketPath) & (UnixFileMode)0x1ff);
@@ -125,7 +126,7 @@ public sealed class PortCommandTests(DaemonFixture fixture) : IClassFixture<Daem
         Assert.StartsWith("listening", _d.Ctl("port-status", "pl1", "--json").Json().GetProperty("connection").GetString(), StringComparison.Ordinal);
 
         Assert.Equal(0, _d.Ctl("del-port", "pl1").ExitCode);
-        WaitFor(() => !File.Exists(s1));
+        Eventually.True(() => !File.Exists(s1), "the deleted port's socket to go", detail: () => _d.Log);
     }
 
     [Fact]
@@ -135,15 +136,6 @@ public sealed class PortCommandTests(DaemonFixture fixture) : IClassFixture<Daem
         CtlResult r = _d.Ctl("add-port", "pu1", "vhostuser");
         Assert.Equal(1, r.ExitCode);
         Assert.Equal("vswitchctl: port name 'pu1' is already in use", r.Stderr.Trim());
-    }
-
-    private static void WaitFor(Func<bool> condition)
-    {
-        for (int i = 0; i < 200 && !condition(); i++)
-        {
-            Thread.Sleep(25);
-        }
-        Assert.True(condition());
     }
 
     private JsonElement Port(string name) =>

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace VSwitch.Cli.Tests;
 
 /// <summary>The built vswitchd and vswitchctl of the same configuration as this test assembly.</summary>
@@ -8,6 +10,28 @@ public static class Programs
     public static string Daemon => s_paths.Value.Daemon;
 
     public static string Ctl => s_paths.Value.Ctl;
+
+    /// <summary>
+    /// How to start <paramref name="program"/> (one of the dlls above) for a test that signals it: through
+    /// <c>env --default-signal</c>, so every signal has its default disposition in the child. A signal ignored where the
+    /// tests were launched (SIGINT and SIGQUIT for a job a non-interactive shell put in the background, SIGHUP under
+    /// nohup) stays ignored across fork and exec, and .NET leaves an inherited SIG_IGN in place even when the program
+    /// registers a handler, so a SIGINT would silently do nothing and the test would wait for an end that never comes.
+    /// </summary>
+    public static ProcessStartInfo Signalled(string program)
+    {
+        var start = new ProcessStartInfo("env")
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+        };
+        start.ArgumentList.Add("--default-signal");
+        start.ArgumentList.Add("dotnet");
+        start.ArgumentList.Add(program);
+        return start;
+    }
 
     private static (string, string) Find()
     {

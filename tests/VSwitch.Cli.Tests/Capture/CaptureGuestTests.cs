@@ -1,5 +1,6 @@
 using System.Text.Json;
 using VSwitch.Cli.Tests.Forwarding;
+using VSwitch.TestKit;
 using VSwitch.TestKit.Guests;
 using Xunit;
 
@@ -34,10 +35,8 @@ public sealed class CaptureGuestTests(ITestOutputHelper output) : IDisposable
         using var all = CaptureProcess.Start(_d, "vm2", "--snaplen", "256", "-w", allFile, "--json");
         icmp.WaitStreaming(s_boot);
         all.WaitStreaming(s_boot);
-        while (_d.Ctl("capture-list", "--json").Json().GetProperty("captures").EnumerateArray().Count(c => c.GetProperty("state").GetString() == "running") < 2)
-        {
-            Thread.Sleep(100);
-        }
+        Eventually.True(() => _d.Ctl("capture-list", "--json").Json().GetProperty("captures").EnumerateArray()
+            .Count(c => c.GetProperty("state").GetString() == "running") == 2, "two running captures", s_boot, () => _d.Ctl("capture-list").Stdout);
 
         const long bytes = 4L << 20;
         var a = Boot(image, "vm1", "a", MacA, "10.0.0.1/24", "10.0.0.2", "ping,send,idle", bytes);

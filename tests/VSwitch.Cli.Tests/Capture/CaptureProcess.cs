@@ -46,14 +46,8 @@ public sealed class CaptureProcess : IDisposable
 
     public static CaptureProcess Start(DaemonProcess d, params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-        };
-        start.ArgumentList.Add(Programs.Ctl);
+        // Interrupt() is a SIGINT, which a test run started in the background would otherwise pass on as ignored.
+        ProcessStartInfo start = Programs.Signalled(Programs.Ctl);
         foreach (string a in (string[])["--run-dir", d.RunDir, "capture", .. args])
         {
             start.ArgumentList.Add(a);

@@ -47,8 +47,10 @@ public sealed class CaptureTrafficTests(ITestOutputHelper output) : IDisposable
         WaitRunning(3);
 
         _pmd!.Send("start");
-        Thread.Sleep(1500);
-        _pmd.Send("stop");
+        // Enough traffic to judge, however busy the machine; stopped (testpmd done) before the counters are read.
+        Eventually.True(() => PortStats() is var now && now["vm1"].Rx - before["vm1"].Rx >= 5000 && now["vm2"].Rx - before["vm2"].Rx >= 5000,
+            "5000 frames from each port", s_timeout, () => _d.Ctl("port-stats").Stdout);
+        _pmd.Stop();
         var after = SettledPortStats();
         Assert.True(sh.WaitForExit(30_000), "the piped capture did not end with --count");
         string[] pipeLines = (await piped).Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -96,8 +98,8 @@ public sealed class CaptureTrafficTests(ITestOutputHelper output) : IDisposable
         WaitRunning(1);
         long hitsBefore = DropFlowHits();
         _pmd!.Send("start");
-        Thread.Sleep(1000);
-        _pmd.Send("stop");
+        Eventually.True(() => DropFlowHits() - hitsBefore >= 5000, "5000 hits of the drop flow", s_timeout, () => _d.Ctl("dump-flows").Stdout);
+        _pmd.Stop();
         SettledPortStats();
         long hits = DropFlowHits() - hitsBefore;
         capture.Interrupt();
@@ -177,9 +179,9 @@ public sealed class CaptureTrafficTests(ITestOutputHelper output) : IDisposable
         return previous;
     }
 
-    private Dictionary<string, (long, long)> PortStats()
+    private Dictionary<string, (long Rx, long Toward)> PortStats()
     {
-        var result = new Dictionary<string, (long, long)>();
+        var result = new Dictionary<string, (long Rx, long Toward)>();
         foreach (var p in _d.Ctl("port-stats", "--json").Json().GetProperty("ports").EnumerateArray())
         {
             var tx = p.GetProperty("tx");

@@ -34,16 +34,26 @@ public sealed class PmdAllocationCounterTests(ITestOutputHelper output)
             forwardCpu: 0, memoryMb: 256);
         pmd.WaitForPrompt(TimeSpan.FromSeconds(90));
         WaitForPortsUp(d);
+        var window = Stopwatch.StartNew();
         Assert.Equal(0, d.Ctl("pmd-stats-clear").ExitCode);
-        Thread.Sleep(1000);
+        // Adaptive mode with nothing to do: it sleeps on the kick fds, waking at least every 100 ms, so sleeps come
+        // one after another, never more than one a millisecond (how many fit in a window depends on the machine's load).
+        Eventually.True(() => Thread0(d).GetProperty("sleeps").GetInt64() >= 5, "5 sleeps of the idle datapath thread",
+            detail: () => d.Ctl("pmd-stats").Stdout);
         long idleSleeps = Thread0(d).GetProperty("sleeps").GetInt64();
-        output.WriteLine($"connected and idle: {idleSleeps} sleeps in 1 s");
-        // Adaptive mode with nothing to do: it sleeps on the kick fds, waking at least every 100 ms.
-        Assert.InRange(idleSleeps, 5, 1000);
+        long windowMs = window.ElapsedMilliseconds;
+        output.WriteLine($"connected and idle: {idleSleeps} sleeps in {windowMs} ms");
+        Assert.True(idleSleeps <= windowMs, $"{idleSleeps} sleeps in {windowMs} ms");
         pmd.Send("start tx_first 4");
-        Thread.Sleep(2000);
 
-        JsonElement warm = Thread0(d);
+        // The first sight of each queue allocates its usage entry on the datapath thread, which samples its counter every
+        // 1024 iterations: wait for traffic and for the sample.
+        JsonElement warm = default;
+        Eventually.True(() =>
+        {
+            warm = Thread0(d);
+            return warm.GetProperty("packets").GetInt64() > 1000 && warm.GetProperty("allocated_bytes_since_start").GetInt64() > 0;
+        }, "traffic, and the datapath thread's first allocations counted", TimeSpan.FromSeconds(60), () => d.Ctl("pmd-stats").Stdout);
         long sinceStart = warm.GetProperty("allocated_bytes_since_start").GetInt64();
         output.WriteLine($"after the first packets: {sinceStart} bytes allocated on the datapath thread since start");
         Assert.True(warm.GetProperty("packets").GetInt64() > 1000, "too little traffic to judge: " + d.Ctl("pmd-stats").Stdout);
@@ -51,6 +61,9 @@ public sealed class PmdAllocationCounterTests(ITestOutputHelper output)
 
         Assert.Equal(0, d.Ctl("pmd-stats-clear").ExitCode);
         Thread.Sleep(3000);
+        // A window of at least 3 s and 1000 packets (fewer packets flow in 3 s on a busy machine).
+        Eventually.True(() => Thread0(d).GetProperty("packets").GetInt64() > 1000, "1000 packets in the steady window",
+            TimeSpan.FromSeconds(60), () => d.Ctl("pmd-stats").Stdout);
         JsonElement steady = Thread0(d);
         string text = d.Ctl("pmd-stats").Stdout;
         output.WriteLine(text);

@@ -29,13 +29,13 @@ public sealed class RestartAndIdleTests(ITestOutputHelper output)
         pmd.WaitForPrompt(TimeSpan.FromSeconds(90));
         WaitForPortsUp(d, 2);
         pmd.Send("start");
-        WaitForTraffic(d, TimeSpan.FromSeconds(20), "before the restart");
+        WaitForTraffic(d, TimeSpan.FromSeconds(60), "before the restart");
 
         d.Kill();
         var restart = Stopwatch.StartNew();
         d.Start("--pmd-cpus", "1");
         WaitForPortsUp(d, 2);
-        WaitForTraffic(d, TimeSpan.FromSeconds(30), "after the restart");
+        WaitForTraffic(d, TimeSpan.FromSeconds(60), "after the restart");
         output.WriteLine($"forwarding resumed {restart.Elapsed.TotalSeconds:F1} s after vswitchd was started again");
         pmd.Send("stop");
         Assert.True(pmd.IsRunning, "testpmd must have kept running across the switch restart");

@@ -47,8 +47,11 @@ public sealed class TestPmdForwardingTests(ITestOutputHelper output)
         WaitForPortsUp(d, 3);
 
         pmd.Send("start");
-        Thread.Sleep(3000);
-        pmd.Send("stop");
+        // Enough traffic that the floods before every address was learnt are a small fraction of it; how long that
+        // takes depends on how busy the machine is.
+        Eventually.True(() => PortStats(d)["vm1"].RxPackets >= 50_000, "50000 frames from vm1", TimeSpan.FromSeconds(60),
+            () => d.Ctl("port-stats").Stdout);
+        pmd.Stop();
         var stats = SettledPortStats(d);
         // txonly never drains its receive rings, so most frames toward a port end as TxNoGuestBuffer drops: what the
         // switch sent toward a port is delivered + dropped.
@@ -71,8 +74,9 @@ public sealed class TestPmdForwardingTests(ITestOutputHelper output)
         Assert.Equal(0, d.Ctl("add-flow", $"priority=100,dl_src={Mac1},actions=drop").ExitCode);
         var before = SettledPortStats(d);
         pmd.Send("start");
-        Thread.Sleep(2000);
-        pmd.Send("stop");
+        Eventually.True(() => PortStats(d)["vm1"].RxPackets - before["vm1"].RxPackets >= 20_000, "20000 more frames from vm1",
+            TimeSpan.FromSeconds(60), () => d.Ctl("port-stats").Stdout);
+        pmd.Stop();
         var after = SettledPortStats(d);
         long toVm2 = after["vm2"].TowardPort - before["vm2"].TowardPort;
         long fromVm1 = after["vm1"].RxPackets - before["vm1"].RxPackets;

@@ -86,17 +86,15 @@ internal sealed partial class TapNamespaces : IDisposable
         using Process listener = Process.Start(listenerInfo)!;
         try
         {
-            var sw = Stopwatch.StartNew();
-            (int code, string stdout, string stderr) = (1, "", "");
-            for (int attempt = 0; attempt < 20 && code != 0; attempt++)
+            // Connect once the listener is bound; starting it can take seconds on a busy machine.
+            Eventually.True(() => listener.HasExited || ListensOn(to, 5001), "nc to listen on port 5001 in " + to.Name,
+                detail: () => to.ReadSys("/proc/net/tcp") + "\n" + to.ReadSys("/proc/net/tcp6"));
+            if (listener.HasExited)
             {
-                // The listener may not be bound yet: retry the connect.
-                (code, stdout, stderr) = from.Exec(120_000, "sh", "-c", $"exec busybox nc -w 5 {ip} 5001 < '{input}'");
-                if (code != 0)
-                {
-                    Thread.Sleep(200);
-                }
+                Assert.Fail("nc listener ended before the transfer: " + listener.StandardError.ReadToEnd());
             }
+            var sw = Stopwatch.StartNew();
+            (int code, string stdout, string stderr) = from.Exec(120_000, "sh", "-c", $"exec busybox nc -w 5 {ip} 5001 < '{input}'");
             Assert.True(code == 0, $"nc sender failed ({code}): {stdout} {stderr}");
             Assert.True(listener.WaitForExit(60_000), "nc listener did not finish");
             double seconds = sw.Elapsed.TotalSeconds;
@@ -111,6 +109,14 @@ internal sealed partial class TapNamespaces : IDisposable
                 listener.WaitForExit(5_000);
             }
         }
+    }
+
+    /// <summary>True when a TCP socket of <paramref name="ns"/> listens on <paramref name="port"/> (IPv4 or, dual-stack, IPv6).</summary>
+    private static bool ListensOn(NetNamespace ns, int port)
+    {
+        // Lines read "sl local_address:PORT rem_address:0000 st ...", hex, with st 0A = LISTEN.
+        var listening = new Regex($@"^\s*\d+: [0-9A-F]+:{port:X4} [0-9A-F]+:0000 0A ", RegexOptions.Multiline);
+        return listening.IsMatch(ns.ReadSys("/proc/net/tcp")) || listening.IsMatch(ns.ReadSys("/proc/net/tcp6"));
     }
 
     private static string Md5(string path)

@@ -196,9 +196,12 @@ public sealed class MacLearningTableTests
         {
             macs[i] = new MacAddress(0x02_00_00_00_03_00UL + (uint)i);
         }
-        using var stop = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+        using var stop = new CancellationTokenSource();
         long bad = 0;
-        void Writer(ushort port)
+        // Passes over the addresses per thread: the race ends once every thread has made enough of them (and 300 ms
+        // passed), not at a fixed time, which a thread started late on a busy machine could miss entirely.
+        long[] passes = new long[3];
+        void Writer(ushort port, int index)
         {
             long t = 0;
             while (!stop.IsCancellationRequested)
@@ -207,6 +210,7 @@ public sealed class MacLearningTableTests
                 {
                     table.Learn(1, m, new PortId(port), t++);
                 }
+                Interlocked.Increment(ref passes[index]);
             }
         }
         void Reader()
@@ -220,13 +224,18 @@ public sealed class MacLearningTableTests
                         Interlocked.Increment(ref bad);
                     }
                 }
+                Interlocked.Increment(ref passes[2]);
             }
         }
-        Thread[] threads = [new(() => Writer(1)), new(() => Writer(2)), new(Reader)];
+        Thread[] threads = [new(() => Writer(1, 0)), new(() => Writer(2, 1)), new(Reader)];
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         foreach (Thread t in threads)
         {
             t.Start();
         }
+        Eventually.True(() => clock.ElapsedMilliseconds >= 300 && Enumerable.Range(0, passes.Length).All(i => Interlocked.Read(ref passes[i]) >= 1000),
+            "1000 passes of every thread", detail: () => string.Join(", ", passes));
+        stop.Cancel();
         foreach (Thread t in threads)
         {
             t.Join();

@@ -17,7 +17,9 @@ public sealed class GuestKitTests(ITestOutputHelper output) : IDisposable
     private const string GuestCpus = "1";
     private const string MacA = "02:00:00:00:0a:01";
     private const string MacB = "02:00:00:00:0a:02";
-    private static readonly TimeSpan BootTimeout = TimeSpan.FromSeconds(90);
+    // Two guests boot under TCG on the same two CPUs as the switch and whatever else CI runs: generous, and still
+    // well inside each guest's own 6-minute deadline. Only a failing test waits this long.
+    private static readonly TimeSpan BootTimeout = TimeSpan.FromMinutes(3);
     private static readonly TimeSpan TransferTimeout = TimeSpan.FromSeconds(240);
 
     private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("vsg-");

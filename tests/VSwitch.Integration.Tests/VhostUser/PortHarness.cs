@@ -60,6 +60,50 @@ internal sealed class PortHarness : IDisposable
         }
     }
 
+    /// <summary>
+    /// Receives on <paramref name="queue"/> until at least <paramref name="count"/> packets arrived or <paramref name="max"/>
+    /// passed; returns how many arrived. For "traffic flows": how soon it starts depends on how busy the machine is.
+    /// </summary>
+    public long DrainAtLeast(int queue, long count, TimeSpan max)
+    {
+        long total = 0;
+        var sw = Stopwatch.StartNew();
+        while (total < count && sw.Elapsed < max)
+        {
+            int n = Port.Receive(queue, Batch);
+            if (n == 0)
+            {
+                Thread.Yield();
+                continue;
+            }
+            total += n;
+            Batch.FreeAll();
+            Port.CompleteReceive(queue);
+        }
+        return total;
+    }
+
+    /// <summary>
+    /// Receives on <paramref name="queue"/> until a poll finds nothing, calling <paramref name="onPacket"/> per packet. Only
+    /// once the frontend has stopped sending (testpmd's <c>stop</c> returned): then an empty poll means an empty ring.
+    /// </summary>
+    public long DrainUntilEmpty(int queue, Action<PacketBuffer>? onPacket = null)
+    {
+        long total = 0;
+        int n;
+        while ((n = Port.Receive(queue, Batch)) > 0)
+        {
+            for (int i = 0; i < Batch.Count; i++)
+            {
+                onPacket?.Invoke(Batch[i]);
+            }
+            total += n;
+            Batch.FreeAll();
+            Port.CompleteReceive(queue);
+        }
+        return total;
+    }
+
     /// <summary>Receives on <paramref name="queue"/> until nothing arrives for <paramref name="quiet"/>, calling <paramref name="onPacket"/> per packet.</summary>
     public long Drain(int queue, TimeSpan quiet, TimeSpan max, Action<PacketBuffer>? onPacket = null)
     {

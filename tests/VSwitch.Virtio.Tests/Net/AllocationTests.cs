@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using VSwitch.Core.Packets;
 using VSwitch.Core.Ports;
+using VSwitch.TestKit;
 using VSwitch.TestKit.Virtio;
 using VSwitch.Virtio.Memory;
 using VSwitch.Virtio.Net;
@@ -24,22 +24,22 @@ public sealed unsafe class AllocationTests
     }
 
     /// <summary>
-    /// Runs <paramref name="round"/> long enough for tiered compilation to settle (the runtime's own bookkeeping
-    /// when a method is promoted is not ours to count), then returns the bytes allocated by 100k packets' worth.
+    /// Runs <paramref name="round"/> 200 times to warm up, then measures 100k packets' worth in steady state (see
+    /// <see cref="Allocations.SteadyState(Action, int)"/>).
     /// </summary>
     private static long MeasureAfterWarmUp(Action round)
     {
-        var clock = Stopwatch.StartNew();
-        for (int i = 0; i < 200 || clock.ElapsedMilliseconds < 500; i++)
+        for (int i = 0; i < 200; i++)
         {
             round();
         }
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < Packets / PacketBatch.Capacity; i++)
+        return Allocations.SteadyState(() =>
         {
-            round();
-        }
-        return GC.GetAllocatedBytesForCurrentThread() - before;
+            for (int i = 0; i < Packets / PacketBatch.Capacity; i++)
+            {
+                round();
+            }
+        });
     }
 
     [Theory]
