@@ -13,6 +13,7 @@ packages=(
   busybox-static cpio xz-utils zstd   # guest initramfs
   tshark tcpdump libpcap0.8           # capture files are read back with tshark; libpcap for pcap ports
   iproute2 procps util-linux          # network namespaces, process inspection
+  python3                             # tests/hostile: the independent hostile vhost-user front-end
 )
 missing=()
 for p in "${packages[@]}"; do
