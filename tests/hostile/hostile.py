@@ -359,7 +359,8 @@ class Driver:
     # -- the run --
     def start(self):
         for p in self.peers.values():
-            p.connect()
+            if not p.fe:
+                p.connect()
         modes = list(self.victims)
         for mode in modes:
             ok, why = self.probe(mode, 60)
@@ -372,6 +373,15 @@ class Driver:
         self.await_client_reconnect()
         self.baseline = procfs.Baseline(procfs.Census(self.pid), self.args.rss_tolerance_mb * 1024, self.args.shmem_tolerance_mb * 1024)
         self.target_log()
+
+    def restart(self):
+        """After the back-end was restarted: new sessions for the long-lived peers and a new baseline."""
+        for p in self.peers.values():
+            if p.fe:
+                p.fe.close()
+                p.fe = None
+        self.tool_objects = set()
+        self.start()
 
     def run_case(self, case, mode):
         ctx = Ctx(self, mode)
@@ -473,16 +483,24 @@ def select_cases(args):
     return cases
 
 
-def run(args, target="vswitchd"):
+def run(args, target="vswitchd", launch=None):
+    """Runs the selected cases. launch, when given, starts the back-end (after this tool's listeners exist) and returns
+    its pid; it is called again to restart a back-end that died, so that one crash does not hide the other cases."""
     cases = select_cases(args)
     driver = Driver(args, target)
     started = time.monotonic()
     failed = 0
     died = False
     try:
+        if launch:
+            driver.pid = launch()
         driver.start()
         for case in cases:
             for mode in [m for m in case.modes if m in driver.victims]:
+                if died and launch:
+                    driver.pid = launch()
+                    driver.restart()
+                    died = False
                 if died:
                     driver.results.append({"case": case.name, "group": case.group, "mode": mode, "pending": case.pending,
                                            "verdict": "not run", "failures": ["back-end died earlier"], "did": [],
