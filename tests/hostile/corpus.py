@@ -588,8 +588,8 @@ def notifier_case(ctx, which, kind):
 
 for _which, _kinds in (("call", ["directory", "pipe_read", "pipe_read_end_closed", "dev_null", "file_read_only",
                                  "file_o_path", "socket", "epoll"]),
-                       ("kick", ["directory", "pipe_read", "pipe_write_end_closed", "socket", "listening_socket",
-                                 "dev_zero", "file_o_path", "epoll"]),
+                       ("kick", ["directory", "pipe_write_end_closed", "listening_socket", "dev_zero", "file_o_path",
+                                 "epoll"]),
                        ("err", ["directory", "pipe_full", "dev_zero", "file_o_path"])):
     for _kind in _kinds:
         def _make(which=_which, kind=_kind):
@@ -601,10 +601,48 @@ for _which, _kinds in (("call", ["directory", "pipe_read", "pipe_read_end_closed
         case("fds")(_make())
 
 
+EPOLL = "epoll-stale"  # a replaced kick fd stays registered in the sleeping datapath's epoll set (see README)
+
+
+@case("fds", pending=EPOLL)
+def kick_fd_replaced_while_the_datapath_sleeps(ctx):
+    """A correct eventfd kick is replaced while the adaptive datapath sleeps on it; the front-end keeps its old eventfd
+    and signals it. The switch closed its copy while it was registered in epoll, so the registration outlives the fd
+    (the file lives on in the front-end): an idle datapath must still go back to sleep (under 10% of a core)."""
+    fe = running(ctx)
+    old = fe.tx.kick_fd
+    time.sleep(0.5)  # the datapath goes to sleep with the old kick fd registered
+    fe.tx.kick_fd = ctx.eventfd()
+    fe.ch.send(SET_VRING_KICK, u64(1), [fe.tx.kick_fd])
+    fe.sync()
+    os.eventfd_write(old, 1)  # the old registration fires; nobody can drain it through the closed fd
+    time.sleep(0.5)
+    pid = ctx.driver.pid
+    import procfs  # noqa: PLC0415
+    c0, t0 = procfs.cpu_seconds(pid), time.monotonic()
+    time.sleep(2)
+    busy = (procfs.cpu_seconds(pid) - c0) / (time.monotonic() - t0)
+    ctx.note(f"idle datapath used {busy * 100:.0f}% of a core")
+    ctx.expect(busy < 0.1, f"an idle switch used {busy * 100:.0f}% of a core after a kick fd was replaced")
+
+
 @case("fds", pending=GUARD)
 def call_fd_pipe_full(ctx):
     """Call fds of both rings are a pipe whose buffer is full: a blocking write would stall the datapath."""
     notifier_case(ctx, "call", "pipe_full")
+
+
+@case("fds", pending=EPOLL)
+def kick_fd_pipe_read(ctx):
+    """A running session whose kick fds are the read end of an empty blocking pipe, then traffic both ways. A stale
+    epoll registration of the replaced kick eventfd can make the sleeping datapath read this pipe and block."""
+    notifier_case(ctx, "kick", "pipe_read")
+
+
+@case("fds", pending=EPOLL)
+def kick_fd_socket(ctx):
+    """A running session whose kick fds are a blocking socket with nothing to read, then traffic both ways."""
+    notifier_case(ctx, "kick", "socket")
 
 
 @case("fds", pending=GUARD)
