@@ -500,9 +500,13 @@ def run(args, target="vswitchd", launch=None):
         for case in cases:
             for mode in [m for m in case.modes if m in driver.victims]:
                 if died and launch:
-                    driver.pid = launch()
-                    driver.restart()
-                    died = False
+                    try:
+                        driver.pid = launch()
+                        driver.restart()
+                        died = False
+                    except (SystemExit, OSError, vu.PeerClosed, vu.NoReply) as e:
+                        print(f"could not restart {target}: {e}", file=sys.stderr)
+                        launch = None
                 if died:
                     driver.results.append({"case": case.name, "group": case.group, "mode": mode, "pending": case.pending,
                                            "verdict": "not run", "failures": ["back-end died earlier"], "did": [],
@@ -515,12 +519,12 @@ def run(args, target="vswitchd", launch=None):
                     failed += 1
     finally:
         driver.close()
-    elapsed = time.monotonic() - started
-    print(f"hostile corpus against {target}: {len(driver.results)} runs, {len(driver.results) - failed} pass, {failed} fail, {elapsed:.0f} s")
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump({"target": target, "seconds": round(elapsed), "results": driver.results,
-                       "tolerances": {"rss_mb": args.rss_tolerance_mb, "shmem_mb": args.shmem_tolerance_mb}}, f, indent=1)
+        elapsed = time.monotonic() - started
+        print(f"hostile corpus against {target}: {len(driver.results)} runs, {len(driver.results) - failed} pass, {failed} fail, {elapsed:.0f} s")
+        if args.json:
+            with open(args.json, "w") as f:
+                json.dump({"target": target, "seconds": round(elapsed), "results": driver.results,
+                           "tolerances": {"rss_mb": args.rss_tolerance_mb, "shmem_mb": args.shmem_tolerance_mb}}, f, indent=1)
     return 1 if failed else 0
 
 
