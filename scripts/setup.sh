@@ -41,6 +41,7 @@ packages=(
   openvswitch-common                  # ovs-ofctl: the real OpenFlow 1.3 client the OpenFlow tests drive the switch with
   python3-os-ken                      # os-ken: the real OpenFlow 1.3 controller stack of the OpenFlow interop tests
   gcc libc6-dev                       # builds libvswitch_guard.so (ports/VSwitch.VhostUser/Native) with the solution
+  python3                             # tests/hostile: the independent hostile vhost-user front-end
 )
 find_missing_packages "${packages[@]}"
 if [ ${#missing[@]} -gt 0 ]; then

@@ -6,6 +6,11 @@ namespace VSwitch.Cli.Tests;
 public static class Programs
 {
     private static readonly Lazy<(string Daemon, string Ctl)> s_paths = new(Find);
+    private static readonly Lazy<string> s_repository = new(() =>
+        new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/')).Parent!.Parent!.Parent!.Parent!.Parent!.FullName);
+
+    /// <summary>The repository the tests were built in (for scripts and tools that live in it).</summary>
+    public static string Repository => s_repository.Value;
 
     public static string Daemon => s_paths.Value.Daemon;
 
