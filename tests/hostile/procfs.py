@@ -146,6 +146,8 @@ class Baseline:
         for start_end, perms, dev, ino, path in now.shared_maps():
             if ino and (dev, ino) in tool_inodes:
                 leaks.append(f"mapping {start_end} {perms} still maps front-end memory ({path})")
+            elif path and RUNTIME_FILE.search(path):
+                continue  # the runtime maps its assemblies shared and read-only on first use: noise, reported below
             elif (dev, ino, path) not in self.shared:
                 leaks.append(f"shared mapping {start_end} {perms} {path or 'anonymous'} is new since the baseline")
         for path in sorted(now.runtime_maps() - self.runtime_maps):
