@@ -103,14 +103,10 @@ internal sealed class RxSleeper : IDisposable
         return !pending;
     }
 
-    /// <summary>Number of times the epoll set was made anew after a wake fd changed under a sleep (for tests).</summary>
-    public int Rebuilds { get; private set; }
-
     private void RebuildEpoll()
     {
         FileDescriptor.CloseIfValid(_epoll);
         _epoll = Epoll.Create();
-        Rebuilds++;
     }
 
     public void Dispose()
