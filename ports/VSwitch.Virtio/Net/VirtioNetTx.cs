@@ -212,7 +212,7 @@ public sealed class VirtioNetTx
     /// names the violation or finds the chain too small.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool TryWriteOneDescriptor(
+    private static unsafe bool TryWriteOneDescriptor(
         GuestMemory memory, GuestWindow table, ushort head, ReadOnlySpan<byte> header, ReadOnlySpan<byte> frame, DirtyLog? log, out uint written)
     {
         uint total = (uint)(header.Length + frame.Length);
@@ -223,8 +223,15 @@ public sealed class VirtioNetTx
             written = 0;
             return false;
         }
-        buffer.TryCopyFrom(0, header);
-        buffer.TryCopyFrom((uint)header.Length, frame);
+        // One bounds check for both copies: the window holds at least total bytes (length >= total above).
+        if (!buffer.TryGetPointer(0, total, out byte* destination))
+        {
+            written = 0;
+            return false;
+        }
+        // SAFETY: destination points at total = header.Length + frame.Length checked bytes inside the buffer's window.
+        header.CopyTo(new Span<byte>(destination, header.Length));
+        frame.CopyTo(new Span<byte>(destination + header.Length, frame.Length));
         log?.Mark(new GuestAddress(address), total);
         written = total;
         return true;
