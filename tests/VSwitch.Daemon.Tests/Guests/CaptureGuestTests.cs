@@ -1,10 +1,11 @@
 using System.Text.Json;
+using VSwitch.Daemon.Tests.Capture;
 using VSwitch.Daemon.Tests.Forwarding;
 using VSwitch.TestKit;
 using VSwitch.TestKit.Guests;
 using Xunit;
 
-namespace VSwitch.Daemon.Tests.Capture;
+namespace VSwitch.Daemon.Tests.Guests;
 
 /// <summary>
 /// Captures on the ports of two real Linux guests (QEMU under TCG) that ping each other and move 4 MiB over TCP:
