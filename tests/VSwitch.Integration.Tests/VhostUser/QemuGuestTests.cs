@@ -1,9 +1,11 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
+using VSwitch.Integration.Tests.Guests;
 using VSwitch.TestKit.Guests;
-using VSwitch.VhostUser.Tests.Support;
+using VSwitch.VhostUser;
+using Xunit;
 
-namespace VSwitch.VhostUser.Tests.Port;
+namespace VSwitch.Integration.Tests.VhostUser;
 
 /// <summary>
 /// A real QEMU 7.2 guest with Linux's virtio-net driver on the port, in both socket modes. The test thread polls the
@@ -11,7 +13,7 @@ namespace VSwitch.VhostUser.Tests.Port;
 /// ways. Between two ping rounds the guest reloads its driver: the rings stop (GET_VRING_BASE) and start again.
 /// Gated on QEMU and the guest kit; runs alone (the guest needs a CPU).
 /// </summary>
-[Collection(nameof(Sequential))]
+[Collection(GuestCollection.Name)]
 public sealed class QemuGuestTests(ITestOutputHelper output)
 {
     private static readonly byte[] PeerMac = [0x02, 0, 0, 0, 0x0b, 0x02];
@@ -23,7 +25,12 @@ public sealed class QemuGuestTests(ITestOutputHelper output)
     public void LinuxGuestPingsThroughThePortAndSurvivesADriverReload(VhostUserMode mode)
     {
         GuestImage image = GuestKit.RequireAvailable();
-        using var rig = new PortRig(mode);
+        // Client mode dials QEMU's socket until it listens: retry often. The reload stops the rings: a short quiesce.
+        using var rig = new PortHarness(mode, configure: o => o with
+        {
+            ReconnectInterval = TimeSpan.FromMilliseconds(100),
+            QuiesceTimeout = TimeSpan.FromSeconds(2),
+        });
         var options = new GuestOptions
         {
             Name = "g" + mode,
@@ -69,7 +76,7 @@ public sealed class QemuGuestTests(ITestOutputHelper output)
     }
 
     /// <summary>One receive: answers every ARP request and ICMP echo request for the peer address.</summary>
-    private static (int Received, int Answered) AnswerOnce(PortRig rig)
+    private static (int Received, int Answered) AnswerOnce(PortHarness rig)
     {
         int n = rig.Port.Receive(0, rig.Batch);
         var replies = new List<byte[]>();
