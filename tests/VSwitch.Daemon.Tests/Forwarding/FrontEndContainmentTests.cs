@@ -20,7 +20,7 @@ public sealed class FrontEndContainmentTests(ITestOutputHelper output) : IDispos
     private readonly List<FakeFrontend> _guests = [];
 
     [Fact]
-    public void AFrontEndThatTruncatesItsMemoryFailsOnlyItsPortAndTheDaemonLivesOn()
+    public void A_front_end_that_truncates_its_memory_fails_only_its_port_and_the_daemon_lives_on()
     {
         StartWithThreePorts();
         FakeFrontend victim = Guest(1, dataRegion: true);
@@ -59,7 +59,7 @@ public sealed class FrontEndContainmentTests(ITestOutputHelper output) : IDispos
     }
 
     [Fact]
-    public void AFullCallEventFdOnOnePortNeverStopsTheDatapathThread()
+    public void A_full_call_eventfd_on_one_port_never_stops_the_datapath_thread()
     {
         StartWithThreePorts();
         FakeFrontend hostile = Guest(1);
@@ -88,7 +88,7 @@ public sealed class FrontEndContainmentTests(ITestOutputHelper output) : IDispos
     }
 
     [Fact]
-    public void APipeAsCallFdIsRefusedWithAClearErrorAndTheOtherPortsForward()
+    public void A_pipe_as_call_fd_is_refused_with_a_clear_error_and_the_other_ports_forward()
     {
         StartWithThreePorts();
         FakeFrontend hostile = Guest(1);

@@ -17,7 +17,7 @@ public sealed class PmdAllocationCounterTests(ITestOutputHelper output)
     private const string Mac1 = "02:00:00:00:01:11";
 
     [Fact]
-    public void CountsTheDatapathThreadsAllocationsAndNoneInSteadyForwarding()
+    public void Counts_the_datapath_threads_allocations_and_none_in_steady_forwarding()
     {
         TestPmd.RequireAvailable();
         using var d = new DaemonProcess();

@@ -13,7 +13,7 @@ namespace VSwitch.Daemon.Tests.Forwarding;
 public sealed class RestartAndIdleTests(ITestOutputHelper output)
 {
     [Fact]
-    public void Kill9AndRestartUnderTrafficResumesForwardingWithoutRestartingTestpmd()
+    public void Kill_9_and_restart_under_traffic_resumes_forwarding_without_restarting_testpmd()
     {
         TestPmd.RequireAvailable();
         using var d = new DaemonProcess();
@@ -43,7 +43,7 @@ public sealed class RestartAndIdleTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void AnIdleSwitchWithTwoConnectedPortsUsesUnderFivePercentOfACore()
+    public void An_idle_switch_with_two_connected_ports_uses_under_five_percent_of_a_core()
     {
         TestPmd.RequireAvailable();
         using var d = new DaemonProcess();

@@ -20,7 +20,7 @@ public sealed class TestPmdForwardingTests(ITestOutputHelper output)
     [Theory]
     [InlineData("vhostuser")]
     [InlineData("vhostuserclient")]
-    public void LearnsStopsFloodingCountsFlowsAndObeysADropFlow(string type)
+    public void Learns_stops_flooding_counts_flows_and_obeys_a_drop_flow(string type)
     {
         TestPmd.RequireAvailable();
         using var d = new DaemonProcess();

@@ -22,7 +22,7 @@ public sealed class VswitchdGuestTests(ITestOutputHelper output) : IDisposable
     [Theory]
     [InlineData("vhostuser")]
     [InlineData("vhostuserclient")]
-    public void TwoGuestsPingBothWaysAndMove32MiBWithMatchingMd5(string type)
+    public void Two_guests_ping_both_ways_and_move_32_MiB_with_matching_MD5(string type)
     {
         var image = GuestKit.RequireAvailable();
         using var d = StartSwitch();
@@ -45,7 +45,7 @@ public sealed class VswitchdGuestTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public void AccessVlansIsolateGuests()
+    public void Access_VLANs_isolate_guests()
     {
         var image = GuestKit.RequireAvailable();
         using var d = StartSwitch();
@@ -61,7 +61,7 @@ public sealed class VswitchdGuestTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public void ADropFlowCutsAGuestOffAndDeletingItRestoresTraffic()
+    public void A_drop_flow_cuts_a_guest_off_and_deleting_it_restores_traffic()
     {
         var image = GuestKit.RequireAvailable();
         using var d = StartSwitch();
@@ -84,7 +84,7 @@ public sealed class VswitchdGuestTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public void Kill9OfTheSwitchWithGuestsRunningAndARestartReconnectsThemWithoutAReboot()
+    public void Kill_9_of_the_switch_with_guests_running_and_a_restart_reconnects_them_without_a_reboot()
     {
         var image = GuestKit.RequireAvailable();
         using var d = StartSwitch();
@@ -115,7 +115,7 @@ public sealed class VswitchdGuestTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public void AGuestDriverResetStopsAndRestartsItsRingsAndTrafficResumes()
+    public void A_guest_driver_reset_stops_and_restarts_its_rings_and_traffic_resumes()
     {
         var image = GuestKit.RequireAvailable();
         using var d = StartSwitch();
@@ -132,7 +132,7 @@ public sealed class VswitchdGuestTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public void JumboFramesPassWithMtu9000AndTheSwitchLearnsTheMtu()
+    public void Jumbo_frames_pass_with_MTU_9000_and_the_switch_learns_the_MTU()
     {
         var image = GuestKit.RequireAvailable();
         using var d = StartSwitch();
@@ -152,7 +152,7 @@ public sealed class VswitchdGuestTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public void AMultiqueueGuestUsesBothQueuePairsAndItsTransferMatches()
+    public void A_multiqueue_guest_uses_both_queue_pairs_and_its_transfer_matches()
     {
         var image = GuestKit.RequireAvailable();
         using var d = StartSwitch();

@@ -27,7 +27,7 @@ public sealed class HostileCorpusTests(ITestOutputHelper output)
     [InlineData("memory,rings,log")]
     [InlineData("chains,receive")]
     [InlineData("sessions")]
-    public void TheDaemonSurvivesEveryHostileCase(string groups) => RunCorpus(["--group", groups, "--pending", "exclude"]);
+    public void The_daemon_survives_every_hostile_case(string groups) => RunCorpus(["--group", groups, "--pending", "exclude"]);
 
     private void RunCorpus(string[] selection)
     {

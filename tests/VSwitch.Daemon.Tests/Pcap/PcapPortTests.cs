@@ -21,7 +21,7 @@ public sealed class PcapPortTests(ITestOutputHelper output) : IDisposable
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     [Fact]
-    public void AFileMadeWithPacketDotNetIsReplayedAndRecordedByteForByte()
+    public void A_file_made_with_PacketDotNet_is_replayed_and_recorded_byte_for_byte()
     {
         Prerequisite.Require(PcapLibrary.IsInstalled, PcapLibrary.MissingMessage);
         string rx = Path.Combine(_dir, "made.pcap");
@@ -30,7 +30,7 @@ public sealed class PcapPortTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public void AFileMadeByTcpdumpIsReplayedAndRecordedByteForByte()
+    public void A_file_made_by_tcpdump_is_replayed_and_recorded_byte_for_byte()
     {
         Prerequisite.Require(PcapLibrary.IsInstalled, PcapLibrary.MissingMessage);
         Prerequisite.Require(VethNamespace.Available, "root and iproute2 for a namespace to capture from");
@@ -67,7 +67,7 @@ public sealed class PcapPortTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public void TwoLiveVethPortsLetTwoNamespacesPingEachOtherThroughTheSwitch()
+    public void Two_live_veth_ports_let_two_namespaces_ping_each_other_through_the_switch()
     {
         Prerequisite.Require(PcapLibrary.IsInstalled, PcapLibrary.MissingMessage);
         Prerequisite.Require(VethNamespace.Available, "root and iproute2 for network namespaces");
@@ -89,7 +89,7 @@ public sealed class PcapPortTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public void ACorruptFilePortShowsItsErrorWhileOtherPortsKeepForwarding()
+    public void A_corrupt_file_port_shows_its_error_while_other_ports_keep_forwarding()
     {
         Prerequisite.Require(PcapLibrary.IsInstalled, PcapLibrary.MissingMessage);
         string good = Path.Combine(_dir, "good.pcap");
@@ -120,7 +120,7 @@ public sealed class PcapPortTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public void PcapPortsComeBackTheSameAfterARestart()
+    public void Pcap_ports_come_back_the_same_after_a_restart()
     {
         Prerequisite.Require(PcapLibrary.IsInstalled, PcapLibrary.MissingMessage);
         string rx = Path.Combine(_dir, "in.pcap");

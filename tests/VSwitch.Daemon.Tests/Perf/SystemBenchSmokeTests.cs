@@ -15,7 +15,7 @@ namespace VSwitch.Daemon.Tests.Perf;
 public sealed class SystemBenchSmokeTests(ITestOutputHelper output)
 {
     [Fact]
-    public async Task PacketsCrossVswitchdBothWaysWithNothingAllocatedOnTheDatapathThread()
+    public async Task Packets_cross_vswitchd_both_ways_with_nothing_allocated_on_the_datapath_thread()
     {
         TestPmd.RequireAvailable();
         string bench = Path.Combine(Path.GetDirectoryName(Programs.Daemon)!, "..", "..", "..", "..", "..", "perf", "VSwitch.SystemBench", "bin",

@@ -63,7 +63,7 @@ public sealed class FlowKeyExtractorTests
     }
 
     [Fact]
-    public void Ipv4Udp()
+    public void IPv4_UDP()
     {
         FlowKey k = Extract(PacketFactory.Ipv4Udp("1.2.3.4", "5.6.7.8", 68, 67));
         Assert.Equal((byte)17, k.NwProto);
@@ -133,7 +133,7 @@ public sealed class FlowKeyExtractorTests
     }
 
     [Fact]
-    public void Ipv6Tcp()
+    public void IPv6_TCP()
     {
         FlowKey k = Extract(PacketFactory.Ipv6Tcp("fe80::1", "2001:db8:1::ff", 5000, 22, tcpFlags: 0x011, hopLimit: 255, trafficClass: 0x28));
         Assert.Equal(V6("fe80::1"), k.Ipv6Src);
@@ -146,7 +146,7 @@ public sealed class FlowKeyExtractorTests
     }
 
     [Fact]
-    public void Ipv6Udp()
+    public void IPv6_UDP()
     {
         FlowKey k = Extract(PacketFactory.Ipv6Udp(srcPort: 546, dstPort: 547));
         Assert.Equal((byte)17, k.NwProto);

@@ -41,7 +41,7 @@ public sealed class FlowParserActionTests
     [InlineData("push_vlan:0x88a8", FlowActionKind.PushVlan, 0x88a8)]
     [InlineData("mod_dl_src:52:54:00:00:00:0a", FlowActionKind.SetDlSrc, 0x52540000000a)]
     [InlineData("mod_dl_dst:ff:ff:ff:ff:ff:ff", FlowActionKind.SetDlDst, 0xffffffffffff)]
-    public void SingleAction(string text, FlowActionKind kind, long argument)
+    public void Single_action(string text, FlowActionKind kind, long argument)
     {
         Assert.Equal(new FlowAction(kind, (ulong)argument), One(text));
     }

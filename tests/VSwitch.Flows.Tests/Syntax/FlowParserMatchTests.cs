@@ -26,7 +26,7 @@ public sealed class FlowParserMatchTests
     }
 
     [Fact]
-    public void FlowSettings()
+    public void Flow_settings()
     {
         FlowRule r = FlowParser.ParseFlow("priority=65535 cookie=0xdeadbeef idle_timeout=10 hard_timeout=0x20 actions=normal", s_clock);
         Assert.Equal(65535, r.Priority);
@@ -40,7 +40,7 @@ public sealed class FlowParserMatchTests
     [InlineData("in_port=vm2", 2)]
     [InlineData("in_port=LOCAL", 0xfffe)]
     [InlineData("in_port=0x10", 16)]
-    public void InPort(string text, int port)
+    public void In_port(string text, int port)
     {
         FlowMatch m = M(text);
         Assert.Equal((ushort)port, m.Key.InPort);
@@ -111,7 +111,7 @@ public sealed class FlowParserMatchTests
     }
 
     [Fact]
-    public void ArpFields()
+    public void ARP_fields()
     {
         FlowMatch m = M("arp,arp_spa=10.0.0.1,arp_tpa=10.0.0.0/24,arp_op=2");
         Assert.Equal(V4("10.0.0.1"), m.Key.NwSrc);
@@ -121,7 +121,7 @@ public sealed class FlowParserMatchTests
     }
 
     [Fact]
-    public void Ipv6Addresses()
+    public void IPv6_addresses()
     {
         FlowMatch m = M("ipv6,ipv6_src=2001:db8::1,ipv6_dst=fe80::/10");
         Assert.Equal(V6("2001:db8::1"), m.Key.Ipv6Src);
@@ -132,7 +132,7 @@ public sealed class FlowParserMatchTests
     }
 
     [Fact]
-    public void IpFields()
+    public void IP_fields()
     {
         FlowMatch m = M("ip,nw_proto=47,nw_tos=184,nw_ecn=3,nw_ttl=1");
         Assert.Equal((byte)47, m.Key.NwProto);
@@ -149,7 +149,7 @@ public sealed class FlowParserMatchTests
     [InlineData("later", 3, 3)]
     [InlineData("not_later", 0, 2)]
     [InlineData("2/2", 2, 2)]
-    public void IpFrag(string value, int v, int m)
+    public void IP_frag(string value, int v, int m)
     {
         FlowMatch match = M("ip,ip_frag=" + value);
         Assert.Equal((byte)v, match.Key.NwFrag);
@@ -175,7 +175,7 @@ public sealed class FlowParserMatchTests
     [InlineData("+ns+cwr+ece+urg", 0x1e0, 0x1e0)]
     [InlineData("0x12", 0x012, 0xfff)]
     [InlineData("0x12/0x12", 0x012, 0x012)]
-    public void TcpFlags(string value, int v, int m)
+    public void TCP_flags(string value, int v, int m)
     {
         FlowMatch match = M("tcp,tcp_flags=" + value);
         Assert.Equal((ushort)v, match.Key.TcpFlags);
@@ -183,7 +183,7 @@ public sealed class FlowParserMatchTests
     }
 
     [Fact]
-    public void IcmpTypeAndCode()
+    public void ICMP_type_and_code()
     {
         FlowMatch m = M("icmp,icmp_type=8,icmp_code=0");
         Assert.Equal((ushort)8, m.Key.TpSrc);

@@ -22,7 +22,7 @@ public sealed class QemuGuestTests(ITestOutputHelper output)
     [Theory]
     [InlineData(VhostUserMode.Server)]
     [InlineData(VhostUserMode.Client)]
-    public void LinuxGuestPingsThroughThePortAndSurvivesADriverReload(VhostUserMode mode)
+    public void Linux_guest_pings_through_the_port_and_survives_a_driver_reload(VhostUserMode mode)
     {
         GuestImage image = GuestKit.RequireAvailable();
         // Client mode dials QEMU's socket until it listens: retry often. The reload stops the rings: a short quiesce.
