@@ -26,7 +26,7 @@ public sealed class CaptureCommandTests : IDisposable
     public void Dispose() => _d.Dispose();
 
     [Fact]
-    public void BadFilter_IsRefusedBeforeAnythingStarts()
+    public void A_bad_filter_is_refused_before_anything_starts()
     {
         string file = Path.Combine(_d.Root, "bad.pcapng");
         var r = _d.Ctl("capture", "vm1", "-w", file, "--filter", "icmp and and");
@@ -42,7 +42,7 @@ public sealed class CaptureCommandTests : IDisposable
     [InlineData(2, "--count and --duration must not be negative", "vm1", "--count", "-1")]
     [InlineData(2, "'udp'", "vm1", "--format", "udp")]
     [InlineData(1, "a port is named twice", "vm1", "vm1")]
-    public void WrongRequests_GiveAClearErrorAndExitCode(int exitCode, string message, params string[] args)
+    public void Wrong_requests_give_a_clear_error_and_exit_code(int exitCode, string message, params string[] args)
     {
         var r = _d.Ctl(["capture", .. args, "-w", Path.Combine(_d.Root, "x.pcapng")]);
         Assert.True(r.ExitCode == exitCode, r.ToString());
@@ -51,7 +51,7 @@ public sealed class CaptureCommandTests : IDisposable
     }
 
     [Fact]
-    public void Duration_EndsTheCapture_WithACompleteFile()
+    public void Duration_ends_the_capture_with_a_complete_file()
     {
         Tshark.Require();
         string file = Path.Combine(_d.Root, "idle.pcapng");
@@ -68,7 +68,7 @@ public sealed class CaptureCommandTests : IDisposable
     }
 
     [Fact]
-    public void Interrupt_EndsTheCapture_ConcurrentCapturesAreListed_AndJsonSummaryGoesToStderr()
+    public void Interrupt_ends_the_capture_concurrent_captures_are_listed_and_the_json_summary_goes_to_stderr()
     {
         Tshark.Require();
         string a = Path.Combine(_d.Root, "a.pcapng");
@@ -100,7 +100,7 @@ public sealed class CaptureCommandTests : IDisposable
     }
 
     [Fact]
-    public void KilledClient_EndsTheDaemonsCapture()
+    public void A_killed_client_ends_the_daemons_capture()
     {
         using var capture = CaptureProcess.Start(_d, "vm1", "-w", Path.Combine(_d.Root, "killed.pcapng"));
         capture.WaitStreaming(s_timeout);

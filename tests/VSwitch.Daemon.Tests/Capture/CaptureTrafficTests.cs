@@ -28,7 +28,7 @@ public sealed class CaptureTrafficTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public async Task BothDirections_CountsEqualPortCounters_FilterPipeAndConcurrentCapturesWork()
+    public async Task Both_directions_counts_equal_port_counters_filter_pipe_and_concurrent_captures_work()
     {
         StartTraffic();
         string both = Path.Combine(_d.Root, "both.pcapng");
@@ -88,7 +88,7 @@ public sealed class CaptureTrafficTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public void Drops_RecordsTheDropFlowsFrames_WithTheReasonComment()
+    public void Drops_records_the_drop_flows_frames_with_the_reason_comment()
     {
         StartTraffic();
         Assert.Equal(0, _d.Ctl("add-flow", $"priority=100,dl_src={Mac1},actions=drop").ExitCode);

@@ -22,7 +22,7 @@ public sealed class CaptureGuestTests(ITestOutputHelper output) : IDisposable
     private readonly DaemonProcess _d = new();
 
     [Fact]
-    public void GuestPingAndTransfer_IcmpFilterKeepsExactlyThePings_AndAFullCaptureMatchesThePortCounters()
+    public void Guest_ping_and_transfer_an_ICMP_filter_keeps_exactly_the_pings_and_a_full_capture_matches_the_port_counters()
     {
         var image = GuestKit.RequireAvailable();
         Tshark.Require();

@@ -14,7 +14,7 @@ public sealed class FlowParserMatchTests
     private static FlowMatch M(string text) => FlowParser.ParseFlow(text + ",actions=drop", s_clock, TestPorts.Instance).Match;
 
     [Fact]
-    public void Defaults_PriorityCookieTimeouts()
+    public void Defaults_for_priority_cookie_and_timeouts()
     {
         FlowRule r = FlowParser.ParseFlow("actions=normal", s_clock);
         Assert.Equal(FlowRule.DefaultPriority, r.Priority);
@@ -48,7 +48,7 @@ public sealed class FlowParserMatchTests
     }
 
     [Fact]
-    public void DlSrcDst_WithAndWithoutMask()
+    public void Dl_src_and_dl_dst_with_and_without_mask()
     {
         FlowMatch m = M("dl_src=52:54:00:AB:cd:01,dl_dst=01:00:00:00:00:00/01:00:00:00:00:00");
         Assert.Equal(0x525400abcd01UL, m.Key.DlSrc);
@@ -58,7 +58,7 @@ public sealed class FlowParserMatchTests
     }
 
     [Fact]
-    public void DlType_AndShorthands()
+    public void Dl_type_and_shorthands()
     {
         Assert.Equal((ushort)0x88cc, M("dl_type=0x88cc").Key.DlType);
         AssertProto("ip", 0x0800, null);
@@ -76,7 +76,7 @@ public sealed class FlowParserMatchTests
     }
 
     [Fact]
-    public void Vlan_Forms()
+    public void VLAN_forms()
     {
         FlowMatch vid = M("dl_vlan=100");
         Assert.Equal((ushort)0x1064, vid.Key.VlanTci);
@@ -97,7 +97,7 @@ public sealed class FlowParserMatchTests
     }
 
     [Fact]
-    public void Ipv4Addresses_CidrAndDottedMask()
+    public void IPv4_addresses_in_CIDR_and_dotted_mask_form()
     {
         FlowMatch m = M("ip,nw_src=10.1.2.3,nw_dst=192.168.0.0/16");
         Assert.Equal(V4("10.1.2.3"), m.Key.NwSrc);
@@ -157,7 +157,7 @@ public sealed class FlowParserMatchTests
     }
 
     [Fact]
-    public void TransportPorts_WithMask()
+    public void Transport_ports_with_mask()
     {
         FlowMatch m = M("tcp,tp_src=1024,tp_dst=0x1000/0xf000");
         Assert.Equal((ushort)1024, m.Key.TpSrc);
@@ -193,7 +193,7 @@ public sealed class FlowParserMatchTests
     }
 
     [Fact]
-    public void Separators_CommasAndSpaces_ColonForm()
+    public void Separators_commas_and_spaces_and_the_colon_form()
     {
         FlowMatch a = M("tcp, in_port=1  tp_dst:80");
         FlowMatch b = M("tcp,in_port=1,tp_dst=80");
@@ -201,19 +201,19 @@ public sealed class FlowParserMatchTests
     }
 
     [Fact]
-    public void PrerequisiteAfterTheField_IsAccepted()
+    public void A_prerequisite_after_the_field_is_accepted()
     {
         Assert.Equal(M("ip,nw_src=1.1.1.1"), M("nw_src=1.1.1.1,ip"));
     }
 
     [Fact]
-    public void RepeatedAgreeingField_IsAccepted()
+    public void A_repeated_agreeing_field_is_accepted()
     {
         Assert.Equal(M("tcp"), M("tcp,ip,dl_type=0x0800,nw_proto=6"));
     }
 
     [Fact]
-    public void ParseMatch_ReturnsPriorityAndIgnoresTimeouts()
+    public void ParseMatch_returns_priority_and_ignores_timeouts()
     {
         FlowMatch m = FlowParser.ParseMatch("priority=7,idle_timeout=5,in_port=vm1,actions=output:2", TestPorts.Instance, out int? priority, out var actions);
         Assert.Equal(7, priority);
@@ -225,7 +225,7 @@ public sealed class FlowParserMatchTests
     }
 
     [Fact]
-    public void ParsedMatch_SelectsTheExtractedPacket()
+    public void A_parsed_match_selects_the_extracted_packet()
     {
         byte[] frame = PacketFactory.Ipv4Tcp("10.0.0.5", "10.0.1.9", 3333, 22, tcpFlags: 0x002);
         Assert.True(FlowKeyExtractor.TryExtract(frame, 1, out FlowKey key));
