@@ -11,7 +11,7 @@ namespace VSwitch.Flows.Tests;
 public sealed class AllocationTests
 {
     [Fact]
-    public void PerPacketPaths_AllocateZeroBytes()
+    public void Per_packet_paths_allocate_zero_bytes()
     {
         var clock = new ManualClock();
         var table = new FlowTable(clock);

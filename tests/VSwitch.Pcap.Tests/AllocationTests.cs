@@ -23,7 +23,7 @@ public sealed class AllocationTests : IDisposable
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     [Fact]
-    public void FilePortReceiveAndSendAllocateNothingPerFrame()
+    public void File_port_receive_and_send_allocate_nothing_per_frame()
     {
         string rx = Path.Combine(_dir, "in.pcap");
         CaptureFiles.Write(rx, CaptureFiles.NumberedFrames(64));
@@ -39,7 +39,7 @@ public sealed class AllocationTests : IDisposable
     }
 
     [Fact]
-    public void LivePortReceiveAndSendAllocateNothingPerFrame()
+    public void Live_port_receive_and_send_allocate_nothing_per_frame()
     {
         Prerequisite.Require(VethNamespace.Available, "root and iproute2 for network namespaces");
         using VethNamespace veth = VethNamespace.Create("10.98.0.1/24", "02:00:00:98:00:01");

@@ -6,7 +6,7 @@ namespace VSwitch.Core.Tests.Diagnostics;
 public class ThreadAllocationMeterTests
 {
     [Fact]
-    public void CountsTheOwnersAllocationsOnlyAndClears()
+    public void Counts_the_owners_allocations_only_and_clears()
     {
         var meter = new ThreadAllocationMeter();
         using var started = new ManualResetEventSlim();
@@ -71,7 +71,7 @@ public class ThreadAllocationMeterTests
     }
 
     [Fact]
-    public void GcCountsSubtractPerGeneration()
+    public void GC_counts_subtract_per_generation()
     {
         GcCounts before = GcCounts.Now();
         GC.Collect(0, GCCollectionMode.Forced, blocking: true);

@@ -11,7 +11,7 @@ namespace VSwitch.Datapath.Tests.Pipeline;
 public sealed class DropReasonTests
 {
     [Fact]
-    public void Runt_IsRxRunt()
+    public void A_runt_is_RxRunt()
     {
         var sw = new TestSwitch(2);
         sw.Send(1, new byte[13], Frames.Udp(1, 2));
@@ -22,7 +22,7 @@ public sealed class DropReasonTests
     }
 
     [Fact]
-    public void EmptyFlowTable_IsNoRule()
+    public void An_empty_flow_table_is_NoRule()
     {
         var sw = new TestSwitch(2);
         sw.Flows.Delete(null, null, strict: false);
@@ -34,7 +34,7 @@ public sealed class DropReasonTests
     }
 
     [Fact]
-    public void OutputToMissingPort_IsNoSuchPort()
+    public void Output_to_a_missing_port_is_NoSuchPort()
     {
         var sw = new TestSwitch(2);
         sw.AddFlow("priority=10,actions=output:7");
@@ -44,7 +44,7 @@ public sealed class DropReasonTests
     }
 
     [Fact]
-    public void IngressPortMissingFromSnapshot_IsNoSuchPort()
+    public void An_ingress_port_missing_from_the_snapshot_is_NoSuchPort()
     {
         var sw = new TestSwitch(2);
         var stray = new DummyPort(new PortId(50), "stray", poolSize: 8);
@@ -55,7 +55,7 @@ public sealed class DropReasonTests
     }
 
     [Fact]
-    public void FloodWithEmptyClonePool_IsPoolExhausted_ButTheOriginalStillGoes()
+    public void Flood_with_an_empty_clone_pool_is_PoolExhausted_but_the_original_still_goes()
     {
         var sw = new TestSwitch(4, clonePool: 1);
         Assert.True(sw.ClonePool.TryRent(out PacketBuffer? hog));
@@ -67,7 +67,7 @@ public sealed class DropReasonTests
     }
 
     [Fact]
-    public void CloneLargerThanTheClonePoolsBuffers_IsPacketTooLarge()
+    public void A_clone_larger_than_the_clone_pools_buffers_is_PacketTooLarge()
     {
         var sw = new TestSwitch(2);
         sw.AddPort(new DummyPort(new PortId(3), "jumbo", poolSize: 8, dataRoom: 9216));
@@ -78,7 +78,7 @@ public sealed class DropReasonTests
     }
 
     [Fact]
-    public void FlowDrop_SameAsIngress_VlanNotAllowed_NoFloodTarget_AreSeparate()
+    public void FlowDrop_SameAsIngress_VlanNotAllowed_and_NoFloodTarget_are_separate()
     {
         var sw = new TestSwitch(2, p => p == 2 ? Datapath.Ports.PortVlanConfig.Access(3) : null);
         sw.AddFlow("priority=10,udp,tp_src=1,actions=drop");
@@ -96,7 +96,7 @@ public sealed class DropReasonTests
     }
 
     [Fact]
-    public void PortWithNoTxQueues_IsPortDown()
+    public void A_port_with_no_tx_queues_is_PortDown()
     {
         var sw = new TestSwitch(1);
         sw.AddPort(new NoQueuePort(new PortId(2)));

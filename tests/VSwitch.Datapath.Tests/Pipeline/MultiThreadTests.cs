@@ -13,7 +13,7 @@ namespace VSwitch.Datapath.Tests.Pipeline;
 public sealed class MultiThreadTests
 {
     [Fact]
-    public void TwoDatapathThreads_ShareTheMacTable_AndLoseNothing()
+    public void Two_datapath_threads_share_the_MAC_table_and_lose_nothing()
     {
         var clock = new ManualClock { NowMilliseconds = 1 };
         var mac = new MacLearningTable(clock);

@@ -19,7 +19,7 @@ public sealed class FlowTableTests
     private static string[] Dump(FlowTable t) => t.Rules.Select(r => FlowFormatter.Format(r)).ToArray();
 
     [Fact]
-    public void NewTable_HoldsOnlyTheDefaultNormalFlow()
+    public void A_new_table_holds_only_the_default_normal_flow()
     {
         var t = new FlowTable(_clock);
         Assert.Equal(["priority=0,actions=normal"], Dump(t));
@@ -28,7 +28,7 @@ public sealed class FlowTableTests
     }
 
     [Fact]
-    public void Add_IdenticalMatchAndPriority_Replaces_AndResetsCounters()
+    public void Add_with_identical_match_and_priority_replaces_and_resets_counters()
     {
         var t = new FlowTable(_clock);
         FlowRule first = F("priority=5,in_port=1,actions=output:2");
@@ -41,7 +41,7 @@ public sealed class FlowTableTests
     }
 
     [Fact]
-    public void Add_AfterModifyDeleteAndExpiry_StillReplacesByIdentity()
+    public void Add_after_modify_delete_and_expiry_still_replaces_by_identity()
     {
         var t = new FlowTable(_clock);
         t.Add(F("priority=5,in_port=1,actions=output:2"));
@@ -58,7 +58,7 @@ public sealed class FlowTableTests
     }
 
     [Fact]
-    public void EveryChange_BumpsGeneration_AndRebuildsTheClassifier()
+    public void Every_change_bumps_the_generation_and_rebuilds_the_classifier()
     {
         var t = new FlowTable(_clock);
         long g0 = t.Generation;
@@ -79,7 +79,7 @@ public sealed class FlowTableTests
     }
 
     [Fact]
-    public void Generations_AreUniqueAcrossTables()
+    public void Generations_are_unique_across_tables()
     {
         var a = new FlowTable(_clock);
         var b = new FlowTable(_clock);
@@ -87,7 +87,7 @@ public sealed class FlowTableTests
     }
 
     [Fact]
-    public void Delete_Loose_SelectsEveryFlowAtLeastAsSpecific()
+    public void Delete_loose_selects_every_flow_at_least_as_specific()
     {
         var t = Populated();
         Assert.Equal(2, t.Delete(M("in_port=1"), null, strict: false));
@@ -95,7 +95,7 @@ public sealed class FlowTableTests
     }
 
     [Fact]
-    public void Delete_Loose_IgnoresPriority_AndMatchesOnMaskedBits()
+    public void Delete_loose_ignores_priority_and_matches_on_masked_bits()
     {
         var t = Populated();
         Assert.Equal(2, t.Delete(M("tcp"), 999, strict: false));
@@ -105,7 +105,7 @@ public sealed class FlowTableTests
     }
 
     [Fact]
-    public void Delete_Strict_NeedsExactMatchAndPriority()
+    public void Delete_strict_needs_exact_match_and_priority()
     {
         var t = Populated();
         Assert.Equal(0, t.Delete(M("in_port=1"), 5, strict: true));
@@ -116,7 +116,7 @@ public sealed class FlowTableTests
     }
 
     [Fact]
-    public void Delete_All_EmptiesTheTable()
+    public void Delete_all_empties_the_table()
     {
         var t = Populated();
         Assert.Equal(5, t.Delete(null, null, false));
@@ -125,7 +125,7 @@ public sealed class FlowTableTests
     }
 
     [Fact]
-    public void Modify_Loose_ChangesActionsAndKeepsCountersCookieTimeouts()
+    public void Modify_loose_changes_actions_and_keeps_counters_cookie_timeouts()
     {
         var t = new FlowTable(_clock);
         t.Add(F("cookie=0x9,idle_timeout=30,priority=7,in_port=1,dl_vlan=5,actions=output:2"));
@@ -142,7 +142,7 @@ public sealed class FlowTableTests
     }
 
     [Fact]
-    public void Modify_Strict_NeedsExactMatchAndPriority_AndAddsNothing()
+    public void Modify_strict_needs_exact_match_and_priority_and_adds_nothing()
     {
         var t = Populated();
         Assert.Equal(0, t.Modify(M("in_port=1"), 11, ActionList.DropAll, strict: true));
@@ -153,7 +153,7 @@ public sealed class FlowTableTests
     }
 
     [Fact]
-    public void IdleTimeout_ExpiresOnlyWithoutHits()
+    public void Idle_timeout_expires_only_without_hits()
     {
         var t = new FlowTable(_clock);
         t.Add(F("idle_timeout=10,in_port=1,actions=drop"));
@@ -170,7 +170,7 @@ public sealed class FlowTableTests
     }
 
     [Fact]
-    public void HardTimeout_ExpiresDespiteHits()
+    public void Hard_timeout_expires_despite_hits()
     {
         var t = new FlowTable(_clock);
         t.Add(F("hard_timeout=5,idle_timeout=60,in_port=1,actions=drop"));
@@ -186,7 +186,7 @@ public sealed class FlowTableTests
     }
 
     [Fact]
-    public void FlowWithoutTimeouts_NeverExpires()
+    public void A_flow_without_timeouts_never_expires()
     {
         var t = new FlowTable(_clock);
         _clock.Advance(TimeSpan.FromDays(400));
@@ -195,7 +195,7 @@ public sealed class FlowTableTests
     }
 
     [Fact]
-    public void RecordHit_SumsFromManyThreads()
+    public void RecordHit_sums_from_many_threads()
     {
         FlowRule r = F("actions=normal");
         Parallel.For(0, 4, _ =>
@@ -211,7 +211,7 @@ public sealed class FlowTableTests
     }
 
     [Fact]
-    public void FlowRule_RejectsOutOfRangeSettings()
+    public void FlowRule_rejects_out_of_range_settings()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new FlowRule(FlowMatch.CatchAll, 65536, ActionList.Normal));
         Assert.Throws<ArgumentOutOfRangeException>(() => new FlowRule(FlowMatch.CatchAll, -1, ActionList.Normal));
@@ -219,7 +219,7 @@ public sealed class FlowTableTests
     }
 
     [Fact]
-    public void FlowMatch_NormalisesBitsOutsideTheMask()
+    public void FlowMatch_normalises_bits_outside_the_mask()
     {
         var key = new FlowKey { NwDst = 0x0a0000ff };
         var mask = new FlowMask { NwDst = 0xffffff00 };

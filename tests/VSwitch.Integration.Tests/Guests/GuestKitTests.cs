@@ -26,7 +26,7 @@ public sealed class GuestKitTests(ITestOutputHelper output) : IDisposable
     private readonly List<QemuGuest> _guests = [];
 
     [Fact]
-    public void TwoGuestsPingEachOtherAndTransferThroughTestPmd()
+    public void Two_guests_ping_each_other_and_transfer_through_testpmd()
     {
         GuestImage image = RequireGuestsAndTestPmd();
         var total = Stopwatch.StartNew();
@@ -75,7 +75,7 @@ public sealed class GuestKitTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public void GuestsListeningAsServersLoseAndRegainTheirPeerAndSurviveADriverReload()
+    public void Guests_listening_as_servers_lose_and_regain_their_peer_and_survive_a_driver_reload()
     {
         GuestImage image = RequireGuestsAndTestPmd();
         var total = Stopwatch.StartNew();
@@ -122,7 +122,7 @@ public sealed class GuestKitTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public void TwoQueuePairGuestsSpreadTwoStreamsOverBothQueues()
+    public void Two_queue_pair_guests_spread_two_streams_over_both_queues()
     {
         GuestImage image = RequireGuestsAndTestPmd();
         var total = Stopwatch.StartNew();
@@ -180,7 +180,7 @@ public sealed class GuestKitTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public void JumboFramesPassBetweenGuestsWithHostMtu9000()
+    public void Jumbo_frames_pass_between_guests_with_host_MTU_9000()
     {
         GuestImage image = RequireGuestsAndTestPmd();
         var total = Stopwatch.StartNew();

@@ -17,7 +17,7 @@ public sealed class QemuCommandLineTests
     }
 
     [Fact]
-    public void QemuClientReconnectsAndHasSharedMemoryAndNoMsix()
+    public void QEMU_client_reconnects_and_has_shared_memory_and_no_MSIX()
     {
         var args = QemuCommandLine.Build(Image, Options);
         Assert.Equal(QemuCommandLine.Qemu, args[0]);
@@ -35,14 +35,14 @@ public sealed class QemuCommandLineTests
     }
 
     [Fact]
-    public void QemuServerListensWithoutWaiting()
+    public void QEMU_server_listens_without_waiting()
     {
         var args = QemuCommandLine.Build(Image, Options with { SocketMode = GuestSocketMode.QemuServer });
         Assert.Equal("socket,id=c0,path=/run/t/a.sock,server=on,wait=off", ValueOf(args, "-chardev"));
     }
 
     [Fact]
-    public void MultiqueueMtuAndMergeableBuffersReachTheDevice()
+    public void Multiqueue_MTU_and_mergeable_buffers_reach_the_device()
     {
         var args = QemuCommandLine.Build(Image, Options with { Queues = 2, Cpus = 2, HostMtu = 9000, MergeableRxBuffers = false, MemoryMb = 512 });
         Assert.Equal("virtio-net-pci,netdev=n0,mac=02:00:00:00:00:01,vectors=0,mq=on,host_mtu=9000,mrg_rxbuf=off", ValueOf(args, "-device"));
@@ -52,21 +52,21 @@ public sealed class QemuCommandLineTests
     }
 
     [Fact]
-    public void AffinityRunsQemuUnderTaskset()
+    public void Affinity_runs_QEMU_under_taskset()
     {
         var args = QemuCommandLine.Build(Image, Options with { CpuAffinity = "1" });
         Assert.Equal(["taskset", "-c", "1", QemuCommandLine.Qemu], args.Take(4));
     }
 
     [Fact]
-    public void CompressedKernelOnRequest()
+    public void Compressed_kernel_on_request()
     {
         var args = QemuCommandLine.Build(Image, Options with { BootCompressedKernel = true });
         Assert.Equal("/k/vmlinuz", ValueOf(args, "-kernel"));
     }
 
     [Fact]
-    public void RoleParametersGoOnTheKernelCommandLine()
+    public void Role_parameters_go_on_the_kernel_command_line()
     {
         var o = Options with
         {
@@ -98,6 +98,6 @@ public sealed class QemuCommandLineTests
 
     [Theory]
     [MemberData(nameof(Invalid))]
-    public void RejectsValuesThatWouldBreakQemuOrKernelSyntax(GuestOptions o) =>
+    public void Rejects_values_that_would_break_QEMU_or_kernel_syntax(GuestOptions o) =>
         Assert.Throws<ArgumentException>(() => QemuCommandLine.Build(Image, o));
 }

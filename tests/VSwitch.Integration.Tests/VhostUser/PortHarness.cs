@@ -2,6 +2,7 @@ using System.Diagnostics;
 using VSwitch.Core.Packets;
 using VSwitch.Core.Ports;
 using VSwitch.VhostUser;
+using Xunit;
 
 namespace VSwitch.Integration.Tests.VhostUser;
 
@@ -13,7 +14,8 @@ internal sealed class PortHarness : IDisposable
 {
     private readonly string _dir;
 
-    public PortHarness(VhostUserMode mode, int maxQueuePairs = 8, int? mtu = null)
+    public PortHarness(VhostUserMode mode, int maxQueuePairs = 8, int? mtu = null,
+        Func<VhostUserPortOptions, VhostUserPortOptions>? configure = null)
     {
         _dir = Directory.CreateTempSubdirectory("vsw-it-").FullName;
         SocketPath = Path.Combine(_dir, "p0.sock");
@@ -26,7 +28,7 @@ internal sealed class PortHarness : IDisposable
             MaxQueuePairs = maxQueuePairs,
             Mtu = mtu,
         };
-        Port = VhostUserPort.Create(options, new PortId(1), TestLog.For("p0"));
+        Port = VhostUserPort.Create(configure?.Invoke(options) ?? options, new PortId(1), TestLog.For("p0"));
         Port.Start();
         Pool = new PacketPool(4096);
         Batch = new PacketBatch();
@@ -128,6 +130,25 @@ internal sealed class PortHarness : IDisposable
             lastSeen.Restart();
         }
         return total;
+    }
+
+    /// <summary>Sends <paramref name="frames"/> on <paramref name="queue"/> in batches.</summary>
+    public void Send(int queue, IEnumerable<byte[]> frames)
+    {
+        foreach (byte[] frame in frames)
+        {
+            Assert.True(Pool.TryRent(out PacketBuffer? p));
+            Assert.True(p.TryCopyFrom(frame));
+            Batch.TryAdd(p);
+            if (Batch.IsFull)
+            {
+                Port.Send(queue, Batch);
+            }
+        }
+        if (Batch.Count > 0)
+        {
+            Port.Send(queue, Batch);
+        }
     }
 
     public void Dispose()

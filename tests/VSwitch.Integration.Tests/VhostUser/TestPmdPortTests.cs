@@ -20,7 +20,7 @@ public sealed class TestPmdPortTests(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(Modes))]
-    public void TxOnlyPacketsArriveWithTheirLengthAndHeaders(VhostUserMode mode)
+    public void Txonly_packets_arrive_with_their_length_and_headers(VhostUserMode mode)
     {
         TestPmd.RequireAvailable();
         foreach (int size in new[] { 64, 1518 })
@@ -67,7 +67,7 @@ public sealed class TestPmdPortTests(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(Modes))]
-    public void MacswapReturnsEveryPacketByteIdentical(VhostUserMode mode)
+    public void Macswap_returns_every_packet_byte_identical(VhostUserMode mode)
     {
         TestPmd.RequireAvailable();
         using var h = new PortHarness(mode);
@@ -79,7 +79,7 @@ public sealed class TestPmdPortTests(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(Modes))]
-    public void MergeableJumboFramesReturnByteIdentical(VhostUserMode mode)
+    public void Mergeable_jumbo_frames_return_byte_identical(VhostUserMode mode)
     {
         TestPmd.RequireAvailable();
         using var h = new PortHarness(mode, mtu: 9000);
@@ -93,7 +93,7 @@ public sealed class TestPmdPortTests(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(Modes))]
-    public void TwoQueuePairsBothCarryTraffic(VhostUserMode mode)
+    public void Two_queue_pairs_both_carry_traffic(VhostUserMode mode)
     {
         TestPmd.RequireAvailable();
         using var h = new PortHarness(mode);
@@ -119,7 +119,7 @@ public sealed class TestPmdPortTests(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(Modes))]
-    public void FrontendKilledMidTrafficReconnectsWithoutLeaks(VhostUserMode mode)
+    public void Frontend_killed_mid_traffic_reconnects_without_leaks(VhostUserMode mode)
     {
         TestPmd.RequireAvailable();
         using var h = new PortHarness(mode);

@@ -7,23 +7,24 @@ namespace VSwitch.VhostUser.Tests.Native;
 
 /// <summary>
 /// The guard in a .NET process keeps the runtime's own SIGBUS behaviour for every fault that is not in a front-end
-/// mapping: a child process (this assembly, running only <see cref="ChildContainsAGuestFaultThenTouchesAnUnguardedMapping"/>)
-/// first has a guest memory fault contained, then touches a truncated mapping of its own; that SIGBUS must reach the
-/// runtime, which ends the process with its AccessViolationException report, exactly as without the guard.
+/// mapping: a child process (this assembly, running only
+/// <see cref="Child_contains_a_guest_fault_then_touches_an_unguarded_mapping"/>) first has a guest memory fault
+/// contained, then touches a truncated mapping of its own; that SIGBUS must reach the runtime, which ends the process
+/// with its AccessViolationException report, exactly as without the guard.
 /// </summary>
 public sealed class GuardChainingTests(ITestOutputHelper output)
 {
     private const string MarkerVariable = "VSWITCH_GUARD_CHILD_MARKER";
 
     [Fact]
-    public async Task ASigbusOutsideEveryFrontEndMappingStillGoesToTheRuntime()
+    public async Task A_SIGBUS_outside_every_front_end_mapping_still_goes_to_the_runtime()
     {
         string marker = Path.Combine(Path.GetTempPath(), $"vsw-guard-child-{Guid.NewGuid():N}");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (string a in new[]
         {
             "exec", typeof(GuardChainingTests).Assembly.Location,
-            "-method", $"{typeof(GuardChainingTests).FullName}.{nameof(ChildContainsAGuestFaultThenTouchesAnUnguardedMapping)}",
+            "-method", $"{typeof(GuardChainingTests).FullName}.{nameof(Child_contains_a_guest_fault_then_touches_an_unguarded_mapping)}",
             "-explicit", "only",
         })
         {
@@ -62,12 +63,12 @@ public sealed class GuardChainingTests(ITestOutputHelper output)
 
     /// <summary>The child's part; skipped unless started by the test above (it ends its process on purpose).</summary>
     [Fact(Explicit = true)]
-    public void ChildContainsAGuestFaultThenTouchesAnUnguardedMapping()
+    public void Child_contains_a_guest_fault_then_touches_an_unguarded_mapping()
     {
         string? marker = Environment.GetEnvironmentVariable(MarkerVariable);
         if (marker is null)
         {
-            Assert.Skip("runs only as the child process of " + nameof(ASigbusOutsideEveryFrontEndMappingStillGoesToTheRuntime));
+            Assert.Skip("runs only as the child process of " + nameof(A_SIGBUS_outside_every_front_end_mapping_still_goes_to_the_runtime));
         }
         using (var rig = new PortRig())
         using (FakeFrontend guest = rig.Connect())

@@ -12,7 +12,7 @@ namespace VSwitch.VhostUser.Tests.Native;
 public sealed class GuardSelfTest(ITestOutputHelper output)
 {
     [Fact]
-    public async Task ContainsRegisteredFaultsAndChainsEveryOtherSigbus()
+    public async Task Contains_registered_faults_and_chains_every_other_SIGBUS()
     {
         string program = Path.Combine(AppContext.BaseDirectory, "guard_selftest");
         var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };

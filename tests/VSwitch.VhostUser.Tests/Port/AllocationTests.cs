@@ -15,7 +15,7 @@ public sealed class AllocationTests
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
-    public void ReceiveCompleteAndSendAllocateNothingPerBatch(bool zeroCopy)
+    public void Receive_complete_and_send_allocate_nothing_per_batch(bool zeroCopy)
     {
         using var rig = new PortRig(zeroCopy: zeroCopy);
         using var guest = rig.Connect();

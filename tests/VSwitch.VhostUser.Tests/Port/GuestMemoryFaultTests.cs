@@ -27,7 +27,7 @@ public sealed partial class GuestMemoryFaultTests(ITestOutputHelper output)
     [InlineData("memfd", false)]
     [InlineData("tmpfs", true)]
     [InlineData("hugetlbfs", false)]
-    public void TruncatedFrameBuffersFailOnlyTheirPortAndAFreshFrontEndWorks(string backing, bool zeroCopy)
+    public void Truncated_frame_buffers_fail_only_their_port_and_a_fresh_front_end_works(string backing, bool zeroCopy)
     {
         using var victim = new PortRig(name: "victim", zeroCopy: zeroCopy);
         using var bystander = new PortRig(name: "bystander");
@@ -74,7 +74,7 @@ public sealed partial class GuestMemoryFaultTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void TruncatedRingMemoryFailsThePort()
+    public void Truncated_ring_memory_fails_the_port()
     {
         using var victim = new PortRig();
         using (FakeFrontend guest = victim.Connect())
@@ -89,7 +89,7 @@ public sealed partial class GuestMemoryFaultTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void TruncatedReceiveBuffersFailThePortOnTheSendPath()
+    public void Truncated_receive_buffers_fail_the_port_on_the_send_path()
     {
         using var victim = new PortRig();
         using (FakeFrontend guest = victim.Connect())
@@ -118,7 +118,7 @@ public sealed partial class GuestMemoryFaultTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void AShrunkDirtyLogFailsThePort()
+    public void A_shrunk_dirty_log_fails_the_port()
     {
         using var victim = new PortRig();
         using var log = new Memfd(1 << 20);
@@ -148,7 +148,7 @@ public sealed partial class GuestMemoryFaultTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void StatusShowsWhatBacksEachRegionAndWhetherItIsSealed()
+    public void Status_shows_what_backs_each_region_and_whether_it_is_sealed()
     {
         using var rig = new PortRig();
         using FakeFrontend guest = rig.Connect();

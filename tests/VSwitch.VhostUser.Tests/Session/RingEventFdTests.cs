@@ -35,7 +35,7 @@ public sealed class RingEventFdTests(ITestOutputHelper output)
     [InlineData(R.SetVringErr, "err", "file", "the file /dev/null")]
     [InlineData(R.SetVringCall, "call", "timerfd", "a timerfd fd")]
     [InlineData(R.SetVringKick, "kick", "memfd", "a memfd")]
-    public void AnFdThatIsNotAnEventFdIsRefusedWithWhatItIs(uint request, string role, string kind, string described)
+    public void An_fd_that_is_not_an_eventfd_is_refused_with_what_it_is(uint request, string role, string kind, string described)
     {
         using var rig = new PortRig();
         using FakeFrontend f = rig.Connect();
@@ -74,7 +74,7 @@ public sealed class RingEventFdTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void ARefusedPipeIsClosed()
+    public void A_refused_pipe_is_closed()
     {
         using var rig = new PortRig();
         using FakeFrontend f = rig.Connect();
@@ -87,7 +87,7 @@ public sealed class RingEventFdTests(ITestOutputHelper output)
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
-    public void AnEventFdIsAcceptedAndMadeNonBlocking(bool blocking)
+    public void An_eventfd_is_accepted_and_made_non_blocking(bool blocking)
     {
         using var rig = new PortRig();
         using FakeFrontend f = Prepared(rig);
@@ -110,7 +110,7 @@ public sealed class RingEventFdTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void ACallEventFdAtItsMaximumCostsCountedFailuresNotABlockedDatapath()
+    public void A_call_eventfd_at_its_maximum_costs_counted_failures_not_a_blocked_datapath()
     {
         using var rig = new PortRig();
         using FakeFrontend f = Prepared(rig);
@@ -156,7 +156,7 @@ public sealed class RingEventFdTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void ASecondPortOnTheSameDatapathThreadKeepsForwardingWhileTheFirstHasFullCallEventFds()
+    public void A_second_port_on_the_same_datapath_thread_keeps_forwarding_while_the_first_has_full_call_eventfds()
     {
         using var hostile = new PortRig(name: "hostile");
         using var honest = new PortRig(name: "honest");
@@ -211,7 +211,7 @@ public sealed class RingEventFdTests(ITestOutputHelper output)
     [Theory]
     [InlineData("call")]
     [InlineData("kick")]
-    public void AFrontEndThatMakesItsEventFdBlockingAgainIsCutOffAndTheNextOneWorks(string role)
+    public void A_front_end_that_makes_its_eventfd_blocking_again_is_cut_off_and_the_next_one_works(string role)
     {
         using var rig = new PortRig();
         using (FakeFrontend f = rig.Connect())
@@ -236,7 +236,7 @@ public sealed class RingEventFdTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void ADatapathThreadLeftBlockedOnAFullCallEventFdIsFreedAndTheFrontEndCutOff()
+    public void A_datapath_thread_left_blocked_on_a_full_call_eventfd_is_freed_and_the_front_end_cut_off()
     {
         using var rig = new PortRig();
         using FakeFrontend f = rig.Connect();

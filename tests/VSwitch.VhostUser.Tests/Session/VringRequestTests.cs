@@ -44,7 +44,7 @@ public sealed class VringRequestTests
     [InlineData(3u)]
     [InlineData(32769u)]
     [InlineData(65536u)]
-    public void QueueSizeMustBeAPowerOfTwoUpTo32768(uint num)
+    public void Queue_size_must_be_a_power_of_two_up_to_32768(uint num)
     {
         using var rig = new PortRig();
         using var f = rig.Connect();
@@ -59,7 +59,7 @@ public sealed class VringRequestTests
     [InlineData(R.SetVringBase)]
     [InlineData(R.GetVringBase)]
     [InlineData(R.SetVringEnable)]
-    public void RingIndexBeyondTheQueuePairsEndsTheSession(uint request)
+    public void Ring_index_beyond_the_queue_pairs_ends_the_session(uint request)
     {
         using var rig = new PortRig(maxQueuePairs: 2);
         using var f = rig.Connect();
@@ -71,7 +71,7 @@ public sealed class VringRequestTests
     [InlineData(R.SetVringKick)]
     [InlineData(R.SetVringCall)]
     [InlineData(R.SetVringErr)]
-    public void FdRequestForARingBeyondTheQueuePairsEndsTheSessionAndClosesTheFd(uint request)
+    public void Fd_request_for_a_ring_beyond_the_queue_pairs_ends_the_session_and_closes_the_fd(uint request)
     {
         using var rig = new PortRig(maxQueuePairs: 2);
         using var f = rig.Connect();
@@ -85,7 +85,7 @@ public sealed class VringRequestTests
     [InlineData(0x100UL, 1)]
     [InlineData(0x000UL, 0)]
     [InlineData(0x200UL, 1)]
-    public void FdCountMustAgreeWithTheNoFdFlag(ulong flags, int fds)
+    public void Fd_count_must_agree_with_the_no_fd_flag(ulong flags, int fds)
     {
         using var rig = new PortRig();
         using var f = rig.Connect();
@@ -96,7 +96,7 @@ public sealed class VringRequestTests
     }
 
     [Fact]
-    public void RingStartsOnKickOnceSizeAddressesAndMemoryAreKnown()
+    public void Ring_starts_on_kick_once_size_addresses_and_memory_are_known()
     {
         using var rig = new PortRig();
         using FakeFrontend f = rig.Connect();
@@ -118,7 +118,7 @@ public sealed class VringRequestTests
     }
 
     [Fact]
-    public void PollingKickStartsTheRingWithoutAKickFd()
+    public void Polling_kick_starts_the_ring_without_a_kick_fd()
     {
         using var rig = new PortRig();
         using FakeFrontend f = Prepared(rig);
@@ -139,7 +139,7 @@ public sealed class VringRequestTests
 
     [Theory]
     [MemberData(nameof(BadAddresses))]
-    public void RingOutsideGuestMemoryEndsTheSessionAtStart(string why, long descOffset)
+    public void Ring_outside_guest_memory_ends_the_session_at_start(string why, long descOffset)
     {
         using var rig = new PortRig();
         using FakeFrontend f = Prepared(rig);
@@ -156,7 +156,7 @@ public sealed class VringRequestTests
     [Theory]
     [InlineData(2u)]
     [InlineData(0x8000_0000u)]
-    public void UnknownVringAddrFlagsEndTheSession(uint flags)
+    public void Unknown_VringAddr_flags_end_the_session(uint flags)
     {
         using var rig = new PortRig();
         using FakeFrontend f = Prepared(rig);
@@ -166,7 +166,7 @@ public sealed class VringRequestTests
     }
 
     [Fact]
-    public void VringBaseBeyondSixteenBitsEndsTheSession()
+    public void Vring_base_beyond_sixteen_bits_ends_the_session()
     {
         using var rig = new PortRig();
         using var f = rig.Connect();
@@ -175,7 +175,7 @@ public sealed class VringRequestTests
     }
 
     [Fact]
-    public void GetVringBaseReportsTheNextAvailIndexAndSetVringBaseResumesThere()
+    public void GetVringBase_reports_the_next_avail_index_and_SetVringBase_resumes_there()
     {
         using var rig = new PortRig();
         using FakeFrontend f = Prepared(rig);
@@ -198,7 +198,7 @@ public sealed class VringRequestTests
     }
 
     [Fact]
-    public void GetVringBaseOnARingThatNeverStartedReportsTheSetBase()
+    public void GetVringBase_on_a_ring_that_never_started_reports_the_set_base()
     {
         using var rig = new PortRig();
         using var f = rig.Connect();
@@ -207,7 +207,7 @@ public sealed class VringRequestTests
     }
 
     [Fact]
-    public void GetVringBaseWaitsUntilTheDatapathCompletesItsReceive()
+    public void GetVringBase_waits_until_the_datapath_completes_its_receive()
     {
         using var rig = new PortRig();
         using var f = rig.Connect();
@@ -229,7 +229,7 @@ public sealed class VringRequestTests
     }
 
     [Fact]
-    public void CallFdIsSignalledAfterDeliveryAndReplacingItClosesTheOldOne()
+    public void Call_fd_is_signalled_after_delivery_and_replacing_it_closes_the_old_one()
     {
         using var rig = new PortRig();
         using FakeFrontend f = Prepared(rig, FakeFrontend.LinuxGuestFeatures & ~R.FeatureEventIdx);
@@ -256,7 +256,7 @@ public sealed class VringRequestTests
     }
 
     [Fact]
-    public void CallWithTheNoFdFlagMeansTheGuestPolls()
+    public void Call_with_the_no_fd_flag_means_the_guest_polls()
     {
         using var rig = new PortRig();
         using FakeFrontend f = Prepared(rig);
@@ -272,7 +272,7 @@ public sealed class VringRequestTests
     }
 
     [Fact]
-    public void ErrFdIsKeptUntilReplacedOrTheSessionEnds()
+    public void Err_fd_is_kept_until_replaced_or_the_session_ends()
     {
         using var rig = new PortRig();
         using var f = rig.Connect();
@@ -287,7 +287,7 @@ public sealed class VringRequestTests
     }
 
     [Fact]
-    public void DisabledRingIsLeftAloneUntilEnabled()
+    public void Disabled_ring_is_left_alone_until_enabled()
     {
         using var rig = new PortRig();
         using FakeFrontend f = Prepared(rig);
@@ -306,7 +306,7 @@ public sealed class VringRequestTests
     }
 
     [Fact]
-    public void WithoutProtocolFeaturesRingsStartEnabled()
+    public void Without_protocol_features_rings_start_enabled()
     {
         using var rig = new PortRig();
         using FakeFrontend f = Prepared(rig, FakeFrontend.LinuxGuestFeatures & ~R.FeatureProtocolFeatures);
@@ -316,7 +316,7 @@ public sealed class VringRequestTests
     }
 
     [Fact]
-    public void EnableValueOtherThanZeroOrOneEndsTheSession()
+    public void Enable_value_other_than_zero_or_one_ends_the_session()
     {
         using var rig = new PortRig();
         using var f = rig.Connect();
@@ -327,7 +327,7 @@ public sealed class VringRequestTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public void DatapathTurnsGuestKicksOffWhilePollingAndOnBeforeSleeping(bool eventIdx)
+    public void Datapath_turns_guest_kicks_off_while_polling_and_on_before_sleeping(bool eventIdx)
     {
         using var rig = new PortRig();
         ulong features = eventIdx ? FakeFrontend.LinuxGuestFeatures : FakeFrontend.LinuxGuestFeatures & ~R.FeatureEventIdx;
@@ -355,7 +355,7 @@ public sealed class VringRequestTests
     }
 
     [Fact]
-    public void TurningGuestKicksOffResetsTheKickEventfdSoTheNextSleepDoesNotWakeAtOnce()
+    public void Turning_guest_kicks_off_resets_the_kick_eventfd_so_the_next_sleep_does_not_wake_at_once()
     {
         using var rig = new PortRig();
         using FakeFrontend f = Running(rig, out FakeFrontendRing tx);
@@ -378,7 +378,7 @@ public sealed class VringRequestTests
     }
 
     [Fact]
-    public void ANewKickFdOnARunningRingReplacesTheOldOneForSleepersAndForDraining()
+    public void A_new_kick_fd_on_a_running_ring_replaces_the_old_one_for_sleepers_and_for_draining()
     {
         using var rig = new PortRig();
         using FakeFrontend f = Running(rig, out FakeFrontendRing tx);
