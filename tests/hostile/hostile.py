@@ -543,7 +543,7 @@ def add_run_options(p):
     p.add_argument("--group", help="comma-separated groups (see list)")
     p.add_argument("--case", action="append", help="run only this case (repeatable)")
     p.add_argument("--pending", default="include",
-                   help="include, exclude or only the cases that wait for a product fix not yet merged, or only those of one fix (guard, epoll-stale)")
+                   help="include, exclude or only the cases that wait for a product fix not yet merged, or only those marked with one fix's name (none is marked today)")
     p.add_argument("--json", help="write the results here")
     p.add_argument("--probe-timeout", type=float, default=30.0)
     p.add_argument("--forward-timeout", type=float, default=10.0)
