@@ -47,7 +47,8 @@ public sealed class DaemonProcess : IDisposable
     /// <summary>Starts vswitchd and waits until its control socket answers.</summary>
     public void Start(params string[] extra)
     {
-        _process = Launch(["--db", DbPath, "--run-dir", RunDir, "--pmd-threads", "1", .. extra]);
+        string[] threads = extra.Contains("--pmd-threads") ? [] : ["--pmd-threads", "1"];
+        _process = Launch(["--db", DbPath, "--run-dir", RunDir, .. threads, .. extra]);
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < TimeSpan.FromSeconds(30))
         {

@@ -119,7 +119,7 @@ internal sealed class DatapathThreads : IDisposable
                 DatapathPort port = snapshot.Ports[p];
                 for (int q = 0; q < port.Port.RxQueueCount; q++)
                 {
-                    if (t.Owns(p, q))
+                    if (t.Owns(port.Port, q))
                     {
                         long ticks = usage.FirstOrDefault(u => ReferenceEquals(u.Port, port.Port) && u.Queue == q) is { } u
                             ? Volatile.Read(ref u.BusyTicks) : 0;

@@ -11,9 +11,12 @@ namespace VSwitch.Daemon.Pmd;
 
 /// <summary>
 /// One datapath ("PMD") thread: polls its share of every port's receive queues through
-/// <see cref="PmdContext.PollOnce"/>, one batch per queue per iteration. Queue <c>q</c> of the port at dense index
-/// <c>p</c> belongs to thread <c>(p + q) % threads</c>, recomputed every iteration from the published snapshot and
-/// the ports' current queue counts, so queues are re-spread as soon as ports or queues come and go.
+/// <see cref="PmdContext.PollOnce"/>, one batch per queue per iteration. Queue <c>q</c> of the port numbered <c>n</c>
+/// (its OpenFlow port number, fixed for the port's life) belongs to thread <c>(n + q) % threads</c>. The owner of a
+/// queue never changes while the port exists, so two threads that read the published snapshot at different moments
+/// (one before a port was added or removed, one after) still agree on it, and no receive queue is ever polled by two
+/// threads at once: ports other than vhost-user (tap, pcap, dummy) rely on that. A new queue or port is picked up on
+/// the next iteration.
 /// Idle behaviour: in busy mode it always polls; in adaptive mode, after <see cref="IdleIterationsBeforeSleep"/>
 /// empty iterations and <see cref="IdleTimeBeforeSleep"/> without a packet it sleeps in epoll on the wake fds of the
 /// queues it owns, with wake-ups armed (<see cref="RxSleeper"/>, <see cref="IRxWakeup"/>); a guest kick or a frame on a
@@ -122,8 +125,8 @@ internal sealed class PmdThread
         }
     }
 
-    /// <summary>True when queue <paramref name="queue"/> of the port at <paramref name="portIndex"/> belongs to this thread.</summary>
-    public bool Owns(int portIndex, int queue) => (portIndex + queue) % _threadCount == Index;
+    /// <summary>True when queue <paramref name="queue"/> of <paramref name="port"/> belongs to this thread.</summary>
+    public bool Owns(IPort port, int queue) => (port.Id.Value + queue) % _threadCount == Index;
 
     private void Run()
     {
@@ -180,7 +183,7 @@ internal sealed class PmdThread
             int queues = port.RxQueueCount;
             for (int q = 0; q < queues; q++)
             {
-                if (Owns(p, q) && !_sleeper.Add(port, q))
+                if (Owns(port, q) && !_sleeper.Add(port, q))
                 {
                     allWake = false;
                 }
@@ -203,7 +206,7 @@ internal sealed class PmdThread
             int queues = port.RxQueueCount;
             for (int q = 0; q < queues; q++)
             {
-                if (Owns(p, q))
+                if (Owns(port, q))
                 {
                     long start = Stopwatch.GetTimestamp();
                     int n = Context.PollOnce(port, q);
