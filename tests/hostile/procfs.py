@@ -69,7 +69,10 @@ class Census:
             eid = _eventfd_id(f"/proc/{pid}/fdinfo/{fd}")
             return ("eventfd", ("eventfd", eid) if eid is not None else ("fd", fd), target)
         if target.startswith("anon_inode:"):
-            return ("anon", ("fd", fd, target), target)
+            # Anonymous objects (epoll sets, timerfds, signalfds) have no identity to follow from outside: they are
+            # counted by kind. Their numbers are not compared, because a set made anew (the datapath thread rebuilds
+            # its epoll set when a session closed a registered fd) takes the lowest free number, not its old one.
+            return ("anon", ("anon", target), target)
         try:
             st = os.stat(f"/proc/{pid}/fd/{fd}")
             ident = ("ino", st.st_dev, st.st_ino)
