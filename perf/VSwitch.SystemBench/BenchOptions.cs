@@ -17,7 +17,8 @@ internal sealed class BenchOptions
           --sockets LIST      vswitchd socket modes: vhostuser,vhostuserclient (default: both)
           --warmup SECONDS    traffic before the window opens (default: 2)
           --window SECONDS    measured window (default: 4)
-          --reps N            rounds; every round runs every device once, round-robin (default: 3)
+          --reps N            rounds; every round runs every device once, the order rotated by one device per
+                              round (default: 7)
           --tx-first N        bursts of 32 each generator port injects in io mode (default: 4)
           --idle              also measure vswitchd's CPU with two connected idle ports (10 s) and its
                               first-packet-after-idle latency (two in-process vhost-user guests, ~5 s)
@@ -49,7 +50,7 @@ internal sealed class BenchOptions
 
     public double WindowSeconds { get; private set; } = 4;
 
-    public int Reps { get; private set; } = 3;
+    public int Reps { get; private set; } = 7;
 
     public int TxFirstBursts { get; private set; } = 4;
 

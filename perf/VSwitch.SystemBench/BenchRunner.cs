@@ -3,8 +3,9 @@ using System.Globalization;
 namespace VSwitch.SystemBench;
 
 /// <summary>
-/// Runs the matrix: every round runs every scenario on every device under test once, round-robin, so slow drifts of
-/// the machine's speed hit every device alike; the table then compares medians over the rounds. Each measurement
+/// Runs the matrix: every round runs every scenario on every device under test once, round-robin with the device order
+/// rotated by one per round, so slow drifts of the machine's speed hit every device alike; the table then compares
+/// per-round ratios and medians over the rounds. Each measurement
 /// starts a fresh switch and a fresh generator and ends both.
 /// </summary>
 internal sealed class BenchRunner(BenchOptions options, CommandLog log, string vswitchdDll, string vswitchctlDll, TextWriter console)
@@ -56,6 +57,21 @@ internal sealed class BenchRunner(BenchOptions options, CommandLog log, string v
         return list;
     }
 
+    /// <summary>
+    /// The devices in the order round <paramref name="round"/> (1-based) measures them: round r starts at device
+    /// (r - 1) mod k and wraps, so no device is always measured right after the same other one (a device that leaves
+    /// the CPUs warm, cold, or in a different placement would otherwise always help or hurt the same neighbour).
+    /// </summary>
+    internal static IReadOnlyList<T> Rotated<T>(IReadOnlyList<T> devices, int round)
+    {
+        if (devices.Count == 0)
+        {
+            return devices;
+        }
+        int start = (round - 1) % devices.Count;
+        return [.. devices.Skip(start), .. devices.Take(start)];
+    }
+
     public void Run()
     {
         string? rules = options.Flows.Length > 0 ? WriteRules() : null;
@@ -65,7 +81,7 @@ internal sealed class BenchRunner(BenchOptions options, CommandLog log, string v
             {
                 foreach (Scenario scenario in Scenarios)
                 {
-                    foreach (DutConfig dut in DutsFor(scenario))
+                    foreach (DutConfig dut in Rotated(DutsFor(scenario), round))
                     {
                         if (_stopRequested)
                         {
