@@ -32,6 +32,8 @@ internal sealed record Measurement(int Round, Scenario Scenario, DutConfig Dut, 
     /// <summary>vswitchd only: times its datapath thread went to sleep during the window (adaptive mode).</summary>
     public long? Sleeps { get; init; }
 
-
     public double Mpps => Error is null ? (RxPort0 + RxPort1) / Seconds / 1e6 : double.NaN;
+
+    /// <summary>Counted in the medians and ratios: measured, and not flagged.</summary>
+    public bool Usable => Error is null;
 }

@@ -67,7 +67,7 @@ Console.WriteLine();
 Console.Write(table);
 if (options.JsonPath is not null)
 {
-    File.WriteAllText(options.JsonPath, Report.Json(runner));
+    File.WriteAllText(options.JsonPath, Report.Json(runner, options));
 }
 if (options.Smoke)
 {
