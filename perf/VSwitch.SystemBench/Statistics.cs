@@ -1,7 +1,7 @@
 namespace VSwitch.SystemBench;
 
 /// <summary>
-/// The cache-line round trip between the generator's CPU and the switch's CPU around a window (see the c2c probe):
+/// The cache-line round trip between the generator's CPU and the switch's CPU around a window (see <see cref="C2cProbe"/>):
 /// on a VM whose vCPUs the host places near or far from each other this moves between two clusters, and a window's rate
 /// moves with it, so windows are compared within one class.
 /// </summary>
