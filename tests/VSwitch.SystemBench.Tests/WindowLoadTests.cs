@@ -41,4 +41,14 @@ public sealed class WindowLoadTests
         // Tick rounding can make the own processes look busier than the machine: never negative.
         Assert.Equal(0, WindowLoad.Between(start, end with { OwnTicks = 1500 }, 4).ForeignPercent);
     }
+
+    [Fact]
+    public void A_window_is_flagged_for_foreign_load_or_steal_on_the_two_measured_cpus_only()
+    {
+        Assert.Null(BenchRunner.FlagFor(new WindowLoadFigures(10, [5, 5, 90]), 10, 5));
+        Assert.Contains("foreign load 10.5 %", BenchRunner.FlagFor(new WindowLoadFigures(10.5, [0, 0]), 10, 5));
+        string flag = BenchRunner.FlagFor(new WindowLoadFigures(0, [0, 6]), 10, 5)!;
+        Assert.Contains("steal on cpu1 6.0 %", flag);
+        Assert.DoesNotContain("cpu0", flag);
+    }
 }
