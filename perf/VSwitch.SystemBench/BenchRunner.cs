@@ -76,7 +76,7 @@ internal sealed class BenchRunner(BenchOptions options, CommandLog log, string v
     {
         string? rules = options.Flows.Length > 0 ? WriteRules() : null;
         console.WriteLine(FormattableString.Invariant(
-            $"{options.Reps} rounds, device order rotated per round, {options.Ring} ring requested by the generator; c2c near below {options.C2cThresholdNs} ns; windows flagged above {options.MaxForeignPercent} % foreign CPU or {options.MaxStealPercent} % steal"));
+            $"{options.Reps} round(s), device order rotated per round, {options.Ring} ring requested by the generator; c2c near below {options.C2cThresholdNs} ns; windows flagged above {options.MaxForeignPercent} % foreign CPU or {options.MaxStealPercent} % steal"));
         try
         {
             for (int round = 1; round <= options.Reps; round++)

@@ -38,7 +38,7 @@ internal static class Report
             foreach (DutConfig dut in runner.DutsFor(scenario))
             {
                 Row row = Summarize(runner, scenario, dut);
-                sb.AppendLine(Inv($"| {scenario.Label} | {dut.Label} | {ClassMedian(row.Runs, C2cClass.Near)} | {ClassCell(row.VsOvs, C2cClass.Near)} | {ClassCell(row.VsTestpmd, C2cClass.Near)} | {ClassMedian(row.Runs, C2cClass.Far)} | {ClassCell(row.VsOvs, C2cClass.Far)} | {ClassCell(row.VsTestpmd, C2cClass.Far)} |"));
+                sb.AppendLine(Inv($"| {scenario.Label} | {dut.Label} | {ClassMedian(row.Runs, C2cClass.Near)} | {ClassCell(row, row.VsOvs, C2cClass.Near)} | {ClassCell(row, row.VsTestpmd, C2cClass.Near)} | {ClassMedian(row.Runs, C2cClass.Far)} | {ClassCell(row, row.VsOvs, C2cClass.Far)} | {ClassCell(row, row.VsTestpmd, C2cClass.Far)} |"));
             }
         }
         return sb.ToString();
@@ -53,8 +53,8 @@ internal static class Report
         return values.Length == 0 ? "–" : Inv($"{F(Statistics.Median(values), 3)} ({values.Length})");
     }
 
-    private static string ClassCell(Comparison c, C2cClass cls) =>
-        c.Self ? "1.00" : Statistics.SameClass(c.Rounds, cls) is Spread s ? Inv($"{F(s.Median, 2)} ({F(s.Min, 2)}–{F(s.Max, 2)}, {s.Count})") : "–";
+    private static string ClassCell(Row row, Comparison c, C2cClass cls) =>
+        c.Self ? (row.Runs.Any(r => r.Usable && r.Class == cls) ? "1.00" : "–") : Statistics.SameClass(c.Rounds, cls) is Spread s ? Inv($"{F(s.Median, 2)} ({F(s.Min, 2)}–{F(s.Max, 2)}, {s.Count})") : "–";
 
     /// <summary>One row's figures: its windows, the median over the usable ones, and its per-round ratios to the two references.</summary>
     internal sealed record Row(List<Measurement> Runs, double Median, double OvsMedian, double TestpmdMedian, Comparison VsOvs, Comparison VsTestpmd);
