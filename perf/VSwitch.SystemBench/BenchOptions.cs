@@ -26,6 +26,7 @@ internal sealed class BenchOptions
                               processes start and right after they end) below which a window is 'near',
                               at or above which it is 'far' (default: 150)
           --c2c-round-trips N round trips per probe (default: 100000)
+          --c2c-only          only probe c2c five times, one second apart, print the figures and exit
           --max-foreign PCT   flag a window in which other processes used more than PCT % of a CPU
                               (default: 10); flagged windows are listed and counted, not used in medians
           --max-steal PCT     flag a window in which CPU 0 or CPU 1 had more than PCT % steal (default: 5)
@@ -70,6 +71,9 @@ internal sealed class BenchOptions
     public double C2cThresholdNs { get; private set; } = 150;
 
     public int C2cRoundTrips { get; private set; } = 100_000;
+
+    /// <summary>Only probe c2c and print it (which placement the VM has right now), measuring nothing else.</summary>
+    public bool C2cOnly { get; private set; }
 
     /// <summary>Foreign CPU load (percent of one CPU) above which a window is flagged.</summary>
     public double MaxForeignPercent { get; private set; } = 10;
@@ -127,6 +131,7 @@ internal sealed class BenchOptions
                     case "--ring": o.Ring = Set(Next(), "split", "packed") is { Count: 1 } r ? r.Single() : throw new FormatException("--ring takes one of split, packed"); break;
                     case "--c2c-threshold": o.C2cThresholdNs = Number(Next(), 1, 100_000); break;
                     case "--c2c-round-trips": o.C2cRoundTrips = Int(Next(), C2cProbe.Batch, 10_000_000); break;
+                    case "--c2c-only": o.C2cOnly = true; break;
                     case "--max-foreign": o.MaxForeignPercent = Number(Next(), 0, 10_000); break;
                     case "--max-steal": o.MaxStealPercent = Number(Next(), 0, 100); break;
                     case "--idle": o.Idle = true; break;

@@ -14,13 +14,15 @@ public sealed class OptionsTests
         Assert.Equal(100_000, o.C2cRoundTrips);
         Assert.Equal(10, o.MaxForeignPercent);
         Assert.Equal(5, o.MaxStealPercent);
+        Assert.False(o.C2cOnly);
     }
 
     [Fact]
     public void Window_condition_options_are_parsed()
     {
         BenchOptions o = BenchOptions.Parse(
-            ["--ring", "packed", "--c2c-threshold", "200", "--c2c-round-trips", "20000", "--max-foreign", "25.5", "--max-steal", "1"], TextWriter.Null)!;
+            ["--ring", "packed", "--c2c-threshold", "200", "--c2c-round-trips", "20000", "--max-foreign", "25.5", "--max-steal", "1", "--c2c-only"], TextWriter.Null)!;
+        Assert.True(o.C2cOnly);
         Assert.Equal(("packed", 200.0, 20_000, 25.5, 1.0), (o.Ring, o.C2cThresholdNs, o.C2cRoundTrips, o.MaxForeignPercent, o.MaxStealPercent));
     }
 
