@@ -253,9 +253,9 @@ internal static class Report
                     w.WriteNumber("windows", row.Runs.Count);
                     w.WriteNumber("usable_windows", row.Runs.Count(r => r.Usable));
                     w.WriteNumber("flagged_windows", row.Runs.Count(r => r.Flag is not null));
-                    w.WriteNumber("near_windows", row.Runs.Count(r => r.Usable && r.Class == C2cClass.Near));
-                    w.WriteNumber("far_windows", row.Runs.Count(r => r.Usable && r.Class == C2cClass.Far));
-                    w.WriteNumber("changed_windows", row.Runs.Count(r => r.Usable && r.Class == C2cClass.Changed));
+                    w.WriteNumber("near_windows", row.Runs.Count(r => r.Error is null && r.Class == C2cClass.Near));
+                    w.WriteNumber("far_windows", row.Runs.Count(r => r.Error is null && r.Class == C2cClass.Far));
+                    w.WriteNumber("changed_windows", row.Runs.Count(r => r.Error is null && r.Class == C2cClass.Changed));
                     w.WriteNumber("step_windows", row.Runs.Count(r => r.Step is not null));
                     Number(w, "mpps_median", row.Median);
                     Number(w, "near_mpps_median", Statistics.Median(row.Runs.Where(r => r.Usable && r.Class == C2cClass.Near).Select(r => r.Mpps)));
