@@ -78,6 +78,8 @@ internal sealed class OvsDut : IDeviceUnderTest
 
     public bool GeneratorListens => true;
 
+    public IEnumerable<int> Pids => new[] { _vswitchd?.Pid, _ovsdb?.Pid }.OfType<int>();
+
     public void WaitReady(TimeSpan timeout) =>
         WaitFor(() => LinkState("vhu0") == "up" && LinkState("vhu1") == "up", "OVS vhost-user links", timeout);
 

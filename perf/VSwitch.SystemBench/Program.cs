@@ -14,6 +14,18 @@ if (options is null)
 {
     return 2;
 }
+if (options.C2cOnly)
+{
+    for (int i = 0; i < 5; i++)
+    {
+        Thread.Sleep(i == 0 ? 0 : 1000);
+        double ns = C2cProbe.Measure(0, 1, options.C2cRoundTrips, TimeSpan.FromSeconds(5));
+        Console.WriteLine(double.IsNaN(ns)
+            ? "c2c CPU 0 <-> CPU 1: no figure (a thread could not be pinned, or the probe timed out)"
+            : string.Create(CultureInfo.InvariantCulture, $"c2c CPU 0 <-> CPU 1: {ns:F0} ns per round trip ({(ns < options.C2cThresholdNs ? "near" : "far")})"));
+    }
+    return 0;
+}
 string repo = FindRepo();
 string daemon = options.VswitchdDll ?? Build(repo, "switch/VSwitch.Daemon", "vswitchd.dll");
 string ctl = options.VswitchctlDll ?? Build(repo, "cli/VSwitch.Cli", "vswitchctl.dll");
@@ -67,7 +79,7 @@ Console.WriteLine();
 Console.Write(table);
 if (options.JsonPath is not null)
 {
-    File.WriteAllText(options.JsonPath, Report.Json(runner));
+    File.WriteAllText(options.JsonPath, Report.Json(runner, options));
 }
 if (options.Smoke)
 {

@@ -73,6 +73,8 @@ internal sealed class VswitchdDut : IDeviceUnderTest
 
     public bool GeneratorListens { get; }
 
+    public IEnumerable<int> Pids => _capture is null ? [_daemon.Pid] : [_daemon.Pid, _capture.Pid];
+
     public void WaitReady(TimeSpan timeout)
     {
         var clock = Stopwatch.StartNew();

@@ -50,7 +50,7 @@ public sealed class SystemBenchSmokeTests(ITestOutputHelper output)
             output.WriteLine(await stderr);
 
             using JsonDocument doc = JsonDocument.Parse(File.ReadAllText(json));
-            JsonElement m = doc.RootElement.EnumerateArray().Single();
+            JsonElement m = doc.RootElement.GetProperty("measurements").EnumerateArray().Single();
             Assert.False(m.TryGetProperty("error", out JsonElement error), "measurement failed: " + error);
             Assert.True(m.GetProperty("rx_port0").GetInt64() > 0, "nothing crossed the switch toward port 0");
             Assert.True(m.GetProperty("rx_port1").GetInt64() > 0, "nothing crossed the switch toward port 1");
