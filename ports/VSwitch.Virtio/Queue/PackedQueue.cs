@@ -327,7 +327,7 @@ public sealed class PackedQueue
             ulong offset = (ulong)slot * Descriptor.Size;
             uint length = _usedLengths[i];
             ushort flags = (ushort)((wrap ? AvailFlag | UsedFlag : 0) | (length != 0 ? Descriptor.WriteFlag : 0));
-            desc.TryWriteU32Pair(offset + 8, length, _usedIds[i]);
+            desc.TryWritePackedUsedBody(offset, length, _usedIds[i]);
             if (i == 0)
             {
                 firstFlags = flags;
@@ -336,7 +336,7 @@ public sealed class PackedQueue
             {
                 desc.TryStoreReleaseU16(offset + 14, flags);
             }
-            log?.Mark(desc.AddressOf(offset + 8), 8);
+            log?.Mark(desc.AddressOf(offset + 8), 8);   // length, id and flags
             slot += _usedSlots[i];
             if (slot >= Size)
             {

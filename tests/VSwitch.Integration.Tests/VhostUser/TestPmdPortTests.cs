@@ -228,6 +228,17 @@ public sealed class TestPmdPortTests(ITestOutputHelper output)
             }
         }
         output.WriteLine($"returned {returned}/{count}, mismatched {mismatched}, tx drops {h.Port.Stats.Tx[0].Drops.Total}");
+        foreach (VhostUserRingStatus r in h.Port.GetStatus().Rings)
+        {
+            output.WriteLine($"ring {r.Index} ({r.Layout}): next avail {r.NextAvail}, next used {r.NextUsed}, broken {r.BrokenReason ?? "no"}");
+        }
+        foreach (VSwitch.Core.Diagnostics.DropReason reason in Enum.GetValues<VSwitch.Core.Diagnostics.DropReason>())
+        {
+            if (h.Port.Stats.Tx[0].Drops[reason] != 0 || h.Port.Stats.Rx[0].Drops[reason] != 0)
+            {
+                output.WriteLine($"drop {reason}: tx {h.Port.Stats.Tx[0].Drops[reason]}, rx {h.Port.Stats.Rx[0].Drops[reason]}");
+            }
+        }
         Assert.Equal(0, mismatched);
         Assert.Equal(count, returned);
     }

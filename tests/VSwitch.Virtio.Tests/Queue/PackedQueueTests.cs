@@ -367,4 +367,73 @@ public sealed class PackedQueueTests
         Assert.False(Dirty(buf + 4096));
         GC.KeepAlive(bits);
     }
+
+    /// <summary>
+    /// A driver thread watches the flags of every slot while the device fills and returns buffers for many laps: the only
+    /// values it may see are the ones the driver wrote (available) and the final used flags. A flags word of 0 after the
+    /// first lap would read as "used" to a driver whose used wrap counter is 0, before the length and id are written or
+    /// after the driver made the slot available again (the bug that stalled real drivers after two laps).
+    /// </summary>
+    [Fact]
+    public void Used_writes_never_expose_a_transient_flags_value()
+    {
+        const int Size = 64;
+        var rig = new PackedQueueRig(queueSize: Size);
+        var tx = new PackedNetTx(rig.Queue);
+        ushort avail1 = PackedQueue.AvailFlag | Descriptor.WriteFlag;
+        ushort avail0 = PackedQueue.UsedFlag | Descriptor.WriteFlag;
+        ushort used1 = PackedQueue.AvailFlag | PackedQueue.UsedFlag | Descriptor.WriteFlag;
+        ushort used0 = Descriptor.WriteFlag;
+        var allowed = new HashSet<ushort> { avail1, avail0, used1, used0 };
+        var seen = new System.Collections.Concurrent.ConcurrentDictionary<ushort, bool>();
+        using var stop = new CancellationTokenSource();
+        ulong buffer = rig.Driver.Allocate(2048);
+        long watched = 0;
+        var watcher = new Thread(() =>
+        {
+            bool[] started = new bool[Size];
+            while (!stop.IsCancellationRequested)
+            {
+                Interlocked.Increment(ref watched);
+                for (ushort slot = 0; slot < Size; slot += 32)
+                {
+                    ushort flags = rig.Driver.ReadSlot(slot).Flags;
+                    started[slot] |= flags != 0;
+                    if (started[slot] && !allowed.Contains(flags))
+                    {
+                        seen[flags] = true;
+                    }
+                }
+            }
+        });
+        for (int i = 0; i < Size; i++)
+        {
+            rig.Driver.AddBuffer(buffer, 2048, writable: true);
+        }
+        rig.Driver.PublishAvail();
+        watcher.Start();
+        SpinWait.SpinUntil(() => Interlocked.Read(ref watched) > 0);
+        // Batches of 32 into a ring of 64: the first used descriptor of every batch is at slot 0 or 32 (the watched ones).
+        // At least 5000 batches, and on until the watcher has looked a million times (it shares a busy machine).
+        int rounds = 0;
+        for (; rounds < 5_000 || (Interlocked.Read(ref watched) < 1_000_000 && rounds < 200_000); rounds++)
+        {
+            for (int i = 0; i < PacketBatch.Capacity; i++)
+            {
+                _pool.TryRent(out PacketBuffer? p);
+                p!.TrySetLength(64);
+                _batch.TryAdd(p);
+            }
+            tx.Send(rig.Memory, _batch, false, 12, null, _stats);
+            for (int used = rig.Driver.ReclaimUsed(); used > 0; used--)
+            {
+                rig.Driver.AddBuffer(buffer, 2048, writable: true);
+            }
+            rig.Driver.PublishAvail();
+        }
+        stop.Cancel();
+        watcher.Join();
+        Assert.Empty(seen.Keys);
+        Assert.Equal((long)rounds * PacketBatch.Capacity, _stats.Packets);
+    }
 }
