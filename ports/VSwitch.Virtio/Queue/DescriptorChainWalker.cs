@@ -18,7 +18,8 @@ namespace VSwitch.Virtio.Queue;
 /// NEXT is set, with the queue size as TTL (a longer chain is a <see cref="ChainStatus.Loop"/>); the buffer id is taken
 /// from the chain's last ring descriptor (<see cref="Id"/>) and the slots it occupied are counted
 /// (<see cref="Slots"/>). An indirect table is taken in order, all <c>len / 16</c> entries, whatever NEXT says
-/// (VIRTIO 1.2 §2.8.8: only WRITE is meaningful inside the table); INDIRECT inside it is still a violation.
+/// (VIRTIO 1.2 §2.8.8: only WRITE is meaningful inside the table); INDIRECT inside it is still a violation, and WRITE is
+/// ignored inside the table of a device-readable (transmit) chain, for DPDK's virtio driver (see the step).
 /// </summary>
 public ref struct DescriptorChainWalker
 {
@@ -126,6 +127,13 @@ public ref struct DescriptorChainWalker
                 {
                     _slots++;
                     _id = next;
+                }
+                else if (_direction == ChainDirection.ReadableOnly)
+                {
+                    // DPDK's virtio PMD (22.11) presets WRITE on the header entry of the indirect tables it reuses for
+                    // packed-ring transmits, and DPDK's vhost ignores it. The device only reads these buffers, so the
+                    // bit cannot widen what it does: it is ignored here rather than refusing every such transmit.
+                    flags &= unchecked((ushort)~Descriptor.WriteFlag);
                 }
             }
             if ((flags & Descriptor.IndirectFlag) != 0)

@@ -111,6 +111,35 @@ public sealed class PackedHostileRingTests
         Assert.False(rig.Queue.IsBroken);
     }
 
+    [Fact]
+    public void Write_flag_inside_a_transmit_indirect_table_is_ignored_as_DPDK_sets_it()
+    {
+        var (rig, rx) = NewRx();
+        byte[] whole = new byte[12 + 64];
+        new Random(4).NextBytes(whole);
+        ulong table = rig.Driver.Allocate(32);
+        rig.Driver.WriteRawDescriptorAt(table, rig.Driver.AllocateWith(whole.AsSpan(0, 12)), 12, 0, Descriptor.WriteFlag);
+        rig.Driver.WriteRawDescriptorAt(table + 16, rig.Driver.AllocateWith(whole.AsSpan(12)), 64, 1, Descriptor.NextFlag | PackedQueue.AvailFlag);
+        rig.Driver.AddRaw(table, 32, Descriptor.IndirectFlag);
+        rig.Driver.PublishAvail();
+
+        Assert.Equal(1, rx.Receive(rig.Memory, _batch, _pool, 12, false, _stats));
+        Assert.Equal(whole.AsSpan(12).ToArray(), _batch[0].Span.ToArray());
+        Assert.False(rig.Queue.IsBroken);
+    }
+
+    [Fact]
+    public void Write_flag_on_a_transmit_ring_descriptor_is_still_wrong_direction()
+    {
+        var (rig, rx) = NewRx();
+        rig.Driver.AddRaw(rig.Driver.AllocateWith(new byte[100]), 100, Descriptor.WriteFlag | Descriptor.NextFlag);
+        rig.Driver.AddRaw(rig.Driver.AllocateWith(new byte[100]), 100, 0);
+        rig.Driver.PublishAvail();
+
+        Receive(rig, rx);
+        Assert.Equal(ChainStatus.WrongDirection, rig.Queue.BrokenReason);
+    }
+
     [Theory]
     [InlineData(0x0UL)]
     [InlineData(0x7FFF_FFFF_0000UL)]
