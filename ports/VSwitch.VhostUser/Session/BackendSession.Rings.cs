@@ -273,6 +273,13 @@ internal sealed partial class BackendSession
             ring.Release(null);
             return VhostUserError.InvalidParameter;
         }
+        if (queue.IsNextAvailUsedThisLap(_memory))
+        {
+            // The front-end resumed with a base its ring has already passed (typically QEMU after the switch restarted:
+            // it cannot recover packed positions either). Taking descriptors from there would hand the guest completions
+            // it never expects; the ring starts broken instead, reported by name, until the guest resets the device.
+            queue.MarkBroken(ChainStatus.StalePosition);
+        }
         return FinishStart(ring);
     }
 

@@ -239,6 +239,23 @@ public sealed class PackedQueue
         return _desc.TryReadPackedDescriptorBody(offset, out address, out length, out id);
     }
 
+    /// <summary>
+    /// Start-time check of the restored position: true when the descriptor at <see cref="NextAvail"/> is marked used for
+    /// the device's current lap (AVAIL = USED = the avail wrap counter). After a correct stop the slot holds either a
+    /// descriptor used in the previous lap (the opposite wrap), one the driver made available again, or zeros (a fresh
+    /// ring); a used one of the current lap means the driver is ahead of the base it gave (<see cref="ChainStatus.StalePosition"/>).
+    /// </summary>
+    public bool IsNextAvailUsedThisLap(GuestMemory memory)
+    {
+        if (IsBroken || !EnsureMapped(memory)
+            || !_desc.TryLoadAcquireU16(((ulong)NextAvail * Descriptor.Size) + 14, out ushort flags))
+        {
+            return false;
+        }
+        int w = AvailWrap ? 1 : 0;
+        return ((flags >> 7) & 1) == w && (flags >> 15) == w;
+    }
+
     /// <summary>True when the driver made the descriptor at <see cref="NextAvail"/> available (acquire load of its flags).</summary>
     public bool HasAvailable(GuestMemory memory)
     {

@@ -216,4 +216,45 @@ public sealed class PackedRingTests
         rig.Send(0, [frame]);
         Assert.Equal([frame], rx.ReceiveFrames(headerSize: 12, mergeable: true));
     }
+
+    /// <summary>
+    /// The switch restarted under a packed-ring front-end that does not reset its rings (QEMU resends the base it last
+    /// sent; it cannot recover packed positions either): the new back-end finds the slot at that base already used in the
+    /// current lap and starts the ring broken with a named reason, instead of handing the guest completions it never
+    /// expects. Nothing else of the port is affected: the other ring still carries frames.
+    /// </summary>
+    [Fact]
+    public void Packed_ring_resumed_with_a_stale_base_after_a_back_end_restart_is_named_broken()
+    {
+        var first = new PortRig();
+        using var guest = first.Connect();
+        guest.PackedRings = true;
+        guest.CreateRing(0, size: 8, slotSize: 2048, packed: true);
+        guest.CreateRing(1, size: 8, slotSize: 2048, packed: true);
+        guest.NegotiateLikeQemu();
+        first.WaitForState(PortState.Up);
+        for (int i = 0; i < 3; i++)
+        {
+            guest.Ring(1).Transmit(PortRig.Frame(i, 64));
+        }
+        Assert.Equal(3, first.Receive(0, 3).Count);
+        Assert.Equal(3, guest.Ring(1).ReadUsed().Count);
+        // The switch goes away without GET_VRING_BASE (killed), and a new one comes up.
+        first.Dispose();
+        using var second = new PortRig();
+        guest.Reconnect(second.SocketPath);
+        // QEMU resends the base of the last start (a fresh ring's), while its transmit ring is three slots further.
+        guest.NegotiateLikeQemu();
+        PortRig.WaitFor(() => second.Port.GetStatus().Rings.Any(r => r.Index == 1 && r.BrokenReason == nameof(ChainStatus.StalePosition)),
+            "the stale transmit ring reported broken");
+        guest.Ring(1).Transmit(PortRig.Frame(9, 64));
+        Assert.Equal(0, second.Port.Receive(0, second.Batch));
+        Assert.Equal(PortState.Up, second.Port.State);
+        // The receive ring had not moved (nothing was sent to the guest): its fresh base is right, and it works.
+        Assert.Null(second.Port.GetStatus().Rings.Single(r => r.Index == 0).BrokenReason);
+        guest.Ring(0).PostReceiveBuffers(2);
+        byte[] frame = PortRig.Frame(10, 80);
+        second.Send(0, [frame]);
+        Assert.Equal([frame], guest.Ring(0).ReceiveFrames(headerSize: 12, mergeable: true));
+    }
 }
