@@ -254,7 +254,7 @@ internal sealed partial class BackendSession
     /// The packed half of <see cref="TryStartRing"/>, with the ring quiesced: size (any value), addresses (desc, driver
     /// area, device area), positions from the base (PackedQueueState.FromVhostBase; slots outside the ring are refused).
     /// A packed ring keeps no used index in guest memory, so unlike the split ring nothing can be resynchronised: the
-    /// base is taken as given (docs/ARCHITECTURE.md, "Packed rings").
+    /// base is taken as given (ports/VSwitch.VhostUser/README.md, "Packed rings").
     /// </summary>
     private VhostUserError? StartPackedRing(Vring ring, GuestAddress desc, GuestAddress driverArea, GuestAddress deviceArea)
     {

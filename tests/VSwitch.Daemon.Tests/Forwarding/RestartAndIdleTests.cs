@@ -15,7 +15,7 @@ public sealed class RestartAndIdleTests(ITestOutputHelper output)
     /// <summary>
     /// With packed rings the restarted switch cannot find the ring positions in guest memory (a packed ring has no used
     /// index); DPDK's virtio-user in server mode resets its packed rings when the back-end comes back, so both start
-    /// afresh (docs/ARCHITECTURE.md, "Packed rings").
+    /// afresh (ports/VSwitch.VhostUser/README.md, "Packed rings").
     /// </summary>
     [Theory]
     [InlineData(false)]
