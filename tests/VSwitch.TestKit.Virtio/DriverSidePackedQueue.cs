@@ -197,6 +197,30 @@ public sealed unsafe class DriverSidePackedQueue
         return id;
     }
 
+    /// <summary>
+    /// Benchmarks: makes the next <paramref name="count"/> slots available again as single buffers at the addresses they
+    /// already hold, with <paramref name="length"/> bytes and their slot number as id, after the caller saw the device
+    /// return them. No bookkeeping (ids, free slots, used reading): as cheap as a split driver pushing heads again.
+    /// </summary>
+    public void RecycleSingleBuffers(int count, uint length, bool writable)
+    {
+        ushort flags = writable ? Descriptor.WriteFlag : (ushort)0;
+        for (int i = 0; i < count; i++)
+        {
+            ulong at = DescRing.Value + (16u * NextAvail) - _gpa;
+            *(uint*)(_host + at + 8) = length;
+            *(ushort*)(_host + at + 12) = NextAvail;
+            Volatile.Write(ref *(ushort*)(_host + at + 14), AvailableFlags(flags));
+            int next = NextAvail + 1;
+            if (next == QueueSize)
+            {
+                next = 0;
+                AvailWrap = !AvailWrap;
+            }
+            NextAvail = (ushort)next;
+        }
+    }
+
     /// <summary>Like <see cref="ReadUsed"/> but only counts the used descriptors (allocates nothing).</summary>
     public int ReclaimUsed()
     {
