@@ -257,4 +257,25 @@ public sealed class PackedRingTests
         second.Send(0, [frame]);
         Assert.Equal([frame], guest.Ring(0).ReceiveFrames(headerSize: 12, mergeable: true));
     }
+
+    [Theory]
+    [InlineData(2UL, 0UL)]   // driver event area not 4-byte aligned
+    [InlineData(0UL, 2UL)]   // device event area not 4-byte aligned
+    [InlineData(0UL, 1UL << 40)]   // device event area outside guest memory
+    public void Packed_event_areas_must_be_aligned_and_in_memory(ulong driverShift, ulong deviceShift)
+    {
+        using var rig = new PortRig();
+        using var f = rig.Connect();
+        f.PackedRings = true;
+        f.SetFeatures(R.FeatureVersion1 | R.FeatureRingPacked);
+        f.AddRegion();
+        f.SetMemTable();
+        FakeFrontendRing ring = f.CreateRing(1, size: 8, slotSize: 2048, packed: true);
+        f.SetVringNum(1, 8);
+        f.SetVringBase(1, FakeFrontend.FreshPackedBase);
+        f.SetVringAddr(1, ring.DescUserAddress, ring.UsedUserAddress + deviceShift, ring.AvailUserAddress + driverShift);
+        f.SetVringKick(1, ring.KickFd);
+        Assert.True(f.WaitForClose(PortRig.Timeout));
+        Assert.Equal(0, rig.Port.RxQueueCount);
+    }
 }
