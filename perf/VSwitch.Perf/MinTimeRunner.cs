@@ -31,6 +31,9 @@ public static class MinTimeRunner
         Case(new VirtioTxBenchmark { FrameSize = 64, Mergeable = true }, "virtio tx mergeable 64");
         Case(new VirtioTxBenchmark { FrameSize = 1518, Mergeable = false }, "virtio tx 1518");
         Case(new VirtioTxBenchmark { FrameSize = 1518, Mergeable = true }, "virtio tx mergeable 1518");
+        Case(new PackedRxBenchmark { FrameSize = 64, ZeroCopy = false }, "virtio packed rx copy 64");
+        Case(new PackedRxBenchmark { FrameSize = 64, ZeroCopy = true }, "virtio packed rx zero-copy 64");
+        Case(new PackedTxBenchmark { FrameSize = 64 }, "virtio packed tx 64");
         Case(new VhostUserPortBenchmarks { FrameSize = 64, Interrupts = false }, "vhost-user rx 64", nameof(VhostUserPortBenchmarks.Receive));
         Case(new VhostUserPortBenchmarks { FrameSize = 64, Interrupts = false }, "vhost-user tx 64", nameof(VhostUserPortBenchmarks.Send));
         Case(new VhostUserPortBenchmarks { FrameSize = 64, Interrupts = true }, "vhost-user rx 64 + call", nameof(VhostUserPortBenchmarks.Receive));

@@ -52,7 +52,9 @@ public sealed partial class VhostUserPort
         // After a contained fault the memory reads as zeros: take nothing more; the session ends the connection.
         int received = GuestFaultFlag.IsSet(held.FaultWord)
             ? 0
-            : ring.Rx!.Receive(held.Memory, batch, held.Pool!, held.HeaderSize, held.ZeroCopy, Stats.Rx[queue]);
+            : ring.IsPacked
+                ? ring.PackedRx!.Receive(held.Memory, batch, held.Pool!, held.HeaderSize, held.ZeroCopy, Stats.Rx[queue])
+                : ring.Rx!.Receive(held.Memory, batch, held.Pool!, held.HeaderSize, held.ZeroCopy, Stats.Rx[queue]);
         for (int i = start; i < start + received; i++)
         {
             batch[i].InPort = Id;
@@ -119,11 +121,17 @@ public sealed partial class VhostUserPort
         bool usable = snapshot is not null && !GuestFaultFlag.IsSet(snapshot.FaultWord);
         if (enabled)
         {
-            pending = usable && ring.Queue.EnableNotifications(snapshot!.Memory, snapshot.Log);
+            pending = usable && (ring.IsPacked
+                ? ring.Packed.EnableNotifications(snapshot!.Memory, snapshot.Log)
+                : ring.Queue.EnableNotifications(snapshot!.Memory, snapshot.Log));
         }
         else
         {
-            if (usable)
+            if (usable && ring.IsPacked)
+            {
+                ring.Packed.DisableNotifications(snapshot!.Memory, snapshot.Log);
+            }
+            else if (usable)
             {
                 ring.Queue.DisableNotifications(snapshot!.Memory, snapshot.Log);
             }
@@ -146,7 +154,7 @@ public sealed partial class VhostUserPort
     private static void CompleteHeld(Vring ring, QueueStats stats)
     {
         RingSnapshot held = ring.HeldSnapshot!;
-        if (ring.Rx!.Complete(held.Memory, held.Log))
+        if (ring.IsPacked ? ring.PackedRx!.Complete(held.Memory, held.Log) : ring.Rx!.Complete(held.Memory, held.Log))
         {
             Signal(ring, held.CallFd, stats);
         }

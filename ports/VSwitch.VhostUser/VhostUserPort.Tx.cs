@@ -48,7 +48,10 @@ public sealed partial class VhostUserPort
             DropAll(batch, stats);
             return;
         }
-        if (ring.Tx!.Send(snapshot.Memory, batch, snapshot.Mergeable, snapshot.HeaderSize, snapshot.Log, stats))
+        bool signal = ring.IsPacked
+            ? ring.PackedTx!.Send(snapshot.Memory, batch, snapshot.Mergeable, snapshot.HeaderSize, snapshot.Log, stats)
+            : ring.Tx!.Send(snapshot.Memory, batch, snapshot.Mergeable, snapshot.HeaderSize, snapshot.Log, stats);
+        if (signal)
         {
             Signal(ring, snapshot.CallFd, stats);
         }

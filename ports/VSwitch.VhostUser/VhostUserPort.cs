@@ -125,13 +125,16 @@ public sealed partial class VhostUserPort : IPort, IRxWakeup, IDisposable
             {
                 continue;
             }
-            var queue = ring.Queue;
+            bool packed = ring.IsPacked;
             rings.Add(new VhostUserRingStatus(
                 ring.Index, ring.Num, ring.Enabled, ring.Started, ring.IsRunning,
-                queue.IsBroken ? queue.BrokenReason.ToString() : null,
-                queue.NextAvail, queue.NextUsed, ring.KickFd >= 0, ring.CallFd >= 0)
+                ring.IsBroken ? ring.BrokenReason.ToString() : null,
+                packed ? ring.Packed.NextAvail : ring.Queue.NextAvail,
+                packed ? ring.Packed.NextUsed : ring.Queue.NextUsed,
+                ring.KickFd >= 0, ring.CallFd >= 0)
             {
                 CallFailures = Volatile.Read(ref ring.CallFailures),
+                Layout = packed ? "packed" : "split",
             });
         }
         return new VhostUserPortStatus(

@@ -40,6 +40,7 @@ public static class FakeFrontendRequest
     public const ulong FeatureEventIdx = 1UL << 29;
     public const ulong FeatureProtocolFeatures = 1UL << 30;
     public const ulong FeatureVersion1 = 1UL << 32;
+    public const ulong FeatureRingPacked = 1UL << 34;
 
     /// <summary>Protocol feature bits (vhost-user spec, "Protocol features").</summary>
     public const ulong ProtocolMq = 1UL << 0;

@@ -5,7 +5,8 @@ namespace VSwitch.TestKit.Virtio;
 /// <summary>
 /// One ring of the fake guest: the driver's half of a split virtqueue in guest RAM, a pool of fixed-size buffer slots
 /// after it, and the kick and call eventfds. Transmit rings (odd index) carry frames to the switch; receive rings (even)
-/// get buffers posted and frames read back. Slots of completed chains are reused. Test code; not thread-safe.
+/// get buffers posted and frames read back. Slots of completed chains are reused. A packed ring (VIRTIO 1.2 §2.8) uses
+/// <see cref="PackedDriver"/> instead of <see cref="Driver"/>, with the same frame-level methods. Test code; not thread-safe.
 /// </summary>
 public sealed unsafe class FakeFrontendRing : IDisposable
 {
@@ -13,7 +14,9 @@ public sealed unsafe class FakeFrontendRing : IDisposable
     private readonly Stack<ulong> _freeSlots = new();
     private readonly Dictionary<uint, ulong[]> _inFlight = [];
 
-    internal FakeFrontendRing(FakeFrontend frontend, uint index, ushort size, int slotSize)
+    private readonly DriverSideQueue? _split;
+
+    internal FakeFrontendRing(FakeFrontend frontend, uint index, ushort size, int slotSize, bool packed = false)
     {
         _frontend = frontend;
         Index = index;
@@ -21,7 +24,15 @@ public sealed unsafe class FakeFrontendRing : IDisposable
         // Descriptor table, avail ring and used ring, each page aligned (VIRTIO 1.2 §2.7 sizes), plus a spare page.
         ulong ringBytes = (((ulong)size * 32) + (4 * 4096UL)) & ~4095UL;
         ulong area = frontend.AllocateArea(ringBytes + ((ulong)size * (ulong)slotSize));
-        Driver = new DriverSideQueue(frontend.HostAddressOf(area), area, ringBytes, size);
+        if (packed)
+        {
+            PackedDriver = new DriverSidePackedQueue(frontend.HostAddressOf(area), area, ringBytes, size);
+        }
+        else
+        {
+            _split = new DriverSideQueue(frontend.HostAddressOf(area), area, ringBytes, size);
+        }
+        QueueSize = size;
         for (int i = size - 1; i >= 0; i--)
         {
             _freeSlots.Push(area + ringBytes + ((ulong)i * (ulong)slotSize));
@@ -36,8 +47,17 @@ public sealed unsafe class FakeFrontendRing : IDisposable
     /// <summary>Bytes per buffer slot.</summary>
     public int SlotSize { get; }
 
-    /// <summary>The driver's half of the queue.</summary>
-    public DriverSideQueue Driver { get; }
+    /// <summary>The driver's half of a split queue (throws on a packed ring).</summary>
+    public DriverSideQueue Driver => _split ?? throw new InvalidOperationException($"ring {Index} is packed: use PackedDriver");
+
+    /// <summary>The driver's half of a packed queue, or null on a split ring.</summary>
+    public DriverSidePackedQueue? PackedDriver { get; }
+
+    /// <summary>True for a packed ring.</summary>
+    public bool IsPacked => PackedDriver is not null;
+
+    /// <summary>The queue size.</summary>
+    public ushort QueueSize { get; }
 
     /// <summary>The eventfd the guest kicks (sent in SET_VRING_KICK).</summary>
     public int KickFd { get; private set; }
@@ -45,14 +65,14 @@ public sealed unsafe class FakeFrontendRing : IDisposable
     /// <summary>The eventfd the back-end signals (sent in SET_VRING_CALL).</summary>
     public int CallFd { get; private set; }
 
-    /// <summary>Front-end address of the descriptor table.</summary>
-    public ulong DescUserAddress => _frontend.UserAddressOf(Driver.DescTable.Value);
+    /// <summary>Front-end address of the descriptor table (packed: the descriptor ring).</summary>
+    public ulong DescUserAddress => _frontend.UserAddressOf(PackedDriver?.DescRing.Value ?? Driver.DescTable.Value);
 
-    /// <summary>Front-end address of the avail ring.</summary>
-    public ulong AvailUserAddress => _frontend.UserAddressOf(Driver.AvailRing.Value);
+    /// <summary>Front-end address of the avail ring (packed: the driver event suppression area).</summary>
+    public ulong AvailUserAddress => _frontend.UserAddressOf(PackedDriver?.DriverArea.Value ?? Driver.AvailRing.Value);
 
-    /// <summary>Front-end address of the used ring.</summary>
-    public ulong UsedUserAddress => _frontend.UserAddressOf(Driver.UsedRing.Value);
+    /// <summary>Front-end address of the used ring (packed: the device event suppression area).</summary>
+    public ulong UsedUserAddress => _frontend.UserAddressOf(PackedDriver?.DeviceArea.Value ?? Driver.UsedRing.Value);
 
     /// <summary>Free buffer slots.</summary>
     public int FreeSlots => _freeSlots.Count;
@@ -105,11 +125,11 @@ public sealed unsafe class FakeFrontendRing : IDisposable
             buffers.Add(DriverBuffer.Readable(slot, (uint)length));
             offset += length;
         }
-        ushort head = Driver.AddChain([.. buffers]);
+        ushort head = PackedDriver?.AddChain([.. buffers]) ?? Driver.AddChain([.. buffers]);
         _inFlight[head] = [.. slots];
         if (publish)
         {
-            Driver.PublishAvail();
+            PublishAvail();
         }
         return head;
     }
@@ -129,18 +149,18 @@ public sealed unsafe class FakeFrontendRing : IDisposable
             {
                 buffers[i] = DriverBuffer.Writable(TakeSlot(slots), (uint)SlotSize);
             }
-            ushort head = Driver.AddChain(buffers);
+            ushort head = PackedDriver?.AddChain(buffers) ?? Driver.AddChain(buffers);
             _inFlight[head] = [.. slots];
             heads[c] = head;
         }
-        Driver.PublishAvail();
+        PublishAvail();
         return heads;
     }
 
     /// <summary>Used elements published since the last call; their slots go back to the free pool.</summary>
     public List<(uint Id, uint Length)> ReadUsed()
     {
-        List<(uint Id, uint Length)> used = Driver.ReadUsed();
+        List<(uint Id, uint Length)> used = DriverReadUsed();
         foreach ((uint id, _) in used)
         {
             Release(id);
@@ -154,7 +174,7 @@ public sealed unsafe class FakeFrontendRing : IDisposable
     /// </summary>
     public List<byte[]> ReceiveFrames(int headerSize = 12, bool mergeable = false)
     {
-        List<(uint Id, uint Length)> used = Driver.ReadUsed();
+        List<(uint Id, uint Length)> used = DriverReadUsed();
         var frames = new List<byte[]>();
         for (int i = 0; i < used.Count; i++)
         {
@@ -210,6 +230,22 @@ public sealed unsafe class FakeFrontendRing : IDisposable
             KickFd = CallFd = -1;
         }
     }
+
+    /// <summary>Publishes what was added (split: the avail idx; packed: the heads' flags).</summary>
+    public void PublishAvail()
+    {
+        if (PackedDriver is not null)
+        {
+            PackedDriver.PublishAvail();
+        }
+        else
+        {
+            Driver.PublishAvail();
+        }
+    }
+
+    private List<(uint Id, uint Length)> DriverReadUsed() =>
+        PackedDriver is null ? Driver.ReadUsed() : PackedDriver.ReadUsed().Select(u => ((uint)u.Id, u.Length)).ToList();
 
     private ulong TakeSlot(List<ulong> taken)
     {

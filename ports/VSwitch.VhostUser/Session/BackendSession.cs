@@ -29,7 +29,8 @@ internal sealed partial class BackendSession
     public const VirtioNetFeatures OfferedFeatures =
         VirtioNetFeatures.Version1 | VirtioNetFeatures.MrgRxbuf | VirtioNetFeatures.EventIdx | VirtioNetFeatures.IndirectDesc
         | VirtioNetFeatures.Mq | VirtioNetFeatures.Mtu | VirtioNetFeatures.Status | VirtioNetFeatures.GuestAnnounce
-        | VirtioNetFeatures.LogAll | VirtioNetFeatures.ProtocolFeatures | VirtioNetFeatures.NotifyOnEmpty | VirtioNetFeatures.AnyLayout;
+        | VirtioNetFeatures.LogAll | VirtioNetFeatures.ProtocolFeatures | VirtioNetFeatures.NotifyOnEmpty | VirtioNetFeatures.AnyLayout
+        | VirtioNetFeatures.RingPacked;
 
     /// <summary>Protocol features offered (no BACKEND_REQ: the switch never sends requests to the front-end).</summary>
     public const ProtocolFeatures OfferedProtocolFeatures =
@@ -277,10 +278,10 @@ internal sealed partial class BackendSession
     {
         foreach (Vring ring in _rings)
         {
-            if (ring.Started && !ring.BrokenReported && ring.Queue.IsBroken)
+            if (ring.Started && !ring.BrokenReported && ring.IsBroken)
             {
                 ring.BrokenReported = true;
-                VhostUserLog.RingBroken(_logger, _name, ring.Index, ring.Queue.BrokenReason.ToString());
+                VhostUserLog.RingBroken(_logger, _name, ring.Index, ring.BrokenReason.ToString());
                 Changed?.Invoke(VhostUserPortEventKind.RingBroken, ring.Index);
             }
         }

@@ -24,11 +24,11 @@ internal static partial class VhostUserLog
     [LoggerMessage(EventId = 2006, Level = LogLevel.Warning, Message = "vhost-user port {Port}: unsupported request {Request} ignored")]
     public static partial void UnsupportedRequest(ILogger logger, string port, Protocol.FrontendRequest request);
 
-    [LoggerMessage(EventId = 2007, Level = LogLevel.Information, Message = "vhost-user port {Port}: ring {Ring} started (size {Size}, base {Base}, enabled {Enabled})")]
-    public static partial void RingStarted(ILogger logger, string port, int ring, int size, int @base, bool enabled);
+    [LoggerMessage(EventId = 2007, Level = LogLevel.Information, Message = "vhost-user port {Port}: ring {Ring} started ({Layout}, size {Size}, base {Base}, enabled {Enabled})")]
+    public static partial void RingStarted(ILogger logger, string port, int ring, string layout, int size, uint @base, bool enabled);
 
     [LoggerMessage(EventId = 2008, Level = LogLevel.Information, Message = "vhost-user port {Port}: ring {Ring} stopped at {NextAvail}")]
-    public static partial void RingStopped(ILogger logger, string port, int ring, int nextAvail);
+    public static partial void RingStopped(ILogger logger, string port, int ring, uint nextAvail);
 
     [LoggerMessage(EventId = 2009, Level = LogLevel.Warning, Message = "vhost-user port {Port}: ring {Ring} broken by the guest ({Reason}); it stays stopped until the driver resets it")]
     public static partial void RingBroken(ILogger logger, string port, int ring, string reason);

@@ -71,13 +71,16 @@ internal sealed class Vring
     {
         Index = index;
         Queue = new SplitQueue();
+        Packed = new PackedQueue();
         if (IsGuestTransmit)
         {
             Rx = new VirtioNetRx(Queue);
+            PackedRx = new PackedNetRx(Packed);
         }
         else
         {
             Tx = new VirtioNetTx(Queue);
+            PackedTx = new PackedNetTx(Packed);
         }
     }
 
@@ -89,6 +92,27 @@ internal sealed class Vring
 
     /// <summary>The split virtqueue; positions belong to whoever holds the ring (the handshake flag).</summary>
     public SplitQueue Queue { get; }
+
+    /// <summary>The packed virtqueue, used instead of <see cref="Queue"/> while <see cref="IsPacked"/>.</summary>
+    public PackedQueue Packed { get; }
+
+    /// <summary>
+    /// True while the ring runs as a packed ring (VIRTIO_F_RING_PACKED acked when it started). Written by the session
+    /// only while it holds the ring; a datapath thread reads it after taking the ring, once per batch.
+    /// </summary>
+    public bool IsPacked { get; set; }
+
+    /// <summary>The packed receiver of a guest transmit ring (null on guest receive rings).</summary>
+    public PackedNetRx? PackedRx { get; }
+
+    /// <summary>The packed transmitter of a guest receive ring (null on guest transmit rings).</summary>
+    public PackedNetTx? PackedTx { get; }
+
+    /// <summary>True when the guest broke the ring in use (split or packed).</summary>
+    public bool IsBroken => IsPacked ? Packed.IsBroken : Queue.IsBroken;
+
+    /// <summary>Why the guest broke the ring in use.</summary>
+    public ChainStatus BrokenReason => IsPacked ? Packed.BrokenReason : Queue.BrokenReason;
 
     /// <summary>The receiver of a guest transmit ring (null on guest receive rings).</summary>
     public VirtioNetRx? Rx { get; }
@@ -111,8 +135,11 @@ internal sealed class Vring
     /// <summary>SET_VRING_ADDR (null = not set).</summary>
     public VringAddr? Addr { get; set; }
 
-    /// <summary>SET_VRING_BASE, or the position the ring stopped at.</summary>
-    public ushort Base { get; set; }
+    /// <summary>
+    /// SET_VRING_BASE, or the position the ring stopped at: a 16-bit index on a split ring; on a packed ring the
+    /// encoding of <see cref="PackedQueueState.ToVhostBase"/> (slots and wrap counters).
+    /// </summary>
+    public uint Base { get; set; }
 
     /// <summary>Kick eventfd (-1 = none).</summary>
     public int KickFd { get; set; } = -1;
@@ -226,6 +253,7 @@ internal sealed class Vring
         Num = 0;
         Addr = null;
         Base = 0;
+        IsPacked = false;
         Enabled = Started = KickReceived = Polling = CallFailureLogged = false;
     }
 

@@ -26,8 +26,8 @@ public sealed class VirtioNetRx
     /// <summary>Most heads held between <see cref="Receive"/> and <see cref="Complete"/> (one full batch).</summary>
     public const int MaxHeld = PacketBatch.Capacity;
 
-    private const int MinFrame = 14;
-    private const uint PrefetchFrameBytes = 64;
+    internal const int MinFrame = 14;
+    internal const uint PrefetchFrameBytes = 64;
 
     private readonly ushort[] _held = new ushort[MaxHeld];
     private readonly bool _singleDescriptorFastPath;
@@ -163,6 +163,27 @@ public sealed class VirtioNetRx
         GuestMemory memory, GuestWindow table, ushort head, PacketPool pool, uint headerSize, bool zeroCopy,
         [NotNullWhen(true)] out PacketBuffer? packet, out DropReason reason)
     {
+        var walker = new DescriptorChainWalker(memory, table, (ushort)(table.Length / Descriptor.Size), head, ChainDirection.ReadableOnly);
+        if (ReadWalkedChain(ref walker, pool, headerSize, zeroCopy, out packet, out reason, out ChainStatus status))
+        {
+            return true;
+        }
+        if (status != ChainStatus.End)
+        {
+            Queue.MarkBroken(status);
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// The walk behind <see cref="TryReadWalkedChain"/>, for either ring kind (the walker knows the layout): false with
+    /// the drop reason, and <paramref name="status"/> not <see cref="ChainStatus.End"/> when the chain broke a rule (the
+    /// caller marks its queue broken).
+    /// </summary>
+    internal static bool ReadWalkedChain(
+        ref DescriptorChainWalker walker, PacketPool pool, uint headerSize, bool zeroCopy,
+        [NotNullWhen(true)] out PacketBuffer? packet, out DropReason reason, out ChainStatus status)
+    {
         packet = null;
         reason = default;
         bool dropped = false;
@@ -172,8 +193,6 @@ public sealed class VirtioNetRx
         uint firstLength = 0;
         int segments = 0;
         ulong frameLength = 0;
-        var walker = new DescriptorChainWalker(memory, table, (ushort)(table.Length / Descriptor.Size), head, ChainDirection.ReadableOnly);
-        ChainStatus status;
         while ((status = walker.Next(out Descriptor descriptor, out GuestWindow buffer)) == ChainStatus.Ok)
         {
             uint length = descriptor.Length;
@@ -206,7 +225,6 @@ public sealed class VirtioNetRx
         if (status != ChainStatus.End)
         {
             FreeIfAny(ref packet);
-            Queue.MarkBroken(status);
             reason = ChainDrop(status);
             return false;
         }
@@ -248,7 +266,7 @@ public sealed class VirtioNetRx
     }
 
     /// <summary>The packet for a frame in one segment: lent guest memory (zero-copy) or a copy; false with the reason if dropped.</summary>
-    private static unsafe bool TryFinishSingleSegment(
+    internal static unsafe bool TryFinishSingleSegment(
         PacketPool pool, GuestWindow first, ulong offset, uint length, bool zeroCopy,
         [NotNullWhen(true)] out PacketBuffer? packet, out DropReason reason)
     {
@@ -317,7 +335,7 @@ public sealed class VirtioNetRx
     }
 
     /// <summary>The drop counted for a chain that broke a rule: a buffer outside guest memory, or any other violation.</summary>
-    private static DropReason ChainDrop(ChainStatus status) =>
+    internal static DropReason ChainDrop(ChainStatus status) =>
         status == ChainStatus.OutOfRange ? DropReason.GuestAddressUnmapped : DropReason.RxChainInvalid;
 
     private static void CountIfJustBroken(SplitQueue queue, QueueStats stats)
@@ -330,6 +348,6 @@ public sealed class VirtioNetRx
 
     [DoesNotReturn]
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void ThrowBadHeaderSize() =>
+    internal static void ThrowBadHeaderSize() =>
         throw new ArgumentOutOfRangeException("headerSize", "The virtio-net header is 0, 10 or 12 bytes.");
 }

@@ -22,7 +22,7 @@ namespace VSwitch.Virtio.Net;
 /// </summary>
 public sealed class VirtioNetTx
 {
-    private const int MinHeaderWithNumBuffers = VirtioNetHeader.NumBuffersOffset + 2;
+    internal const int MinHeaderWithNumBuffers = VirtioNetHeader.NumBuffersOffset + 2;
 
     private readonly bool _singleDescriptorFastPath;
 
@@ -50,7 +50,7 @@ public sealed class VirtioNetTx
     /// A header with every field zero and num_buffers = 1 (little-endian), sliced to the header size in use. VIRTIO 1.2
     /// §5.1.6.4.1: without MRG_RXBUF the device sets num_buffers to 1; with it, to the buffers used (patched later).
     /// </summary>
-    private static ReadOnlySpan<byte> HeaderTemplate => [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0];
+    internal static ReadOnlySpan<byte> HeaderTemplate => [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0];
 
     /// <summary>
     /// Writes every packet of <paramref name="batch"/> into the guest's receive buffers. Ownership: takes every packet
@@ -212,12 +212,28 @@ public sealed class VirtioNetTx
     /// names the violation or finds the chain too small.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe bool TryWriteOneDescriptor(
+    private static bool TryWriteOneDescriptor(
         GuestMemory memory, GuestWindow table, ushort head, ReadOnlySpan<byte> header, ReadOnlySpan<byte> frame, DirtyLog? log, out uint written)
     {
+        if (!table.TryReadDescriptorBytes((ulong)head * Descriptor.Size, out ulong address, out uint length, out ushort flags, out _))
+        {
+            written = 0;
+            return false;
+        }
+        return TryWriteSingleBuffer(memory, address, length, flags, header, frame, log, out written);
+    }
+
+    /// <summary>
+    /// The single-descriptor write for either ring kind, given the descriptor's fields (read once by the caller): false
+    /// with nothing written unless the descriptor is a whole writable chain that holds header and frame.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static unsafe bool TryWriteSingleBuffer(
+        GuestMemory memory, ulong address, uint length, ushort flags, ReadOnlySpan<byte> header, ReadOnlySpan<byte> frame, DirtyLog? log,
+        out uint written)
+    {
         uint total = (uint)(header.Length + frame.Length);
-        if (!table.TryReadDescriptorBytes((ulong)head * Descriptor.Size, out ulong address, out uint length, out ushort flags, out _)
-            || length < total
+        if (length < total
             || !DescriptorRules.TryCheckSingle(memory, address, length, flags, ChainDirection.WritableOnly, out GuestWindow buffer))
         {
             written = 0;
@@ -240,8 +256,14 @@ public sealed class VirtioNetTx
     /// <summary>Writes from <paramref name="cursor"/> into every writable descriptor of one chain until the cursor or the chain ends.</summary>
     private static ChainStatus FillChain(GuestMemory memory, GuestWindow table, ushort head, ref WriteCursor cursor, DirtyLog? log, out uint chainBytes)
     {
-        chainBytes = 0;
         var walker = new DescriptorChainWalker(memory, table, (ushort)(table.Length / Descriptor.Size), head, ChainDirection.WritableOnly);
+        return FillChain(ref walker, ref cursor, log, out chainBytes);
+    }
+
+    /// <summary>Writes from <paramref name="cursor"/> into every writable descriptor <paramref name="walker"/> yields (either ring kind).</summary>
+    internal static ChainStatus FillChain(ref DescriptorChainWalker walker, ref WriteCursor cursor, DirtyLog? log, out uint chainBytes)
+    {
+        chainBytes = 0;
         ChainStatus status;
         while ((status = walker.Next(out Descriptor descriptor, out GuestWindow buffer)) == ChainStatus.Ok)
         {
@@ -256,11 +278,11 @@ public sealed class VirtioNetTx
     }
 
     /// <summary>The drop counted for a chain that broke a rule: a buffer outside guest memory, or any other violation.</summary>
-    private static DropReason ChainDrop(ChainStatus status) =>
+    internal static DropReason ChainDrop(ChainStatus status) =>
         status == ChainStatus.OutOfRange ? DropReason.GuestAddressUnmapped : DropReason.RxChainInvalid;
 
     [DoesNotReturn]
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void ThrowBadHeaderSize() =>
+    internal static void ThrowBadHeaderSize() =>
         throw new ArgumentOutOfRangeException("headerSize", "The virtio-net header is 0, 10 or 12 bytes; mergeable buffers need 12.");
 }

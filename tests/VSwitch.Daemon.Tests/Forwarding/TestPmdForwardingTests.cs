@@ -7,8 +7,9 @@ namespace VSwitch.Daemon.Tests.Forwarding;
 
 /// <summary>
 /// Forwarding through the whole daemon: one dpdk-testpmd with three virtio-user ports on three vhost-user ports of a
-/// real vswitchd, in both socket modes. testpmd sends from every port (txonly) to a fixed peer MAC, so the switch learns
-/// all three addresses, after which the third port must stop receiving floods; then a drop flow cuts one sender off.
+/// real vswitchd, in both socket modes and with split or packed rings (testpmd's <c>packed_vq=1</c>). testpmd sends from
+/// every port (txonly) to a fixed peer MAC, so the switch learns all three addresses, after which the third port must stop
+/// receiving floods; then a drop flow cuts one sender off.
 /// </summary>
 [Collection(RealPeerCollection.Name)]
 public sealed class TestPmdForwardingTests(ITestOutputHelper output)
@@ -18,9 +19,11 @@ public sealed class TestPmdForwardingTests(ITestOutputHelper output)
     private const string Mac3 = "02:00:00:00:00:03";
 
     [Theory]
-    [InlineData("vhostuser")]
-    [InlineData("vhostuserclient")]
-    public void Learns_stops_flooding_counts_flows_and_obeys_a_drop_flow(string type)
+    [InlineData("vhostuser", false)]
+    [InlineData("vhostuserclient", false)]
+    [InlineData("vhostuser", true)]
+    [InlineData("vhostuserclient", true)]
+    public void Learns_stops_flooding_counts_flows_and_obeys_a_drop_flow(string type, bool packed)
     {
         TestPmd.RequireAvailable();
         using var d = new DaemonProcess();
@@ -37,7 +40,7 @@ public sealed class TestPmdForwardingTests(ITestOutputHelper output)
         var vdevs = new List<string>();
         for (int i = 0; i < 3; i++)
         {
-            vdevs.Add($"net_virtio_user{i},path={sockets[i]},queues=1,mac={macs[i]}" + (client ? ",server=1" : ""));
+            vdevs.Add($"net_virtio_user{i},path={sockets[i]},queues=1,mac={macs[i]}" + (client ? ",server=1" : "") + (packed ? ",packed_vq=1" : ""));
         }
         // Port 0 sends to vm2, port 1 to vm1, port 2 to vm1: vm3 receives nothing once every address is learnt.
         using var pmd = TestPmd.Start(vdevs,
@@ -45,6 +48,12 @@ public sealed class TestPmdForwardingTests(ITestOutputHelper output)
             forwardCpu: 0, memoryMb: 768);
         pmd.WaitForPrompt(TimeSpan.FromSeconds(90));
         WaitForPortsUp(d, 3);
+        for (int i = 0; i < 3; i++)
+        {
+            // The ring layout really negotiated, as the port reports it.
+            string status = d.Ctl("port-status", $"vm{i + 1}").Stdout;
+            Assert.True(packed == status.Contains("RingPacked", StringComparison.Ordinal), status);
+        }
 
         pmd.Send("start");
         // Enough traffic that the floods before every address was learnt are a small fraction of it; how long that
@@ -56,9 +65,11 @@ public sealed class TestPmdForwardingTests(ITestOutputHelper output)
         // txonly never drains its receive rings, so most frames toward a port end as TxNoGuestBuffer drops: what the
         // switch sent toward a port is delivered + dropped.
         long flood = stats["vm3"].TowardPort;
-        output.WriteLine($"{type}: vm1 rx {stats["vm1"].RxPackets}, toward vm2 {stats["vm2"].TowardPort}, vm2 rx {stats["vm2"].RxPackets}, toward vm1 {stats["vm1"].TowardPort}, vm3 rx {stats["vm3"].RxPackets}, toward vm3 {flood}");
+        output.WriteLine($"{type} {(packed ? "packed" : "split")}: vm1 rx {stats["vm1"].RxPackets}, toward vm2 {stats["vm2"].TowardPort}, vm2 rx {stats["vm2"].RxPackets}, toward vm1 {stats["vm1"].TowardPort}, vm3 rx {stats["vm3"].RxPackets}, toward vm3 {flood}");
         Assert.True(stats["vm1"].RxPackets > 1000, "vm1 sent too little to judge");
         Assert.Equal(stats["vm1"].RxPackets, stats["vm2"].TowardPort);
+        // Some of it was written into vm2's receive ring (txonly never drains it, so at most a ring's worth).
+        Assert.True(Delivered(d, "vm2") > 0, "nothing was written into vm2's receive ring");
         Assert.True(flood * 100 < stats["vm1"].RxPackets, $"{flood} frames went toward vm3: flooding did not stop");
 
         var fdb = d.Ctl("fdb-show", "--json").Json().GetProperty("entries").EnumerateArray().Select(e => e.ToString()).ToList();
@@ -120,6 +131,10 @@ public sealed class TestPmdForwardingTests(ITestOutputHelper output)
         Assert.Fail("port counters did not settle after traffic stopped");
         return previous;
     }
+
+    private static long Delivered(DaemonProcess d, string port) =>
+        d.Ctl("port-stats", "--json").Json().GetProperty("ports").EnumerateArray()
+            .Single(p => p.GetProperty("name").GetString() == port).GetProperty("tx").GetProperty("packets").GetInt64();
 
     private static List<JsonElement> Flows(DaemonProcess d) => [.. d.Ctl("dump-flows", "--json").Json().GetProperty("flows").EnumerateArray()];
 

@@ -42,6 +42,13 @@ public sealed class QemuCommandLineTests
     }
 
     [Fact]
+    public void Packed_ring_reaches_the_device()
+    {
+        var args = QemuCommandLine.Build(Image, Options with { PackedRing = true });
+        Assert.Equal("virtio-net-pci,netdev=n0,mac=02:00:00:00:00:01,vectors=0,packed=on", ValueOf(args, "-device"));
+    }
+
+    [Fact]
     public void Multiqueue_MTU_and_mergeable_buffers_reach_the_device()
     {
         var args = QemuCommandLine.Build(Image, Options with { Queues = 2, Cpus = 2, HostMtu = 9000, MergeableRxBuffers = false, MemoryMb = 512 });

@@ -44,9 +44,9 @@ internal sealed class PortHarness : IDisposable
 
     public PacketBatch Batch { get; }
 
-    /// <summary>The testpmd vdev argument that connects a virtio-user frontend to this port.</summary>
-    public string VirtioUserVdev(int queues = 1, bool mergeable = false, string extra = "") =>
-        $"net_virtio_user0,path={SocketPath},queues={queues},mrg_rxbuf={(mergeable ? 1 : 0)}" +
+    /// <summary>The testpmd vdev argument that connects a virtio-user frontend to this port (packed rings with <paramref name="packed"/>).</summary>
+    public string VirtioUserVdev(int queues = 1, bool mergeable = false, string extra = "", bool packed = false) =>
+        $"net_virtio_user0,path={SocketPath},queues={queues},mrg_rxbuf={(mergeable ? 1 : 0)}" + (packed ? ",packed_vq=1" : string.Empty) +
         (Mode == VhostUserMode.Client ? ",server=1" : string.Empty) + extra;
 
     public void WaitUntilUp(TimeSpan timeout)

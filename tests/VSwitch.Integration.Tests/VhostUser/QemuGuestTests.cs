@@ -10,7 +10,9 @@ namespace VSwitch.Integration.Tests.VhostUser;
 /// <summary>
 /// A real QEMU 7.2 guest with Linux's virtio-net driver on the port, in both socket modes. The test thread polls the
 /// port as a datapath thread would and answers ARP and ICMP echo for a peer address, so the guest's pings travel both
-/// ways. Between two ping rounds the guest reloads its driver: the rings stop (GET_VRING_BASE) and start again.
+/// ways. Between two ping rounds the guest reloads its driver: the rings stop (GET_VRING_BASE) and start again. With
+/// <c>packed=on</c> on the guest's device the same runs over packed rings (VIRTIO_F_RING_PACKED), whose stop and start
+/// carry slots and wrap counters in the vring base.
 /// Gated on QEMU and the guest kit; runs alone (the guest needs a CPU).
 /// </summary>
 [Collection(GuestCollection.Name)]
@@ -20,9 +22,11 @@ public sealed class QemuGuestTests(ITestOutputHelper output)
     private static readonly byte[] PeerIp = [10, 0, 0, 2];
 
     [Theory]
-    [InlineData(VhostUserMode.Server)]
-    [InlineData(VhostUserMode.Client)]
-    public void Linux_guest_pings_through_the_port_and_survives_a_driver_reload(VhostUserMode mode)
+    [InlineData(VhostUserMode.Server, false)]
+    [InlineData(VhostUserMode.Client, false)]
+    [InlineData(VhostUserMode.Server, true)]
+    [InlineData(VhostUserMode.Client, true)]
+    public void Linux_guest_pings_through_the_port_and_survives_a_driver_reload(VhostUserMode mode, bool packed)
     {
         GuestImage image = GuestKit.RequireAvailable();
         // Client mode dials QEMU's socket until it listens: retry often. The reload stops the rings: a short quiesce.
@@ -33,7 +37,8 @@ public sealed class QemuGuestTests(ITestOutputHelper output)
         });
         var options = new GuestOptions
         {
-            Name = "g" + mode,
+            Name = "g" + mode + (packed ? "p" : string.Empty),
+            PackedRing = packed,
             Mac = "02:00:00:00:0a:01",
             SocketPath = rig.SocketPath,
             SocketMode = mode == VhostUserMode.Server ? GuestSocketMode.QemuClient : GuestSocketMode.QemuServer,
@@ -72,6 +77,8 @@ public sealed class QemuGuestTests(ITestOutputHelper output)
         Assert.NotNull(running);
         output.WriteLine($"{mode}: answered {answered}, features {string.Join(',', running.AckedFeatures)}, protocol {string.Join(',', running.AckedProtocolFeatures)}");
         Assert.Contains("EventIdx", running.AckedFeatures);
+        Assert.Equal(packed, running.AckedFeatures.Contains("RingPacked"));
+        Assert.All(running.Rings.Where(r => r.Started), r => Assert.Equal(packed ? "packed" : "split", r.Layout));
         Assert.Contains("ReplyAck", running.AckedProtocolFeatures);
     }
 

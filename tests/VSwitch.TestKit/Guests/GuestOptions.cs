@@ -33,6 +33,9 @@ public sealed record GuestOptions
     /// <summary>Mergeable rx buffers (<c>mrg_rxbuf=</c>). Null: QEMU's default (on).</summary>
     public bool? MergeableRxBuffers { get; init; }
 
+    /// <summary>Packed virtqueues on the guest's device (<c>packed=on</c>, VIRTIO_F_RING_PACKED); QEMU's default is split.</summary>
+    public bool PackedRing { get; init; }
+
     /// <summary>Host CPUs QEMU may run on (<c>taskset -c</c> list, e.g. <c>"1"</c>), away from a busy-polling backend. Null: any.</summary>
     public string? CpuAffinity { get; init; }
 

@@ -88,6 +88,10 @@ public static partial class QemuCommandLine
         {
             device += ",mrg_rxbuf=" + (mrg ? "on" : "off");
         }
+        if (o.PackedRing)
+        {
+            device += ",packed=on";
+        }
         return device;
     }
 

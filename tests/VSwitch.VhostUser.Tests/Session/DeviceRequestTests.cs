@@ -16,7 +16,8 @@ public sealed class DeviceRequestTests
 
     private const ulong ExpectedFeatures =
         R.FeatureVersion1 | R.FeatureMrgRxbuf | R.FeatureEventIdx | R.FeatureIndirectDesc | R.FeatureMq | (1UL << 3)
-        | (1UL << 16) | (1UL << 21) | R.FeatureLogAll | R.FeatureProtocolFeatures | (1UL << 24) | (1UL << 27);
+        | (1UL << 16) | (1UL << 21) | R.FeatureLogAll | R.FeatureProtocolFeatures | (1UL << 24) | (1UL << 27)
+        | R.FeatureRingPacked;
 
     [Fact]
     public void GetFeatures_offers_the_documented_constant_set()
@@ -46,7 +47,7 @@ public sealed class DeviceRequestTests
         using var rig = new PortRig();
         using var f = rig.Connect();
         f.SetProtocolFeatures(R.ProtocolReplyAck);
-        f.Send(R.SetFeatures, FakeFrontend.U64(R.FeatureVersion1 | (1UL << 34)), flags: FakeFrontend.Version1 | FakeFrontend.NeedReplyFlag);
+        f.Send(R.SetFeatures, FakeFrontend.U64(R.FeatureVersion1 | (1UL << 35)), flags: FakeFrontend.Version1 | FakeFrontend.NeedReplyFlag);
         var replies = new List<FakeFrontendReply>();
         Assert.True(f.WaitForClose(PortRig.Timeout, replies));
         Assert.NotEqual(0UL, Assert.Single(replies).U64);

@@ -128,4 +128,90 @@ public sealed unsafe class AllocationTests
         GC.KeepAlive(bits);
         GC.KeepAlive(rig);
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Packed_receive_and_complete_allocate_nothing(bool zeroCopy)
+    {
+        var rig = new PackedQueueRig(queueSize: 256);
+        var rx = new PackedNetRx(rig.Queue);
+        var pool = new PacketPool(64);
+        var batch = new PacketBatch();
+        var stats = new QueueStats();
+        var (log, bits) = NewLog();
+        ulong data = rig.Driver.AllocateWith(new byte[12 + 64]);
+        for (int i = 0; i < PacketBatch.Capacity; i++)
+        {
+            rig.Driver.AddBuffer(data, 12 + 64, writable: false);
+        }
+        rig.Driver.PublishAvail();
+
+        void Round()
+        {
+            rx.Receive(rig.Memory, batch, pool, 12, zeroCopy, stats);
+            batch.FreeAll();
+            rx.Complete(rig.Memory, log);
+            int used = rig.Driver.ReclaimUsed();
+            for (int i = 0; i < used; i++)
+            {
+                rig.Driver.AddBuffer(data, 12 + 64, writable: false);
+            }
+            rig.Driver.PublishAvail();
+        }
+
+        long allocated = MeasureAfterWarmUp(Round);
+
+        Assert.Equal(0, allocated);
+        Assert.True(stats.Packets >= Packets, $"only {stats.Packets} packets went through");
+        Assert.Equal(0, stats.Drops.Total);
+        GC.KeepAlive(bits);
+        GC.KeepAlive(rig);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Packed_send_allocates_nothing(bool mergeable)
+    {
+        var rig = new PackedQueueRig(queueSize: 256);
+        var tx = new PackedNetTx(rig.Queue);
+        var pool = new PacketPool(64);
+        var batch = new PacketBatch();
+        var stats = new QueueStats();
+        var (log, bits) = NewLog();
+        uint bufferLength = mergeable ? 1024u : 2048u;
+        ulong buffer = rig.Driver.Allocate(bufferLength);
+        for (int i = 0; i < PacketBatch.Capacity * 2; i++)
+        {
+            rig.Driver.AddBuffer(buffer, bufferLength, writable: true);
+        }
+        rig.Driver.PublishAvail();
+        int frame = mergeable ? 1500 : 64;   // mergeable: two buffers per packet
+
+        void Round()
+        {
+            for (int i = 0; i < PacketBatch.Capacity; i++)
+            {
+                pool.TryRent(out PacketBuffer? p);
+                p!.TrySetLength(frame);
+                batch.TryAdd(p);
+            }
+            tx.Send(rig.Memory, batch, mergeable, 12, log, stats);
+            int used = rig.Driver.ReclaimUsed();
+            for (int i = 0; i < used; i++)
+            {
+                rig.Driver.AddBuffer(buffer, bufferLength, writable: true);
+            }
+            rig.Driver.PublishAvail();
+        }
+
+        long allocated = MeasureAfterWarmUp(Round);
+
+        Assert.Equal(0, allocated);
+        Assert.True(stats.Packets >= Packets, $"only {stats.Packets} packets went through");
+        Assert.Equal(0, stats.Drops.Total);
+        GC.KeepAlive(bits);
+        GC.KeepAlive(rig);
+    }
 }
