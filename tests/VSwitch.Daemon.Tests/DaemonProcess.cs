@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using Mono.Unix.Native;
+using VSwitch.TestKit;
 using Xunit;
 
 namespace VSwitch.Daemon.Tests;
@@ -97,6 +98,25 @@ public sealed class DaemonProcess : IDisposable
 
     /// <summary>Runs vswitchctl against this daemon.</summary>
     public CtlResult Ctl(params string[] args) => Vswitchctl.Run(["--run-dir", RunDir, .. args]);
+
+    /// <summary>
+    /// Waits until every datapath thread has gone to sleep again after this call began (adaptive mode, the default
+    /// here). A thread sleeps only after an iteration that found all its queues empty, so by then every batch it took
+    /// earlier has been forwarded and counted on the receiving and the sending port: counters read afterwards are not
+    /// caught between the two, however long the machine kept the thread off its CPU.
+    /// </summary>
+    public void WaitForDatapathRest(TimeSpan? timeout = null)
+    {
+        long[] before = SleepsPerThread();
+        Eventually.True(() =>
+        {
+            long[] now = SleepsPerThread();
+            return now.Length == before.Length && now.Select((n, i) => n > before[i]).All(b => b);
+        }, "every datapath thread to sleep once more", timeout, () => Ctl("pmd-stats").Stdout);
+    }
+
+    private long[] SleepsPerThread() =>
+        [.. Ctl("pmd-stats", "--json").Json().GetProperty("threads").EnumerateArray().Select(t => t.GetProperty("sleeps").GetInt64())];
 
     public void Dispose()
     {

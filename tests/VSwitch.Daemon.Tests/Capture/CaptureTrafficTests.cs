@@ -161,13 +161,14 @@ public sealed class CaptureTrafficTests(ITestOutputHelper output) : IDisposable
     private long DropFlowHits() => _d.Ctl("dump-flows", "--json").Json().GetProperty("flows").EnumerateArray()
         .Single(f => f.GetProperty("priority").GetInt32() == 100).GetProperty("packets").GetInt64();
 
-    // Counters of different ports are read one after the other: read until two snapshots agree.
+    // A batch is counted on its receiving port before its sending port: read after the datapath thread has rested
+    // (so nothing is between the two), until two such snapshots agree (so no frame was still arriving).
     private Dictionary<string, (long Rx, long Toward)> SettledPortStats()
     {
         var previous = PortStats();
         for (int i = 0; i < 50; i++)
         {
-            Thread.Sleep(200);
+            _d.WaitForDatapathRest();
             var current = PortStats();
             if (current.All(kv => previous.TryGetValue(kv.Key, out var p) && p == kv.Value))
             {

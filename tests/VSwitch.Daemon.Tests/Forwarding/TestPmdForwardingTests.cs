@@ -113,14 +113,14 @@ public sealed class TestPmdForwardingTests(ITestOutputHelper output)
         }
     }
 
-    // Counters of different ports are read one after the other: read until two snapshots agree, so no batch is
-    // counted on one port and not yet on the other.
+    // A batch is counted on its receiving port before its sending port: read after the datapath thread has rested
+    // (so nothing is between the two), until two such snapshots agree (so no frame was still arriving).
     private static Dictionary<string, (long RxPackets, long TowardPort)> SettledPortStats(DaemonProcess d)
     {
         var previous = PortStats(d);
         for (int i = 0; i < 50; i++)
         {
-            Thread.Sleep(200);
+            d.WaitForDatapathRest();
             var current = PortStats(d);
             if (current.Count == previous.Count && current.All(kv => previous.TryGetValue(kv.Key, out var p) && p == kv.Value))
             {

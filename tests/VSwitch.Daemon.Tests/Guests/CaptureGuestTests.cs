@@ -139,7 +139,7 @@ public sealed class CaptureGuestTests(ITestOutputHelper output) : IDisposable
                 return current;
             }
             previous = current;
-            Thread.Sleep(300);
+            _d.WaitForDatapathRest();
         }
         Assert.Fail("port counters did not settle");
         return previous;
