@@ -55,6 +55,9 @@ internal sealed class PmdThread
     private long _idleTicks;
     private long _loops;
     private long _sleeps;
+    private int _idle;
+    private long _last;
+    private long _lastWork;
 
     public PmdThread(SwitchDatapath datapath, int index, int threadCount, int? cpu, PmdMode mode, ILogger log)
     {
@@ -135,40 +138,50 @@ internal sealed class PmdThread
             _log.LogWarning("pmd thread {Thread}: cannot pin to cpu {Cpu} (errno {Errno})", Index, cpu, errno);
         }
         _log.LogInformation("pmd thread {Thread} started (cpu {Cpu})", Index, Cpu?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "any");
-        int idle = 0;
-        long last = Stopwatch.GetTimestamp();
-        long lastWork = last;
+        _last = Stopwatch.GetTimestamp();
+        _lastWork = _last;
         Allocations.Start();
         while (!_stop)
         {
-            int received = PollAll();
-            long now = Stopwatch.GetTimestamp();
-            if (received > 0)
-            {
-                Volatile.Write(ref _busyTicks, _busyTicks + (now - last));
-                idle = 0;
-                lastWork = now;
-            }
-            else
-            {
-                idle++;
-                if (Mode == PmdMode.Adaptive && idle >= IdleIterationsBeforeSleep && now - lastWork >= IdleTimeBeforeSleep)
-                {
-                    Allocations.Sample();
-                    SleepUntilWork();
-                    now = Stopwatch.GetTimestamp();
-                }
-                Volatile.Write(ref _idleTicks, _idleTicks + (now - last));
-            }
-            last = now;
-            Volatile.Write(ref _loops, _loops + 1);
-            if ((_loops & (AllocationSampleInterval - 1)) == 0)
-            {
-                Allocations.Sample();
-            }
+            Iterate();
         }
         _sleeper.Dispose();
         _log.LogInformation("pmd thread {Thread} stopped", Index);
+    }
+
+    /// <summary>
+    /// One loop iteration: every owned queue polled once, busy or idle time counted, and in adaptive mode a sleep when
+    /// the thread has been idle long enough. Returns the packets received. The poll loop calls it; a benchmark may
+    /// call it in place of the loop on a thread that was never started.
+    /// </summary>
+    internal int Iterate()
+    {
+        int received = PollAll();
+        long now = Stopwatch.GetTimestamp();
+        if (received > 0)
+        {
+            Volatile.Write(ref _busyTicks, _busyTicks + (now - _last));
+            _idle = 0;
+            _lastWork = now;
+        }
+        else
+        {
+            _idle++;
+            if (Mode == PmdMode.Adaptive && _idle >= IdleIterationsBeforeSleep && now - _lastWork >= IdleTimeBeforeSleep)
+            {
+                Allocations.Sample();
+                SleepUntilWork();
+                now = Stopwatch.GetTimestamp();
+            }
+            Volatile.Write(ref _idleTicks, _idleTicks + (now - _last));
+        }
+        _last = now;
+        Volatile.Write(ref _loops, _loops + 1);
+        if ((_loops & (AllocationSampleInterval - 1)) == 0)
+        {
+            Allocations.Sample();
+        }
+        return received;
     }
 
     /// <summary>Adaptive idle: block on the owned queues' wake fds (or back off briefly when a queue has none).</summary>
