@@ -11,7 +11,7 @@ namespace VSwitch.Daemon.Pmd;
 
 /// <summary>
 /// One datapath ("PMD") thread: polls its share of every port's receive queues through
-/// <see cref="PmdContext.PollOnce"/>, one batch per queue per iteration. Queue <c>q</c> of the port numbered <c>n</c>
+/// <see cref="PmdContext.PollOnce(IPort, int, long)"/>, one batch per queue per iteration. Queue <c>q</c> of the port numbered <c>n</c>
 /// (its OpenFlow port number, fixed for the port's life) belongs to thread <c>(n + q) % threads</c>. The owner of a
 /// queue never changes while the port exists, so two threads that read the published snapshot at different moments
 /// (one before a port was added or removed, one after) still agree on it, and no receive queue is ever polled by two
