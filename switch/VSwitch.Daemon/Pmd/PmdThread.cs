@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using VSwitch.Control.Model;
 using VSwitch.Core.Diagnostics;
 using VSwitch.Core.Ports;
+using VSwitch.Core.Time;
 using VSwitch.Datapath.Pipeline;
 using VSwitch.Datapath.Ports;
 using VSwitch.Native;
@@ -23,8 +24,9 @@ namespace VSwitch.Daemon.Pmd;
 /// tap or pcap port wakes it at once.
 /// Thread rules: the poll loop runs on its own thread and owns the <see cref="PmdContext"/>; the control plane
 /// only reads counters, sets <see cref="Mode"/> and stops it.
-/// Cost: per iteration one snapshot read, one <see cref="IPort.RxQueueCount"/> call per port and one PollOnce per
-/// owned queue; nothing is allocated once every queue has been seen. The thread publishes its own allocated bytes
+/// Cost: per iteration one snapshot read, one <see cref="IPort.RxQueueCount"/> call per port (a changed count or a new
+/// snapshot rebuilds the list of owned queues; no ownership arithmetic per poll), one millisecond-clock read, one
+/// PollOnce per owned queue and one timestamp; nothing is allocated between two rebuilds. The thread publishes its own allocated bytes
 /// (<see cref="Allocations"/>) every <see cref="AllocationSampleInterval"/> iterations and before it sleeps.
 /// </summary>
 internal sealed class PmdThread
@@ -48,7 +50,12 @@ internal sealed class PmdThread
     private readonly ILogger _log;
     private readonly Thread _thread;
     private readonly RxSleeper _sleeper = new();
+    private readonly IClock _clock;
     private RxqUsage[] _usage = [];
+    private OwnedQueue[] _owned = [];
+    private IPort[] _ownedPorts = [];
+    private int[] _ownedCounts = [];
+    private DatapathConfig? _ownedFor;
     private volatile bool _stop;
     private int _mode;
     private long _busyTicks;
@@ -62,6 +69,7 @@ internal sealed class PmdThread
     public PmdThread(SwitchDatapath datapath, int index, int threadCount, int? cpu, PmdMode mode, ILogger log)
     {
         _datapath = datapath;
+        _clock = datapath.Clock;
         _threadCount = threadCount;
         _log = log;
         Index = index;
@@ -95,7 +103,7 @@ internal sealed class PmdThread
     /// <summary>Times the thread slept (adaptive mode) since start or the last clear.</summary>
     public long Sleeps => Volatile.Read(ref _sleeps);
 
-    /// <summary>The queues this thread has polled, with their usage.</summary>
+    /// <summary>The queues this thread polls, with their usage.</summary>
     public IReadOnlyList<RxqUsage> Usage => Volatile.Read(ref _usage);
 
     /// <summary>Loop iterations completed (with or without queues to poll); each boundary is a quiescent point.</summary>
@@ -161,6 +169,7 @@ internal sealed class PmdThread
         if (received > 0)
         {
             Volatile.Write(ref _busyTicks, _busyTicks + (now - _last));
+            ChargeBusyTime(now - _last, received);
             _idle = 0;
             _lastWork = now;
         }
@@ -187,19 +196,14 @@ internal sealed class PmdThread
     /// <summary>Adaptive idle: block on the owned queues' wake fds (or back off briefly when a queue has none).</summary>
     private void SleepUntilWork()
     {
-        IReadOnlyList<DatapathPort> ports = _datapath.Current.Ports;
+        OwnedQueue[] owned = _owned;
         bool allWake = true;
         _sleeper.Begin();
-        for (int p = 0; p < ports.Count; p++)
+        for (int i = 0; i < owned.Length; i++)
         {
-            IPort port = ports[p].Port;
-            int queues = port.RxQueueCount;
-            for (int q = 0; q < queues; q++)
+            if (!_sleeper.Add(owned[i].Port, owned[i].Queue))
             {
-                if (Owns(port, q) && !_sleeper.Add(port, q))
-                {
-                    allWake = false;
-                }
+                allWake = false;
             }
         }
         // A re-check that found frames is not a sleep; blocking on wake fds or a plain back-off is.
@@ -209,62 +213,127 @@ internal sealed class PmdThread
         }
     }
 
+    /// <summary>
+    /// Polls every owned queue once, with one millisecond-clock read for all of them, and notes each queue's packets
+    /// in <see cref="OwnedQueue.LoopPackets"/> for <see cref="ChargeBusyTime"/>. Returns the packets received.
+    /// </summary>
     private int PollAll()
     {
-        IReadOnlyList<DatapathPort> ports = _datapath.Current.Ports;
-        int total = 0;
-        for (int p = 0; p < ports.Count; p++)
+        DatapathConfig config = _datapath.Current;
+        if (!ReferenceEquals(config, _ownedFor) || QueueCountsChanged())
         {
-            IPort port = ports[p].Port;
-            int queues = port.RxQueueCount;
-            for (int q = 0; q < queues; q++)
-            {
-                if (Owns(port, q))
-                {
-                    long start = Stopwatch.GetTimestamp();
-                    int n = Context.PollOnce(port, q);
-                    if (n > 0)
-                    {
-                        RxqUsage u = UsageOf(port, q);
-                        Volatile.Write(ref u.Packets, u.Packets + n);
-                        Volatile.Write(ref u.BusyTicks, u.BusyTicks + (Stopwatch.GetTimestamp() - start));
-                        total += n;
-                    }
-                }
-            }
+            RebuildOwned(config);
+        }
+        OwnedQueue[] owned = _owned;
+        long nowMs = _clock.NowMilliseconds;
+        int total = 0;
+        for (int i = 0; i < owned.Length; i++)
+        {
+            ref OwnedQueue o = ref owned[i];
+            int n = Context.PollOnce(o.Port, o.Queue, nowMs);
+            o.LoopPackets = n;
+            total += n;
         }
         return total;
     }
 
-    private RxqUsage UsageOf(IPort port, int queue)
+    /// <summary>
+    /// Shares a busy iteration's time out among the queues that received in it, in proportion to their packets
+    /// (one timestamp per iteration instead of two per queue); a queue's share of the thread's busy time, which
+    /// pmd-rxq-show reports, keeps its meaning.
+    /// </summary>
+    private void ChargeBusyTime(long ticks, int received)
     {
-        RxqUsage[] usage = _usage;
-        for (int i = 0; i < usage.Length; i++)
+        OwnedQueue[] owned = _owned;
+        for (int i = 0; i < owned.Length; i++)
         {
-            if (ReferenceEquals(usage[i].Port, port) && usage[i].Queue == queue)
+            int n = owned[i].LoopPackets;
+            if (n > 0)
             {
-                return usage[i];
+                RxqUsage u = owned[i].Usage;
+                Volatile.Write(ref u.Packets, u.Packets + n);
+                Volatile.Write(ref u.BusyTicks, u.BusyTicks + (n == received ? ticks : ticks * n / received));
             }
         }
-        return AddUsage(port, queue);
     }
 
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-    private RxqUsage AddUsage(IPort port, int queue)
+    /// <summary>True when a port of the current list now has a different number of receive queues (a front-end renegotiated).</summary>
+    private bool QueueCountsChanged()
     {
-        // Rare (a queue seen for the first time); drops entries of ports no longer in the snapshot.
-        var live = new List<RxqUsage>(_usage.Length + 1);
-        IReadOnlyList<DatapathPort> ports = _datapath.Current.Ports;
-        foreach (RxqUsage u in _usage)
+        IPort[] ports = _ownedPorts;
+        int[] counts = _ownedCounts;
+        for (int p = 0; p < ports.Length; p++)
         {
-            if (ports.Any(p => ReferenceEquals(p.Port, u.Port)))
+            if (ports[p].RxQueueCount != counts[p])
             {
-                live.Add(u);
+                return true;
             }
         }
-        var added = new RxqUsage(port, queue);
-        live.Add(added);
-        Volatile.Write(ref _usage, [.. live]);
-        return added;
+        return false;
+    }
+
+    /// <summary>
+    /// Rare (a new snapshot or a changed queue count): lists the queues this thread owns, keeping the usage of queues
+    /// it owned before and dropping those of ports no longer in the snapshot. Allocates on the datapath thread.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private void RebuildOwned(DatapathConfig config)
+    {
+        IReadOnlyList<DatapathPort> ports = config.Ports;
+        OwnedQueue[] before = _owned;
+        IPort[] portList = ports.Count == 0 ? [] : new IPort[ports.Count];
+        int[] counts = ports.Count == 0 ? [] : new int[ports.Count];
+        int ownedCount = 0;
+        for (int p = 0; p < ports.Count; p++)
+        {
+            IPort port = ports[p].Port;
+            portList[p] = port;
+            counts[p] = port.RxQueueCount;
+            for (int q = 0; q < counts[p]; q++)
+            {
+                if (Owns(port, q))
+                {
+                    ownedCount++;
+                }
+            }
+        }
+        OwnedQueue[] owned = ownedCount == 0 ? [] : new OwnedQueue[ownedCount];
+        RxqUsage[] usage = ownedCount == 0 ? [] : new RxqUsage[ownedCount];
+        int k = 0;
+        for (int p = 0; p < portList.Length; p++)
+        {
+            IPort port = portList[p];
+            for (int q = 0; q < counts[p]; q++)
+            {
+                if (Owns(port, q))
+                {
+                    RxqUsage? kept = null;
+                    foreach (OwnedQueue b in before)
+                    {
+                        if (ReferenceEquals(b.Port, port) && b.Queue == q)
+                        {
+                            kept = b.Usage;
+                        }
+                    }
+                    usage[k] = kept ?? new RxqUsage(port, q);
+                    owned[k] = new OwnedQueue { Port = port, Queue = q, Usage = usage[k] };
+                    k++;
+                }
+            }
+        }
+        _owned = owned;
+        _ownedPorts = portList;
+        _ownedCounts = counts;
+        _ownedFor = config;
+        Volatile.Write(ref _usage, usage);
+    }
+
+    /// <summary>One receive queue this thread polls, with its usage counters and the packets of the current iteration.</summary>
+    private struct OwnedQueue
+    {
+        public IPort Port;
+        public int Queue;
+        public RxqUsage Usage;
+        public int LoopPackets;
     }
 }
