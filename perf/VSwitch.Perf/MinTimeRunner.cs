@@ -40,7 +40,13 @@ public static class MinTimeRunner
         Case(new VhostUserPortBenchmarks { FrameSize = 64, Interrupts = true }, "vhost-user tx 64 + call", nameof(VhostUserPortBenchmarks.Send));
         Case(new PipelineBenchmarks { Ports = 2, Mode = PipelineBenchmarks.Forwarding.Normal }, "pipeline NORMAL 2");
         Case(new PipelineBenchmarks { Ports = 2, Mode = PipelineBenchmarks.Forwarding.Output }, "pipeline output 2");
+        if (OperatingSystem.IsLinux())
+        {
+            Case(new PmdIterationBenchmarks { FrameSize = 64 }, "pmd iteration 64");
+        }
         Case(new FlowKeyExtractionBenchmarks(), "key extraction + hash, mix", nameof(FlowKeyExtractionBenchmarks.ExtractAndHashMix));
+        Case(new ClockBenchmarks(), "clock read, timestamp", nameof(ClockBenchmarks.Timestamp));
+        Case(new ClockBenchmarks(), "clock read, milliseconds", nameof(ClockBenchmarks.Milliseconds));
     }
 
     private static void Case(object benchmark, string name, string? methodName = null)

@@ -48,17 +48,12 @@ public sealed partial class VhostUserPort
             ring.DatapathHolds = true;
         }
         RingSnapshot held = ring.HeldSnapshot!;
-        int start = batch.Count;
         // After a contained fault the memory reads as zeros: take nothing more; the session ends the connection.
         int received = GuestFaultFlag.IsSet(held.FaultWord)
             ? 0
             : ring.IsPacked
-                ? ring.PackedRx!.Receive(held.Memory, batch, held.Pool!, held.HeaderSize, held.ZeroCopy, Stats.Rx[queue])
-                : ring.Rx!.Receive(held.Memory, batch, held.Pool!, held.HeaderSize, held.ZeroCopy, Stats.Rx[queue]);
-        for (int i = start; i < start + received; i++)
-        {
-            batch[i].InPort = Id;
-        }
+                ? ring.PackedRx!.Receive(held.Memory, batch, held.Pool!, held.HeaderSize, held.ZeroCopy, Stats.Rx[queue], Id)
+                : ring.Rx!.Receive(held.Memory, batch, held.Pool!, held.HeaderSize, held.ZeroCopy, Stats.Rx[queue], Id);
         if (received == 0)
         {
             // Nothing handed out (empty ring, or only dropped chains): return what was taken and let go at once.

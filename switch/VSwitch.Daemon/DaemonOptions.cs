@@ -18,6 +18,12 @@ namespace VSwitch.Daemon;
 internal sealed record DaemonOptions(string DbPath, string RunDirectory, int? PmdThreads, string? PmdCpus, PmdMode? PmdMode,
     LogLevel LogLevel, string? LogFile, bool Detach, string? PidFile, SocketPermissions ControlSocket)
 {
+    /// <summary>Time the datapath stages of one received batch in <see cref="PerfMetricsInterval"/> (pmd-stats shows them).</summary>
+    public bool PmdPerfMetrics { get; init; }
+
+    /// <summary>With <see cref="PmdPerfMetrics"/>: one batch in this many is timed stage by stage (five clock reads).</summary>
+    public const int PerfMetricsInterval = 64;
+
     /// <summary>The DB when neither --db nor VSWITCH_DB names one.</summary>
     public const string DefaultDbPath = "/var/lib/vswitch/conf.json";
 

@@ -101,6 +101,10 @@ internal static class Vswitchd
         types.Register(new TapPortType(loggers));
         using var runtime = new SwitchRuntime(types, settings, MonotonicClock.Instance, loggers.CreateLogger("datapath"), o.RunDirectory,
             o.ControlSocket);
+        if (o.PmdPerfMetrics)
+        {
+            runtime.SetStageSampling(DaemonOptions.PerfMetricsInterval);
+        }
         var control = new ControlPlane(config, store, runtime, types, new PortTypeContext(o.RunDirectory), MonotonicClock.Instance,
             loggers.CreateLogger("control"));
         RpcDispatcher dispatcher = ControlMethods.CreateDispatcher(control);

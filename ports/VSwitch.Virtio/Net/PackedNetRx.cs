@@ -42,7 +42,8 @@ public sealed class PackedNetRx
     public int HeldCount { get; private set; }
 
     /// <summary>Same contract as <see cref="VirtioNetRx.Receive"/>.</summary>
-    public int Receive(GuestMemory memory, PacketBatch batch, PacketPool pool, int headerSize, bool zeroCopy, QueueStats stats)
+    public int Receive(GuestMemory memory, PacketBatch batch, PacketPool pool, int headerSize, bool zeroCopy, QueueStats stats,
+        PortId inPort = default)
     {
         if ((uint)headerSize > VirtioNetHeader.Size)
         {
@@ -100,6 +101,7 @@ public sealed class PackedNetRx
             HeldCount++;
             if (ok)
             {
+                packet!.InPort = inPort;
                 batch.TryAdd(packet!);
                 bytes += packet!.Length;
                 appended++;

@@ -62,8 +62,10 @@ public sealed class VirtioNetRx
     /// (<see cref="HeldCount"/> &gt; 0), once those packets are gone. Chains whose packet was dropped (runt, too large,
     /// no pool buffer) are held too and returned by the same <see cref="Complete"/>. <paramref name="headerSize"/> is
     /// 0, 10 or 12 (<see cref="VirtioNetHeader.SizeFor"/>). Counts packets, bytes and drops in <paramref name="stats"/>.
+    /// Each packet's <see cref="PacketBuffer.InPort"/> is set to <paramref name="inPort"/> as it is built (no second pass).
     /// </summary>
-    public int Receive(GuestMemory memory, PacketBatch batch, PacketPool pool, int headerSize, bool zeroCopy, QueueStats stats)
+    public int Receive(GuestMemory memory, PacketBatch batch, PacketPool pool, int headerSize, bool zeroCopy, QueueStats stats,
+        PortId inPort = default)
     {
         if ((uint)headerSize > VirtioNetHeader.Size)
         {
@@ -97,6 +99,7 @@ public sealed class VirtioNetRx
             _held[HeldCount++] = head;
             if (TryReadChain(memory, table, head, pool, (uint)headerSize, zeroCopy, out PacketBuffer? packet, out DropReason drop))
             {
+                packet.InPort = inPort;
                 batch.TryAdd(packet);
                 bytes += packet.Length;
                 appended++;

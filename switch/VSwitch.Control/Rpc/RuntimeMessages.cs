@@ -52,6 +52,9 @@ public static class RuntimeMessages
             GcGen0 = t.Collections.Gen0,
             GcGen1 = t.Collections.Gen1,
             GcGen2 = t.Collections.Gen2,
+            Stages = t.Stages is { Packets: > 0 } s ? new PmdStageInfo(s.Batches, s.Packets, (double)s.RxNs / s.Packets,
+                (double)s.PipelineNs / s.Packets, (double)s.TxNs / s.Packets, (double)s.CompleteNs / s.Packets,
+                s.RxNs + s.PipelineNs + s.TxNs + s.CompleteNs) : null,
         };
     }
 

@@ -44,6 +44,15 @@ internal sealed class DatapathThreads : IDisposable
         }
     }
 
+    /// <summary>Times one batch in <paramref name="interval"/> stage by stage (0: none); see <see cref="PmdContext.StageSampleInterval"/>.</summary>
+    public void SetStageSampling(int interval)
+    {
+        foreach (PmdThread t in _threads)
+        {
+            t.Context.StageSampleInterval = interval;
+        }
+    }
+
     /// <summary>
     /// Waits until every running thread has finished an iteration that began after the caller published a snapshot,
     /// so none still uses anything the previous snapshot referenced. Gives up after <paramref name="timeout"/>.
@@ -89,10 +98,15 @@ internal sealed class DatapathThreads : IDisposable
                 AllocatedBytesSinceStart = t.Allocations.SinceStart,
                 Sleeps = t.Sleeps,
                 Collections = gc,
+                Stages = Volatile.Read(ref s.SampledBatches) == 0 ? null : new PmdStageTimes(Volatile.Read(ref s.SampledBatches),
+                    Volatile.Read(ref s.SampledPackets), Nanoseconds(Volatile.Read(ref s.RxTicks)), Nanoseconds(Volatile.Read(ref s.PipelineTicks)),
+                    Nanoseconds(Volatile.Read(ref s.TxTicks)), Nanoseconds(Volatile.Read(ref s.CompleteTicks))),
             };
         }
         return result;
     }
+
+    private static long Nanoseconds(long ticks) => (long)(ticks * (1e9 / Stopwatch.Frequency));
 
     public void ClearStats()
     {

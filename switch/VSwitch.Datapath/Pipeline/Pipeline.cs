@@ -61,7 +61,9 @@ internal sealed class Pipeline
 
     /// <summary>
     /// Drops runts, extracts each key and looks it up in the exact-match cache. Returns the number of misses.
-    /// Notes whether every packet hit one and the same rule, the common case that needs no grouping.
+    /// Notes whether every packet hit one and the same rule, the common case that needs no grouping: while it holds,
+    /// the per-packet rule array is not written (a reference store costs a GC write barrier per packet); the first
+    /// packet that breaks it fills in the ones before it.
     /// </summary>
     private int ExtractAndProbeCache(PacketBatch batch, ushort inPort, long generation)
     {
@@ -80,6 +82,11 @@ internal sealed class Pipeline
                 _stats.Drops.Add(DropReason.RxRunt);
                 _capture.Record(packet, DropReason.RxRunt);
                 packet.Free();
+                if (uniform)
+                {
+                    uniform = false;
+                    FillRules(first, i);
+                }
                 _rules[i] = null;
                 runts++;
                 continue;
@@ -91,23 +98,48 @@ internal sealed class Pipeline
             bytes += length;
             if (_cache.TryLookup(in key, hash, generation, out FlowRule? rule))
             {
-                _rules[i] = rule;
-                first ??= rule;
-                uniform &= ReferenceEquals(first, rule);
+                if (!uniform)
+                {
+                    _rules[i] = rule;
+                }
+                else if (first is null)
+                {
+                    first = rule;
+                }
+                else if (!ReferenceEquals(first, rule))
+                {
+                    uniform = false;
+                    FillRules(first, i);
+                    _rules[i] = rule;
+                }
             }
             else
             {
+                if (uniform)
+                {
+                    uniform = false;
+                    FillRules(first, i);
+                }
                 _rules[i] = null;
                 _misses[misses++] = i;
             }
         }
-        _uniformRule = uniform && misses == 0 && runts == 0 ? first : null;
+        _uniformRule = uniform ? first : null;
         _uniformBytes = bytes;
         _stats.Packets += n;
         _stats.Batches++;
         _stats.EmcMisses += misses;
         _stats.EmcHits += n - misses - runts;
         return misses;
+    }
+
+    /// <summary>The first <paramref name="count"/> packets all hit <paramref name="rule"/>; writes that down for the grouping.</summary>
+    private void FillRules(FlowRule? rule, int count)
+    {
+        for (int j = 0; j < count; j++)
+        {
+            _rules[j] = rule;
+        }
     }
 
     /// <summary>Looks the cache misses up in the classifier, caching each hit. Returns the misses left (kept first in the list).</summary>
