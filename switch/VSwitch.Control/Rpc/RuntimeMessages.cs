@@ -52,6 +52,9 @@ public static class RuntimeMessages
             GcGen0 = t.Collections.Gen0,
             GcGen1 = t.Collections.Gen1,
             GcGen2 = t.Collections.Gen2,
+            PoolBuffers = t.PoolBuffers,
+            PoolBytes = t.PoolBytes,
+            PoolBacking = t.PoolBacking,
         };
     }
 

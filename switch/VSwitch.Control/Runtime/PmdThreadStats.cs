@@ -28,4 +28,13 @@ public sealed record PmdThreadStats(int Thread, int? Cpu, long Packets, long Bat
 
     /// <summary>Garbage collections of the whole process since the counters were cleared.</summary>
     public GcCounts Collections { get; init; }
+
+    /// <summary>Buffers in the thread's packet pool (clones, floods).</summary>
+    public int PoolBuffers { get; init; }
+
+    /// <summary>Bytes the pool's slab holds from the system (whole 2 MiB pages when in huge pages).</summary>
+    public long PoolBytes { get; init; }
+
+    /// <summary>What the pool's slab lives in: hugetlb, thp or heap.</summary>
+    public string PoolBacking { get; init; } = "heap";
 }

@@ -39,4 +39,13 @@ public sealed record PmdStatsInfo(int Thread, int? Cpu, long Packets, long Batch
 
     /// <summary>Gen-2 garbage collections of the whole process since the last pmd-stats-clear (or start).</summary>
     public int GcGen2 { get; init; }
+
+    /// <summary>Buffers in the thread's own packet pool (clones and floods are copied into it).</summary>
+    public int PoolBuffers { get; init; }
+
+    /// <summary>Bytes of memory the thread's packet pool holds (whole 2 MiB pages when in huge pages).</summary>
+    public long PoolBytes { get; init; }
+
+    /// <summary>What the thread's packet pool lives in: "hugetlb", "thp" or "heap" (null from an older daemon).</summary>
+    public string? PoolBacking { get; init; }
 }
