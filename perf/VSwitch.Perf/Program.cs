@@ -27,7 +27,7 @@ public static class Program
                 _ => HugePagePolicy.TransparentHugePages,
             };
             PacketSlabAllocator.Default = new HugePageSlabAllocator(policy, NullLogger.Instance);
-            Console.Error.WriteLine($"packet pools: {policy} (pools under 2 MiB stay on the heap)");
+            Console.Error.WriteLine($"packet pools: {HugePageSlabAllocator.Describe(policy)} (pools under 2 MiB stay on the heap)");
             MinTimeRunner.Run(args.Length > 1 ? args[1] : null);
             return;
         }

@@ -99,7 +99,7 @@ internal static class Vswitchd
         // Before the first pool: every packet pool of this process (datapath threads, port queues) takes its slab here.
         PacketSlabAllocator.Default = new HugePageSlabAllocator(o.PoolHugePages, loggers.CreateLogger("memory"));
         log.LogInformation("packet pools: --pool-hugepages {Policy}; transparent huge pages {Thp}; hugetlb 2 MiB pages free {Free}",
-            o.PoolHugePages, HugePageMemory.TransparentHugePageMode() ?? "unavailable", HugePageMemory.FreeHugeTlbPages()?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unknown");
+            HugePageSlabAllocator.Describe(o.PoolHugePages), HugePageMemory.TransparentHugePageMode() ?? "unavailable", HugePageMemory.FreeHugeTlbPages()?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unknown");
 
         var types = new PortTypeRegistry();
         types.Register(new VhostUserPortType(clientMode: false, loggers));

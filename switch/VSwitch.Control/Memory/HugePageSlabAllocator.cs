@@ -59,6 +59,14 @@ public sealed class HugePageSlabAllocator : PacketSlabAllocator
         return slab;
     }
 
+    /// <summary>The option value of a policy, as --pool-hugepages spells it: hugetlb, thp or off.</summary>
+    public static string Describe(HugePagePolicy policy) => policy switch
+    {
+        HugePagePolicy.HugeTlb => "hugetlb",
+        HugePagePolicy.TransparentHugePages => "thp",
+        _ => "off",
+    };
+
     /// <summary>The words a user reads for a backing in logs and statistics: hugetlb, thp or heap.</summary>
     public static string Describe(PacketSlabBacking backing) => backing switch
     {
