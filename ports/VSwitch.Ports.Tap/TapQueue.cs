@@ -59,7 +59,8 @@ internal sealed unsafe class TapQueue : IDisposable
     public TxSpinLock TxLock;
 
     /// <summary>
-    /// Closes the fds (a tap the port created disappears when its last queue fd closes) and frees the scratch.
+    /// Closes the fds (a tap the port created disappears when its last queue fd closes), frees the scratch and releases
+    /// the receive pool's slab.
     /// Only after the datapath stopped using the queue (the port is removed and the threads quiesced).
     /// </summary>
     public void Dispose()
@@ -73,5 +74,6 @@ internal sealed unsafe class TapQueue : IDisposable
         EpollFd = -1;
         _ = Libc.close(fd);
         NativeMemory.Free(_native);
+        Pool.Dispose();
     }
 }

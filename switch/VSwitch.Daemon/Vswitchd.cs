@@ -5,7 +5,9 @@ using VSwitch.Control.Model;
 using VSwitch.Control.Ports;
 using VSwitch.Control.Rpc;
 using VSwitch.Control.Rpc.Handlers;
+using VSwitch.Control.Memory;
 using VSwitch.Control.Store;
+using VSwitch.Core.Packets;
 using VSwitch.Core.Time;
 using VSwitch.Daemon.Logging;
 using VSwitch.Daemon.Ports;
@@ -93,6 +95,11 @@ internal static class Vswitchd
             config = config with { Settings = settings };
             store.Save(config);
         }
+
+        // Before the first pool: every packet pool of this process (datapath threads, port queues) takes its slab here.
+        PacketSlabAllocator.Default = new HugePageSlabAllocator(o.PoolHugePages, loggers.CreateLogger("memory"));
+        log.LogInformation("packet pools: --pool-hugepages {Policy}; transparent huge pages {Thp}; hugetlb 2 MiB pages free {Free}",
+            HugePageSlabAllocator.Describe(o.PoolHugePages), HugePageMemory.TransparentHugePageMode() ?? "unavailable", HugePageMemory.FreeHugeTlbPages()?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unknown");
 
         var types = new PortTypeRegistry();
         types.Register(new VhostUserPortType(clientMode: false, loggers));

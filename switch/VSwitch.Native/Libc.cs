@@ -7,8 +7,8 @@ namespace VSwitch.Native;
 /// true)]</c> partial methods named as in C (so they read like their man pages), the kernel's structs mirrored with
 /// tested sizes (64-bit Linux, x86-64 layouts where the architectures differ), constants under their C names, and errno
 /// read through <see cref="Errno"/> only. Nothing here throws or keeps state, and nothing a datapath thread calls
-/// allocates: callers check every return value. Thread-safe as far as the calls themselves are. Sections: errno, files,
-/// sockets, waiting (poll, epoll), interface ioctls, the process.
+/// allocates: callers check every return value. Thread-safe as far as the calls themselves are. Sections: errno, files
+/// and mappings, sockets, waiting (poll, epoll), interface ioctls, the process.
 /// Internal on purpose: only the assemblies that do I/O may call libc (see the project file); everything else goes
 /// through the small public helpers of this assembly.
 /// </summary>
@@ -47,6 +47,16 @@ internal static unsafe partial class Libc
     public const int PROT_READ = 1;
     public const int PROT_WRITE = 2;
     public const int MAP_SHARED = 1;
+    public const int MAP_PRIVATE = 2;
+    public const int MAP_ANONYMOUS = 0x20;
+    public const int MAP_POPULATE = 0x8000;
+    public const int MAP_HUGETLB = 0x40000;
+
+    /// <summary>MAP_HUGE_2MB: log2(2 MiB) = 21 in the bits from MAP_HUGE_SHIFT (26), so MAP_HUGETLB asks for 2 MiB pages.</summary>
+    public const int MAP_HUGE_2MB = 21 << 26;
+
+    /// <summary>madvise advice: back the range with transparent huge pages where possible.</summary>
+    public const int MADV_HUGEPAGE = 14;
 
     /// <summary>What mmap returns on failure (MAP_FAILED).</summary>
     public static readonly nint MapFailed = -1;
@@ -131,6 +141,9 @@ internal static unsafe partial class Libc
 
     [LibraryImport("libc", SetLastError = true)]
     public static partial int munmap(nint addr, nuint length);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int madvise(nint addr, nuint length, int advice);
 
     // ---- Sockets: unix stream sockets with SCM_RIGHTS for vhost-user, datagram sockets for interface ioctls.
 

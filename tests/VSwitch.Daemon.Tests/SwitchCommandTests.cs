@@ -46,7 +46,14 @@ public sealed class SwitchCommandTests(DaemonFixture fixture) : IClassFixture<Da
         Assert.Equal(0, thread.GetProperty("thread").GetInt32());
         Assert.True(thread.GetProperty("idle_ms").GetInt64() >= 0);
         Assert.Equal(JsonValueKind.Object, thread.GetProperty("drops_by_reason").ValueKind);
-        Assert.Contains("pmd thread 0", _d.Ctl("pmd-stats").Stdout, StringComparison.Ordinal);
+        // The thread's own pool (1024 buffers, over 2 MiB): in huge pages by default (thp), or on the heap where the
+        // kernel has THP disabled; its size is what it holds from the system.
+        Assert.Equal(1024, thread.GetProperty("pool_buffers").GetInt32());
+        Assert.Contains(thread.GetProperty("pool_backing").GetString(), new[] { "thp", "heap" });
+        Assert.True(thread.GetProperty("pool_bytes").GetInt64() >= 1024 * 9408);
+        string text = _d.Ctl("pmd-stats").Stdout;
+        Assert.Contains("pmd thread 0", text, StringComparison.Ordinal);
+        Assert.Contains("packet pool: 1024 buffers", text, StringComparison.Ordinal);
         Assert.Equal(0, _d.Ctl("pmd-stats-clear").ExitCode);
         JsonElement rxq = _d.Ctl("pmd-rxq-show", "--json").Json().GetProperty("threads").EnumerateArray().Single();
         Assert.Equal(JsonValueKind.Array, rxq.GetProperty("queues").ValueKind);

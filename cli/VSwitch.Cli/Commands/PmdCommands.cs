@@ -10,7 +10,7 @@ internal static class PmdCommands
 {
     public static Command PmdStats(GlobalOptions g)
     {
-        var command = new Command("pmd-stats", "Show datapath thread counters: packets, batches, busy/idle time, sleeps, cache hits, upcalls, bytes allocated, GCs");
+        var command = new Command("pmd-stats", "Show datapath thread counters: packets, batches, busy/idle time, sleeps, cache hits, upcalls, bytes allocated, GCs, packet pool memory");
         command.SetAction((parse, ct) => CliRunner.RunAsync(parse, g, RpcMethods.PmdStats, () => null,
             (result, output) =>
             {
@@ -31,6 +31,10 @@ internal static class PmdCommands
                         output.WriteLine($"  stages ({Num(s.SampledBatches)} batches, {Num(s.SampledPackets)} packets timed), ns/packet: rx {Ns(s.RxNsPerPacket)}"
                             + $"  pipeline {Ns(s.PipelineNsPerPacket)}  tx {Ns(s.TxNsPerPacket)}  rx-complete {Ns(s.CompleteNsPerPacket)}"
                             + $"  sum {Ns(s.RxNsPerPacket + s.PipelineNsPerPacket + s.TxNsPerPacket + s.CompleteNsPerPacket)}  (busy time per packet: {busy})");
+                    }
+                    if (t.PoolBacking is string backing)
+                    {
+                        output.WriteLine($"  packet pool: {Num(t.PoolBuffers)} buffers, {(t.PoolBytes / 1048576.0).ToString("F1", CultureInfo.InvariantCulture)} MiB in {backing}");
                     }
                     if (t.DropsByReason.Count > 0)
                     {

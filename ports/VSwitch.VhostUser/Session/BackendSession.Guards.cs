@@ -14,7 +14,32 @@ namespace VSwitch.VhostUser.Session;
 internal sealed partial class BackendSession
 {
     /// <summary>Frees the port's native state; call once the session thread has ended (the port is disposed).</summary>
-    public void ReleaseNativeState() => _fault.Release();
+    public void ReleaseNativeState()
+    {
+        _fault.Release();
+        ReleasePools();
+    }
+
+    /// <summary>
+    /// Releases the receive pools (unmaps huge-page slabs) of the rings no datapath thread holds; a ring still held
+    /// keeps its pool, which the collector releases once nothing refers to it.
+    /// </summary>
+    private void ReleasePools()
+    {
+        foreach (Vring ring in _rings)
+        {
+            if (ring.Pool is not { } pool)
+            {
+                continue;
+            }
+            if (ring.TryQuiesce(null, _quiesceTimeout))
+            {
+                ring.Pool = null;
+                pool.Dispose();
+                ring.Release(null);
+            }
+        }
+    }
 
     /// <summary>The fault word every ring snapshot carries (the datapath checks it once per batch).</summary>
     private nint FaultWord => _fault.Address;

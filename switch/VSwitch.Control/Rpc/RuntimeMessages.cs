@@ -55,6 +55,9 @@ public static class RuntimeMessages
             Stages = t.Stages is { Packets: > 0 } s ? new PmdStageInfo(s.Batches, s.Packets, (double)s.RxNs / s.Packets,
                 (double)s.PipelineNs / s.Packets, (double)s.TxNs / s.Packets, (double)s.CompleteNs / s.Packets,
                 s.RxNs + s.PipelineNs + s.TxNs + s.CompleteNs) : null,
+            PoolBuffers = t.PoolBuffers,
+            PoolBytes = t.PoolBytes,
+            PoolBacking = t.PoolBacking,
         };
     }
 

@@ -31,6 +31,15 @@ public sealed record PmdThreadStats(int Thread, int? Cpu, long Packets, long Bat
 
     /// <summary>Stage timing of the sampled batches, or null when none was timed (off, or no traffic since the clear).</summary>
     public PmdStageTimes? Stages { get; init; }
+
+    /// <summary>Buffers in the thread's packet pool (clones, floods).</summary>
+    public int PoolBuffers { get; init; }
+
+    /// <summary>Bytes the pool's slab holds from the system (whole 2 MiB pages when in huge pages).</summary>
+    public long PoolBytes { get; init; }
+
+    /// <summary>What the pool's slab lives in: hugetlb, thp or heap.</summary>
+    public string PoolBacking { get; init; } = "heap";
 }
 
 /// <summary>Time the sampled batches of one datapath thread spent in each stage (OVS <c>pmd-perf-show</c>). Immutable.</summary>

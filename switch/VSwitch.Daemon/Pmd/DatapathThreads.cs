@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
+using VSwitch.Control.Memory;
 using VSwitch.Control.Model;
 using VSwitch.Control.Runtime;
 using VSwitch.Core.Diagnostics;
@@ -97,6 +98,9 @@ internal sealed class DatapathThreads : IDisposable
                 AllocatedBytes = t.Allocations.SinceClear,
                 AllocatedBytesSinceStart = t.Allocations.SinceStart,
                 Sleeps = t.Sleeps,
+                PoolBuffers = t.Context.Pool.Count,
+                PoolBytes = (long)t.Context.Pool.SlabBytes,
+                PoolBacking = HugePageSlabAllocator.Describe(t.Context.Pool.Backing),
                 Collections = gc,
                 Stages = Volatile.Read(ref s.SampledBatches) == 0 ? null : new PmdStageTimes(Volatile.Read(ref s.SampledBatches),
                     Volatile.Read(ref s.SampledPackets), Nanoseconds(Volatile.Read(ref s.RxTicks)), Nanoseconds(Volatile.Read(ref s.PipelineTicks)),

@@ -120,6 +120,12 @@ internal sealed class PmdThread
         {
             _thread.Join(TimeSpan.FromSeconds(5));
         }
+        if (!_thread.IsAlive)
+        {
+            // The thread's own pool: nothing rents from it any more, and every buffer it cloned was sent or dropped
+            // within the thread's last iteration. A thread that did not stop in time keeps its pool mapped.
+            Context.Pool.Dispose();
+        }
     }
 
     /// <summary>Zeroes the time counters (pmd-stats-clear; racy by design with the running thread).</summary>

@@ -45,6 +45,15 @@ public sealed record PmdStatsInfo(int Thread, int? Cpu, long Packets, long Batch
     /// nothing was timed since the last pmd-stats-clear.
     /// </summary>
     public PmdStageInfo? Stages { get; init; }
+
+    /// <summary>Buffers in the thread's own packet pool (clones and floods are copied into it).</summary>
+    public int PoolBuffers { get; init; }
+
+    /// <summary>Bytes of memory the thread's packet pool holds (whole 2 MiB pages when in huge pages).</summary>
+    public long PoolBytes { get; init; }
+
+    /// <summary>What the thread's packet pool lives in: "hugetlb", "thp" or "heap" (null from an older daemon).</summary>
+    public string? PoolBacking { get; init; }
 }
 
 /// <summary>Where the sampled batches of one datapath thread spent their time, per packet (OVS <c>pmd-perf-show</c>).</summary>
