@@ -130,7 +130,8 @@ internal sealed class BenchRunner(BenchOptions options, CommandLog log, string v
 
     private static string Alloc(Measurement m) =>
         (m.AllocatedBytes is long b ? FormattableString.Invariant($"  datapath alloc {b} B, gc {m.GcGen0}/{m.GcGen1}/{m.GcGen2}, sleeps {m.Sleeps}") : "") +
-        (m.RuleHits is long h ? FormattableString.Invariant($", rule-table hits {h}") : "");
+        (m.RuleHits is long h ? FormattableString.Invariant($", rule-table hits {h}") : "") +
+        (m.Stages is StageTimes st ? FormattableString.Invariant($", stages ns/packet rx {st.Rx:F1} pipeline {st.Pipeline:F1} tx {st.Tx:F1} complete {st.Complete:F1} sum {st.Sum:F1} ({st.Batches} batches timed)") : "");
 
     /// <summary>
     /// One window with its conditions: the c2c probe right before the processes start and right after they end (while
@@ -182,6 +183,7 @@ internal sealed class BenchRunner(BenchOptions options, CommandLog log, string v
             Window w = gen.Measure(options.WindowSeconds, dut.OpenWindow, () => WindowLoad.Take(own));
             WindowLoadFigures load = WindowLoad.Between(w.Start, w.End);
             var alloc = dut.AllocationSinceOpen();
+            StageTimes? stages = (dut as VswitchdDut)?.StagesSinceOpen();
             gen.StopForwarding();
             PortPair c = w.Counters;
             return new Measurement(round, scenario, config, w.Elapsed, c.Rx0, c.Rx1, c.Tx0, c.Tx1,
@@ -189,6 +191,7 @@ internal sealed class BenchRunner(BenchOptions options, CommandLog log, string v
             {
                 RuleHits = rules is null ? null : dut.RuleHits(),
                 Sleeps = alloc?.Sleeps,
+                Stages = stages,
                 ForeignPercent = load.ForeignPercent,
                 StealPercent = load.StealPercent,
                 Flag = FlagFor(load, options.MaxForeignPercent, options.MaxStealPercent),

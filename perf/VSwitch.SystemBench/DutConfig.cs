@@ -32,6 +32,9 @@ internal sealed record Measurement(int Round, Scenario Scenario, DutConfig Dut, 
     /// <summary>vswitchd only: times its datapath thread went to sleep during the window (adaptive mode).</summary>
     public long? Sleeps { get; init; }
 
+    /// <summary>vswitchd only: ns/packet per datapath stage over the batches it timed in the window.</summary>
+    public StageTimes? Stages { get; init; }
+
     /// <summary>c2c round trip (ns, median) between CPU 0 and CPU 1 right before the window's processes started; NaN when the probe failed.</summary>
     public double C2cBeforeNs { get; init; } = double.NaN;
 
@@ -60,4 +63,10 @@ internal sealed record Measurement(int Round, Scenario Scenario, DutConfig Dut, 
 
     /// <summary>Counted in the medians and ratios: measured, and not flagged.</summary>
     public bool Usable => Error is null && Flag is null;
+}
+
+/// <summary>vswitchd's stage timing over one window (pmd-stats "stages"): batches timed and ns/packet per stage.</summary>
+internal sealed record StageTimes(long Batches, double Rx, double Pipeline, double Tx, double Complete)
+{
+    public double Sum => Rx + Pipeline + Tx + Complete;
 }

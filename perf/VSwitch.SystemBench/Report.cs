@@ -226,6 +226,16 @@ internal static class Report
                     w.WriteNumber("gc_gen2", m.GcGen2 ?? 0);
                     w.WriteNumber("sleeps", m.Sleeps ?? 0);
                 }
+                if (m.Stages is StageTimes times)
+                {
+                    w.WriteStartObject("stages_ns_per_packet");
+                    w.WriteNumber("batches_timed", times.Batches);
+                    w.WriteNumber("rx", times.Rx);
+                    w.WriteNumber("pipeline", times.Pipeline);
+                    w.WriteNumber("tx", times.Tx);
+                    w.WriteNumber("complete", times.Complete);
+                    w.WriteEndObject();
+                }
                 if (m.RuleHits is long hits)
                 {
                     w.WriteNumber("rule_hits", hits);
