@@ -55,6 +55,8 @@ public sealed class PackedNetRx
         {
             return 0;
         }
+        // As on the split ring: the key extraction reads the headers right behind the virtio-net header.
+        queue.PrefetchChains(memory, room, (uint)headerSize + VirtioNetRx.PrefetchFrameBytes);
         queue.TryGetDescRing(memory, out GuestWindow ring);
         int appended = 0;
         long bytes = 0;

@@ -240,6 +240,48 @@ public sealed class PackedQueue
     }
 
     /// <summary>
+    /// Starts the cache misses of a burst at once (the driver wrote descriptors and buffers on another CPU), as
+    /// <see cref="SplitQueue.PrefetchChains"/> does for the split ring: walks at most <paramref name="count"/> slots from
+    /// <see cref="NextAvail"/> (at most <see cref="SplitQueue.MaxPrefetch"/>) while they are available, and prefetches
+    /// the first <paramref name="bufferBytes"/> bytes (at most two cache lines) of each single-descriptor buffer. Stops at
+    /// the first slot that is not available or starts a chain (the walk takes those in order anyway). Changes no state and
+    /// validates nothing for later: every value read here is read again, with acquire and checks, when the slot is taken;
+    /// buffers outside guest memory are skipped. No allocation.
+    /// </summary>
+    public void PrefetchChains(GuestMemory memory, int count, uint bufferBytes)
+    {
+        if (!System.Runtime.Intrinsics.X86.Sse.IsSupported || IsBroken || !EnsureMapped(memory))
+        {
+            return;
+        }
+        count = Math.Min(Math.Min(count, (int)Size), SplitQueue.MaxPrefetch);
+        uint lineBytes = Math.Min(bufferBytes, 128u);
+        uint slot = NextAvail;
+        bool wrap = AvailWrap;
+        for (int i = 0; i < count; i++)
+        {
+            ulong offset = (ulong)slot * Descriptor.Size;
+            if (!_desc.TryReadU16(offset + 14, out ushort flags) || !IsAvailable(flags, wrap)
+                || (flags & (Descriptor.NextFlag | Descriptor.IndirectFlag)) != 0
+                || !_desc.TryReadPackedDescriptorBody(offset, out ulong address, out uint length, out _))
+            {
+                return;
+            }
+            if (lineBytes != 0 && length != 0
+                && memory.TryGetWindow(new GuestAddress(address), Math.Min(length, lineBytes), out GuestWindow buffer))
+            {
+                buffer.Prefetch(0);
+                buffer.Prefetch(64);
+            }
+            if (++slot == Size)
+            {
+                slot = 0;
+                wrap = !wrap;
+            }
+        }
+    }
+
+    /// <summary>
     /// Start-time check of the restored position: true when the descriptor at <see cref="NextAvail"/> is marked used for
     /// the device's current lap (AVAIL = USED = the avail wrap counter). After a correct stop the slot holds either a
     /// descriptor used in the previous lap (the opposite wrap), one the driver made available again, or zeros (a fresh
