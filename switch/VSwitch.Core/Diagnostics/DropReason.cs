@@ -70,6 +70,12 @@ public enum DropReason
     /// </summary>
     NoFloodTarget,
 
+    /// <summary>
+    /// A virtio-net header (from a guest's transmit chain or a tap's read) that cannot describe the frame behind it: an
+    /// unknown flag or gso_type, a checksum position outside the frame, a super-frame with gso_size 0.
+    /// </summary>
+    OffloadHeaderInvalid,
+
     /// <summary>Number of reasons (not a reason).</summary>
     Count,
 }

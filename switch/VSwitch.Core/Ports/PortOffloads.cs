@@ -1,0 +1,25 @@
+namespace VSwitch.Core.Ports;
+
+/// <summary>
+/// The offloads a port's peer accepted on frames the switch sends to it (a guest's GUEST_CSUM/GUEST_TSO4/6 features,
+/// a tap's TUNSETOFFLOAD bits). A frame that asks for more is finished in software before the port's
+/// <see cref="IPort.Send"/>: the checksum completed, the super-frame cut into segments.
+/// </summary>
+[Flags]
+public enum PortOffloads
+{
+    /// <summary>Only complete, MTU-sized frames (pcap ports, captures, peers that refused offloads).</summary>
+    None = 0,
+
+    /// <summary>Frames with a pending checksum (NeedsCsum) are fine.</summary>
+    Csum = 1,
+
+    /// <summary>TCP/IPv4 super-frames are fine (needs <see cref="Csum"/>).</summary>
+    Tso4 = 2,
+
+    /// <summary>TCP/IPv6 super-frames are fine (needs <see cref="Csum"/>).</summary>
+    Tso6 = 4,
+
+    /// <summary>Super-frames with ECN (CWR) are fine.</summary>
+    TsoEcn = 8,
+}
