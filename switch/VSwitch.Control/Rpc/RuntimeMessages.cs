@@ -79,7 +79,7 @@ public static class RuntimeMessages
             _ => CaptureDirection.Both,
         };
         CaptureFileFormat format = p.Format == "pcap" ? CaptureFileFormat.Pcap : CaptureFileFormat.PcapNg;
-        return new CaptureRequest([.. p.Ports], direction, p.Filter, p.Snaplen, format, p.Count, p.DurationSeconds, p.Drops);
+        return new CaptureRequest([.. p.Ports], direction, p.Filter, p.Snaplen, format, p.Count, p.DurationSeconds, p.Drops, p.Segments);
     }
 
     /// <summary>The capture-start reply.</summary>

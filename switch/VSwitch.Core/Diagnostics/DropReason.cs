@@ -76,6 +76,13 @@ public enum DropReason
     /// </summary>
     OffloadHeaderInvalid,
 
+    /// <summary>
+    /// A super-frame that had to be cut into segments in software (its destination does not take it whole) is not the
+    /// TCP packet its offload metadata says: another protocol, an IP fragment or extension header, headers or options
+    /// overrunning the frame, IP lengths beyond it, or a segment size too small to be real.
+    /// </summary>
+    OffloadSegmentationFailed,
+
     /// <summary>Number of reasons (not a reason).</summary>
     Count,
 }

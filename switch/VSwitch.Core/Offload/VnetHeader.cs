@@ -25,8 +25,8 @@ public static unsafe class VnetHeader
     /// <paramref name="frameLength"/> bytes into <paramref name="offload"/>. Accepts only what the port enabled:
     /// a pending checksum only with <see cref="Ports.PortOffloads.Csum"/> in <paramref name="accepted"/>, TCPv4/TCPv6
     /// super-frames only with Tso4/Tso6 (and ECN with TsoEcn). Returns false for anything else: unknown flags or
-    /// gso types, a checksum field that would lie outside the frame, a super-frame with gso_size 0 or without a
-    /// pending checksum. The caller then drops the frame as <see cref="Diagnostics.DropReason.OffloadHeaderInvalid"/>.
+    /// gso types, a checksum field that would lie outside the frame, a super-frame with gso_size 0, with hdr_len beyond
+    /// the frame or without a pending checksum. The caller then drops the frame as <see cref="Diagnostics.DropReason.OffloadHeaderInvalid"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool TryParse(byte* header, int frameLength, Ports.PortOffloads accepted, out PacketOffload offload)
@@ -80,7 +80,10 @@ public static unsafe class VnetHeader
                 return true;
             case GsoType.TcpV4 when (accepted & Ports.PortOffloads.Tso4) != 0:
             case GsoType.TcpV6 when (accepted & Ports.PortOffloads.Tso6) != 0:
-                if (gsoSize == 0 || (flags & FlagNeedsCsum) == 0 || (ecn && (accepted & Ports.PortOffloads.TsoEcn) == 0))
+                // hdr_len is only a hint (segmentation re-reads the headers), but one beyond the frame is a lie the
+                // kernel's tun driver refuses too; it would be passed on to the next receiver.
+                if (gsoSize == 0 || (flags & FlagNeedsCsum) == 0 || (ecn && (accepted & Ports.PortOffloads.TsoEcn) == 0)
+                    || hdrLen > frameLength)
                 {
                     return false;
                 }

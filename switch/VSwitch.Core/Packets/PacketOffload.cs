@@ -69,8 +69,12 @@ public struct PacketOffload
     /// <summary>True when the packet needs nothing finished: no pending checksum and no segmentation.</summary>
     public readonly bool IsPlain => ((byte)(Flags & OffloadFlags.NeedsCsum) | (byte)Gso) == 0;
 
-    /// <summary>Moves the offsets by <paramref name="delta"/> bytes (headers added or removed in front of them).</summary>
-    internal void Shift(int delta)
+    /// <summary>
+    /// Moves the offsets by <paramref name="delta"/> bytes (headers added or removed in front of them). Done by
+    /// <see cref="PacketBuffer.TryPrepend"/> and <see cref="PacketBuffer.TryTrimFront"/>; an editor that inserts bytes
+    /// behind the start of the frame in place (moving the rest back) calls it itself.
+    /// </summary>
+    public void Shift(int delta)
     {
         if ((Flags & OffloadFlags.NeedsCsum) != 0)
         {

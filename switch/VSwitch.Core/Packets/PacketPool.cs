@@ -59,6 +59,7 @@ public sealed unsafe class PacketPool : IDisposable
         _freeCount = count;
         Count = count;
         SlotSize = slotSize;
+        DataRoom = slotSize - headroom;
     }
 
     /// <summary>Total number of buffers the pool owns.</summary>
@@ -66,6 +67,9 @@ public sealed unsafe class PacketPool : IDisposable
 
     /// <summary>Bytes per buffer slot (headroom + data room, cache-line aligned).</summary>
     public int SlotSize { get; }
+
+    /// <summary>Largest packet a buffer of this pool holds at the default headroom (<see cref="PacketBuffer.DataRoom"/>).</summary>
+    public int DataRoom { get; }
 
     /// <summary>The memory the slots live in (heap, transparent huge pages or hugetlb pages).</summary>
     public PacketSlabBacking Backing => _slab.Backing;

@@ -61,7 +61,7 @@ internal sealed class CaptureSession : IDisposable
         {
             directions |= CaptureDirections.Drops;
         }
-        _sink = new CaptureSink(new CaptureRing(RingSlots(request.Snaplen), request.Snaplen), directions);
+        _sink = new CaptureSink(new CaptureRing(RingSlots(request.Snaplen), request.Snaplen), directions, request.Segments);
         _taps = new CaptureTap[points.Count];
         for (int i = 0; i < _taps.Length; i++)
         {

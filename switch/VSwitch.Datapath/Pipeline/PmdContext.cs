@@ -25,6 +25,7 @@ public sealed class PmdContext
     private readonly TxBuffers _tx;
     private readonly Pipeline _pipeline;
     private readonly DropCapture _dropCapture;
+    private readonly OffloadCaptureScratch _captureScratch;
     private int _stageInterval;
     private int _batchesUntilSample;
     private bool _sampleNext;
@@ -37,7 +38,8 @@ public sealed class PmdContext
         Pool = pool;
         Cache = new ExactMatchCache(emcEntries);
         Stats = new PmdStats();
-        _tx = new TxBuffers(Stats, threadIndex);
+        _captureScratch = new OffloadCaptureScratch();
+        _tx = new TxBuffers(Stats, threadIndex, pool, _captureScratch);
         _dropCapture = new DropCapture(Stats.Drops);
         var output = new PacketOutput(_tx, pool, Stats.Drops, _dropCapture);
         _pipeline = new Pipeline(Cache, new ActionExecutor(output), Stats, _dropCapture);
@@ -46,7 +48,7 @@ public sealed class PmdContext
     /// <summary>The thread's index (0-based); it picks the transmit queue: <c>ThreadIndex % port.TxQueueCount</c>.</summary>
     public int ThreadIndex { get; }
 
-    /// <summary>The pool clones (flood, multiple outputs) are copied into. Owned by this thread.</summary>
+    /// <summary>The pool clones (flood, multiple outputs) and software segments are copied into. Owned by this thread.</summary>
     public PacketPool Pool { get; }
 
     /// <summary>The thread's exact-match cache.</summary>
@@ -171,7 +173,7 @@ public sealed class PmdContext
         _dropCapture.Taps = taps;
         if (taps is not null)
         {
-            CaptureHooks.RecordBatch(taps, batch, CaptureKind.Rx, Stats.Drops);
+            CaptureHooks.RecordBatch(taps, batch, CaptureKind.Rx, Stats.Drops, _captureScratch);
         }
         _pipeline.Process(batch, config, inIndex, nowMs);
     }

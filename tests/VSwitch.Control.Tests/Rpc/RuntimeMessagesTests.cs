@@ -95,6 +95,16 @@ public sealed class RuntimeMessagesTests
         Assert.Equal((9, 1, 2), (info.Captured, info.Dropped, info.Filtered));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_capture_asks_for_super_frames_as_segments_only_when_told(bool segments)
+    {
+        var p = new CaptureStartParams(["vm1"], "both", null, 65535, "pcapng", 0, 0, false, segments);
+        Assert.Equal(segments, RuntimeMessages.CaptureRequest(p).Segments);
+        Assert.False(RuntimeMessages.CaptureRequest(p with { Segments = false }).Segments);
+    }
+
     [Fact]
     public void Fdb_entries_print_the_mac_and_carry_the_port_name_given()
     {
