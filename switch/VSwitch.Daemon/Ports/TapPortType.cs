@@ -170,7 +170,7 @@ public sealed class TapPortType : IPortType
     }
 
     /// <summary>The offloads by their TUNSETOFFLOAD names ("csum tso4 tso6 tso_ecn"), or "off".</summary>
-    internal static string OffloadNames(PortOffloads offloads)
+    public static string OffloadNames(PortOffloads offloads)
     {
         if (offloads == PortOffloads.None)
         {
