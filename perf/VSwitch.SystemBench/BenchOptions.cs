@@ -42,6 +42,14 @@ internal sealed class BenchOptions
           --vswitchctl DLL    vswitchctl.dll (default: likewise)
           --ovs-vswitchd PATH the DPDK build of ovs-vswitchd (default: /usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk)
           --allow-busy        run even when the machine is busy (the results file says so)
+
+        TCP mode (instead of the packet matrix):
+          --tcp               iperf3 TCP between two network namespaces joined by each device in turn
+                              (needs iperf3); --reps rounds, results in perf/results/system-bench-tcp-*.md
+          --tcp-devices LIST  vswitchd,vswitchd-nooffload,bridge,ovs-tso (default: all four): vswitchd with two
+                              tap ports (offloads on / off), a Linux bridge with veth pairs, OVS-DPDK with two
+                              type=tap ports and userspace-tso-enable=true
+          --tcp-seconds S     iperf3 time per window, after one omitted second (default: 8)
         """;
 
     public HashSet<string> Duts { get; private set; } = ["testpmd", "ovs", "vswitchd"];
@@ -100,6 +108,15 @@ internal sealed class BenchOptions
 
     public string OvsVswitchd { get; private set; } = "/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk";
 
+    /// <summary>Run the TCP mode instead of the packet matrix.</summary>
+    public bool Tcp { get; private set; }
+
+    /// <summary>The TCP mode's devices (see <see cref="TcpBench.Devices"/>).</summary>
+    public HashSet<string> TcpDevices { get; private set; } = [.. TcpBench.Devices];
+
+    /// <summary>iperf3 seconds per TCP window.</summary>
+    public double TcpSeconds { get; private set; } = 8;
+
     /// <summary>Parses the arguments; returns null and prints the reason on an error.</summary>
     public static BenchOptions? Parse(string[] args, TextWriter error)
     {
@@ -143,6 +160,9 @@ internal sealed class BenchOptions
                     case "--vswitchd": o.VswitchdDll = Next(); break;
                     case "--vswitchctl": o.VswitchctlDll = Next(); break;
                     case "--ovs-vswitchd": o.OvsVswitchd = Next(); break;
+                    case "--tcp": o.Tcp = true; break;
+                    case "--tcp-devices": o.TcpDevices = Set(Next(), TcpBench.Devices); break;
+                    case "--tcp-seconds": o.TcpSeconds = Int(Next(), 1, 600); break;
                     default: throw new FormatException("unknown option " + a);
                 }
             }

@@ -31,9 +31,11 @@ internal sealed unsafe class TapLink : IDisposable
 
     /// <summary>
     /// Opens one queue of tap <paramref name="ifName"/> (creating the interface if there is none), non-blocking,
-    /// with a 12-byte vnet header and no offloads. Returns the fd, or -1 with <paramref name="error"/> set.
+    /// with a 12-byte vnet header and the TUNSETOFFLOAD bits <paramref name="offloadBits"/> (0: none, the kernel then
+    /// finishes checksums and segments GSO frames before handing them to us). Returns the fd, or -1 with
+    /// <paramref name="error"/> set.
     /// </summary>
-    public static int OpenQueue(string ifName, bool multiQueue, bool existed, out string? error)
+    public static int OpenQueue(string ifName, bool multiQueue, bool existed, uint offloadBits, out string? error)
     {
         int fd = Libc.open("/dev/net/tun", Libc.O_RDWR | Libc.O_NONBLOCK | Libc.O_CLOEXEC);
         if (fd < 0)
@@ -54,8 +56,8 @@ internal sealed unsafe class TapLink : IDisposable
         {
             error = $"tap '{ifName}': TUNSETVNETHDRSZ: {Libc.Describe(Libc.Errno)}";
         }
-        // No offloads: the kernel finishes checksums and segments GSO frames before handing them to us.
-        else if (Libc.ioctl(fd, Tun.TUNSETOFFLOAD, 0) < 0)
+        // TUNSETOFFLOAD takes the bits as the ioctl's argument itself, not through a pointer (tun_chr_ioctl).
+        else if (Libc.ioctl(fd, Tun.TUNSETOFFLOAD, (nuint)offloadBits) < 0)
         {
             error = $"tap '{ifName}': TUNSETOFFLOAD: {Libc.Describe(Libc.Errno)}";
         }

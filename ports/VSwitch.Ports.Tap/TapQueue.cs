@@ -46,17 +46,26 @@ internal sealed unsafe class TapQueue : IDisposable
     /// <summary>iovec pair for readv: [0] = <see cref="RxHeader"/>, [1] = the packet buffer.</summary>
     public Libc.IoVec* RxIov { get; }
 
-    /// <summary>iovec pair for writev: [0] = <see cref="TxHeader"/> (always zero), [1] = the packet.</summary>
+    /// <summary>iovec pair for writev: [0] = <see cref="TxHeader"/>, [1] = the packet.</summary>
     public Libc.IoVec* TxIov { get; }
 
     /// <summary>Where readv puts the vnet header of a received frame.</summary>
     public byte* RxHeader { get; }
 
-    /// <summary>The all-zero vnet header written before every sent frame (no checksum or GSO request).</summary>
+    /// <summary>
+    /// The vnet header written before every sent frame: the packet's offload metadata, rewritten per frame under
+    /// <see cref="TxLock"/> (bytes 10 and 11, num_buffers, stay zero: tun ignores them on write).
+    /// </summary>
     public byte* TxHeader { get; }
 
     /// <summary>Serialises senders on this queue, once per batch.</summary>
     public TxSpinLock TxLock;
+
+    /// <summary>Super-frames received on this queue; written by the polling thread once per batch, read by anyone.</summary>
+    public long RxSuperFrames;
+
+    /// <summary>Super-frames written on this queue; written under <see cref="TxLock"/>, read by anyone.</summary>
+    public long TxSuperFrames;
 
     /// <summary>
     /// Closes the fds (a tap the port created disappears when its last queue fd closes), frees the scratch and releases

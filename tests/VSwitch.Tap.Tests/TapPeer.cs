@@ -19,12 +19,12 @@ internal sealed class TapPeer : IDisposable
     public const string KernelIp = "10.77.0.1";
     public const string OurIp = "10.77.0.2";
 
-    public TapPeer(int queues = 1, int? mtu = null)
+    public TapPeer(int queues = 1, int? mtu = null, bool offloads = true)
     {
         Prerequisite.Require(Prerequisite.IsRoot, "TAP tests need root (CAP_NET_ADMIN and netns)");
         Prerequisite.Require(File.Exists("/dev/net/tun"), "/dev/net/tun is missing");
         IfName = HostCommand.UniqueName("vtp");
-        Port = TapPort.Open(new TapPortOptions { Name = "p", IfName = IfName, Queues = queues, Mtu = mtu }, new PortId(1));
+        Port = TapPort.Open(new TapPortOptions { Name = "p", IfName = IfName, Queues = queues, Mtu = mtu, Offloads = offloads }, new PortId(1));
         Namespace = new NetNamespace("vtn");
         // IPv6 off: the kernel's own frames (DAD, MLD, router solicitations) would arrive at random moments.
         Namespace.Adopt(IfName, KernelIp + "/24", ipv6: false);

@@ -22,11 +22,14 @@ internal sealed partial class TapNamespaces : IDisposable
         Prerequisite.Require(Prerequisite.FindOnPath("ip") is not null, "iproute2 (ip) is missing");
     }
 
-    /// <summary>Adds tap port <paramref name="port"/> on a fresh interface, moves it into a new namespace with <paramref name="cidr"/>.</summary>
-    public (NetNamespace Ns, string IfName) AddHost(DaemonProcess d, string port, string cidr)
+    /// <summary>
+    /// Adds tap port <paramref name="port"/> on a fresh interface (with add-port settings <paramref name="settings"/>, if
+    /// any), moves it into a new namespace with <paramref name="cidr"/>.
+    /// </summary>
+    public (NetNamespace Ns, string IfName) AddHost(DaemonProcess d, string port, string cidr, params string[] settings)
     {
         string ifName = HostCommand.UniqueName("vst");
-        CtlResult r = d.Ctl("add-port", port, "tap", "--ifname", ifName);
+        CtlResult r = d.Ctl(["add-port", port, "tap", "--ifname", ifName, .. settings]);
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Contains($"interface {ifName}", r.Stdout, StringComparison.Ordinal);
         return (Adopt(ifName, cidr), ifName);
@@ -112,7 +115,7 @@ internal sealed partial class TapNamespaces : IDisposable
     }
 
     /// <summary>True when a TCP socket of <paramref name="ns"/> listens on <paramref name="port"/> (IPv4 or, dual-stack, IPv6).</summary>
-    private static bool ListensOn(NetNamespace ns, int port)
+    internal static bool ListensOn(NetNamespace ns, int port)
     {
         // Lines read "sl local_address:PORT rem_address:0000 st ...", hex, with st 0A = LISTEN.
         var listening = new Regex($@"^\s*\d+: [0-9A-F]+:{port:X4} [0-9A-F]+:0000 0A ", RegexOptions.Multiline);

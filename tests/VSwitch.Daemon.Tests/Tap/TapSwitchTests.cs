@@ -35,9 +35,11 @@ public sealed class TapSwitchTests(ITestOutputHelper output)
             Assert.Contains("interface origin: created", status, StringComparison.Ordinal);
             Assert.Contains("moved to another network namespace", status, StringComparison.Ordinal);
             Assert.Contains("flags: UP,RUNNING", status, StringComparison.Ordinal);
+            // Counted in bytes: with offloads the sender's kernel hands over super-frames, so the frame count depends on
+            // how it batched the data.
             var stats = d.Ctl("port-stats", "--json").Json().GetProperty("ports").EnumerateArray()
-                .ToDictionary(p => p.GetProperty("name").GetString()!, p => p.GetProperty("rx").GetProperty("packets").GetInt64());
-            Assert.True(stats["ta"] > 5000, $"ta received {stats["ta"]} frames");
+                .ToDictionary(p => p.GetProperty("name").GetString()!, p => p.GetProperty("rx").GetProperty("bytes").GetInt64());
+            Assert.True(stats["ta"] > 8 << 20, $"ta received {stats["ta"]} bytes");
 
             Assert.Equal(0, d.Ctl("del-port", "ta").ExitCode);
             Assert.NotEqual(0, a.Exec(10_000, "ip", "link", "show", ifA).ExitCode);
