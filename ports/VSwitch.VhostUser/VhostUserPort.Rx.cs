@@ -52,8 +52,8 @@ public sealed partial class VhostUserPort
         int received = GuestFaultFlag.IsSet(held.FaultWord)
             ? 0
             : ring.IsPacked
-                ? ring.PackedRx!.Receive(held.Memory, batch, held.Pool!, held.HeaderSize, held.ZeroCopy, Stats.Rx[queue], Id)
-                : ring.Rx!.Receive(held.Memory, batch, held.Pool!, held.HeaderSize, held.ZeroCopy, Stats.Rx[queue], Id);
+                ? ring.PackedRx!.Receive(held.Memory, batch, held.Pool!, held.HeaderSize, held.ZeroCopy, Stats.Rx[queue], Id, held.FromDriver, held.LargePool)
+                : ring.Rx!.Receive(held.Memory, batch, held.Pool!, held.HeaderSize, held.ZeroCopy, Stats.Rx[queue], Id, held.FromDriver, held.LargePool);
         if (received == 0)
         {
             // Nothing handed out (empty ring, or only dropped chains): return what was taken and let go at once.

@@ -16,7 +16,8 @@ public sealed partial class VhostUserPort
     /// <summary>
     /// Writes the packets of <paramref name="batch"/> into the guest's receive buffers of queue pair
     /// <c>queue % TxQueueCount</c>. Takes ownership of every packet regardless of outcome: each is written or counted as
-    /// a drop (no guest buffer, too large, ring broken, port down), then freed; the batch is empty on return. Never
+    /// a drop (no guest buffer, too large, ring broken, port down, an offload the guest did not take), then freed; the
+    /// batch is empty on return. A packet's offload metadata goes into the virtio-net header. Never
     /// blocks on the guest. Signals the guest at most once.
     /// </summary>
     public void Send(int queue, PacketBatch batch)
@@ -49,8 +50,8 @@ public sealed partial class VhostUserPort
             return;
         }
         bool signal = ring.IsPacked
-            ? ring.PackedTx!.Send(snapshot.Memory, batch, snapshot.Mergeable, snapshot.HeaderSize, snapshot.Log, stats)
-            : ring.Tx!.Send(snapshot.Memory, batch, snapshot.Mergeable, snapshot.HeaderSize, snapshot.Log, stats);
+            ? ring.PackedTx!.Send(snapshot.Memory, batch, snapshot.Mergeable, snapshot.HeaderSize, snapshot.Log, stats, snapshot.ToDriver)
+            : ring.Tx!.Send(snapshot.Memory, batch, snapshot.Mergeable, snapshot.HeaderSize, snapshot.Log, stats, snapshot.ToDriver);
         if (signal)
         {
             Signal(ring, snapshot.CallFd, stats);

@@ -40,7 +40,8 @@ public sealed partial class VhostUserPort : IPort, IRxWakeup, IDisposable
             _rings[i] = new Vring(i);
         }
         Stats = new PortStats(options.MaxQueuePairs);
-        _session = new BackendSession(options.Name, logger, _rings, options.ZeroCopy, options.RxPoolSize, options.QuiesceTimeout);
+        _session = new BackendSession(options.Name, logger, _rings, options.ZeroCopy, options.RxPoolSize, options.QuiesceTimeout,
+            options.Offloads, options.LargeRxPoolSize);
         _session.Changed += Raise;
         _runner = new SessionRunner(options, _session, logger, Raise);
     }
@@ -68,6 +69,13 @@ public sealed partial class VhostUserPort : IPort, IRxWakeup, IDisposable
 
     /// <inheritdoc/>
     public PortStats Stats { get; }
+
+    /// <summary>
+    /// What the guest's driver accepts on frames sent to it: a pending checksum with GUEST_CSUM, TCP super-frames with
+    /// GUEST_TSO4/GUEST_TSO6 (and ECN with GUEST_ECN); None before SET_FEATURES, after the front-end leaves, and with
+    /// <see cref="VhostUserPortOptions.Offloads"/> off. One field read, for the datapath once per batch.
+    /// </summary>
+    public PortOffloads TxOffloads => _session.DriverOffloads;
 
     /// <summary>
     /// <see cref="PortState.Down"/> before <see cref="Start"/> and after <see cref="Dispose"/>; <see cref="PortState.Waiting"/>
@@ -101,6 +109,10 @@ public sealed partial class VhostUserPort : IPort, IRxWakeup, IDisposable
         if (options.RxPoolSize < Core.Packets.PacketBatch.Capacity * 2 || options.ReconnectInterval <= TimeSpan.Zero || options.QuiesceTimeout <= TimeSpan.Zero)
         {
             throw new ArgumentException("RxPoolSize must hold two batches; intervals must be positive", nameof(options));
+        }
+        if (options.LargeRxPoolSize < Core.Packets.PacketBatch.Capacity)
+        {
+            throw new ArgumentException("LargeRxPoolSize must hold a batch", nameof(options));
         }
         return new VhostUserPort(options, id, logger);
     }
@@ -144,6 +156,9 @@ public sealed partial class VhostUserPort : IPort, IRxWakeup, IDisposable
             _session.DeviceStatus, rings, _session.LastError, _runner.ConnectCount, _session.RarpMac)
         {
             Regions = _session.Regions,
+            OffloadsOffered = _options.Offloads,
+            RxOffloads = VirtioNetOffloads.FromDriver(_session.AckedFeatures),
+            TxOffloads = _session.DriverOffloads,
         };
     }
 

@@ -88,6 +88,9 @@ public sealed class PortCommandTests(DaemonFixture fixture) : IClassFixture<Daem
         CtlResult human = _d.Ctl("port-status", "pt1");
         Assert.Contains("port pt1 (vhostuser", human.Stdout, StringComparison.Ordinal);
         Assert.Contains("last error:", human.Stdout, StringComparison.Ordinal);
+        Assert.Contains("offloads: offered", human.Stdout, StringComparison.Ordinal);
+        Assert.Equal(0, _d.Ctl("add-port", "pt2", "vhostuser", "-o", "offloads=off").ExitCode);
+        Assert.Contains("offloads: off", _d.Ctl("port-status", "pt2").Stdout, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -99,15 +99,25 @@ public sealed unsafe class FakeFrontendRing : IDisposable
     /// spread over as many slots as needed (the header alone in the first one when <paramref name="splitHeader"/>).
     /// Publishes the avail idx when <paramref name="publish"/>. Returns the head.
     /// </summary>
-    public ushort Transmit(ReadOnlySpan<byte> frame, int headerSize = 12, bool splitHeader = false, bool publish = true)
+    public ushort Transmit(ReadOnlySpan<byte> frame, int headerSize = 12, bool splitHeader = false, bool publish = true) =>
+        TransmitWithHeader(new byte[headerSize], frame, splitHeader, publish);
+
+    /// <summary>
+    /// Queues one frame behind the given virtio-net <paramref name="header"/> bytes (offload requests, hostile values),
+    /// spread over as many slots as needed (the header alone in the first one when <paramref name="splitHeader"/>).
+    /// Publishes the avail idx when <paramref name="publish"/>. Returns the head.
+    /// </summary>
+    public ushort TransmitWithHeader(ReadOnlySpan<byte> header, ReadOnlySpan<byte> frame, bool splitHeader = false, bool publish = true)
     {
         var buffers = new List<DriverBuffer>();
         var slots = new List<ulong>();
+        int headerSize = header.Length;
         if (splitHeader && headerSize > 0)
         {
             ulong slot = TakeSlot(slots);
-            _frontend.GuestSpan(slot, headerSize).Clear();
+            header.CopyTo(_frontend.GuestSpan(slot, headerSize));
             buffers.Add(DriverBuffer.Readable(slot, (uint)headerSize));
+            header = default;
             headerSize = 0;
         }
         int total = headerSize + frame.Length;
@@ -120,7 +130,7 @@ public sealed unsafe class FakeFrontendRing : IDisposable
             for (int i = 0; i < length; i++)
             {
                 int at = offset + i;
-                bytes[i] = at < headerSize ? (byte)0 : frame[at - headerSize];
+                bytes[i] = at < headerSize ? header[at] : frame[at - headerSize];
             }
             buffers.Add(DriverBuffer.Readable(slot, (uint)length));
             offset += length;
@@ -170,15 +180,17 @@ public sealed unsafe class FakeFrontendRing : IDisposable
 
     /// <summary>
     /// Frames the switch wrote into posted receive buffers since the last call, without their virtio-net header. With
-    /// <paramref name="mergeable"/>, a frame spans num_buffers used elements (VIRTIO 1.2 §5.1.6.3.1).
+    /// <paramref name="mergeable"/>, a frame spans num_buffers used elements (VIRTIO 1.2 §5.1.6.3.1). Each frame's
+    /// header is added to <paramref name="headers"/> when given.
     /// </summary>
-    public List<byte[]> ReceiveFrames(int headerSize = 12, bool mergeable = false)
+    public List<byte[]> ReceiveFrames(int headerSize = 12, bool mergeable = false, List<byte[]>? headers = null)
     {
         List<(uint Id, uint Length)> used = DriverReadUsed();
         var frames = new List<byte[]>();
         for (int i = 0; i < used.Count; i++)
         {
             byte[] first = Gather(used[i].Id, used[i].Length);
+            headers?.Add(first.AsSpan(0, Math.Min(headerSize, first.Length)).ToArray());
             int buffers = mergeable ? BinaryPrimitives.ReadUInt16LittleEndian(first.AsSpan(10)) : 1;
             var frame = new List<byte>(first.AsSpan(headerSize).ToArray());
             for (int b = 1; b < buffers && i + 1 < used.Count; b++)

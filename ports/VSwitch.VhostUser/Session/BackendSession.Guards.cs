@@ -28,14 +28,16 @@ internal sealed partial class BackendSession
     {
         foreach (Vring ring in _rings)
         {
-            if (ring.Pool is not { } pool)
+            if (ring.Pool is null && ring.LargePool is null)
             {
                 continue;
             }
             if (ring.TryQuiesce(null, _quiesceTimeout))
             {
+                ring.Pool?.Dispose();
+                ring.LargePool?.Dispose();
                 ring.Pool = null;
-                pool.Dispose();
+                ring.LargePool = null;
                 ring.Release(null);
             }
         }

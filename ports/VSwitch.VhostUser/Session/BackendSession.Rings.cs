@@ -289,6 +289,11 @@ internal sealed partial class BackendSession
         if (ring.IsGuestTransmit)
         {
             ring.Pool ??= new PacketPool(_rxPoolSize);
+            if (_largeRxPoolSize > 0)
+            {
+                // Super-frames (TSO) of up to 64 KiB come as chains of pages; a buffer of the pool above holds 9 KiB.
+                ring.LargePool ??= new PacketPool(_largeRxPoolSize, LargeDataRoom);
+            }
         }
         ring.Started = true;
         ring.BrokenReported = false;
@@ -411,8 +416,14 @@ internal sealed partial class BackendSession
             return null;
         }
         DirtyLog? log = Acked(VirtioNetFeatures.LogAll) ? _log?.Log : null;
-        int headerSize = VirtioNetHeader.SizeFor(AckedFeatures);
-        return new RingSnapshot(_memory, log, ring.CallFd, headerSize, Acked(VirtioNetFeatures.MrgRxbuf), _zeroCopy, ring.Pool, FaultWord);
+        ulong features = AckedFeatures;
+        int headerSize = VirtioNetHeader.SizeFor(features);
+        return new RingSnapshot(_memory, log, ring.CallFd, headerSize, Acked(VirtioNetFeatures.MrgRxbuf), _zeroCopy, ring.Pool, FaultWord)
+        {
+            LargePool = ring.LargePool,
+            FromDriver = VirtioNetOffloads.FromDriver(features),
+            ToDriver = VirtioNetOffloads.ToDriver(features),
+        };
     }
 
     private void UpdateQueueCounts()
@@ -462,6 +473,7 @@ internal sealed partial class BackendSession
         }
         UnmapEverything(quiet);
         Volatile.Write(ref _ackedFeatures, 0);
+        Volatile.Write(ref _driverOffloads, 0);
         Volatile.Write(ref _ackedProtocol, 0);
         DeviceStatus = 0;
         UpdateQueueCounts();

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using VSwitch.Core.Net;
+using VSwitch.Core.Ports;
 using VSwitch.VhostUser.Memory;
 using VSwitch.VhostUser.Protocol;
 using VSwitch.VhostUser.Transport;
@@ -25,7 +26,10 @@ namespace VSwitch.VhostUser.Session;
 /// </summary>
 internal sealed partial class BackendSession
 {
-    /// <summary>Virtio features offered; constant so a reconnecting front-end always finds at least what it acked.</summary>
+    /// <summary>
+    /// Virtio features every port offers; with offloads on (the default), <see cref="VirtioNetOffloads.Offered"/> too
+    /// (<see cref="Offered"/>). Constant for the port's life, so a reconnecting front-end always finds at least what it acked.
+    /// </summary>
     public const VirtioNetFeatures OfferedFeatures =
         VirtioNetFeatures.Version1 | VirtioNetFeatures.MrgRxbuf | VirtioNetFeatures.EventIdx | VirtioNetFeatures.IndirectDesc
         | VirtioNetFeatures.Mq | VirtioNetFeatures.Mtu | VirtioNetFeatures.Status | VirtioNetFeatures.GuestAnnounce
@@ -40,6 +44,12 @@ internal sealed partial class BackendSession
     /// <summary>Memory slots (regions) accepted, as DPDK's vhost library does.</summary>
     public const int MaxMemSlots = MessageReader.MaxFds;
 
+    /// <summary>
+    /// Data room of a large receive buffer: the largest TCP super-frame (an IP datagram of 65,535 bytes) behind an
+    /// Ethernet header and two VLAN tags, rounded up.
+    /// </summary>
+    public const int LargeDataRoom = (64 * 1024) + 256;
+
     private const int PollIntervalMs = 200;
 
     private readonly string _name;
@@ -47,6 +57,7 @@ internal sealed partial class BackendSession
     private readonly Vring[] _rings;
     private readonly bool _zeroCopy;
     private readonly int _rxPoolSize;
+    private readonly int _largeRxPoolSize;
     private readonly TimeSpan _quiesceTimeout;
     private readonly List<MappedRegion> _regions = new();
     private readonly List<int> _regionRefs = new();
@@ -56,6 +67,7 @@ internal sealed partial class BackendSession
     private UnixConnection? _connection;
     private ulong _ackedFeatures;
     private ulong _ackedProtocol;
+    private int _driverOffloads;
     private int _activeRxQueues;
     private int _activeTxQueues;
     private bool _trafficReady;
@@ -66,8 +78,13 @@ internal sealed partial class BackendSession
     private volatile string? _failure;
     private volatile IReadOnlyList<VhostUserRegionStatus> _regionStatus = [];
 
-    /// <summary>Creates the session state of a port with <paramref name="rings"/> (2 per queue pair).</summary>
-    public BackendSession(string name, ILogger logger, Vring[] rings, bool zeroCopy, int rxPoolSize, TimeSpan quiesceTimeout)
+    /// <summary>
+    /// Creates the session state of a port with <paramref name="rings"/> (2 per queue pair). With
+    /// <paramref name="offloads"/> the port offers checksum and TCP segmentation offload, and each guest transmit ring
+    /// gets a second pool of <paramref name="largeRxPoolSize"/> buffers for super-frames (<see cref="LargeDataRoom"/>).
+    /// </summary>
+    public BackendSession(string name, ILogger logger, Vring[] rings, bool zeroCopy, int rxPoolSize, TimeSpan quiesceTimeout,
+        bool offloads = true, int largeRxPoolSize = 64)
     {
         _name = name;
         _logger = logger;
@@ -75,7 +92,18 @@ internal sealed partial class BackendSession
         _zeroCopy = zeroCopy;
         _rxPoolSize = rxPoolSize;
         _quiesceTimeout = quiesceTimeout;
+        Offered = offloads ? OfferedFeatures | VirtioNetOffloads.Offered : OfferedFeatures;
+        _largeRxPoolSize = offloads ? largeRxPoolSize : 0;
     }
+
+    /// <summary>The virtio features this port offers (GET_FEATURES).</summary>
+    public VirtioNetFeatures Offered { get; }
+
+    /// <summary>
+    /// What the driver accepts on frames sent to it (GUEST_CSUM, GUEST_TSO4/6, GUEST_ECN acked), for
+    /// <c>IPort.TxOffloads</c>. Any thread: one field read.
+    /// </summary>
+    public PortOffloads DriverOffloads => (PortOffloads)Volatile.Read(ref _driverOffloads);
 
     /// <summary>Raised on the session thread when rings start, stop, break, or the session ends.</summary>
     public event Action<VhostUserPortEventKind, int>? Changed;

@@ -123,6 +123,9 @@ internal sealed class Vring
     /// <summary>Buffers for packets received from this ring; created at first start, kept for the port's life.</summary>
     public PacketPool? Pool { get; set; }
 
+    /// <summary>Buffers for received super-frames larger than one of <see cref="Pool"/> (offloads on); like <see cref="Pool"/>.</summary>
+    public PacketPool? LargePool { get; set; }
+
     /// <summary>Datapath thread only: it holds the ring between a receive that took chains and its completion.</summary>
     public bool DatapathHolds;
 

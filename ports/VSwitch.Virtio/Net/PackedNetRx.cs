@@ -11,7 +11,7 @@ namespace VSwitch.Virtio.Net;
 /// Guest to switch over a packed ring: <see cref="VirtioNetRx"/>'s contract (same packets, same drops, same holding of
 /// chains until <see cref="Complete"/>) on a <see cref="PackedQueue"/>. Design note: the packet building is
 /// <see cref="VirtioNetRx"/>'s own static code (the single-segment finish, the walked chain); only taking chains
-/// differs. The head's flags are read once with acquire, then its address, length and id once; a chain of one
+/// differs, header parsing and large frames included. The head's flags are read once with acquire, then its address, length and id once; a chain of one
 /// descriptor goes through the fast path, anything else through the packed walker from the same slot. Each taken
 /// chain is recorded in the queue's used shadow at once (length 0: the device writes nothing into a transmit buffer),
 /// and <see cref="Complete"/> writes them all with one release of the first flags.
@@ -43,7 +43,7 @@ public sealed class PackedNetRx
 
     /// <summary>Same contract as <see cref="VirtioNetRx.Receive"/>.</summary>
     public int Receive(GuestMemory memory, PacketBatch batch, PacketPool pool, int headerSize, bool zeroCopy, QueueStats stats,
-        PortId inPort = default)
+        PortId inPort = default, PortOffloads accepted = PortOffloads.None, PacketPool? largePool = null)
     {
         if ((uint)headerSize > VirtioNetHeader.Size)
         {
@@ -60,6 +60,7 @@ public sealed class PackedNetRx
         queue.TryGetDescRing(memory, out GuestWindow ring);
         int appended = 0;
         long bytes = 0;
+        var target = new RxTarget(pool, largePool, accepted);
         for (int i = 0; i < room; i++)
         {
             if (!queue.TryPeekAvail(memory, out ulong address, out uint length, out ushort id, out ushort flags))
@@ -79,12 +80,12 @@ public sealed class PackedNetRx
                 && length >= (uint)headerSize + VirtioNetRx.MinFrame
                 && DescriptorRules.TryCheckSingle(memory, address, length, flags, ChainDirection.ReadableOnly, out GuestWindow single))
             {
-                ok = VirtioNetRx.TryFinishSingleSegment(pool, single, (uint)headerSize, length - (uint)headerSize, zeroCopy, out packet, out drop);
+                ok = VirtioNetRx.TryFinishSingleDescriptor(target, single, (uint)headerSize, length, zeroCopy, out packet, out drop);
             }
             else
             {
                 var walker = DescriptorChainWalker.Packed(memory, ring, queue.Size, queue.NextAvail, ChainDirection.ReadableOnly);
-                ok = VirtioNetRx.ReadWalkedChain(ref walker, pool, (uint)headerSize, zeroCopy, out packet, out drop, out ChainStatus status);
+                ok = VirtioNetRx.ReadWalkedChain(ref walker, target, (uint)headerSize, zeroCopy, out packet, out drop, out ChainStatus status);
                 if (status != ChainStatus.End)
                 {
                     queue.MarkBroken(status);

@@ -8,8 +8,8 @@ using VSwitch.Virtio.Queue;
 namespace VSwitch.Virtio.Net;
 
 /// <summary>
-/// Switch to guest over a packed ring: <see cref="VirtioNetTx"/>'s contract (same header, same mergeable-buffer rules,
-/// same drops) on a <see cref="PackedQueue"/>. Design note: the writing is <see cref="VirtioNetTx"/>'s own static code
+/// Switch to guest over a packed ring: <see cref="VirtioNetTx"/>'s contract (same header with the packet's offload
+/// metadata, same mergeable-buffer rules, same drops) on a <see cref="PackedQueue"/>. Design note: the writing is <see cref="VirtioNetTx"/>'s own static code
 /// (the single-buffer write, the chain fill through a walker, the num_buffers patch); only taking chains differs. Used
 /// descriptors go into the queue's shadow and are written once per call (<see cref="PackedQueue.FlushUsed"/>), so a
 /// packet that needs more buffers than the guest has gives back the chains it took untouched (a rewind), and a chain too
@@ -19,6 +19,7 @@ namespace VSwitch.Virtio.Net;
 public sealed class PackedNetTx
 {
     private readonly bool _singleDescriptorFastPath;
+    private readonly byte[] _offloadHeader = new byte[VirtioNetHeader.Size];
 
     /// <summary>Creates a transmitter over <paramref name="queue"/> (the guest's receive queue); the queue stays the caller's.</summary>
     public PackedNetTx(PackedQueue queue)
@@ -38,7 +39,8 @@ public sealed class PackedNetTx
     public PackedQueue Queue { get; }
 
     /// <summary>Same contract as <see cref="VirtioNetTx.Send"/>.</summary>
-    public bool Send(GuestMemory memory, PacketBatch batch, bool mergeable, int headerSize, DirtyLog? log, QueueStats stats)
+    public bool Send(GuestMemory memory, PacketBatch batch, bool mergeable, int headerSize, DirtyLog? log, QueueStats stats,
+        PortOffloads accepted = PortOffloads.None)
     {
         if ((uint)headerSize > VirtioNetHeader.Size || (mergeable && headerSize < VirtioNetTx.MinHeaderWithNumBuffers))
         {
@@ -52,7 +54,16 @@ public sealed class PackedNetTx
         for (int i = 0; i < batch.Count; i++)
         {
             PacketBuffer packet = batch[i];
-            if (TryWrite(memory, ring, header, packet.Span, mergeable, log, out DropReason drop))
+            DropReason drop;
+            bool offloaded = VirtioNetTx.HasOffload(packet);
+            if (offloaded && !VirtioNetTx.TryBuildOffloadHeader(packet, accepted, _offloadHeader, headerSize, out drop))
+            {
+                stats.Drops.Add(drop);
+                packet.Free();
+                continue;
+            }
+            ReadOnlySpan<byte> packetHeader = offloaded ? _offloadHeader.AsSpan(0, headerSize) : header;
+            if (TryWrite(memory, ring, packetHeader, packet.Span, mergeable, log, out drop))
             {
                 written++;
                 bytes += packet.Length;

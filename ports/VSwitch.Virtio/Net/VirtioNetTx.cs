@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using VSwitch.Core.Diagnostics;
+using VSwitch.Core.Offload;
 using VSwitch.Core.Packets;
 using VSwitch.Core.Ports;
 using VSwitch.Virtio.Memory;
@@ -10,8 +11,11 @@ namespace VSwitch.Virtio.Net;
 
 /// <summary>
 /// Switch to guest: fills the guest's receive virtqueue (even queue index) with packets. Design note: each packet is
-/// written as a virtio-net header (all zero except num_buffers: the switch negotiates no offloads) followed by the
-/// frame. Without mergeable buffers the packet must fit one chain; a chain that is too small is left where it is for
+/// written as a virtio-net header followed by the frame. A plain packet gets a constant header (all zero except
+/// num_buffers); a packet with offload metadata gets <see cref="PacketBuffer.Offload"/> written by
+/// <see cref="VnetHeader.Write"/>, which the driver must have accepted (GUEST_CSUM, GUEST_TSO4/6, GUEST_ECN: the
+/// datapath finishes anything else in software first). A packet that still asks for more is dropped
+/// (<see cref="DropReason.TxOffloadRefused"/>) rather than handing the guest a header it did not negotiate. Without mergeable buffers the packet must fit one chain; a chain that is too small is left where it is for
 /// the next packet and the packet is dropped (<see cref="DropReason.TxNoGuestBuffer"/>). With mergeable buffers
 /// (VIRTIO_NET_F_MRG_RXBUF) the packet spreads over as many chains as it needs and num_buffers says how many; if the
 /// guest has too few, every chain taken for the packet is given back untouched (positions rewound) and the packet
@@ -25,6 +29,7 @@ public sealed class VirtioNetTx
     internal const int MinHeaderWithNumBuffers = VirtioNetHeader.NumBuffersOffset + 2;
 
     private readonly bool _singleDescriptorFastPath;
+    private readonly byte[] _offloadHeader = new byte[VirtioNetHeader.Size];
 
     /// <summary>Creates a transmitter over <paramref name="queue"/> (the guest's receive queue); the queue stays the caller's.</summary>
     public VirtioNetTx(SplitQueue queue)
@@ -57,8 +62,11 @@ public sealed class VirtioNetTx
     /// (each is written or counted as a drop, then freed; the batch is empty on return). <paramref name="headerSize"/> is
     /// 0, 10 or 12 (<see cref="VirtioNetHeader.SizeFor"/>); <paramref name="mergeable"/> needs 12. Returns true when
     /// something was written and the guest wants an interrupt (<see cref="SplitQueue.NeedsNotification"/>).
+    /// <paramref name="accepted"/> is what the driver takes in its headers (<see cref="VirtioNetOffloads.ToDriver"/>).
+    /// A frame larger than one receive buffer needs mergeable buffers or a chain large enough (the driver's big packets).
     /// </summary>
-    public bool Send(GuestMemory memory, PacketBatch batch, bool mergeable, int headerSize, DirtyLog? log, QueueStats stats)
+    public bool Send(GuestMemory memory, PacketBatch batch, bool mergeable, int headerSize, DirtyLog? log, QueueStats stats,
+        PortOffloads accepted = PortOffloads.None)
     {
         if ((uint)headerSize > VirtioNetHeader.Size || (mergeable && headerSize < MinHeaderWithNumBuffers))
         {
@@ -77,7 +85,16 @@ public sealed class VirtioNetTx
         for (int i = 0; i < batch.Count; i++)
         {
             PacketBuffer packet = batch[i];
-            if (TryWrite(memory, table, header, packet.Span, mergeable, log, out DropReason drop))
+            DropReason drop;
+            bool offloaded = HasOffload(packet);
+            if (offloaded && !TryBuildOffloadHeader(packet, accepted, _offloadHeader, headerSize, out drop))
+            {
+                stats.Drops.Add(drop);
+                packet.Free();
+                continue;
+            }
+            ReadOnlySpan<byte> packetHeader = offloaded ? _offloadHeader.AsSpan(0, headerSize) : header;
+            if (TryWrite(memory, table, packetHeader, packet.Span, mergeable, log, out drop))
             {
                 written++;
                 bytes += packet.Length;
@@ -98,6 +115,57 @@ public sealed class VirtioNetTx
         }
         queue.PublishUsed(memory, log);
         return queue.NeedsNotification(memory);
+    }
+
+    /// <summary>True when the packet carries offload metadata (a pending checksum, segmentation, or a verified checksum).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static bool HasOffload(PacketBuffer packet)
+    {
+        ref PacketOffload offload = ref packet.Offload;
+        return ((byte)offload.Flags | (byte)offload.Gso) != 0;
+    }
+
+    /// <summary>
+    /// Writes the virtio-net header of a packet with offload metadata into <paramref name="header"/> (num_buffers = 1
+    /// in bytes 10 and 11, as the template has it). False with <see cref="DropReason.TxOffloadRefused"/> when the packet
+    /// asks for something the driver did not accept (VIRTIO 1.2 §5.1.6.4.1: without GUEST_CSUM the device must not set
+    /// NEEDS_CSUM, and gso_type must stay NONE without the matching GUEST_TSO feature). DATA_VALID is passed on only to a
+    /// driver with GUEST_CSUM, which is the only one allowed to see it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    internal static unsafe bool TryBuildOffloadHeader(PacketBuffer packet, PortOffloads accepted, byte[] header, int headerSize, out DropReason reason)
+    {
+        PacketOffload offload = packet.Offload;
+        bool csum = (accepted & PortOffloads.Csum) != 0;
+        bool refused = offload.Gso switch
+        {
+            GsoType.None => false,
+            GsoType.TcpV4 => (accepted & PortOffloads.Tso4) == 0,
+            GsoType.TcpV6 => (accepted & PortOffloads.Tso6) == 0,
+            _ => true,
+        };
+        refused |= offload.Gso != GsoType.None && offload.GsoEcn && (accepted & PortOffloads.TsoEcn) == 0;
+        refused |= (offload.Flags & OffloadFlags.NeedsCsum) != 0 && !csum;
+        if (!csum)
+        {
+            offload.Flags &= ~OffloadFlags.DataValid;
+        }
+        // Without a virtio-net header (size 0) nothing can be said: only a frame that asks for nothing may go.
+        refused |= headerSize < VnetHeader.Size && !offload.IsPlain;
+        if (refused)
+        {
+            reason = DropReason.TxOffloadRefused;
+            return false;
+        }
+        fixed (byte* h = header)
+        {
+            // SAFETY: header is VirtioNetHeader.Size >= VnetHeader.Size bytes, pinned for the write.
+            VnetHeader.Write(h, offload);
+        }
+        header[VirtioNetHeader.NumBuffersOffset] = 1;
+        header[VirtioNetHeader.NumBuffersOffset + 1] = 0;
+        reason = default;
+        return true;
     }
 
     /// <summary>One packet into the guest's buffers; false with the reason when it is dropped.</summary>

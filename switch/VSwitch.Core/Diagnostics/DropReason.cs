@@ -83,6 +83,13 @@ public enum DropReason
     /// </summary>
     OffloadSegmentationFailed,
 
+    /// <summary>
+    /// A frame still asked for checksum or segmentation work that the receiving guest did not accept (its driver lacks
+    /// GUEST_CSUM or the matching GUEST_TSO4/6/ECN feature): the datapath should have finished it in software, and a
+    /// header the driver never negotiated must not reach it.
+    /// </summary>
+    TxOffloadRefused,
+
     /// <summary>Number of reasons (not a reason).</summary>
     Count,
 }

@@ -33,6 +33,13 @@ public sealed record GuestOptions
     /// <summary>Mergeable rx buffers (<c>mrg_rxbuf=</c>). Null: QEMU's default (on).</summary>
     public bool? MergeableRxBuffers { get; init; }
 
+    /// <summary>
+    /// False turns the NIC's checksum and TCP segmentation offloads off in QEMU (<c>csum=off,guest_csum=off,
+    /// guest_tso4=off,guest_tso6=off,guest_ecn=off,host_tso4=off,host_tso6=off,host_ecn=off</c>): the guest then computes
+    /// every checksum and sends and takes only MTU-sized frames, whatever the backend offers. True: QEMU's defaults.
+    /// </summary>
+    public bool Offloads { get; init; } = true;
+
     /// <summary>Packed virtqueues on the guest's device (<c>packed=on</c>, VIRTIO_F_RING_PACKED); QEMU's default is split.</summary>
     public bool PackedRing { get; init; }
 

@@ -92,6 +92,11 @@ public static partial class QemuCommandLine
         {
             device += ",packed=on";
         }
+        if (!o.Offloads)
+        {
+            // The ECN bits too: QEMU does not drop a feature whose requirement was turned off (VIRTIO 1.2 §5.1.3.1).
+            device += ",csum=off,guest_csum=off,guest_tso4=off,guest_tso6=off,guest_ecn=off,host_tso4=off,host_tso6=off,host_ecn=off";
+        }
         return device;
     }
 

@@ -17,7 +17,7 @@ public sealed class DeviceRequestTests
     private const ulong ExpectedFeatures =
         R.FeatureVersion1 | R.FeatureMrgRxbuf | R.FeatureEventIdx | R.FeatureIndirectDesc | R.FeatureMq | (1UL << 3)
         | (1UL << 16) | (1UL << 21) | R.FeatureLogAll | R.FeatureProtocolFeatures | (1UL << 24) | (1UL << 27)
-        | R.FeatureRingPacked;
+        | R.FeatureRingPacked | R.FeatureOffloads;
 
     [Fact]
     public void GetFeatures_offers_the_documented_constant_set()

@@ -103,11 +103,12 @@ public sealed class FastPathDifferentialTests(ITestOutputHelper output)
             bool zeroCopy = choices.Next(2) == 0;
             bool logged = choices.Next(2) == 0;
             ushort takenFrom = fast.World.Queue.NextAvail;
-            int received = fastRx.Receive(fast.World.Memory, fast.Batch, fast.Pool, headerSize, zeroCopy, fast.Stats);
-            Assert.Equal(received, walkedRx.Receive(walked.World.Memory, walked.Batch, walked.Pool, headerSize, zeroCopy, walked.Stats));
+            int received = fastRx.Receive(fast.World.Memory, fast.Batch, fast.Pool, headerSize, zeroCopy, fast.Stats, default, AllOffloads);
+            Assert.Equal(received, walkedRx.Receive(walked.World.Memory, walked.Batch, walked.Pool, headerSize, zeroCopy, walked.Stats, default, AllOffloads));
             for (int i = 0; i < received; i++)
             {
                 Assert.True(fast.Batch[i].Span.SequenceEqual(walked.Batch[i].Span), $"round {round}: packet {i} differs");
+                Assert.Equal(fast.Batch[i].Offload, walked.Batch[i].Offload);
                 Assert.Equal(fast.Batch[i].IsExternal, walked.Batch[i].IsExternal);
             }
             Assert.Equal(fastRx.HeldCount, walkedRx.HeldCount);
@@ -157,6 +158,8 @@ public sealed class FastPathDifferentialTests(ITestOutputHelper output)
         Assert.Equal(64, walked.Pool.Available);
         tally.Add(fast);
     }
+
+    private const PortOffloads AllOffloads = PortOffloads.Csum | PortOffloads.Tso4 | PortOffloads.Tso6 | PortOffloads.TsoEcn;
 
     private static int FrameLength(Random r) => r.Next(6) switch
     {

@@ -98,7 +98,7 @@ public sealed class PackedHostileRingTests
     {
         var (rig, rx) = NewRx();
         byte[] whole = new byte[12 + 64];
-        new Random(3).NextBytes(whole);
+        new Random(3).NextBytes(whole.AsSpan(12));   // a plain (zero) virtio-net header, then the frame
         ulong table = rig.Driver.Allocate(32);
         // NEXT with a wild "next" (the id field) on the first entry: the packed table ignores both (VIRTIO 1.2 §2.8.8).
         rig.Driver.WriteRawDescriptorAt(table, rig.Driver.AllocateWith(whole.AsSpan(0, 40)), 40, 999, Descriptor.NextFlag);
@@ -116,7 +116,7 @@ public sealed class PackedHostileRingTests
     {
         var (rig, rx) = NewRx();
         byte[] whole = new byte[12 + 64];
-        new Random(4).NextBytes(whole);
+        new Random(4).NextBytes(whole.AsSpan(12));   // a plain (zero) virtio-net header, then the frame
         ulong table = rig.Driver.Allocate(32);
         rig.Driver.WriteRawDescriptorAt(table, rig.Driver.AllocateWith(whole.AsSpan(0, 12)), 12, 0, Descriptor.WriteFlag);
         rig.Driver.WriteRawDescriptorAt(table + 16, rig.Driver.AllocateWith(whole.AsSpan(12)), 64, 1, Descriptor.NextFlag | PackedQueue.AvailFlag);
