@@ -12,7 +12,7 @@ namespace VSwitch.Datapath.Pipeline;
 /// Per-output-port packet batches of one datapath thread (OVS <c>tx_port</c> output batches). Packets are
 /// appended during an iteration and handed to each port with one <c>Send</c> per batch at <see cref="Flush"/>, or
 /// earlier when a port's batch fills up. Ownership: the buffers own every packet added until it is sent; after
-/// <see cref="Flush"/> all batches are empty. Owning thread only. Cost: an append is two stores and an OR; the arrays
+/// <see cref="Flush"/> all batches are empty. Owning thread only. Cost: an append is two stores and a test; the arrays
 /// grow only when a snapshot with more ports than ever before arrives (control-plane driven, not per packet).
 /// Offloads: a frame that asks for more than its port's peer accepts (<see cref="IPort.TxOffloads"/>) is finished
 /// here, just before the port's <c>Send</c>: its checksum completed in place, or the super-frame cut into segments
@@ -31,7 +31,7 @@ internal sealed class TxBuffers
     private int[] _dirty = [];
     private int _dirtyCount;
     private DatapathPort[] _ports = [];
-    private int _offloaded;
+    private bool _offloaded;
 
     public TxBuffers(PmdStats stats, int threadIndex, PacketPool segmentPool, OffloadCaptureScratch scratch)
     {
@@ -66,7 +66,10 @@ internal sealed class TxBuffers
         }
         batch.TryAdd(packet);
         ref PacketOffload offload = ref packet.Offload;
-        _offloaded |= (int)(offload.Flags & OffloadFlags.NeedsCsum) | (int)offload.Gso;
+        if (((int)(offload.Flags & OffloadFlags.NeedsCsum) | (int)offload.Gso) != 0)
+        {
+            _offloaded = true; // a well-predicted branch: plain traffic never stores here
+        }
     }
 
     /// <summary>Sends every non-empty batch, one <c>Send</c> per port (more when super-frames were segmented).</summary>
@@ -82,7 +85,7 @@ internal sealed class TxBuffers
             }
         }
         _dirtyCount = 0;
-        _offloaded = 0;
+        _offloaded = false;
     }
 
     private void Send(int portIndex, PacketBatch batch)
@@ -101,7 +104,7 @@ internal sealed class TxBuffers
             batch.FreeAll();
             return;
         }
-        if (_offloaded != 0)
+        if (_offloaded)
         {
             SendFinishing(port, _threadIndex % queues, taps, batch);
             return;
