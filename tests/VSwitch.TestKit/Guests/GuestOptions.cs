@@ -35,8 +35,9 @@ public sealed record GuestOptions
 
     /// <summary>
     /// False turns the NIC's checksum and TCP segmentation offloads off in QEMU (<c>csum=off,guest_csum=off,
-    /// guest_tso4=off,guest_tso6=off,guest_ecn=off,host_tso4=off,host_tso6=off,host_ecn=off</c>): the guest then computes
-    /// every checksum and sends and takes only MTU-sized frames, whatever the backend offers. True: QEMU's defaults.
+    /// guest_tso4=off,guest_tso6=off,host_tso4=off,host_tso6=off</c>): the guest then computes every checksum and sends
+    /// and takes only MTU-sized frames, whatever the backend offers (it still acks the ECN bits, which mean nothing
+    /// without TSO). True: QEMU's defaults.
     /// </summary>
     public bool Offloads { get; init; } = true;
 
