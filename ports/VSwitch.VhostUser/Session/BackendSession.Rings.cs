@@ -289,9 +289,11 @@ internal sealed partial class BackendSession
         if (ring.IsGuestTransmit)
         {
             ring.Pool ??= new PacketPool(_rxPoolSize);
-            if (_largeRxPoolSize > 0)
+            if (_largeRxPoolSize > 0 && (Acked(VirtioNetFeatures.HostTso4) || Acked(VirtioNetFeatures.HostTso6)))
             {
                 // Super-frames (TSO) of up to 64 KiB come as chains of pages; a buffer of the pool above holds 9 KiB.
+                // Only a driver that took TSO sends them: without it no frame exceeds the 9 KiB buffers (a larger one is
+                // dropped as PacketTooLarge, as before offloads), and the 4 MiB per ring are not spent.
                 ring.LargePool ??= new PacketPool(_largeRxPoolSize, LargeDataRoom);
             }
         }
