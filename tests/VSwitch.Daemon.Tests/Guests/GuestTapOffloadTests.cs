@@ -176,12 +176,17 @@ public sealed class GuestTapOffloadTests(ITestOutputHelper output) : IDisposable
     /// </summary>
     private void AssertCompleteFramesWithGoodChecksums(string file)
     {
-        // tshark 4.0: checksum status 0 = Bad, 1 = Good, 2 = Unverified (tshark -G values).
+        // tshark 4.0: checksum status 0 = Bad, 1 = Good, 2 = Unverified (tshark -G values). A TCP checksum that comes
+        // out as zero is sent as 0xffff, its other one's-complement form, by Linux (CSUM_MANGLED_0) and by the switch alike;
+        // receivers accept it (the sum over the segment is still 0xffff), but tshark reports it as bad with its own
+        // expert note, tcp.checksum.ffff. About one frame in 65536 has it, so those are counted apart, not failed.
         int data = Count(file, "tcp.len > 0");
         int notGood = Count(file, NotGood);
-        int bad = Count(file, "tcp.checksum.status == 0 || ip.checksum.status == 0");
+        int bad = Count(file, "(tcp.checksum.status == 0 && !tcp.checksum.ffff) || ip.checksum.status == 0");
+        int negativeZero = Count(file, "tcp.checksum.ffff");
         int oversized = Count(file, $"frame.len > {MaxWireFrame}");
         output.WriteLine($"{Path.GetFileName(file)}: {Count(file, "tcp")} TCP frames, {data} with data, {bad} bad checksums, "
+            + $"{negativeZero} TCP checksums 0xffff for 0, "
             + $"{notGood} not validated good, {oversized} longer than {MaxWireFrame} bytes");
         if (notGood > 0)
         {
@@ -194,7 +199,7 @@ public sealed class GuestTapOffloadTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(0, oversized);
     }
 
-    private const string NotGood = "(tcp && !(tcp.checksum.status == 1)) || (ip && !(ip.checksum.status == 1))";
+    private const string NotGood = "(tcp && !(tcp.checksum.status == 1) && !tcp.checksum.ffff) || (ip && !(ip.checksum.status == 1))";
 
     private static readonly string[] ChecksumPrefs = ["-o", "tcp.check_checksum:TRUE", "-o", "ip.check_checksum:TRUE"];
 
