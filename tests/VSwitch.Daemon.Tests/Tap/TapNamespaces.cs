@@ -73,44 +73,94 @@ internal sealed partial class TapNamespaces : IDisposable
     /// </summary>
     public static double Transfer(NetNamespace from, NetNamespace to, string ip, int bytes, string workDir)
     {
-        Prerequisite.Require(Prerequisite.FindOnPath("busybox") is not null, "busybox is missing");
         string input = Path.Combine(workDir, "tx.bin");
         string output = Path.Combine(workDir, "rx.bin");
         var data = new byte[bytes];
         new Random(1234).NextBytes(data);
         File.WriteAllBytes(input, data);
-        // busybox nc half-closes the connection when its stdin ends, and the sender then stops early: the listener's
-        // stdin is a pipe that stays open (and empty) until the transfer is over.
-        var listenerInfo = new ProcessStartInfo("ip") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardInput = true };
-        foreach (string a in new[] { "netns", "exec", to.Name, "sh", "-c", $"exec busybox nc -l -p 5001 > '{output}'" })
-        {
-            listenerInfo.ArgumentList.Add(a);
-        }
-        using Process listener = Process.Start(listenerInfo)!;
+        using Process listener = Listen(to, 5001, output);
         try
         {
-            // Connect once the listener is bound; starting it can take seconds on a busy machine.
-            Eventually.True(() => listener.HasExited || ListensOn(to, 5001), "nc to listen on port 5001 in " + to.Name,
-                detail: () => to.ReadSys("/proc/net/tcp") + "\n" + to.ReadSys("/proc/net/tcp6"));
-            if (listener.HasExited)
-            {
-                Assert.Fail("nc listener ended before the transfer: " + listener.StandardError.ReadToEnd());
-            }
             var sw = Stopwatch.StartNew();
-            (int code, string stdout, string stderr) = from.Exec(120_000, "sh", "-c", $"exec busybox nc -w 5 {ip} 5001 < '{input}'");
-            Assert.True(code == 0, $"nc sender failed ({code}): {stdout} {stderr}");
-            Assert.True(listener.WaitForExit(60_000), "nc listener did not finish");
+            Send(from, ip, 5001, input);
+            WaitForListener(listener);
             double seconds = sw.Elapsed.TotalSeconds;
             Assert.Equal(Md5(input), Md5(output));
             return seconds;
         }
         finally
         {
-            if (!listener.HasExited)
+            EndListener(listener);
+        }
+    }
+
+    /// <summary>
+    /// Starts busybox nc listening on <paramref name="port"/> in <paramref name="ns"/>, writing what one connection
+    /// brings to <paramref name="output"/>; returns once it listens. End it with <see cref="EndListener"/>.
+    /// </summary>
+    public static Process Listen(NetNamespace ns, int port, string output)
+    {
+        Prerequisite.Require(Prerequisite.FindOnPath("busybox") is not null, "busybox is missing");
+        // busybox nc half-closes the connection when its stdin ends, and the sender then stops early: the listener's
+        // stdin is a pipe that stays open (and empty) until the transfer is over.
+        var listenerInfo = new ProcessStartInfo("ip") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardInput = true };
+        foreach (string a in new[] { "netns", "exec", ns.Name, "sh", "-c", $"exec busybox nc -l -p {port} > '{output}'" })
+        {
+            listenerInfo.ArgumentList.Add(a);
+        }
+        Process listener = Process.Start(listenerInfo)!;
+        try
+        {
+            // Connect once the listener is bound; starting it can take seconds on a busy machine.
+            Eventually.True(() => listener.HasExited || ListensOn(ns, port), $"nc to listen on port {port} in " + ns.Name,
+                detail: () => ns.ReadSys("/proc/net/tcp") + "\n" + ns.ReadSys("/proc/net/tcp6"));
+            if (listener.HasExited)
             {
-                listener.Kill(entireProcessTree: true);
-                listener.WaitForExit(5_000);
+                Assert.Fail("nc listener ended before the transfer: " + listener.StandardError.ReadToEnd());
             }
+            return listener;
+        }
+        catch
+        {
+            EndListener(listener);
+            listener.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Waits (with a deadline) for a listener of <see cref="Listen"/> to end after its connection closed.</summary>
+    public static void WaitForListener(Process listener, int timeoutMs = 60_000) =>
+        Assert.True(listener.WaitForExit(timeoutMs), "nc listener did not finish");
+
+    /// <summary>Ends a listener of <see cref="Listen"/> by its own PID if it still runs.</summary>
+    public static void EndListener(Process listener)
+    {
+        if (!listener.HasExited)
+        {
+            listener.Kill(entireProcessTree: true);
+            listener.WaitForExit(5_000);
+        }
+    }
+
+    /// <summary>
+    /// Sends the file <paramref name="input"/> with busybox nc from <paramref name="from"/> to <paramref name="ip"/>:<paramref name="port"/>.
+    /// A refused connection is tried again for up to <paramref name="refusedFor"/> (a peer that says it listens may not
+    /// have bound its socket yet); nothing was sent then, so a retry cannot duplicate data.
+    /// </summary>
+    public static void Send(NetNamespace from, string ip, int port, string input, TimeSpan refusedFor = default)
+    {
+        Prerequisite.Require(Prerequisite.FindOnPath("busybox") is not null, "busybox is missing");
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            (int code, string stdout, string stderr) = from.Exec(120_000, "sh", "-c", $"exec busybox nc -w 5 {ip} {port} < '{input}'");
+            if (code != 0 && stderr.Contains("Connection refused", StringComparison.Ordinal) && clock.Elapsed < refusedFor)
+            {
+                Thread.Sleep(200);
+                continue;
+            }
+            Assert.True(code == 0, $"nc sender failed ({code}) after {clock.Elapsed.TotalSeconds:F1} s: {stdout} {stderr}");
+            return;
         }
     }
 
@@ -122,7 +172,8 @@ internal sealed partial class TapNamespaces : IDisposable
         return listening.IsMatch(ns.ReadSys("/proc/net/tcp")) || listening.IsMatch(ns.ReadSys("/proc/net/tcp6"));
     }
 
-    private static string Md5(string path)
+    /// <summary>The md5 of a file as uppercase hex.</summary>
+    internal static string Md5(string path)
     {
         using FileStream f = File.OpenRead(path);
         return Convert.ToHexString(System.Security.Cryptography.MD5.HashData(f));

@@ -125,12 +125,17 @@ public sealed partial class TapOffloadTests(ITestOutputHelper output)
         Assert.True(r.ReceivedBytes > 0 && r.ReceivedBytes <= r.SentBytes, $"iperf3's receiver counted {r.ReceivedBytes} of {r.SentBytes} bytes");
     }
 
-    /// <summary>The sum of every InCsumErrors column (Ip, Icmp, Tcp, Udp, UdpLite) of /proc/net/snmp as seen in <paramref name="ns"/>.</summary>
-    private static long InCsumErrors(NetNamespace ns)
+    /// <summary>
+    /// The sum of every InCsumErrors column as seen in <paramref name="ns"/>: Icmp, Tcp, Udp and UdpLite of
+    /// /proc/net/snmp, and IpExt of /proc/net/netstat (IPv4 header checksum errors, which /proc/net/snmp does not show).
+    /// </summary>
+    internal static long InCsumErrors(NetNamespace ns) => SumColumn(ns.ReadSys("/proc/net/snmp")) + SumColumn(ns.ReadSys("/proc/net/netstat"));
+
+    private static long SumColumn(string file)
     {
-        string[] lines = ns.ReadSys("/proc/net/snmp").Split('\n');
+        string[] lines = file.Split('\n');
         long sum = 0;
-        // The file alternates a header line ("Tcp: RtoAlgorithm ... InCsumErrors") and a value line ("Tcp: 1 ...").
+        // The files alternate a header line ("Tcp: RtoAlgorithm ... InCsumErrors") and a value line ("Tcp: 1 ...").
         for (int i = 0; i + 1 < lines.Length; i += 2)
         {
             string[] names = lines[i].Split(' ', StringSplitOptions.RemoveEmptyEntries);
@@ -144,7 +149,7 @@ public sealed partial class TapOffloadTests(ITestOutputHelper output)
         return sum;
     }
 
-    private static (long Rx, long Tx) SuperFrames(DaemonProcess d, string port)
+    internal static (long Rx, long Tx) SuperFrames(DaemonProcess d, string port)
     {
         string status = d.Ctl("port-status", port).Stdout;
         Match m = SuperFramesLine().Match(status);
@@ -152,7 +157,7 @@ public sealed partial class TapOffloadTests(ITestOutputHelper output)
         return (long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), long.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture));
     }
 
-    private static long TxDrops(DaemonProcess d, string port, string reason)
+    internal static long TxDrops(DaemonProcess d, string port, string reason)
     {
         JsonElement p = d.Ctl("port-stats", port, "--json").Json().GetProperty("ports").EnumerateArray().Single();
         return p.GetProperty("tx").GetProperty("drops_by_reason").TryGetProperty(reason, out JsonElement n) ? n.GetInt64() : 0;
