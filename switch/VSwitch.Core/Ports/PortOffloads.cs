@@ -23,3 +23,37 @@ public enum PortOffloads
     /// <summary>Super-frames with ECN (CWR) are fine.</summary>
     TsoEcn = 8,
 }
+
+/// <summary>Text forms of <see cref="PortOffloads"/> for status output.</summary>
+public static class PortOffloadsText
+{
+    /// <summary>
+    /// The set offloads as "csum", "tso4", "tso6" and <paramref name="ecnName"/>, joined by <paramref name="separator"/>,
+    /// or <paramref name="none"/> when the set is empty. Control path only (allocates).
+    /// </summary>
+    public static string Names(PortOffloads offloads, char separator, string ecnName, string none)
+    {
+        if (offloads == PortOffloads.None)
+        {
+            return none;
+        }
+        var names = new List<string>(4);
+        if ((offloads & PortOffloads.Csum) != 0)
+        {
+            names.Add("csum");
+        }
+        if ((offloads & PortOffloads.Tso4) != 0)
+        {
+            names.Add("tso4");
+        }
+        if ((offloads & PortOffloads.Tso6) != 0)
+        {
+            names.Add("tso6");
+        }
+        if ((offloads & PortOffloads.TsoEcn) != 0)
+        {
+            names.Add(ecnName);
+        }
+        return string.Join(separator, names);
+    }
+}

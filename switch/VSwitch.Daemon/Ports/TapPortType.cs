@@ -170,31 +170,7 @@ public sealed class TapPortType : IPortType
     }
 
     /// <summary>The offloads by their TUNSETOFFLOAD names ("csum tso4 tso6 tso_ecn"), or "off".</summary>
-    public static string OffloadNames(PortOffloads offloads)
-    {
-        if (offloads == PortOffloads.None)
-        {
-            return "off";
-        }
-        var names = new List<string>(4);
-        if ((offloads & PortOffloads.Csum) != 0)
-        {
-            names.Add("csum");
-        }
-        if ((offloads & PortOffloads.Tso4) != 0)
-        {
-            names.Add("tso4");
-        }
-        if ((offloads & PortOffloads.Tso6) != 0)
-        {
-            names.Add("tso6");
-        }
-        if ((offloads & PortOffloads.TsoEcn) != 0)
-        {
-            names.Add("tso_ecn");
-        }
-        return string.Join(' ', names);
-    }
+    public static string OffloadNames(PortOffloads offloads) => PortOffloadsText.Names(offloads, ' ', "tso_ecn", "off");
 
     private static bool? ParseOffloads(string value) => value switch
     {

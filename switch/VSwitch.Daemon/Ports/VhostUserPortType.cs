@@ -176,31 +176,7 @@ public sealed class VhostUserPortType : IPortType
         }
     }
 
-    private static string OffloadNames(PortOffloads offloads)
-    {
-        if (offloads == PortOffloads.None)
-        {
-            return "none";
-        }
-        var names = new List<string>(4);
-        if ((offloads & PortOffloads.Csum) != 0)
-        {
-            names.Add("csum");
-        }
-        if ((offloads & PortOffloads.Tso4) != 0)
-        {
-            names.Add("tso4");
-        }
-        if ((offloads & PortOffloads.Tso6) != 0)
-        {
-            names.Add("tso6");
-        }
-        if ((offloads & PortOffloads.TsoEcn) != 0)
-        {
-            names.Add("ecn");
-        }
-        return string.Join(',', names);
-    }
+    private static string OffloadNames(PortOffloads offloads) => PortOffloadsText.Names(offloads, ',', "ecn", "none");
 
     private static bool ParseOnOff(string value)
     {
