@@ -173,7 +173,7 @@ internal sealed class TcpBench(BenchOptions options, CommandLog log, string vswi
             List<TcpMeasurement> ok = [.. Measurements.Where(m => m.Device == device && m.Usable)];
             int flagged = Measurements.Count(m => m.Device == device && m.Error is null && m.Flag is not null);
             Spread? rate = Statistics.Summarize(ok.Select(m => m.Gbps));
-            sb.AppendLine(inv, $"| {device} | {(rate is { } s ? s.Median.ToString("F2", inv) : "-")} | {(rate is { } t ? $"{t.Min:F2}–{t.Max:F2}" : "-")} | {Ratio(device, "bridge")} | {Ratio(device, "ovs-tso")} | {string.Join(' ', Measurements.Where(m => m.Device == device).Select(m => m.Error is null ? m.Gbps.ToString("F2", inv) + (m.Flag is null ? "" : "!") : "x"))} | {flagged} | {Statistics.Median(ok.Select(m => m.ForeignCpuPercent)):F0} | {Statistics.Median(ok.Select(m => m.DeviceCpuPercent)):F0} |");
+            sb.AppendLine(inv, $"| {device} | {(rate is { } s ? s.Median.ToString("F2", inv) : "-")} | {(rate is { } t ? $"{t.Min:F2}–{t.Max:F2}" : "-")} | {Ratio(device, "bridge")} | {Ratio(device, "ovs-tso")} | {string.Join(' ', Measurements.Where(m => m.Device == device).Select(m => m.Error is null ? m.Gbps.ToString("F2", inv) + (m.Flag is null ? "" : "!") : "x"))} | {flagged} | {(ok.Count == 0 ? "-" : Statistics.Median(ok.Select(m => m.ForeignCpuPercent)).ToString("F0", inv))} | {(ok.Count == 0 ? "-" : Statistics.Median(ok.Select(m => m.DeviceCpuPercent)).ToString("F0", inv))} |");
         }
         sb.AppendLine();
         sb.AppendLine("## Windows");

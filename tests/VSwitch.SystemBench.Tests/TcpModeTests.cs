@@ -59,5 +59,9 @@ public sealed class TcpModeTests
         Assert.Contains("| bridge | 17.50 | 15.00–20.00 | 1 |", report, StringComparison.Ordinal);
         Assert.Contains("2 of 6 flagged", report, StringComparison.Ordinal);
         Assert.Contains("| 2 | vswitchd | 2.00 | 0 | 100 | 55 | 2.50 | foreign load 55.0 % > 10 % |", report, StringComparison.Ordinal);
+
+        // A device whose every window was flagged has no medians at all, not NaN.
+        bench.Measurements.Add(new TcpMeasurement(1, "ovs-tso", 9, 0, 90, 30, 2.5, null, null, "foreign load 30.0 % > 10 %"));
+        Assert.Contains("| ovs-tso | - | - | - | 1 | 9.00! | 1 | - | - |", bench.Report("busy", ["--tcp"], DateTime.UnixEpoch), StringComparison.Ordinal);
     }
 }
