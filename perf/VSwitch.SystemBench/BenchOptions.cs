@@ -50,6 +50,21 @@ internal sealed class BenchOptions
                               tap ports (offloads on / off), a Linux bridge with veth pairs, OVS-DPDK with two
                               type=tap ports and userspace-tso-enable=true
           --tcp-seconds S     iperf3 time per window, after one omitted second (default: 8)
+
+        Guest mode (instead of the packet matrix):
+          --guests            TCP between QEMU guests of the guest kit (TCG) on vhost-user ports of vswitchd, and
+                              from a guest to a network namespace behind a tap port; --reps rounds, results in
+                              perf/results/system-bench-guests-*.md (and .json with --json)
+          --guest-devices L   vswitchd,vswitchd-nooffload,before (default: the first two, and before when
+                              --before-vswitchd is given): offloads on, -o offloads=off on every port, and the
+                              build before offloads
+          --guest-scenarios L g2g,g2ns (default: both): guest to guest, guest to namespace
+          --guest-mib N       MiB per transfer; each run sends N MiB of zeros, then N MiB of the md5-checked
+                              payload (default: 32)
+          --guest-cpus LIST   host CPUs of the guests' QEMUs (taskset list; default: 1, away from the
+                              datapath thread on CPU 0)
+          --before-vswitchd DLL    vswitchd.dll of the build before offloads (device 'before')
+          --before-vswitchctl DLL  its vswitchctl.dll (default: this build's)
         """;
 
     public HashSet<string> Duts { get; private set; } = ["testpmd", "ovs", "vswitchd"];
@@ -117,10 +132,32 @@ internal sealed class BenchOptions
     /// <summary>iperf3 seconds per TCP window.</summary>
     public double TcpSeconds { get; private set; } = 8;
 
+    /// <summary>Run the guest mode instead of the packet matrix.</summary>
+    public bool Guests { get; private set; }
+
+    /// <summary>The guest mode's devices (see <see cref="GuestBench.Devices"/>).</summary>
+    public HashSet<string> GuestDevices { get; private set; } = ["vswitchd", "vswitchd-nooffload"];
+
+    /// <summary>The guest mode's scenarios (see <see cref="GuestBench.Scenarios"/>).</summary>
+    public HashSet<string> GuestScenarios { get; private set; } = [.. GuestBench.Scenarios];
+
+    /// <summary>MiB per guest transfer.</summary>
+    public int GuestMiB { get; private set; } = 32;
+
+    /// <summary>Host CPUs of the guests (taskset list).</summary>
+    public string GuestCpus { get; private set; } = "1";
+
+    /// <summary>vswitchd.dll of the build before offloads, or null.</summary>
+    public string? BeforeVswitchdDll { get; private set; }
+
+    /// <summary>vswitchctl.dll of the build before offloads, or null (this build's).</summary>
+    public string? BeforeVswitchctlDll { get; private set; }
+
     /// <summary>Parses the arguments; returns null and prints the reason on an error.</summary>
     public static BenchOptions? Parse(string[] args, TextWriter error)
     {
         var o = new BenchOptions();
+        bool guestDevicesGiven = false;
         try
         {
             for (int i = 0; i < args.Length; i++)
@@ -163,6 +200,13 @@ internal sealed class BenchOptions
                     case "--tcp": o.Tcp = true; break;
                     case "--tcp-devices": o.TcpDevices = Set(Next(), TcpBench.Devices); break;
                     case "--tcp-seconds": o.TcpSeconds = Int(Next(), 1, 600); break;
+                    case "--guests": o.Guests = true; break;
+                    case "--guest-devices": o.GuestDevices = Set(Next(), GuestBench.Devices); guestDevicesGiven = true; break;
+                    case "--guest-scenarios": o.GuestScenarios = Set(Next(), GuestBench.Scenarios); break;
+                    case "--guest-mib": o.GuestMiB = Int(Next(), 1, 1024); break;
+                    case "--guest-cpus": o.GuestCpus = Next().All(c => char.IsAsciiDigit(c) || c is ',' or '-') ? args[i] : throw new FormatException("--guest-cpus takes a CPU list such as 1 or 0-1"); break;
+                    case "--before-vswitchd": o.BeforeVswitchdDll = Next(); break;
+                    case "--before-vswitchctl": o.BeforeVswitchctlDll = Next(); break;
                     default: throw new FormatException("unknown option " + a);
                 }
             }
@@ -171,6 +215,15 @@ internal sealed class BenchOptions
         {
             error.WriteLine(e.Message);
             error.WriteLine(Usage);
+            return null;
+        }
+        if (!guestDevicesGiven && o.BeforeVswitchdDll is not null)
+        {
+            o.GuestDevices.Add("before");
+        }
+        if (o.GuestDevices.Contains("before") && o.BeforeVswitchdDll is null)
+        {
+            error.WriteLine("--guest-devices before needs --before-vswitchd DLL");
             return null;
         }
         if (o.Smoke)

@@ -33,6 +33,10 @@ if (options.Tcp)
 {
     return RunTcp(options, repo, daemon, ctl, args);
 }
+if (options.Guests)
+{
+    return RunGuests(options, repo, daemon, ctl, args);
+}
 List<string> missing = [];
 if (VSwitch.TestKit.TestPmd.ExecutablePath is null)
 {
@@ -153,6 +157,65 @@ static int RunTcp(BenchOptions options, string repo, string daemon, string ctl, 
     Directory.CreateDirectory(outDir);
     string file = Path.Combine(outDir, "system-bench-tcp-" + started.ToString("yyyy-MM-dd-HHmm", CultureInfo.InvariantCulture) + ".md");
     File.WriteAllText(file, report);
+    Console.WriteLine("results: " + file);
+    return bench.Measurements.Any(m => m.Error is null) ? 0 : 1;
+}
+
+// The guest mode: see GuestBench and perf/README.md.
+static int RunGuests(BenchOptions options, string repo, string daemon, string ctl, string[] args)
+{
+    List<string> missing = [];
+    if (VSwitch.TestKit.Guests.GuestKit.QemuPath is null)
+    {
+        missing.Add("qemu-system-x86_64 (tests/guests/build.sh installs it)");
+    }
+    if (!(File.Exists(daemon) && File.Exists(ctl)))
+    {
+        missing.Add($"{daemon} and {ctl} (dotnet build -c Release)");
+    }
+    if (options.GuestDevices.Contains("before") && !File.Exists(options.BeforeVswitchdDll))
+    {
+        missing.Add(options.BeforeVswitchdDll + " (the build before offloads)");
+    }
+    if (missing.Count > 0)
+    {
+        Console.Error.WriteLine("missing: " + string.Join("; ", missing));
+        return 2;
+    }
+    var (busy, machine) = MachineCheck.Check();
+    Console.WriteLine("machine: " + machine);
+    if (busy)
+    {
+        Console.Error.WriteLine("******** WARNING: the machine is busy; figures will be low and noisy ********");
+        if (!options.AllowBusy)
+        {
+            Console.Error.WriteLine("refusing to run (pass --allow-busy to run anyway)");
+            return 3;
+        }
+        machine = "BUSY: " + machine;
+    }
+    DateTime started = DateTime.UtcNow;
+    var log = new CommandLog(repo);
+    var bench = new GuestBench(options, log, daemon, ctl, Console.Out);
+    void StopGuests(PosixSignalContext context)
+    {
+        context.Cancel = true;
+        Console.Error.WriteLine("stopping after the current run (its guests, switch and namespace are cleaned up)");
+        bench.RequestStop();
+    }
+    using (PosixSignalRegistration.Create(PosixSignal.SIGINT, StopGuests))
+    using (PosixSignalRegistration.Create(PosixSignal.SIGTERM, StopGuests))
+    {
+        bench.Run();
+    }
+    string report = bench.Report(machine, args, started);
+    Console.WriteLine();
+    Console.Write(report);
+    string outDir = options.OutDir ?? Path.Combine(repo, "perf", "results");
+    Directory.CreateDirectory(outDir);
+    string file = Path.Combine(outDir, "system-bench-guests-" + started.ToString("yyyy-MM-dd-HHmm", CultureInfo.InvariantCulture) + ".md");
+    File.WriteAllText(file, report);
+    File.WriteAllText(options.JsonPath ?? Path.ChangeExtension(file, ".json"), bench.Json(machine, started));
     Console.WriteLine("results: " + file);
     return bench.Measurements.Any(m => m.Error is null) ? 0 : 1;
 }

@@ -17,15 +17,21 @@ namespace VSwitch.SystemBench;
 /// <param name="Load1">The 1-minute load average as the window started.</param>
 /// <param name="Notes">Device facts (vswitchd: offloads and super-frames per tap).</param>
 /// <param name="Error">Why the window failed, or null.</param>
+/// <param name="Flag">Why the window is not used although it ran (foreign CPU or steal over the limits, as in the packet mode), or null.</param>
 internal sealed record TcpMeasurement(int Round, string Device, double Gbps, long Retransmits, double DeviceCpuPercent, double ForeignCpuPercent,
-    double Load1, string? Notes, string? Error);
+    double Load1, string? Notes, string? Error, string? Flag = null)
+{
+    /// <summary>Ran and was not flagged: counted in medians and ratios.</summary>
+    public bool Usable => Error is null && Flag is null;
+}
 
 /// <summary>
 /// The TCP mode (<c>--tcp</c>): iperf3 TCP between two network namespaces joined by each device in turn — vswitchd with
 /// two tap ports (offloads on, and off), a Linux bridge with veth pairs (the anchor), OVS-DPDK with two tap ports
 /// and userspace TSO. Every round measures every device once with fresh processes and namespaces, the order rotated by
 /// one device per round; the summary is the median rate and the median of per-round ratios against the bridge and
-/// OVS-DPDK.
+/// OVS-DPDK. A window in which other processes used more than <c>--max-foreign</c> % of a CPU, or CPU 0 or 1 had more
+/// than <c>--max-steal</c> % steal, is flagged and left out of both (counted in the table), as in the packet mode.
 /// </summary>
 internal sealed class TcpBench(BenchOptions options, CommandLog log, string vswitchdDll, string vswitchctlDll, TextWriter console)
 {
@@ -52,7 +58,7 @@ internal sealed class TcpBench(BenchOptions options, CommandLog log, string vswi
                 TcpMeasurement m = Measure(round, device);
                 Measurements.Add(m);
                 console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"round {round}  tcp {device,-19} {(m.Error is null ? $"{m.Gbps,7:F2} Gbit/s" : "FAILED " + m.Error)}  retransmits {m.Retransmits}, device CPU {m.DeviceCpuPercent:F0} %, foreign {m.ForeignCpuPercent:F0} %, load {m.Load1:F2}{(m.Notes is null ? "" : "; " + m.Notes)}"));
+                    $"round {round}  tcp {device,-19} {(m.Error is null ? $"{m.Gbps,7:F2} Gbit/s" : "FAILED " + m.Error)}  retransmits {m.Retransmits}, device CPU {m.DeviceCpuPercent:F0} %, foreign {m.ForeignCpuPercent:F0} %, load {m.Load1:F2}{(m.Notes is null ? "" : "; " + m.Notes)}{(m.Flag is null ? "" : "  FLAGGED: " + m.Flag)}"));
             }
         }
     }
@@ -73,11 +79,13 @@ internal sealed class TcpBench(BenchOptions options, CommandLog log, string vswi
             WaitListening(ns1, server);
             double[] deviceBefore = [.. dut.Pids.Select(MachineCheck.CpuSeconds)];
             (long busyBefore, long totalBefore) = CpuTicks();
+            long[] stealBefore = WindowLoad.ParseProcStat(File.ReadAllText("/proc/stat")).Steal;
             string json = ChildProcess.Run(log, "ip",
                 ["netns", "exec", ns0.Name, "iperf3", "-c", Ip1, "-p", Port.ToString(CultureInfo.InvariantCulture), "-t",
                  options.TcpSeconds.ToString(CultureInfo.InvariantCulture), "-O", "1", "-J"],
                 timeoutSeconds: (int)options.TcpSeconds + 60);
             (long busyAfter, long totalAfter) = CpuTicks();
+            long[] stealAfter = WindowLoad.ParseProcStat(File.ReadAllText("/proc/stat")).Steal;
             double deviceSeconds = dut.Pids.Select(MachineCheck.CpuSeconds).Zip(deviceBefore, (a, b) => a - b).Sum();
             using JsonDocument doc = JsonDocument.Parse(json);
             JsonElement end = doc.RootElement.GetProperty("end");
@@ -90,7 +98,9 @@ internal sealed class TcpBench(BenchOptions options, CommandLog log, string vswi
             double devicePercent = 100.0 * deviceSeconds / windowSeconds;
             // iperf3's own figures are percent of one CPU over its test time (without the omitted first second).
             double foreign = Math.Max(0, busyPercent - devicePercent - cpu.GetProperty("host_total").GetDouble() - cpu.GetProperty("remote_total").GetDouble());
-            return new TcpMeasurement(round, device, gbps, retransmits, devicePercent, foreign, load1, dut.Notes(), null);
+            double[] steal = [.. stealAfter.Zip(stealBefore, (a, b) => 100 * (a - b) / WindowLoad.TicksPerSecond / windowSeconds)];
+            string? flag = BenchRunner.FlagFor(new WindowLoadFigures(foreign, steal), options.MaxForeignPercent, options.MaxStealPercent);
+            return new TcpMeasurement(round, device, gbps, retransmits, devicePercent, foreign, load1, dut.Notes(), null, flag);
         }
         catch (Exception e) when (e is InvalidOperationException or TimeoutException or IOException or JsonException or KeyNotFoundException)
         {
@@ -154,23 +164,25 @@ internal sealed class TcpBench(BenchOptions options, CommandLog log, string vswi
         sb.AppendLine(inv, $"- command: `perf/system-bench.sh {string.Join(' ', args)}`");
         sb.AppendLine(inv, $"- machine: {machine}; CPU {MachineCheck.CpuModel()}, kernel {File.ReadAllText("/proc/sys/kernel/osrelease").Trim()}");
         sb.AppendLine(inv, $"- iperf3 TCP, one stream, {options.TcpSeconds:F0} s after 1 s omitted, namespace 0 sends to namespace 1; {options.Reps} rounds, device order rotated per round");
+        sb.AppendLine(inv, $"- windows flagged above {options.MaxForeignPercent} % foreign CPU or {options.MaxStealPercent} % steal on CPU 0 or 1: {Measurements.Count(m => m.Error is null && m.Flag is not null)} of {Measurements.Count} flagged, left out of medians and ratios (`!` in the runs column)");
         sb.AppendLine();
-        sb.AppendLine("| device | Gbit/s (median) | min–max | × bridge, median of per-round ratios (min–max, rounds) | × OVS-DPDK TSO, likewise | runs (Gbit/s) | median foreign CPU % | median device CPU % |");
-        sb.AppendLine("|---|---:|---|---|---|---|---:|---:|");
+        sb.AppendLine("| device | Gbit/s (median) | min–max | × bridge, median of per-round ratios (min–max, rounds) | × OVS-DPDK TSO, likewise | runs (Gbit/s) | flagged | median foreign CPU % | median device CPU % |");
+        sb.AppendLine("|---|---:|---|---|---|---|---:|---:|---:|");
         foreach (string device in Devices.Where(d => Measurements.Any(m => m.Device == d)))
         {
-            List<TcpMeasurement> ok = [.. Measurements.Where(m => m.Device == device && m.Error is null)];
+            List<TcpMeasurement> ok = [.. Measurements.Where(m => m.Device == device && m.Usable)];
+            int flagged = Measurements.Count(m => m.Device == device && m.Error is null && m.Flag is not null);
             Spread? rate = Statistics.Summarize(ok.Select(m => m.Gbps));
-            sb.AppendLine(inv, $"| {device} | {(rate is { } s ? s.Median.ToString("F2", inv) : "-")} | {(rate is { } t ? $"{t.Min:F2}–{t.Max:F2}" : "-")} | {Ratio(device, "bridge")} | {Ratio(device, "ovs-tso")} | {string.Join(' ', Measurements.Where(m => m.Device == device).Select(m => m.Error is null ? m.Gbps.ToString("F2", inv) : "x"))} | {Statistics.Median(ok.Select(m => m.ForeignCpuPercent)):F0} | {Statistics.Median(ok.Select(m => m.DeviceCpuPercent)):F0} |");
+            sb.AppendLine(inv, $"| {device} | {(rate is { } s ? s.Median.ToString("F2", inv) : "-")} | {(rate is { } t ? $"{t.Min:F2}–{t.Max:F2}" : "-")} | {Ratio(device, "bridge")} | {Ratio(device, "ovs-tso")} | {string.Join(' ', Measurements.Where(m => m.Device == device).Select(m => m.Error is null ? m.Gbps.ToString("F2", inv) + (m.Flag is null ? "" : "!") : "x"))} | {flagged} | {(ok.Count == 0 ? "-" : Statistics.Median(ok.Select(m => m.ForeignCpuPercent)).ToString("F0", inv))} | {(ok.Count == 0 ? "-" : Statistics.Median(ok.Select(m => m.DeviceCpuPercent)).ToString("F0", inv))} |");
         }
         sb.AppendLine();
         sb.AppendLine("## Windows");
         sb.AppendLine();
-        sb.AppendLine("| round | device | Gbit/s | retransmits | device CPU % | foreign CPU % | load (1 min) | notes |");
-        sb.AppendLine("|---:|---|---:|---:|---:|---:|---:|---|");
+        sb.AppendLine("| round | device | Gbit/s | retransmits | device CPU % | foreign CPU % | load (1 min) | flag | notes |");
+        sb.AppendLine("|---:|---|---:|---:|---:|---:|---:|---|---|");
         foreach (TcpMeasurement m in Measurements)
         {
-            sb.AppendLine(inv, $"| {m.Round} | {m.Device} | {(m.Error is null ? m.Gbps.ToString("F2", inv) : "failed")} | {m.Retransmits} | {m.DeviceCpuPercent:F0} | {m.ForeignCpuPercent:F0} | {m.Load1:F2} | {m.Error ?? m.Notes ?? ""} |");
+            sb.AppendLine(inv, $"| {m.Round} | {m.Device} | {(m.Error is null ? m.Gbps.ToString("F2", inv) : "failed")} | {m.Retransmits} | {m.DeviceCpuPercent:F0} | {m.ForeignCpuPercent:F0} | {m.Load1:F2} | {m.Flag ?? ""} | {m.Error ?? m.Notes ?? ""} |");
         }
         sb.AppendLine();
         sb.AppendLine("## Commands");
@@ -184,7 +196,7 @@ internal sealed class TcpBench(BenchOptions options, CommandLog log, string vswi
         return sb.ToString();
     }
 
-    /// <summary>"median (min–max, n)" of this device's window ÷ the reference's window in the same round.</summary>
+    /// <summary>"median (min–max, n)" of this device's window ÷ the reference's window in the same round (both usable).</summary>
     private string Ratio(string device, string reference)
     {
         if (device == reference)
@@ -192,9 +204,9 @@ internal sealed class TcpBench(BenchOptions options, CommandLog log, string vswi
             return "1";
         }
         var ratios = new List<double>();
-        foreach (TcpMeasurement m in Measurements.Where(m => m.Device == device && m.Error is null))
+        foreach (TcpMeasurement m in Measurements.Where(m => m.Device == device && m.Usable))
         {
-            TcpMeasurement? other = Measurements.FirstOrDefault(o => o.Device == reference && o.Round == m.Round && o.Error is null);
+            TcpMeasurement? other = Measurements.FirstOrDefault(o => o.Device == reference && o.Round == m.Round && o.Usable);
             if (other is { Gbps: > 0 })
             {
                 ratios.Add(m.Gbps / other.Gbps);
