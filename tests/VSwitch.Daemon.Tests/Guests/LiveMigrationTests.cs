@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using VSwitch.Daemon.Tests.Capture;
 using VSwitch.Daemon.Tests.Forwarding;
 using VSwitch.TestKit;
 using VSwitch.TestKit.Guests;
@@ -66,6 +67,98 @@ public sealed class LiveMigrationTests(ITestOutputHelper output) : IDisposable
         });
     }
 
+    [Fact]
+    public void Without_guest_announce_the_switch_announces_the_moved_MAC_with_a_RARP_frame()
+    {
+        Tshark.Require();
+        var sw = Stopwatch.StartNew();
+        // The VM only idles after its first ping, and without IPv6 it sends nothing by itself: after the switchover
+        // only the switch's RARP (VHOST_USER_SEND_RARP) can move its MAC. The peer waits, then pings the VM again.
+        var s = Start("vhostuser", peerRole: "reach,hold,ping", vmRole: "reach,idle", queues: 1, guestAnnounce: false,
+            extraKernel: ["ipv6.disable=1"]);
+        Checked(() =>
+        {
+            s.Peer.WaitForResult("hold", BootTimeout);
+            s.Src.WaitForResult("reach", BootTimeout);
+            AssertMacOn("src");
+            string file = Path.Combine(s.D.Root, "p0.pcapng");
+            using var capture = CaptureProcess.Start(s.D, "p0", "-w", file);
+            capture.WaitStreaming(BootTimeout);
+            JsonObject done = Migrate(s);
+            string dstStatus = s.D.Ctl("port-status", "dst").Stdout;
+            Assert.DoesNotContain(" GuestAnnounce ", dstStatus, StringComparison.Ordinal);
+            AssertMacOn("dst");
+            capture.Interrupt();
+            capture.WaitForExit(TimeSpan.FromMinutes(1));
+            string[] rarp = Tshark.Fields(file, $"eth.type == 0x8035 && eth.src == {VmMac}", "frame.packet_flags_direction", "eth.dst", "arp.opcode", "arp.src.hw_mac");
+            output.WriteLine("RARP frames sent to p0 (direction|destination|opcode|sender MAC):\n" + string.Join("\n", rarp));
+            Assert.Contains(rarp, f => f.StartsWith("0x00000002|ff:ff:ff:ff:ff:ff|3|" + VmMac, StringComparison.Ordinal));
+            s.Peer.Resume();
+            Assert.Equal("5", s.Peer.WaitForResult("ping", BootTimeout)["received"]);
+            output.WriteLine($"guest_announce=off: downtime {done["downtime"]} ms; {rarp.Length} RARP frame(s) on p0; scenario {sw.Elapsed.TotalSeconds:F0} s");
+        });
+    }
+
+    [Fact]
+    public void A_multiqueue_guest_migrates_with_a_stream_on_each_queue_pair()
+    {
+        var sw = Stopwatch.StartNew();
+        var s = Start("vhostuser", peerRole: "duplex", vmRole: "reach,duplex", queues: 2);
+        Checked(() =>
+        {
+            WaitForStreams(s);
+            JsonObject done = Migrate(s);
+            AssertStreamsCrossedTheSwitchover(s, streams: 2);
+            AssertNoChecksumErrors(s.Dst, s.Peer);
+            AssertMacOn("dst");
+            // After the switchover the VM sent on both queue pairs of its new port: both datapath paths wrote to the
+            // log before (on src) and both rings were handed over.
+            JsonElement queues = s.D.Ctl("port-stats", "dst", "--queues", "--json").Json().GetProperty("ports")[0].GetProperty("queues");
+            long q0 = queues[0].GetProperty("rx").GetProperty("packets").GetInt64();
+            long q1 = queues[1].GetProperty("rx").GetProperty("packets").GetInt64();
+            output.WriteLine($"queues=2: downtime {done["downtime"]} ms, total {done["total-time"]} ms; dst rx queue 0: {q0}, queue 1: {q1}; "
+                + $"scenario {sw.Elapsed.TotalSeconds:F0} s");
+            Assert.True(q0 > 0 && q1 > 0, $"queue 0: {q0}, queue 1: {q1}");
+        });
+    }
+
+    [Fact]
+    public void A_cancelled_migration_leaves_the_source_running_with_logging_off_and_its_streams_whole()
+    {
+        var sw = Stopwatch.StartNew();
+        var s = Start("vhostuserclient", peerRole: "duplex", vmRole: "reach,duplex", queues: 1);
+        Checked(() =>
+        {
+            WaitForStreams(s);
+            s.SrcQmp.Execute("migrate-set-parameters", new JsonObject { ["max-bandwidth"] = MaxBandwidth });
+            s.SrcQmp.Execute("migrate", new JsonObject { ["uri"] = s.Incoming });
+            // Well into the first copy: the switch logs every write by now.
+            JsonObject active = s.SrcQmp.WaitForMigration(m => Status(m) != "setup" && Ram(m, "transferred") > (16L << 20), MigrationTimeout, "16 MiB copied");
+            Assert.Equal("active", Status(active));
+            string during = s.D.Ctl("port-status", "src").Stdout;
+            output.WriteLine("--- port-status src while migrating:\n" + during);
+            Assert.Contains(" LogAll ", during, StringComparison.Ordinal);
+            s.SrcQmp.Execute("migrate_cancel");
+            JsonObject cancelled = s.SrcQmp.WaitForMigration(m => Status(m) is "cancelled" or "completed" or "failed", MigrationTimeout, "end");
+            Assert.Equal("cancelled", Status(cancelled));
+            Assert.Equal("running", s.SrcQmp.Execute("query-status")!["status"]!.GetValue<string>());
+            // QEMU stops logging: LOG_ALL is acked off again (SET_FEATURES).
+            Eventually.True(() => !s.D.Ctl("port-status", "src").Stdout.Contains(" LogAll ", StringComparison.Ordinal), "LOG_ALL off on src",
+                TimeSpan.FromSeconds(60), () => s.D.Ctl("port-status", "src").Stdout);
+            output.WriteLine("--- port-status src after the cancel:\n" + s.D.Ctl("port-status", "src").Stdout);
+            string md5 = GuestPayload.Md5(StreamBytes);
+            GuestResult recv = s.Src.WaitForResult("recv", StreamTimeout);
+            Assert.Equal(md5, recv["md5"]);
+            Assert.Equal(md5, s.Src.WaitForResult("send", StreamTimeout)["md5"]);
+            Assert.Equal(md5, s.Peer.WaitForResult("recv", StreamTimeout)["md5"]);
+            AssertNoChecksumErrors(s.Src, s.Peer);
+            Assert.Empty(s.Dst.Results);
+            AssertMacOn("src");
+            output.WriteLine($"cancelled after {Ram(active, "transferred") >> 20} MiB; the source's streams ended {recv["seconds"]} s after they began; "
+                + $"scenario {sw.Elapsed.TotalSeconds:F0} s");
+        });
+    }
+
     private sealed record Scenario(DaemonProcess D, QemuGuest Peer, QemuGuest Src, QemuGuest Dst, Qmp SrcQmp, string Incoming);
 
     private Scenario Start(string type, string peerRole, string vmRole, int queues, bool? guestAnnounce = null,
@@ -110,7 +203,6 @@ public sealed class LiveMigrationTests(ITestOutputHelper output) : IDisposable
             PingInterval = null,
             Queues = queues,
             Cpus = queues,
-            Vectors = queues > 1 ? 2 * queues + 2 : 0,
             GuestAnnounce = guestAnnounce,
             QmpSocket = Path.Combine(d.Root, "src.qmp"),
         };
@@ -135,6 +227,10 @@ public sealed class LiveMigrationTests(ITestOutputHelper output) : IDisposable
     {
         Eventually.True(() =>
         {
+            foreach (QemuGuest g in new[] { s.Peer, s.Src })
+            {
+                Assert.False(g.HasExited, $"guest {g.Name} ended before its streams ran:\n{g.Console}");
+            }
             JsonElement port = s.D.Ctl("port-stats", "src", "--json").Json().GetProperty("ports")[0];
             return port.GetProperty("rx").GetProperty("bytes").GetInt64() > (1 << 20) && port.GetProperty("tx").GetProperty("bytes").GetInt64() > (1 << 20);
         }, "1 MiB each way through port src", BootTimeout + BootTimeout, () => s.D.Ctl("port-stats", "src").Stdout);

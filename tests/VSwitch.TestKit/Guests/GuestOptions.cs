@@ -101,9 +101,6 @@ public sealed record GuestOptions
     /// <summary>Extra kernel command line words, each <c>name=value</c> (e.g. <c>init_on_alloc=0</c>).</summary>
     public IReadOnlyList<string> KernelExtra { get; init; } = [];
 
-    /// <summary>MSI-X vectors of the NIC (<c>vectors=</c>); 0 makes it use INTx (see <see cref="QemuCommandLine"/>).</summary>
-    public int Vectors { get; init; }
-
     /// <summary><c>guest_announce=</c> of the NIC (VIRTIO_NET_F_GUEST_ANNOUNCE). Null: QEMU's default (on).</summary>
     public bool? GuestAnnounce { get; init; }
 

@@ -7,8 +7,8 @@ namespace VSwitch.TestKit.Guests;
 /// Builds the command line of one test guest under QEMU 7.2 with TCG. What each part is for:
 /// <list type="bullet">
 /// <item>guest memory is a shared memfd (<c>share=on</c>): a vhost-user backend maps it to reach the rings and buffers;</item>
-/// <item><c>vectors=0</c> unless asked otherwise: QEMU 7.2 under TCG crashes when a vhost-user virtio-net device starts
-/// with MSI-X on;</item>
+/// <item><c>vectors=0</c>: QEMU 7.2 under TCG crashes when a vhost-user virtio-net device starts with MSI-X on (seen
+/// again with <c>mq=on,vectors=6</c>);</item>
 /// <item><c>-kernel</c> is the uncompressed kernel, booted through its PVH note without decompressing under TCG;</item>
 /// <item>the serial console is QEMU's stdout; <c>-no-reboot</c> and <c>panic=-1</c> make any reboot or panic end QEMU;</item>
 /// <item><c>no_timer_check</c>: the kernel's early check that the timer interrupt reaches the IO-APIC counts ticks in
@@ -86,7 +86,7 @@ public static partial class QemuCommandLine
 
     private static string Device(GuestOptions o)
     {
-        string device = $"virtio-net-pci,netdev=n0,mac={o.Mac},vectors={I(o.Vectors)}";
+        string device = $"virtio-net-pci,netdev=n0,mac={o.Mac},vectors=0";
         if (o.Queues > 1)
         {
             device += ",mq=on";
@@ -129,7 +129,6 @@ public static partial class QemuCommandLine
         Check(o.HostMtu is null or (>= 68 and <= 65535), nameof(o.HostMtu), N(o.HostMtu) ?? "");
         Check(o.CpuAffinity is null || CpuListRegex().IsMatch(o.CpuAffinity), nameof(o.CpuAffinity), o.CpuAffinity ?? "");
         Check(NameRegex().IsMatch(o.Machine), nameof(o.Machine), o.Machine);
-        Check(o.Vectors is >= 0 and <= 64, nameof(o.Vectors), I(o.Vectors));
         Check(o.Pace is null or (>= 1 and <= 10_000_000), nameof(o.Pace), N(o.Pace) ?? "");
         foreach (string? path in new[] { o.QmpSocket, o.Incoming })
         {
