@@ -27,6 +27,7 @@ public sealed partial class VhostUserPort : IPort, IRxWakeup, IDisposable
     private readonly Vring[] _rings;
     private readonly BackendSession _session;
     private readonly SessionRunner _runner;
+    private readonly RarpAnnouncement _rarp = new();
     private volatile bool _disposed;
 
     private VhostUserPort(VhostUserPortOptions options, PortId id, ILogger logger)
@@ -40,7 +41,7 @@ public sealed partial class VhostUserPort : IPort, IRxWakeup, IDisposable
             _rings[i] = new Vring(i);
         }
         Stats = new PortStats(options.MaxQueuePairs);
-        _session = new BackendSession(options.Name, logger, _rings, options.ZeroCopy, options.RxPoolSize, options.QuiesceTimeout,
+        _session = new BackendSession(options.Name, logger, _rings, _rarp, options.ZeroCopy, options.RxPoolSize, options.QuiesceTimeout,
             options.Offloads, options.LargeRxPoolSize);
         _session.Changed += Raise;
         _runner = new SessionRunner(options, _session, logger, Raise);
@@ -159,6 +160,8 @@ public sealed partial class VhostUserPort : IPort, IRxWakeup, IDisposable
             OffloadsOffered = _options.Offloads,
             RxOffloads = VirtioNetOffloads.FromDriver(_session.AckedFeatures),
             TxOffloads = _session.DriverOffloads,
+            RarpRequested = _rarp.Requested,
+            RarpSent = _rarp.Sent,
         };
     }
 

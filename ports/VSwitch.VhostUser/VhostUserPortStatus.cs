@@ -50,4 +50,13 @@ public sealed record VhostUserPortStatus(
 
     /// <summary>What frames sent to the guest may leave to it (GUEST_CSUM, GUEST_TSO4/6, GUEST_ECN acked).</summary>
     public PortOffloads TxOffloads { get; init; }
+
+    /// <summary>SEND_RARP requests received since the port was created.</summary>
+    public long RarpRequested { get; init; }
+
+    /// <summary>
+    /// RARP announcements the port sent into the switch since it was created (one per request, unless a newer request
+    /// replaced one before queue pair 0's guest transmit ring ran, or the front-end left first).
+    /// </summary>
+    public long RarpSent { get; init; }
 }

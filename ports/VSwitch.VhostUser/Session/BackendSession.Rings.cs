@@ -474,6 +474,11 @@ internal sealed partial class BackendSession
             ring.Release(null);
         }
         UnmapEverything(quiet);
+        if (_rarp.Cancel())
+        {
+            // The guest left before its transmit ring ran: nothing to announce from a port it no longer uses.
+            VhostUserLog.RarpDropped(_logger, _name);
+        }
         Volatile.Write(ref _ackedFeatures, 0);
         Volatile.Write(ref _driverOffloads, 0);
         Volatile.Write(ref _ackedProtocol, 0);

@@ -59,6 +59,7 @@ internal sealed partial class BackendSession
     private readonly int _rxPoolSize;
     private readonly int _largeRxPoolSize;
     private readonly TimeSpan _quiesceTimeout;
+    private readonly RarpAnnouncement _rarp;
     private readonly List<MappedRegion> _regions = new();
     private readonly List<int> _regionRefs = new();
     private GuestMemory _memory = GuestMemory.Empty;
@@ -74,6 +75,7 @@ internal sealed partial class BackendSession
     private readonly List<IDisposable> _pendingRelease = new();
     private readonly GuestFaultFlag _fault = new();
     private int _nextCookie;
+    private long _rarpSentLogged;
     private string? _detail;
     private volatile string? _failure;
     private volatile IReadOnlyList<VhostUserRegionStatus> _regionStatus = [];
@@ -82,13 +84,15 @@ internal sealed partial class BackendSession
     /// Creates the session state of a port with <paramref name="rings"/> (2 per queue pair). With
     /// <paramref name="offloads"/> the port offers checksum and TCP segmentation offload, and each guest transmit ring
     /// gets a second pool of <paramref name="largeRxPoolSize"/> buffers for super-frames (<see cref="LargeDataRoom"/>).
+    /// SEND_RARP requests go to <paramref name="rarp"/>, which the port's datapath side drains.
     /// </summary>
-    public BackendSession(string name, ILogger logger, Vring[] rings, bool zeroCopy, int rxPoolSize, TimeSpan quiesceTimeout,
-        bool offloads = true, int largeRxPoolSize = 64)
+    public BackendSession(string name, ILogger logger, Vring[] rings, RarpAnnouncement rarp, bool zeroCopy, int rxPoolSize,
+        TimeSpan quiesceTimeout, bool offloads = true, int largeRxPoolSize = 64)
     {
         _name = name;
         _logger = logger;
         _rings = rings;
+        _rarp = rarp;
         _zeroCopy = zeroCopy;
         _rxPoolSize = rxPoolSize;
         _quiesceTimeout = quiesceTimeout;
@@ -165,6 +169,7 @@ internal sealed partial class BackendSession
             {
                 int ready = connection.WaitReadable(PollIntervalMs);
                 CheckBrokenRings();
+                CheckRarpSent();
                 if (CheckFrontEndHarm() is { } harm)
                 {
                     reason = harm;
@@ -197,6 +202,7 @@ internal sealed partial class BackendSession
         {
             reader.Fds.CloseRest();
             Teardown();
+            CheckRarpSent();
             _connection = null;
             VhostUserLog.Disconnected(_logger, _name, reason);
             Changed?.Invoke(VhostUserPortEventKind.Disconnected, -1);

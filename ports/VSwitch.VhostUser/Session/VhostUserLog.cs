@@ -42,8 +42,17 @@ internal static partial class VhostUserLog
     [LoggerMessage(EventId = 2012, Level = LogLevel.Information, Message = "vhost-user port {Port}: features acked {Features:x}, protocol features {Protocol:x}")]
     public static partial void FeaturesAcked(ILogger logger, string port, ulong features, ulong protocol);
 
-    [LoggerMessage(EventId = 2013, Level = LogLevel.Information, Message = "vhost-user port {Port}: RARP announcement requested for {Mac}")]
-    public static partial void RarpRequested(ILogger logger, string port, string mac);
+    [LoggerMessage(EventId = 2013, Level = LogLevel.Information, Message = "vhost-user port {Port}: SEND_RARP for {Mac}: the announcement enters the switch {When}")]
+    public static partial void RarpRequested(ILogger logger, string port, string mac, string when);
+
+    [LoggerMessage(EventId = 2025, Level = LogLevel.Information, Message = "vhost-user port {Port}: RARP announcement for {Mac} sent into the switch from this port ({Sent} so far)")]
+    public static partial void RarpSent(ILogger logger, string port, string mac, long sent);
+
+    [LoggerMessage(EventId = 2026, Level = LogLevel.Information, Message = "vhost-user port {Port}: SEND_RARP replaced an announcement not sent yet")]
+    public static partial void RarpReplaced(ILogger logger, string port);
+
+    [LoggerMessage(EventId = 2027, Level = LogLevel.Information, Message = "vhost-user port {Port}: RARP announcement dropped: the front-end left before its transmit ring ran")]
+    public static partial void RarpDropped(ILogger logger, string port);
 
     [LoggerMessage(EventId = 2014, Level = LogLevel.Error, Message = "vhost-user port {Port}: session failed")]
     public static partial void SessionFailed(ILogger logger, string port, Exception exception);

@@ -158,7 +158,7 @@ public sealed class VhostUserPortType : IPortType
             VirtioFeatures = [.. s.AckedFeatures],
             ProtocolFeatures = [.. s.AckedProtocolFeatures],
             Vrings = rings,
-            Details = [.. OffloadDetails(s), .. MemoryDetails(s)],
+            Details = [.. OffloadDetails(s), .. MemoryDetails(s), .. MigrationDetails(s)],
         };
     }
 
@@ -207,6 +207,17 @@ public sealed class VhostUserPortType : IPortType
         {
             yield return new("failed guest notifications", string.Join(", ", failures));
         }
+    }
+
+    /// <summary>
+    /// Live migration: SEND_RARP requests, the RARP announcements sent into the switch for them, and the MAC of the last
+    /// request. Always present, so that scripts find the keys before a migration too.
+    /// </summary>
+    private static IEnumerable<KeyValuePair<string, string>> MigrationDetails(VhostUserPortStatus s)
+    {
+        yield return new("rarp requested", s.RarpRequested.ToString(CultureInfo.InvariantCulture));
+        yield return new("rarp sent", s.RarpSent.ToString(CultureInfo.InvariantCulture));
+        yield return new("rarp mac", s.RarpMac?.ToString() ?? "-");
     }
 
     /// <summary>Null when <paramref name="path"/> can be a socket path, else why not.</summary>
