@@ -108,17 +108,21 @@ public sealed class LiveMigrationTests(ITestOutputHelper output) : IDisposable
         {
             WaitForStreams(s);
             JsonObject done = Migrate(s);
+            // The streams go on from the destination: frames enter its port on both queue pairs (read while the VM
+            // still runs there; the port's queues go when it powers off).
+            long q0 = 0, q1 = 0;
+            Eventually.True(() =>
+            {
+                JsonElement queues = s.D.Ctl("port-stats", "dst", "--queues", "--json").Json().GetProperty("ports")[0].GetProperty("queues");
+                q0 = queues.GetArrayLength() > 1 ? queues[0].GetProperty("rx").GetProperty("packets").GetInt64() : 0;
+                q1 = queues.GetArrayLength() > 1 ? queues[1].GetProperty("rx").GetProperty("packets").GetInt64() : 0;
+                return q0 > 0 && q1 > 0;
+            }, "frames from the VM on both queue pairs of dst", TimeSpan.FromSeconds(60), () => s.D.Ctl("port-stats", "dst", "--queues").Stdout);
             AssertStreamsCrossedTheSwitchover(s, streams: 2);
             AssertNoChecksumErrors(s.Dst, s.Peer);
             AssertMacOn("dst");
-            // After the switchover the VM sent on both queue pairs of its new port: both datapath paths wrote to the
-            // log before (on src) and both rings were handed over.
-            JsonElement queues = s.D.Ctl("port-stats", "dst", "--queues", "--json").Json().GetProperty("ports")[0].GetProperty("queues");
-            long q0 = queues[0].GetProperty("rx").GetProperty("packets").GetInt64();
-            long q1 = queues[1].GetProperty("rx").GetProperty("packets").GetInt64();
-            output.WriteLine($"queues=2: downtime {done["downtime"]} ms, total {done["total-time"]} ms; dst rx queue 0: {q0}, queue 1: {q1}; "
-                + $"scenario {sw.Elapsed.TotalSeconds:F0} s");
-            Assert.True(q0 > 0 && q1 > 0, $"queue 0: {q0}, queue 1: {q1}");
+            output.WriteLine($"queues=2: downtime {done["downtime"]} ms, total {done["total-time"]} ms; dst rx queue 0: {q0}, queue 1: {q1} "
+                + $"frames soon after the switchover; scenario {sw.Elapsed.TotalSeconds:F0} s");
         });
     }
 
