@@ -134,7 +134,7 @@ public sealed partial class VhostUserPort : IPort, IRxWakeup, IDisposable
         var rings = new List<VhostUserRingStatus>();
         foreach (Vring ring in _rings)
         {
-            if (ring.Num == 0 && !ring.Started)
+            if (ring.Num == 0 && !ring.Started && ring.LastSetBase < 0 && ring.LastGetBase < 0)
             {
                 continue;
             }
@@ -148,6 +148,8 @@ public sealed partial class VhostUserPort : IPort, IRxWakeup, IDisposable
             {
                 CallFailures = Volatile.Read(ref ring.CallFailures),
                 Layout = packed ? "packed" : "split",
+                LastSetBase = ring.LastSetBase < 0 ? null : ring.LastSetBase,
+                LastGetBase = ring.LastGetBase < 0 ? null : ring.LastGetBase,
             });
         }
         return new VhostUserPortStatus(
@@ -162,6 +164,10 @@ public sealed partial class VhostUserPort : IPort, IRxWakeup, IDisposable
             TxOffloads = _session.DriverOffloads,
             RarpRequested = _rarp.Requested,
             RarpSent = _rarp.Sent,
+            DirtyLogging = _session.DirtyLogging,
+            DirtyLogBytes = _session.DirtyLogBytes,
+            DirtyPagesMarked = _session.DirtyPagesMarked,
+            DirtyPagesBeyondLog = _session.DirtyPagesBeyondLog,
         };
     }
 

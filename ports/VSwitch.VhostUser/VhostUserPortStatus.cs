@@ -59,4 +59,19 @@ public sealed record VhostUserPortStatus(
     /// replaced one before queue pair 0's guest transmit ring ran, or the front-end left first).
     /// </summary>
     public long RarpSent { get; init; }
+
+    /// <summary>Dirty logging runs (live migration): LOG_ALL acked and a log set with SET_LOG_BASE.</summary>
+    public bool DirtyLogging { get; init; }
+
+    /// <summary>Size in bytes of the dirty log set now (0 when none); it covers 32 KiB of guest memory per byte.</summary>
+    public ulong DirtyLogBytes { get; init; }
+
+    /// <summary>
+    /// Pages the switch marked dirty since the port was created (each bit it found clear and set; the front-end clears
+    /// bits as it copies pages, so a page rewritten later counts again).
+    /// </summary>
+    public long DirtyPagesMarked { get; init; }
+
+    /// <summary>Pages written beyond the end of the log set at the time, and so not marked (a log too small for the memory).</summary>
+    public long DirtyPagesBeyondLog { get; init; }
 }

@@ -27,11 +27,30 @@ internal sealed partial class BackendSession
             // VIRTIO 1.2 §5.1.3.1: a driver must not accept a feature without the ones it requires.
             return Refuse(VhostUserError.InvalidParameter, broken);
         }
+        bool loggedBefore = Acked(VirtioNetFeatures.LogAll);
         Volatile.Write(ref _ackedFeatures, features);
         Volatile.Write(ref _driverOffloads, (int)VirtioNetOffloads.ToDriver(features));
         VhostUserLog.FeaturesAcked(_logger, _name, features, AckedProtocolFeatures);
+        ReportLogAllChange(loggedBefore, Acked(VirtioNetFeatures.LogAll));
         // LOG_ALL toggles dirty logging of running rings during migration; header size and mergeable follow too.
         return RepublishAll() ? null : VhostUserError.QuiesceTimeout;
+    }
+
+    /// <summary>Logs a migration step: LOG_ALL switched on (with or without a log to write) or off (migration over or cancelled).</summary>
+    private void ReportLogAllChange(bool before, bool now)
+    {
+        if (now && !before && _log is { } log)
+        {
+            VhostUserLog.LoggingOn(_logger, _name, log.Log.SizeBytes);
+        }
+        else if (now && !before)
+        {
+            VhostUserLog.LogAllWithoutLog(_logger, _name);
+        }
+        else if (before && !now)
+        {
+            VhostUserLog.LoggingOff(_logger, _name, DirtyPagesMarked);
+        }
     }
 
     private VhostUserError? GetProtocolFeatures() =>

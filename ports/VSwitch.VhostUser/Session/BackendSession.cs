@@ -76,6 +76,8 @@ internal sealed partial class BackendSession
     private readonly GuestFaultFlag _fault = new();
     private int _nextCookie;
     private long _rarpSentLogged;
+    private long _retiredPagesMarked;
+    private long _retiredPagesBeyondLog;
     private string? _detail;
     private volatile string? _failure;
     private volatile IReadOnlyList<VhostUserRegionStatus> _regionStatus = [];
@@ -147,6 +149,18 @@ internal sealed partial class BackendSession
 
     /// <summary>1 + the highest queue pair whose guest receive ring runs (0 if none). Any thread.</summary>
     public int ActiveTxQueues => Volatile.Read(ref _activeTxQueues);
+
+    /// <summary>Dirty logging runs: LOG_ALL is acked and a log is set (every ring's snapshot carries it). Any thread.</summary>
+    public bool DirtyLogging => Acked(VirtioNetFeatures.LogAll) && Volatile.Read(ref _log) is not null;
+
+    /// <summary>Size of the dirty log set now (SET_LOG_BASE), 0 when none. Any thread.</summary>
+    public ulong DirtyLogBytes => Volatile.Read(ref _log)?.Log.SizeBytes ?? 0;
+
+    /// <summary>Pages the switch marked dirty in every log of the port's life (<see cref="DirtyLog.PagesMarked"/>). Any thread.</summary>
+    public long DirtyPagesMarked => Interlocked.Read(ref _retiredPagesMarked) + (Volatile.Read(ref _log)?.Log.PagesMarked ?? 0);
+
+    /// <summary>Pages written beyond the end of the log set at the time (not marked: a log too small). Any thread.</summary>
+    public long DirtyPagesBeyondLog => Interlocked.Read(ref _retiredPagesBeyondLog) + (Volatile.Read(ref _log)?.Log.OutOfRange ?? 0);
 
     /// <summary>At least one queue pair has both rings running. Any thread.</summary>
     public bool TrafficReady => Volatile.Read(ref _trafficReady);

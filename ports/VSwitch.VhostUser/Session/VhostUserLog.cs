@@ -66,8 +66,23 @@ internal static partial class VhostUserLog
     [LoggerMessage(EventId = 2018, Level = LogLevel.Error, Message = "vhost-user port {Port}: a StateChanged handler failed on {Kind}")]
     public static partial void EventHandlerFailed(ILogger logger, string port, VhostUserPortEventKind kind, Exception exception);
 
-    [LoggerMessage(EventId = 2016, Level = LogLevel.Information, Message = "vhost-user port {Port}: dirty log set ({Bytes} bytes)")]
-    public static partial void LogSet(ILogger logger, string port, ulong bytes);
+    [LoggerMessage(EventId = 2016, Level = LogLevel.Information, Message = "vhost-user port {Port}: dirty log set ({Bytes} bytes, covers guest memory up to 0x{Covered:x}; guest memory ends at 0x{MemoryEnd:x}){Replaced}")]
+    public static partial void LogSet(ILogger logger, string port, ulong bytes, ulong covered, ulong memoryEnd, string replaced);
+
+    [LoggerMessage(EventId = 2028, Level = LogLevel.Information, Message = "vhost-user port {Port}: dirty logging on (LOG_ALL acked, log of {Bytes} bytes)")]
+    public static partial void LoggingOn(ILogger logger, string port, ulong bytes);
+
+    [LoggerMessage(EventId = 2029, Level = LogLevel.Information, Message = "vhost-user port {Port}: LOG_ALL acked without a dirty log; logging starts with SET_LOG_BASE")]
+    public static partial void LogAllWithoutLog(ILogger logger, string port);
+
+    [LoggerMessage(EventId = 2030, Level = LogLevel.Information, Message = "vhost-user port {Port}: dirty logging off (LOG_ALL cleared; {Pages} pages marked so far)")]
+    public static partial void LoggingOff(ILogger logger, string port, long pages);
+
+    [LoggerMessage(EventId = 2031, Level = LogLevel.Information, Message = "vhost-user port {Port}: ring {Ring}: GET_VRING_BASE hands over base {Base}")]
+    public static partial void VringBaseHandedOver(ILogger logger, string port, int ring, uint @base);
+
+    [LoggerMessage(EventId = 2032, Level = LogLevel.Information, Message = "vhost-user port {Port}: dirty logging on (log set while LOG_ALL is acked, {Bytes} bytes)")]
+    public static partial void LoggingOnWithLog(ILogger logger, string port, ulong bytes);
 
     [LoggerMessage(EventId = 2019, Level = LogLevel.Debug, Message = "vhost-user port {Port}: {Request} ({Size} bytes, {Fds} fds, need_reply {NeedReply})")]
     public static partial void Request(ILogger logger, string port, FrontendRequest request, uint size, int fds, bool needReply);

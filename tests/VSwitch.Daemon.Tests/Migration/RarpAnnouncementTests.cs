@@ -9,8 +9,8 @@ namespace VSwitch.Daemon.Tests.Migration;
 /// SEND_RARP through the shipped vswitchd: three vhost-user ports on one datapath thread, driven by test front-ends
 /// over real sockets and memfd memory. The guest's MAC is first learnt on vm2 (where it "was" before the migration);
 /// vm1's front-end then sends SEND_RARP for it, as QEMU does on the migration destination of a guest without
-/// GUEST_ANNOUNCE. The announcement must enter the switch from vm1: fdb-show moves the MAC to vm1, and vm2 and vm3
-/// (the flooding domain) each receive the exact frame.
+/// GUEST_ANNOUNCE. The announcement must enter the switch from vm1: fdb-show moves the MAC to vm1 (and counts the
+/// move), and vm2 and vm3 (the flooding domain) each receive the exact frame.
 /// </summary>
 public sealed class RarpAnnouncementTests(ITestOutputHelper output) : IDisposable
 {
@@ -42,12 +42,15 @@ public sealed class RarpAnnouncementTests(ITestOutputHelper output) : IDisposabl
         vm2.Ring(1).Transmit(before);
         vm2.Ring(1).Kick();
         Assert.Equal("vm2", WaitForFdbPort("52:54:00:12:34:56", "vm2"));
+        long movesBefore = _d.Ctl("fdb-show", "--json").Json().GetProperty("stats").GetProperty("moved").GetInt64();
 
         vm2.Ring(0).PostReceiveBuffers(16);
         vm3.Ring(0).PostReceiveBuffers(16);
         vm1.SendRarp(GuestMac);
 
         Assert.Equal("vm1", WaitForFdbPort("52:54:00:12:34:56", "vm1"));
+        Assert.Equal(movesBefore + 1, _d.Ctl("fdb-show", "--json").Json().GetProperty("stats").GetProperty("moved").GetInt64());
+        Assert.Contains($"moved: {movesBefore + 1}", _d.Ctl("fdb-show").Stdout, StringComparison.Ordinal);
         byte[] expected = Convert.FromHexString(
             "ffffffffffff" + "525400123456" + "8035" + "0001" + "0800" + "06" + "04" + "0003"
             + "525400123456" + "00000000" + "525400123456" + "00000000" + new string('0', 36));
