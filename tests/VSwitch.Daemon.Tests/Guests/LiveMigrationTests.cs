@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using VSwitch.Daemon.Tests.Capture;
@@ -59,8 +60,9 @@ public sealed class LiveMigrationTests(ITestOutputHelper output) : IDisposable
             AssertMacOn("dst");
             long gap = ping.GetInt64("longest_gap_ms");
             output.WriteLine($"{type}: downtime {done["downtime"]} ms, total {done["total-time"]} ms, "
-                + $"{Ram(done, "transferred") >> 20} MiB sent in {Ram(done, "dirty-sync-count")} passes; pings every 10 ms from the peer: "
-                + $"{ping["sent"]} sent, {ping["received"]} answered, longest gap {gap} ms; scenario {sw.Elapsed.TotalSeconds:F0} s");
+                + $"{Ram(done, "transferred") >> 20} MiB sent in {Ram(done, "dirty-sync-count")} passes; switch marked {s.PagesMarked} pages "
+                + $"in a log of {s.LogBytes} bytes; pings every 10 ms from the peer: {ping["sent"]} sent, {ping["received"]} answered, "
+                + $"longest gap {gap} ms; scenario {sw.Elapsed.TotalSeconds:F0} s");
             // Generous: under TCG on a busy machine the guest clock and the downtime stretch; a MAC that never moved
             // or a lost ring would leave the peer without answers for far longer.
             Assert.True(gap < 10_000, $"the peer got no echo reply for {gap} ms");
@@ -88,6 +90,9 @@ public sealed class LiveMigrationTests(ITestOutputHelper output) : IDisposable
             string dstStatus = s.D.Ctl("port-status", "dst").Stdout;
             Assert.DoesNotContain(" GuestAnnounce ", dstStatus, StringComparison.Ordinal);
             AssertMacOn("dst");
+            JsonElement dst = s.D.Ctl("port-status", "dst", "--json").Json();
+            Assert.Equal(VmMac, Detail(dst, "rarp mac"));
+            Assert.True(long.Parse(Detail(dst, "rarp sent"), CultureInfo.InvariantCulture) >= 1, "no RARP sent: " + dst);
             capture.Interrupt();
             capture.WaitForExit(TimeSpan.FromMinutes(1));
             string[] rarp = Tshark.Fields(file, $"eth.type == 0x8035 && eth.src == {VmMac}", "frame.packet_flags_direction", "eth.dst", "arp.opcode", "arp.src.hw_mac");
@@ -142,13 +147,17 @@ public sealed class LiveMigrationTests(ITestOutputHelper output) : IDisposable
             string during = s.D.Ctl("port-status", "src").Stdout;
             output.WriteLine("--- port-status src while migrating:\n" + during);
             Assert.Contains(" LogAll ", during, StringComparison.Ordinal);
+            Assert.Contains("dirty logging: on", during, StringComparison.Ordinal);
             s.SrcQmp.Execute("migrate_cancel");
             JsonObject cancelled = s.SrcQmp.WaitForMigration(m => Status(m) is "cancelled" or "completed" or "failed", MigrationTimeout, "end");
             Assert.Equal("cancelled", Status(cancelled));
             Assert.Equal("running", s.SrcQmp.Execute("query-status")!["status"]!.GetValue<string>());
-            // QEMU stops logging: LOG_ALL is acked off again (SET_FEATURES).
-            Eventually.True(() => !s.D.Ctl("port-status", "src").Stdout.Contains(" LogAll ", StringComparison.Ordinal), "LOG_ALL off on src",
-                TimeSpan.FromSeconds(60), () => s.D.Ctl("port-status", "src").Stdout);
+            // QEMU stops logging: LOG_ALL is acked off again (SET_FEATURES), and the switch says so.
+            Eventually.True(() =>
+            {
+                string status = s.D.Ctl("port-status", "src").Stdout;
+                return !status.Contains(" LogAll ", StringComparison.Ordinal) && status.Contains("dirty logging: off", StringComparison.Ordinal);
+            }, "LOG_ALL and dirty logging off on src", TimeSpan.FromSeconds(60), () => s.D.Ctl("port-status", "src").Stdout);
             output.WriteLine("--- port-status src after the cancel:\n" + s.D.Ctl("port-status", "src").Stdout);
             string md5 = GuestPayload.Md5(StreamBytes);
             GuestResult recv = s.Src.WaitForResult("recv", StreamTimeout);
@@ -163,7 +172,14 @@ public sealed class LiveMigrationTests(ITestOutputHelper output) : IDisposable
         });
     }
 
-    private sealed record Scenario(DaemonProcess D, QemuGuest Peer, QemuGuest Src, QemuGuest Dst, Qmp SrcQmp, string Incoming);
+    private sealed record Scenario(DaemonProcess D, QemuGuest Peer, QemuGuest Src, QemuGuest Dst, Qmp SrcQmp, string Incoming)
+    {
+        /// <summary>Pages the switch marked in the source's log (port-status), once the migration completed.</summary>
+        public long PagesMarked { get; set; }
+
+        /// <summary>Size of the source's log (port-status), once the migration completed.</summary>
+        public long LogBytes { get; set; }
+    }
 
     private Scenario Start(string type, string peerRole, string vmRole, int queues, bool? guestAnnounce = null,
         IReadOnlyList<string>? extraKernel = null)
@@ -248,10 +264,20 @@ public sealed class LiveMigrationTests(ITestOutputHelper output) : IDisposable
         JsonObject active = s.SrcQmp.WaitForMigration(m => Status(m) is not ("setup" or "none"), MigrationTimeout, "progress");
         if (Status(active) == "active")
         {
-            output.WriteLine("--- port-status src while migrating:\n" + s.D.Ctl("port-status", "src").Stdout);
+            string during = s.D.Ctl("port-status", "src").Stdout;
+            output.WriteLine("--- port-status src while migrating:\n" + during);
+            Assert.Contains("dirty logging: on", during, StringComparison.Ordinal);
         }
         JsonObject done = s.SrcQmp.WaitForMigration(m => Status(m) is "completed" or "failed" or "cancelled", MigrationTimeout, "end");
         Assert.True(Status(done) == "completed", "migration ended " + done.ToJsonString());
+        // The source stays connected (paused): its log counters are still there. The switch wrote into the VM while
+        // QEMU copied it (received frames, used rings), so it marked pages.
+        JsonElement src = s.D.Ctl("port-status", "src", "--json").Json();
+        s.PagesMarked = long.Parse(Detail(src, "dirty pages marked"), CultureInfo.InvariantCulture);
+        s.LogBytes = long.Parse(Detail(src, "dirty log bytes"), CultureInfo.InvariantCulture);
+        Assert.True(s.PagesMarked > 0, "no dirty pages marked on src: " + src);
+        Assert.Equal("0", Detail(src, "dirty pages beyond log"));
+        output.WriteLine("--- port-status src after the switchover:\n" + s.D.Ctl("port-status", "src").Stdout);
         output.WriteLine("--- port-status dst after the switchover:\n" + s.D.Ctl("port-status", "dst").Stdout);
         return done;
     }
@@ -282,6 +308,23 @@ public sealed class LiveMigrationTests(ITestOutputHelper output) : IDisposable
     {
         Eventually.True(() => FdbPort(VmMac) == port, $"{VmMac} learned on {port}", TimeSpan.FromSeconds(60), () => _daemon!.Ctl("fdb-show").Stdout);
         output.WriteLine("--- fdb-show:\n" + _daemon!.Ctl("fdb-show").Stdout);
+        if (port == "dst")
+        {
+            JsonElement stats = _daemon.Ctl("fdb-show", "--json").Json().GetProperty("stats");
+            Assert.True(stats.GetProperty("moved").GetInt64() >= 1, "fdb-show counts no MAC move: " + stats);
+        }
+    }
+
+    private static string Detail(JsonElement status, string key)
+    {
+        foreach (JsonElement d in status.GetProperty("details").EnumerateArray())
+        {
+            if (d.GetProperty("key").GetString() == key)
+            {
+                return d.GetProperty("value").GetString() ?? "";
+            }
+        }
+        throw new KeyNotFoundException($"no '{key}' in port-status: {status}");
     }
 
     private string? FdbPort(string mac)
