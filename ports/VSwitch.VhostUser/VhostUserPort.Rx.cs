@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using VSwitch.Core.Net;
 using VSwitch.Core.Packets;
 using VSwitch.Core.Ports;
 using VSwitch.Native;
@@ -17,7 +18,8 @@ namespace VSwitch.VhostUser;
 public sealed partial class VhostUserPort
 {
     /// <summary>
-    /// Appends up to <c>batch.Free</c> packets from queue pair <paramref name="queue"/>'s transmit ring. Ownership: the
+    /// Appends up to <c>batch.Free</c> packets from queue pair <paramref name="queue"/>'s transmit ring, behind a RARP
+    /// announcement the front-end asked for (SEND_RARP) on queue 0 (<see cref="AnnounceRarp"/>). Ownership: the
     /// caller owns the appended packets; external ones (zero-copy, pointing into guest memory) stay valid until
     /// <see cref="CompleteReceive"/> for this queue, which the caller must run after every call that returned non-zero.
     /// Until then the ring stays claimed by the caller (the session waits for it before stopping the ring or changing
@@ -48,12 +50,18 @@ public sealed partial class VhostUserPort
             ring.DatapathHolds = true;
         }
         RingSnapshot held = ring.HeldSnapshot!;
+        int received = 0;
         // After a contained fault the memory reads as zeros: take nothing more; the session ends the connection.
-        int received = GuestFaultFlag.IsSet(held.FaultWord)
-            ? 0
-            : ring.IsPacked
+        if (!GuestFaultFlag.IsSet(held.FaultWord))
+        {
+            if (queue == 0 && _rarp.IsPending)
+            {
+                received = AnnounceRarp(held.Pool!, batch);
+            }
+            received += ring.IsPacked
                 ? ring.PackedRx!.Receive(held.Memory, batch, held.Pool!, held.HeaderSize, held.ZeroCopy, Stats.Rx[queue], Id, held.FromDriver, held.LargePool)
                 : ring.Rx!.Receive(held.Memory, batch, held.Pool!, held.HeaderSize, held.ZeroCopy, Stats.Rx[queue], Id, held.FromDriver, held.LargePool);
+        }
         if (received == 0)
         {
             // Nothing handed out (empty ring, or only dropped chains): return what was taken and let go at once.
@@ -119,6 +127,8 @@ public sealed partial class VhostUserPort
             pending = usable && (ring.IsPacked
                 ? ring.Packed.EnableNotifications(snapshot!.Memory, snapshot.Log)
                 : ring.Queue.EnableNotifications(snapshot!.Memory, snapshot.Log));
+            // A RARP announcement waits for this thread's next receive on queue 0: poll instead of sleeping.
+            pending |= usable && queuePair == 0 && _rarp.IsPending;
         }
         else
         {
@@ -137,6 +147,31 @@ public sealed partial class VhostUserPort
         }
         ring.ExitDatapath();
         return pending;
+    }
+
+    /// <summary>
+    /// Rare path of queue 0's receive: builds the RARP announcement the session posted (SEND_RARP) in a buffer of the
+    /// ring's pool and appends it as a frame the guest sent, so that MAC learning moves the guest's MAC to this port and
+    /// every flooding domain hears it. Returns 1, or 0 when the batch is full or the pool empty (it stays pending for the
+    /// next batch). The frame does not count as received from the guest (<see cref="VhostUserPortStatus.RarpSent"/> does).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int AnnounceRarp(PacketPool pool, PacketBatch batch)
+    {
+        if (batch.IsFull || !pool.TryRent(out PacketBuffer? packet))
+        {
+            return 0;
+        }
+        if (!_rarp.TryTake(out MacAddress mac) || !packet.TrySetLength(RarpFrame.Length))
+        {
+            packet.Free();
+            return 0;
+        }
+        RarpFrame.Write(packet.Span, mac);
+        packet.InPort = Id;
+        batch.TryAdd(packet);
+        _rarp.CountSent(mac);
+        return 1;
     }
 
     /// <inheritdoc/>

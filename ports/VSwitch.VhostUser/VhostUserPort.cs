@@ -27,6 +27,7 @@ public sealed partial class VhostUserPort : IPort, IRxWakeup, IDisposable
     private readonly Vring[] _rings;
     private readonly BackendSession _session;
     private readonly SessionRunner _runner;
+    private readonly RarpAnnouncement _rarp = new();
     private volatile bool _disposed;
 
     private VhostUserPort(VhostUserPortOptions options, PortId id, ILogger logger)
@@ -40,7 +41,7 @@ public sealed partial class VhostUserPort : IPort, IRxWakeup, IDisposable
             _rings[i] = new Vring(i);
         }
         Stats = new PortStats(options.MaxQueuePairs);
-        _session = new BackendSession(options.Name, logger, _rings, options.ZeroCopy, options.RxPoolSize, options.QuiesceTimeout,
+        _session = new BackendSession(options.Name, logger, _rings, _rarp, options.ZeroCopy, options.RxPoolSize, options.QuiesceTimeout,
             options.Offloads, options.LargeRxPoolSize);
         _session.Changed += Raise;
         _runner = new SessionRunner(options, _session, logger, Raise);
@@ -133,7 +134,7 @@ public sealed partial class VhostUserPort : IPort, IRxWakeup, IDisposable
         var rings = new List<VhostUserRingStatus>();
         foreach (Vring ring in _rings)
         {
-            if (ring.Num == 0 && !ring.Started)
+            if (ring.Num == 0 && !ring.Started && ring.LastSetBase < 0 && ring.LastGetBase < 0)
             {
                 continue;
             }
@@ -147,6 +148,8 @@ public sealed partial class VhostUserPort : IPort, IRxWakeup, IDisposable
             {
                 CallFailures = Volatile.Read(ref ring.CallFailures),
                 Layout = packed ? "packed" : "split",
+                LastSetBase = ring.LastSetBase < 0 ? null : ring.LastSetBase,
+                LastGetBase = ring.LastGetBase < 0 ? null : ring.LastGetBase,
             });
         }
         return new VhostUserPortStatus(
@@ -159,6 +162,12 @@ public sealed partial class VhostUserPort : IPort, IRxWakeup, IDisposable
             OffloadsOffered = _options.Offloads,
             RxOffloads = VirtioNetOffloads.FromDriver(_session.AckedFeatures),
             TxOffloads = _session.DriverOffloads,
+            RarpRequested = _rarp.Requested,
+            RarpSent = _rarp.Sent,
+            DirtyLogging = _session.DirtyLogging,
+            DirtyLogBytes = _session.DirtyLogBytes,
+            DirtyPagesMarked = _session.DirtyPagesMarked,
+            DirtyPagesBeyondLog = _session.DirtyPagesBeyondLog,
         };
     }
 

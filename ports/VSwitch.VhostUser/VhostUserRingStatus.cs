@@ -31,4 +31,10 @@ public sealed record VhostUserRingStatus(
     /// On a packed ring <see cref="NextAvail"/> and <see cref="NextUsed"/> are slots (their wrap counters are not shown).
     /// </summary>
     public string Layout { get; init; } = "split";
+
+    /// <summary>The last SET_VRING_BASE value on this ring since the port was created (where a front-end resumed), or null.</summary>
+    public long? LastSetBase { get; init; }
+
+    /// <summary>The last GET_VRING_BASE reply on this ring since the port was created (where it stopped), or null.</summary>
+    public long? LastGetBase { get; init; }
 }

@@ -121,6 +121,9 @@ internal sealed class SwitchRuntime : ISwitchRuntime, IDisposable
     public IReadOnlyList<LearnedMac> FdbShow() =>
         [.. _macTable.GetEntries().Select(e => new LearnedMac(e.Port.Value, e.Vlan, e.Mac, e.AgeSeconds))];
 
+    public FdbStats FdbStats() => new(_macTable.Count, _macTable.MaxEntries, _macTable.Learned, _macTable.Moves, _macTable.Evictions,
+        _macTable.Expired, _macTable.RefusedMulticast);
+
     public int FdbFlush(int? ofPort) =>
         ofPort is int p ? _macTable.RemovePort(new PortId((ushort)p)) : _macTable.Flush();
 

@@ -4,6 +4,7 @@ using VSwitch.VhostUser.Protocol;
 using VSwitch.VhostUser.Protocol.Messages;
 using VSwitch.VhostUser.Transport;
 using VSwitch.Virtio.Memory;
+using VSwitch.Virtio.Net;
 
 namespace VSwitch.VhostUser.Session;
 
@@ -137,6 +138,12 @@ internal sealed partial class BackendSession
         return quiet ? StartPendingRings() : VhostUserError.QuiesceTimeout;
     }
 
+    /// <summary>
+    /// Maps the dirty log (live migration) and hands it to every ring; a log replaced while in use is unmapped only
+    /// after every ring was quiesced with the new one published (as memory tables are). A log too small for the guest
+    /// memory mapped now would let pages go unmarked, so it is refused; memory added after the log is not checked (QEMU
+    /// keeps a stale log mapped after a cancelled migration), its pages are counted as beyond the log.
+    /// </summary>
     private VhostUserError? SetLogBase(ReadOnlySpan<byte> payload, ReceivedFds fds)
     {
         if (!Negotiated(ProtocolFeatures.LogShmfd))
@@ -145,16 +152,29 @@ internal sealed partial class BackendSession
             return VhostUserError.InvalidState;
         }
         var description = Read<LogPayload>(payload);
+        ulong memoryEnd = GuestMemoryEnd();
+        ulong covered = LogCoverage(description.MmapSize);
+        if (description.IsValid() && covered < memoryEnd)
+        {
+            return Refuse(VhostUserError.InvalidParameter,
+                $"dirty log of {description.MmapSize} bytes covers guest memory up to 0x{covered:x}, but guest memory ends at 0x{memoryEnd:x}");
+        }
         MappedLog? log = MappedLog.TryMap(description, fds.Peek(0), _fault, NextCookie(), out string? problem);
         if (log is null)
         {
             return Refuse(description.IsValid() ? VhostUserError.MapFailed : VhostUserError.InvalidParameter, "dirty log: " + problem);
         }
         MappedLog? old = _log;
-        _log = log;
+        Volatile.Write(ref _log, log);
         bool quiet = RepublishAll();
         Retire(old, quiet);
-        VhostUserLog.LogSet(_logger, _name, description.MmapSize);
+        KeepLogCounters(old);
+        VhostUserLog.LogSet(_logger, _name, description.MmapSize, covered, memoryEnd,
+            old is null ? "" : $"; replaces a log of {old.Log.SizeBytes} bytes");
+        if (old is null && Acked(VirtioNetFeatures.LogAll))
+        {
+            VhostUserLog.LoggingOnWithLog(_logger, _name, description.MmapSize);
+        }
         // QEMU waits for a reply to SET_LOG_BASE when LOG_SHMFD is negotiated (vhost-user spec, "Communication");
         // it reads the header only, so a zero u64 (the REPLY_ACK convention for success) serves every reader.
         if (!ReplyU64(FrontendRequest.SetLogBase, 0))
@@ -162,6 +182,32 @@ internal sealed partial class BackendSession
             return VhostUserError.SocketBroken;
         }
         return quiet ? null : VhostUserError.QuiesceTimeout;
+    }
+
+    /// <summary>The end of the highest guest memory region mapped now (0 with none).</summary>
+    private ulong GuestMemoryEnd()
+    {
+        ulong end = 0;
+        foreach (MappedRegion r in _regions)
+        {
+            // Regions were validated when mapped: guest address + size does not wrap.
+            end = Math.Max(end, r.Description.GuestPhysAddr + r.Description.MemorySize);
+        }
+        return end;
+    }
+
+    /// <summary>Guest memory a log of <paramref name="bytes"/> covers from address 0: 8 pages of 4 KiB per byte.</summary>
+    private static ulong LogCoverage(ulong bytes) =>
+        bytes > ulong.MaxValue / (8 * DirtyLog.PageSize) ? ulong.MaxValue : bytes * 8 * DirtyLog.PageSize;
+
+    /// <summary>Adds the counters of a log that goes away to the port's totals (status shows them for the port's life).</summary>
+    private void KeepLogCounters(MappedLog? retired)
+    {
+        if (retired is not null)
+        {
+            Interlocked.Add(ref _retiredPagesMarked, retired.Log.PagesMarked);
+            Interlocked.Add(ref _retiredPagesBeyondLog, retired.Log.OutOfRange);
+        }
     }
 
     private VhostUserError? SetLogFd(ReceivedFds fds)
@@ -226,12 +272,14 @@ internal sealed partial class BackendSession
     private void UnmapEverything(bool quiet)
     {
         Volatile.Write(ref _memory, GuestMemory.Empty);
-        var retired = new List<IDisposable?>(_regions.Select(r => r.Mapping)) { _log };
+        MappedLog? log = _log;
+        var retired = new List<IDisposable?>(_regions.Select(r => r.Mapping)) { log };
         _regions.Clear();
         _regionRefs.Clear();
         PublishRegionStatus();
-        _log = null;
+        Volatile.Write(ref _log, null);
         Retire(retired, quiet);
+        KeepLogCounters(log);
         FileDescriptor.CloseIfValid(_logFd);
         _logFd = -1;
     }

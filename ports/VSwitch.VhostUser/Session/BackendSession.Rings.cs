@@ -56,6 +56,7 @@ internal sealed partial class BackendSession
             return VhostUserError.InvalidParameter;
         }
         ring.Base = state.Num;
+        ring.LastSetBase = state.Num;
         return null;
     }
 
@@ -71,6 +72,9 @@ internal sealed partial class BackendSession
         {
             return VhostUserError.QuiesceTimeout;
         }
+        ring.LastGetBase = stoppedAt.Value;
+        // On a migration source this is the position the destination resumes from.
+        VhostUserLog.VringBaseHandedOver(_logger, _name, ring.Index, stoppedAt.Value);
         var reply = new VringState(state.Index, stoppedAt.Value);
         return Reply(FrontendRequest.GetVringBase, in reply) ? null : VhostUserError.SocketBroken;
     }
@@ -474,6 +478,11 @@ internal sealed partial class BackendSession
             ring.Release(null);
         }
         UnmapEverything(quiet);
+        if (_rarp.Cancel())
+        {
+            // The guest left before its transmit ring ran: nothing to announce from a port it no longer uses.
+            VhostUserLog.RarpDropped(_logger, _name);
+        }
         Volatile.Write(ref _ackedFeatures, 0);
         Volatile.Write(ref _driverOffloads, 0);
         Volatile.Write(ref _ackedProtocol, 0);

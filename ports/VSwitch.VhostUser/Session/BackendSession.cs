@@ -59,6 +59,7 @@ internal sealed partial class BackendSession
     private readonly int _rxPoolSize;
     private readonly int _largeRxPoolSize;
     private readonly TimeSpan _quiesceTimeout;
+    private readonly RarpAnnouncement _rarp;
     private readonly List<MappedRegion> _regions = new();
     private readonly List<int> _regionRefs = new();
     private GuestMemory _memory = GuestMemory.Empty;
@@ -74,6 +75,9 @@ internal sealed partial class BackendSession
     private readonly List<IDisposable> _pendingRelease = new();
     private readonly GuestFaultFlag _fault = new();
     private int _nextCookie;
+    private long _rarpSentLogged;
+    private long _retiredPagesMarked;
+    private long _retiredPagesBeyondLog;
     private string? _detail;
     private volatile string? _failure;
     private volatile IReadOnlyList<VhostUserRegionStatus> _regionStatus = [];
@@ -82,13 +86,15 @@ internal sealed partial class BackendSession
     /// Creates the session state of a port with <paramref name="rings"/> (2 per queue pair). With
     /// <paramref name="offloads"/> the port offers checksum and TCP segmentation offload, and each guest transmit ring
     /// gets a second pool of <paramref name="largeRxPoolSize"/> buffers for super-frames (<see cref="LargeDataRoom"/>).
+    /// SEND_RARP requests go to <paramref name="rarp"/>, which the port's datapath side drains.
     /// </summary>
-    public BackendSession(string name, ILogger logger, Vring[] rings, bool zeroCopy, int rxPoolSize, TimeSpan quiesceTimeout,
-        bool offloads = true, int largeRxPoolSize = 64)
+    public BackendSession(string name, ILogger logger, Vring[] rings, RarpAnnouncement rarp, bool zeroCopy, int rxPoolSize,
+        TimeSpan quiesceTimeout, bool offloads = true, int largeRxPoolSize = 64)
     {
         _name = name;
         _logger = logger;
         _rings = rings;
+        _rarp = rarp;
         _zeroCopy = zeroCopy;
         _rxPoolSize = rxPoolSize;
         _quiesceTimeout = quiesceTimeout;
@@ -144,6 +150,18 @@ internal sealed partial class BackendSession
     /// <summary>1 + the highest queue pair whose guest receive ring runs (0 if none). Any thread.</summary>
     public int ActiveTxQueues => Volatile.Read(ref _activeTxQueues);
 
+    /// <summary>Dirty logging runs: LOG_ALL is acked and a log is set (every ring's snapshot carries it). Any thread.</summary>
+    public bool DirtyLogging => Acked(VirtioNetFeatures.LogAll) && Volatile.Read(ref _log) is not null;
+
+    /// <summary>Size of the dirty log set now (SET_LOG_BASE), 0 when none. Any thread.</summary>
+    public ulong DirtyLogBytes => Volatile.Read(ref _log)?.Log.SizeBytes ?? 0;
+
+    /// <summary>Pages the switch marked dirty in every log of the port's life (<see cref="DirtyLog.PagesMarked"/>). Any thread.</summary>
+    public long DirtyPagesMarked => Interlocked.Read(ref _retiredPagesMarked) + (Volatile.Read(ref _log)?.Log.PagesMarked ?? 0);
+
+    /// <summary>Pages written beyond the end of the log set at the time (not marked: a log too small). Any thread.</summary>
+    public long DirtyPagesBeyondLog => Interlocked.Read(ref _retiredPagesBeyondLog) + (Volatile.Read(ref _log)?.Log.OutOfRange ?? 0);
+
     /// <summary>At least one queue pair has both rings running. Any thread.</summary>
     public bool TrafficReady => Volatile.Read(ref _trafficReady);
 
@@ -165,6 +183,7 @@ internal sealed partial class BackendSession
             {
                 int ready = connection.WaitReadable(PollIntervalMs);
                 CheckBrokenRings();
+                CheckRarpSent();
                 if (CheckFrontEndHarm() is { } harm)
                 {
                     reason = harm;
@@ -197,6 +216,7 @@ internal sealed partial class BackendSession
         {
             reader.Fds.CloseRest();
             Teardown();
+            CheckRarpSent();
             _connection = null;
             VhostUserLog.Disconnected(_logger, _name, reason);
             Changed?.Invoke(VhostUserPortEventKind.Disconnected, -1);

@@ -42,8 +42,17 @@ internal static partial class VhostUserLog
     [LoggerMessage(EventId = 2012, Level = LogLevel.Information, Message = "vhost-user port {Port}: features acked {Features:x}, protocol features {Protocol:x}")]
     public static partial void FeaturesAcked(ILogger logger, string port, ulong features, ulong protocol);
 
-    [LoggerMessage(EventId = 2013, Level = LogLevel.Information, Message = "vhost-user port {Port}: RARP announcement requested for {Mac}")]
-    public static partial void RarpRequested(ILogger logger, string port, string mac);
+    [LoggerMessage(EventId = 2013, Level = LogLevel.Information, Message = "vhost-user port {Port}: SEND_RARP for {Mac}: the announcement enters the switch {When}")]
+    public static partial void RarpRequested(ILogger logger, string port, string mac, string when);
+
+    [LoggerMessage(EventId = 2025, Level = LogLevel.Information, Message = "vhost-user port {Port}: RARP announcement for {Mac} sent into the switch from this port ({Sent} so far)")]
+    public static partial void RarpSent(ILogger logger, string port, string mac, long sent);
+
+    [LoggerMessage(EventId = 2026, Level = LogLevel.Information, Message = "vhost-user port {Port}: SEND_RARP replaced an announcement not sent yet")]
+    public static partial void RarpReplaced(ILogger logger, string port);
+
+    [LoggerMessage(EventId = 2027, Level = LogLevel.Information, Message = "vhost-user port {Port}: RARP announcement dropped: the front-end left before its transmit ring ran")]
+    public static partial void RarpDropped(ILogger logger, string port);
 
     [LoggerMessage(EventId = 2014, Level = LogLevel.Error, Message = "vhost-user port {Port}: session failed")]
     public static partial void SessionFailed(ILogger logger, string port, Exception exception);
@@ -57,8 +66,23 @@ internal static partial class VhostUserLog
     [LoggerMessage(EventId = 2018, Level = LogLevel.Error, Message = "vhost-user port {Port}: a StateChanged handler failed on {Kind}")]
     public static partial void EventHandlerFailed(ILogger logger, string port, VhostUserPortEventKind kind, Exception exception);
 
-    [LoggerMessage(EventId = 2016, Level = LogLevel.Information, Message = "vhost-user port {Port}: dirty log set ({Bytes} bytes)")]
-    public static partial void LogSet(ILogger logger, string port, ulong bytes);
+    [LoggerMessage(EventId = 2016, Level = LogLevel.Information, Message = "vhost-user port {Port}: dirty log set ({Bytes} bytes, covers guest memory up to 0x{Covered:x}; guest memory ends at 0x{MemoryEnd:x}){Replaced}")]
+    public static partial void LogSet(ILogger logger, string port, ulong bytes, ulong covered, ulong memoryEnd, string replaced);
+
+    [LoggerMessage(EventId = 2028, Level = LogLevel.Information, Message = "vhost-user port {Port}: dirty logging on (LOG_ALL acked, log of {Bytes} bytes)")]
+    public static partial void LoggingOn(ILogger logger, string port, ulong bytes);
+
+    [LoggerMessage(EventId = 2029, Level = LogLevel.Information, Message = "vhost-user port {Port}: LOG_ALL acked without a dirty log; logging starts with SET_LOG_BASE")]
+    public static partial void LogAllWithoutLog(ILogger logger, string port);
+
+    [LoggerMessage(EventId = 2030, Level = LogLevel.Information, Message = "vhost-user port {Port}: dirty logging off (LOG_ALL cleared; {Pages} pages marked so far)")]
+    public static partial void LoggingOff(ILogger logger, string port, long pages);
+
+    [LoggerMessage(EventId = 2031, Level = LogLevel.Information, Message = "vhost-user port {Port}: ring {Ring}: GET_VRING_BASE hands over base {Base}")]
+    public static partial void VringBaseHandedOver(ILogger logger, string port, int ring, uint @base);
+
+    [LoggerMessage(EventId = 2032, Level = LogLevel.Information, Message = "vhost-user port {Port}: dirty logging on (log set while LOG_ALL is acked, {Bytes} bytes)")]
+    public static partial void LoggingOnWithLog(ILogger logger, string port, ulong bytes);
 
     [LoggerMessage(EventId = 2019, Level = LogLevel.Debug, Message = "vhost-user port {Port}: {Request} ({Size} bytes, {Fds} fds, need_reply {NeedReply})")]
     public static partial void Request(ILogger logger, string port, FrontendRequest request, uint size, int fds, bool needReply);

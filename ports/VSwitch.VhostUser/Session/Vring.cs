@@ -144,6 +144,18 @@ internal sealed class Vring
     /// </summary>
     public uint Base { get; set; }
 
+    /// <summary>
+    /// The last base the front-end set (SET_VRING_BASE) on this ring since the port was created, -1 if none; kept
+    /// across sessions for port-status (what a migration destination resumed from). Session thread writes; racy reads.
+    /// </summary>
+    public long LastSetBase { get; set; } = -1;
+
+    /// <summary>
+    /// The last base handed to the front-end (GET_VRING_BASE reply) since the port was created, -1 if none; kept across
+    /// sessions for port-status (where a migration source stopped). Session thread writes; racy reads.
+    /// </summary>
+    public long LastGetBase { get; set; } = -1;
+
     /// <summary>Kick eventfd (-1 = none).</summary>
     public int KickFd { get; set; } = -1;
 

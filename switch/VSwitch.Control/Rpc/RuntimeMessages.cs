@@ -29,7 +29,11 @@ public static class RuntimeMessages
         {
             VringStatus r = status.Vrings[i];
             vrings[i] = new VringInfo(r.Index, r.Size, r.Enabled, r.Started, r.BrokenReason is not null, r.NextAvail, r.NextUsed,
-                r.BrokenReason);
+                r.BrokenReason)
+            {
+                LastSetBase = r.LastSetBase,
+                LastGetBase = r.LastGetBase,
+            };
         }
         return new PortStatusResult(port.Name, port.Type, port.OfPort, PortHandlers.StateName(status.State), status.Connection,
             status.Socket, status.Mtu, status.QueuePairs, null, [.. status.VirtioFeatures], null, [.. status.ProtocolFeatures], vrings,

@@ -33,6 +33,9 @@ public interface ISwitchRuntime
     /// <summary>The learned MACs.</summary>
     IReadOnlyList<LearnedMac> FdbShow();
 
+    /// <summary>The MAC learning table's counters (learned, moved, evicted, expired).</summary>
+    FdbStats FdbStats();
+
     /// <summary>Forgets learned MACs, only those on <paramref name="ofPort"/> when given. Returns how many.</summary>
     int FdbFlush(int? ofPort);
 

@@ -16,6 +16,8 @@ public sealed class FakeRuntime : ISwitchRuntime
 
     public List<LearnedMac> Fdb { get; } = [];
 
+    public long FdbMoves { get; set; }
+
     public FlowTable? PublishedFlows { get; private set; }
 
     public int PublishCount { get; private set; }
@@ -58,6 +60,8 @@ public sealed class FakeRuntime : ISwitchRuntime
     }
 
     public IReadOnlyList<LearnedMac> FdbShow() => Fdb;
+
+    public FdbStats FdbStats() => new(Fdb.Count, MacTableSize, Fdb.Count, FdbMoves, 0, 0, 0);
 
     public int FdbFlush(int? ofPort) => Fdb.RemoveAll(e => ofPort is null || e.OfPort == ofPort);
 

@@ -95,6 +95,21 @@ public sealed class QemuCommandLineTests
         Assert.Equal("console=ttyS0 quiet panic=-1 no_timer_check vs.role=features", QemuCommandLine.KernelArguments(Options));
     }
 
+    [Fact]
+    public void Migration_options_reach_QEMU_and_the_kernel()
+    {
+        var o = Options with
+        {
+            Queues = 2, Cpus = 2, GuestAnnounce = false, QmpSocket = "/run/t/a.qmp", Incoming = "unix:/run/t/m.sock",
+            Pace = 40000, KernelExtra = ["init_on_alloc=0", "ipv6.disable=1"],
+        };
+        var args = QemuCommandLine.Build(Image, o);
+        Assert.Equal("virtio-net-pci,netdev=n0,mac=02:00:00:00:00:01,vectors=0,mq=on,guest_announce=off", ValueOf(args, "-device"));
+        Assert.Equal("unix:/run/t/a.qmp,server=on,wait=off", ValueOf(args, "-qmp"));
+        Assert.Equal("unix:/run/t/m.sock", ValueOf(args, "-incoming"));
+        Assert.EndsWith(" vs.pace=40000 init_on_alloc=0 ipv6.disable=1", ValueOf(args, "-append"), StringComparison.Ordinal);
+    }
+
     public static TheoryData<GuestOptions> Invalid => new()
     {
         Options with { Name = "a b" },
@@ -109,6 +124,11 @@ public sealed class QemuCommandLineTests
         Options with { Role = "ping vs.peer=1.2.3.4" },
         Options with { Ip = "10.0.0.1/24\"" },
         Options with { Peer = "$(reboot)" },
+        Options with { KernelExtra = ["init=/bin/sh quiet"] },
+        Options with { KernelExtra = ["nowords"] },
+        Options with { QmpSocket = "/run/a.qmp,server=off" },
+        Options with { Incoming = "unix:/run/m,x=1" },
+        Options with { Pace = 0 },
     };
 
     [Theory]
