@@ -38,6 +38,15 @@ public static class MinTimeRunner
         Case(new VhostUserPortBenchmarks { FrameSize = 64, Interrupts = false }, "vhost-user tx 64", nameof(VhostUserPortBenchmarks.Send));
         Case(new VhostUserPortBenchmarks { FrameSize = 64, Interrupts = true }, "vhost-user rx 64 + call", nameof(VhostUserPortBenchmarks.Receive));
         Case(new VhostUserPortBenchmarks { FrameSize = 64, Interrupts = true }, "vhost-user tx 64 + call", nameof(VhostUserPortBenchmarks.Send));
+        foreach (int size in new[] { 64, 1518 })
+        {
+            foreach (DirtyLogBenchmarks.LogMode log in Enum.GetValues<DirtyLogBenchmarks.LogMode>())
+            {
+                string mode = log.ToString().ToLowerInvariant();
+                Case(new DirtyLogBenchmarks { FrameSize = size, Log = log }, $"vhost-user log {mode} guest-rx {size}", nameof(DirtyLogBenchmarks.GuestReceive));
+                Case(new DirtyLogBenchmarks { FrameSize = size, Log = log }, $"vhost-user log {mode} guest-tx {size}", nameof(DirtyLogBenchmarks.GuestTransmit));
+            }
+        }
         Case(new PipelineBenchmarks { Ports = 2, Mode = PipelineBenchmarks.Forwarding.Normal }, "pipeline NORMAL 2");
         Case(new PipelineBenchmarks { Ports = 2, Mode = PipelineBenchmarks.Forwarding.Output }, "pipeline output 2");
         if (OperatingSystem.IsLinux())
@@ -90,7 +99,7 @@ public static class MinTimeRunner
         }
         Array.Sort(perPacket);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{name,-28} min {perPacket[0],7:F1}  p10 {perPacket[Samples / 10],7:F1}  median {perPacket[Samples / 2],7:F1} ns/packet"));
+            $"{name,-34} min {perPacket[0],7:F1}  p10 {perPacket[Samples / 10],7:F1}  median {perPacket[Samples / 2],7:F1} ns/packet"));
     }
 
     private static Action Bind(object benchmark, MethodInfo method)

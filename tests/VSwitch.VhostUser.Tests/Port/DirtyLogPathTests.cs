@@ -136,6 +136,8 @@ public sealed class DirtyLogPathTests
         {
             guest.SetVringAddr(guest.Ring(i), flags: 1, log: guest.Ring(i).Driver.UsedRing.Value);
         }
+        _ = guest.GetFeatures();   // a round trip: the requests above were applied
+        Assert.True(rig.Port.GetStatus().DirtyLogging);
         RoundTrip(rig, guest, 1);
         long marked = rig.Port.GetStatus().DirtyPagesMarked;
         Assert.True(marked > 0);

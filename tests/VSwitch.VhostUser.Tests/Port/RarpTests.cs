@@ -55,6 +55,33 @@ public sealed class RarpTests
     }
 
     [Fact]
+    public void Announcing_allocates_nothing_on_the_datapath_thread()
+    {
+        using var rig = new PortRig();
+        using var guest = rig.Connect();
+        guest.NegotiateLikeQemu();
+        rig.WaitForState(PortState.Up);
+        for (int round = 1; round <= 2; round++)
+        {
+            guest.SendRarp(GuestMac);
+            _ = guest.GetFeatures();
+            PortRig.WaitFor(() => rig.Port.GetStatus().RarpRequested == round, "the request");
+            // Round 1 warms up (first calls compile); round 2 is measured.
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            int n = rig.Port.Receive(0, rig.Batch);
+            rig.Batch.FreeAll();
+            rig.Port.CompleteReceive(0);
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            Assert.Equal(1, n);
+            if (round == 2)
+            {
+                Assert.Equal(0, allocated);
+            }
+        }
+        Assert.Equal(2, rig.Port.GetStatus().RarpSent);
+    }
+
+    [Fact]
     public void The_announcement_goes_ahead_of_frames_the_guest_sent_in_the_same_poll()
     {
         using var rig = new PortRig();
