@@ -25,7 +25,7 @@ public sealed class FlowFormatterTests
     [InlineData("dl_vlan=0xffff,actions=mod_vlan_vid:10,mod_vlan_pcp:2,output:10",
         "priority=32768,vlan_tci=0x0000,actions=mod_vlan_vid:10,mod_vlan_pcp:2,output:uplink")]
     [InlineData("vlan_tci=0x1000/0x1000,actions=push_vlan:0x88a8,output:1", "priority=32768,vlan_tci=0x1000/0x1000,actions=push_vlan:0x88a8,output:vm1")]
-    [InlineData("outer_vlan_tci=0x1064,actions=drop", "priority=32768,outer_vlan_tci=0x1064,actions=drop")]
+    [InlineData("inner_vlan_tci=0x1064,actions=drop", "priority=32768,inner_vlan_tci=0x1064,actions=drop")]
     [InlineData("ip,nw_dst=10.0.0.0/255.255.255.0,nw_src=192.168.1.1,actions=drop", "priority=32768,ip,nw_src=192.168.1.1,nw_dst=10.0.0.0/24,actions=drop")]
     [InlineData("ip,nw_src=10.0.0.1/255.0.0.255,actions=drop", "priority=32768,ip,nw_src=10.0.0.1/255.0.0.255,actions=drop")]
     [InlineData("arp,nw_src=10.0.0.1,arp_op=1,actions=normal", "priority=32768,arp,arp_spa=10.0.0.1,arp_op=1,actions=normal")]
