@@ -50,7 +50,7 @@ public class PipelineBenchmarks
     public void Setup()
     {
         IClock clock = MonotonicClock.Instance;
-        var flows = new FlowTable(clock);
+        var flows = new FlowTables(clock);
         _ports = new DummyPort[Ports];
         var dpPorts = new DatapathPort[Ports];
         for (int i = 0; i < Ports; i++)
@@ -69,7 +69,7 @@ public class PipelineBenchmarks
                 flows.Add(FlowParser.ParseFlow($"priority=10,in_port={i + 1},actions=output:{next + 1}", clock));
             }
         }
-        var config = new DatapathConfig(dpPorts, flows.BuildClassifier(), new MacLearningTable(clock));
+        var config = new DatapathConfig(dpPorts, flows.Build(), new MacLearningTable(clock));
         var datapath = new SwitchDatapath(config, clock);
         _pmd = datapath.CreatePmd(0, new Core.Packets.PacketPool(512, 2048));
         for (int round = 0; round < 4; round++)

@@ -17,8 +17,19 @@ internal sealed class BenchOptions
           --sockets LIST      vswitchd socket modes: vhostuser,vhostuserclient (default: both)
           --warmup SECONDS    traffic before the window opens (default: 2)
           --window SECONDS    measured window (default: 4)
-          --reps N            rounds; every round runs every device once, round-robin (default: 3)
+          --reps N            rounds; every round runs every device once, the order rotated by one device per
+                              round (default: 7)
           --tx-first N        bursts of 32 each generator port injects in io mode (default: 4)
+          --ring TYPE         split or packed: the virtqueue layout the generator's ports ask for
+                              (packed adds packed_vq=1 to its net_virtio_user vdevs; default: split)
+          --c2c-threshold NS  cache-line round trip between CPU 0 and CPU 1 (probed right before each window's
+                              processes start and right after they end) below which a window is 'near',
+                              at or above which it is 'far' (default: 150)
+          --c2c-round-trips N round trips per probe (default: 100000)
+          --c2c-only          only probe c2c five times, one second apart, print the figures and exit
+          --max-foreign PCT   flag a window in which other processes used more than PCT % of a CPU
+                              (default: 10); flagged windows are listed and counted, not used in medians
+          --max-steal PCT     flag a window in which CPU 0 or CPU 1 had more than PCT % steal (default: 5)
           --idle              also measure vswitchd's CPU with two connected idle ports (10 s) and its
                               first-packet-after-idle latency (two in-process vhost-user guests, ~5 s)
           --capture           also measure each vswitchd configuration with `vswitchctl capture vm0 vm1
@@ -31,6 +42,14 @@ internal sealed class BenchOptions
           --vswitchctl DLL    vswitchctl.dll (default: likewise)
           --ovs-vswitchd PATH the DPDK build of ovs-vswitchd (default: /usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk)
           --allow-busy        run even when the machine is busy (the results file says so)
+
+        TCP mode (instead of the packet matrix):
+          --tcp               iperf3 TCP between two network namespaces joined by each device in turn
+                              (needs iperf3); --reps rounds, results in perf/results/system-bench-tcp-*.md
+          --tcp-devices LIST  vswitchd,vswitchd-nooffload,bridge,ovs-tso (default: all four): vswitchd with two
+                              tap ports (offloads on / off), a Linux bridge with veth pairs, OVS-DPDK with two
+                              type=tap ports and userspace-tso-enable=true
+          --tcp-seconds S     iperf3 time per window, after one omitted second (default: 8)
         """;
 
     public HashSet<string> Duts { get; private set; } = ["testpmd", "ovs", "vswitchd"];
@@ -49,9 +68,26 @@ internal sealed class BenchOptions
 
     public double WindowSeconds { get; private set; } = 4;
 
-    public int Reps { get; private set; } = 3;
+    public int Reps { get; private set; } = 7;
 
     public int TxFirstBursts { get; private set; } = 4;
+
+    /// <summary><c>split</c> or <c>packed</c>: the ring layout the generator asks for.</summary>
+    public string Ring { get; private set; } = "split";
+
+    /// <summary>c2c round trip (ns) separating near windows from far ones.</summary>
+    public double C2cThresholdNs { get; private set; } = 150;
+
+    public int C2cRoundTrips { get; private set; } = 100_000;
+
+    /// <summary>Only probe c2c and print it (which placement the VM has right now), measuring nothing else.</summary>
+    public bool C2cOnly { get; private set; }
+
+    /// <summary>Foreign CPU load (percent of one CPU) above which a window is flagged.</summary>
+    public double MaxForeignPercent { get; private set; } = 10;
+
+    /// <summary>Steal on CPU 0 or 1 (percent) above which a window is flagged.</summary>
+    public double MaxStealPercent { get; private set; } = 5;
 
     public bool Idle { get; private set; }
 
@@ -71,6 +107,15 @@ internal sealed class BenchOptions
     public string? VswitchctlDll { get; private set; }
 
     public string OvsVswitchd { get; private set; } = "/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk";
+
+    /// <summary>Run the TCP mode instead of the packet matrix.</summary>
+    public bool Tcp { get; private set; }
+
+    /// <summary>The TCP mode's devices (see <see cref="TcpBench.Devices"/>).</summary>
+    public HashSet<string> TcpDevices { get; private set; } = [.. TcpBench.Devices];
+
+    /// <summary>iperf3 seconds per TCP window.</summary>
+    public double TcpSeconds { get; private set; } = 8;
 
     /// <summary>Parses the arguments; returns null and prints the reason on an error.</summary>
     public static BenchOptions? Parse(string[] args, TextWriter error)
@@ -100,6 +145,12 @@ internal sealed class BenchOptions
                     case "--window": o.WindowSeconds = Seconds(Next()); break;
                     case "--reps": o.Reps = Int(Next(), 1, 100); break;
                     case "--tx-first": o.TxFirstBursts = Int(Next(), 1, 16); break;
+                    case "--ring": o.Ring = Set(Next(), "split", "packed") is { Count: 1 } r ? r.Single() : throw new FormatException("--ring takes one of split, packed"); break;
+                    case "--c2c-threshold": o.C2cThresholdNs = Number(Next(), 1, 100_000); break;
+                    case "--c2c-round-trips": o.C2cRoundTrips = Int(Next(), C2cProbe.Batch, 10_000_000); break;
+                    case "--c2c-only": o.C2cOnly = true; break;
+                    case "--max-foreign": o.MaxForeignPercent = Number(Next(), 0, 10_000); break;
+                    case "--max-steal": o.MaxStealPercent = Number(Next(), 0, 100); break;
                     case "--idle": o.Idle = true; break;
                     case "--capture": o.Capture = true; break;
                     case "--smoke": o.Smoke = true; break;
@@ -109,6 +160,9 @@ internal sealed class BenchOptions
                     case "--vswitchd": o.VswitchdDll = Next(); break;
                     case "--vswitchctl": o.VswitchctlDll = Next(); break;
                     case "--ovs-vswitchd": o.OvsVswitchd = Next(); break;
+                    case "--tcp": o.Tcp = true; break;
+                    case "--tcp-devices": o.TcpDevices = Set(Next(), TcpBench.Devices); break;
+                    case "--tcp-seconds": o.TcpSeconds = Int(Next(), 1, 600); break;
                     default: throw new FormatException("unknown option " + a);
                 }
             }
@@ -151,6 +205,10 @@ internal sealed class BenchOptions
 
     private static int Int(string value, int min, int max) =>
         int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n >= min && n <= max
+            ? n : throw new FormatException($"'{value}' is not a number from {min} to {max}");
+
+    private static double Number(string value, double min, double max) =>
+        double.TryParse(value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double n) && n >= min && n <= max
             ? n : throw new FormatException($"'{value}' is not a number from {min} to {max}");
 
     private static double Seconds(string value) =>

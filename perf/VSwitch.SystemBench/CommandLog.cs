@@ -40,6 +40,6 @@ internal sealed partial class CommandLog(string repo)
     [GeneratedRegex(@"/tmp/vsbench-[a-z]+[A-Za-z0-9]{6}")]
     private static partial Regex TempDir();
 
-    [GeneratedRegex(@"\b(?<name>vst|vsbovs)\d+x\d+")]
+    [GeneratedRegex(@"\b(?<name>vst|vsbovs|vsb[tovnb])\d+x\d+")]
     private static partial Regex Prefix();
 }

@@ -14,9 +14,25 @@ if (options is null)
 {
     return 2;
 }
+if (options.C2cOnly)
+{
+    for (int i = 0; i < 5; i++)
+    {
+        Thread.Sleep(i == 0 ? 0 : 1000);
+        double ns = C2cProbe.Measure(0, 1, options.C2cRoundTrips, TimeSpan.FromSeconds(5));
+        Console.WriteLine(double.IsNaN(ns)
+            ? "c2c CPU 0 <-> CPU 1: no figure (a thread could not be pinned, or the probe timed out)"
+            : string.Create(CultureInfo.InvariantCulture, $"c2c CPU 0 <-> CPU 1: {ns:F0} ns per round trip ({(ns < options.C2cThresholdNs ? "near" : "far")})"));
+    }
+    return 0;
+}
 string repo = FindRepo();
 string daemon = options.VswitchdDll ?? Build(repo, "switch/VSwitch.Daemon", "vswitchd.dll");
 string ctl = options.VswitchctlDll ?? Build(repo, "cli/VSwitch.Cli", "vswitchctl.dll");
+if (options.Tcp)
+{
+    return RunTcp(options, repo, daemon, ctl, args);
+}
 List<string> missing = [];
 if (VSwitch.TestKit.TestPmd.ExecutablePath is null)
 {
@@ -67,7 +83,7 @@ Console.WriteLine();
 Console.Write(table);
 if (options.JsonPath is not null)
 {
-    File.WriteAllText(options.JsonPath, Report.Json(runner));
+    File.WriteAllText(options.JsonPath, Report.Json(runner, options));
 }
 if (options.Smoke)
 {
@@ -82,6 +98,64 @@ string file = Path.Combine(outDir, "system-bench-" + started.ToString("yyyy-MM-d
 File.WriteAllText(file, Report.File(runner, options, log, machine, args, started));
 Console.WriteLine("results: " + file);
 return runner.Measurements.Any(m => m.Error is null) ? 0 : 1;
+
+// The TCP mode: see TcpBench and perf/README.md.
+static int RunTcp(BenchOptions options, string repo, string daemon, string ctl, string[] args)
+{
+    List<string> missing = [];
+    if (VSwitch.TestKit.Prerequisite.FindOnPath("iperf3") is null)
+    {
+        missing.Add("iperf3 (apt-get install iperf3)");
+    }
+    if (options.TcpDevices.Contains("ovs-tso") && !File.Exists(options.OvsVswitchd))
+    {
+        missing.Add(options.OvsVswitchd + " (apt-get install openvswitch-switch-dpdk)");
+    }
+    if (options.TcpDevices.Any(d => d.StartsWith("vswitchd", StringComparison.Ordinal)) && !(File.Exists(daemon) && File.Exists(ctl)))
+    {
+        missing.Add($"{daemon} and {ctl} (dotnet build -c Release)");
+    }
+    if (missing.Count > 0)
+    {
+        Console.Error.WriteLine("missing: " + string.Join("; ", missing));
+        return 2;
+    }
+    var (busy, machine) = MachineCheck.Check();
+    Console.WriteLine("machine: " + machine);
+    if (busy)
+    {
+        Console.Error.WriteLine("******** WARNING: the machine is busy; figures will be low and noisy ********");
+        if (!options.AllowBusy)
+        {
+            Console.Error.WriteLine("refusing to run (pass --allow-busy to run anyway)");
+            return 3;
+        }
+        machine = "BUSY: " + machine;
+    }
+    DateTime started = DateTime.UtcNow;
+    var log = new CommandLog(repo);
+    var bench = new TcpBench(options, log, daemon, ctl, Console.Out);
+    void StopTcp(PosixSignalContext context)
+    {
+        context.Cancel = true;
+        Console.Error.WriteLine("stopping after the current window (its processes and namespaces are cleaned up)");
+        bench.RequestStop();
+    }
+    using (PosixSignalRegistration.Create(PosixSignal.SIGINT, StopTcp))
+    using (PosixSignalRegistration.Create(PosixSignal.SIGTERM, StopTcp))
+    {
+        bench.Run();
+    }
+    string report = bench.Report(machine, args, started);
+    Console.WriteLine();
+    Console.Write(report);
+    string outDir = options.OutDir ?? Path.Combine(repo, "perf", "results");
+    Directory.CreateDirectory(outDir);
+    string file = Path.Combine(outDir, "system-bench-tcp-" + started.ToString("yyyy-MM-dd-HHmm", CultureInfo.InvariantCulture) + ".md");
+    File.WriteAllText(file, report);
+    Console.WriteLine("results: " + file);
+    return bench.Measurements.Any(m => m.Error is null) ? 0 : 1;
+}
 
 void Stop(PosixSignalContext context)
 {

@@ -40,7 +40,8 @@ public sealed partial class VhostUserPort : IPort, IRxWakeup, IDisposable
             _rings[i] = new Vring(i);
         }
         Stats = new PortStats(options.MaxQueuePairs);
-        _session = new BackendSession(options.Name, logger, _rings, options.ZeroCopy, options.RxPoolSize, options.QuiesceTimeout);
+        _session = new BackendSession(options.Name, logger, _rings, options.ZeroCopy, options.RxPoolSize, options.QuiesceTimeout,
+            options.Offloads, options.LargeRxPoolSize);
         _session.Changed += Raise;
         _runner = new SessionRunner(options, _session, logger, Raise);
     }
@@ -70,13 +71,22 @@ public sealed partial class VhostUserPort : IPort, IRxWakeup, IDisposable
     public PortStats Stats { get; }
 
     /// <summary>
+    /// What the guest's driver accepts on frames sent to it: a pending checksum with GUEST_CSUM, TCP super-frames with
+    /// GUEST_TSO4/GUEST_TSO6 (and ECN with GUEST_ECN); None before SET_FEATURES, after the front-end leaves, and with
+    /// <see cref="VhostUserPortOptions.Offloads"/> off. One field read, for the datapath once per batch.
+    /// </summary>
+    public PortOffloads TxOffloads => _session.DriverOffloads;
+
+    /// <summary>
     /// <see cref="PortState.Down"/> before <see cref="Start"/> and after <see cref="Dispose"/>; <see cref="PortState.Waiting"/>
-    /// while listening or connecting; <see cref="PortState.Negotiating"/> while a front-end is connected but no queue pair
-    /// has both rings running; <see cref="PortState.Up"/> when one has.
+    /// while listening or connecting; <see cref="PortState.Error"/> instead when the last front-end was cut off for
+    /// harming the port (its memory file shrank under the switch, or it made a ring eventfd blocking; the reason is in
+    /// <see cref="VhostUserPortStatus.LastError"/>), until a front-end connects again; <see cref="PortState.Negotiating"/>
+    /// while a front-end is connected but no queue pair has both rings running; <see cref="PortState.Up"/> when one has.
     /// </summary>
     public PortState State =>
         _disposed || !_runner.IsStarted ? PortState.Down
-        : !_runner.IsConnected ? PortState.Waiting
+        : !_runner.IsConnected ? (_session.Failure is null ? PortState.Waiting : PortState.Error)
         : _session.TrafficReady ? PortState.Up
         : PortState.Negotiating;
 
@@ -99,6 +109,10 @@ public sealed partial class VhostUserPort : IPort, IRxWakeup, IDisposable
         if (options.RxPoolSize < Core.Packets.PacketBatch.Capacity * 2 || options.ReconnectInterval <= TimeSpan.Zero || options.QuiesceTimeout <= TimeSpan.Zero)
         {
             throw new ArgumentException("RxPoolSize must hold two batches; intervals must be positive", nameof(options));
+        }
+        if (options.LargeRxPoolSize < Core.Packets.PacketBatch.Capacity)
+        {
+            throw new ArgumentException("LargeRxPoolSize must hold a batch", nameof(options));
         }
         return new VhostUserPort(options, id, logger);
     }
@@ -123,17 +137,29 @@ public sealed partial class VhostUserPort : IPort, IRxWakeup, IDisposable
             {
                 continue;
             }
-            var queue = ring.Queue;
+            bool packed = ring.IsPacked;
             rings.Add(new VhostUserRingStatus(
                 ring.Index, ring.Num, ring.Enabled, ring.Started, ring.IsRunning,
-                queue.IsBroken ? queue.BrokenReason.ToString() : null,
-                queue.NextAvail, queue.NextUsed, ring.KickFd >= 0, ring.CallFd >= 0));
+                ring.IsBroken ? ring.BrokenReason.ToString() : null,
+                packed ? ring.Packed.NextAvail : ring.Queue.NextAvail,
+                packed ? ring.Packed.NextUsed : ring.Queue.NextUsed,
+                ring.KickFd >= 0, ring.CallFd >= 0)
+            {
+                CallFailures = Volatile.Read(ref ring.CallFailures),
+                Layout = packed ? "packed" : "split",
+            });
         }
         return new VhostUserPortStatus(
             Name, State, _options.Mode, _options.SocketPath,
             FlagNames<VirtioNetFeatures>(_session.AckedFeatures), FlagNames<ProtocolFeatures>(_session.AckedProtocolFeatures),
             _session.Mtu ?? _options.Mtu, Math.Max(RxQueueCount, TxQueueCount), _options.MaxQueuePairs, _session.RegionCount,
-            _session.DeviceStatus, rings, _session.LastError, _runner.ConnectCount, _session.RarpMac);
+            _session.DeviceStatus, rings, _session.LastError, _runner.ConnectCount, _session.RarpMac)
+        {
+            Regions = _session.Regions,
+            OffloadsOffered = _options.Offloads,
+            RxOffloads = VirtioNetOffloads.FromDriver(_session.AckedFeatures),
+            TxOffloads = _session.DriverOffloads,
+        };
     }
 
     /// <summary>
@@ -149,6 +175,12 @@ public sealed partial class VhostUserPort : IPort, IRxWakeup, IDisposable
         }
         _disposed = true;
         _runner.Dispose();
+        if (_runner.HasEnded)
+        {
+            // The session thread is gone: nothing reads the port's fault word any more except mappings still
+            // registered (a ring that was never let go), which hold their own reference to it.
+            _session.ReleaseNativeState();
+        }
     }
 
     private static List<string> FlagNames<T>(ulong bits) where T : struct, Enum

@@ -37,4 +37,17 @@ public sealed record VhostUserPortStatus(
     IReadOnlyList<VhostUserRingStatus> Rings,
     string? LastError,
     int ConnectCount,
-    MacAddress? RarpMac);
+    MacAddress? RarpMac)
+{
+    /// <summary>The mapped guest memory regions: where, how large, what file backs each and whether it is sealed.</summary>
+    public IReadOnlyList<VhostUserRegionStatus> Regions { get; init; } = [];
+
+    /// <summary>True when the port offers checksum and segmentation offloads (the <c>Offloads</c> option).</summary>
+    public bool OffloadsOffered { get; init; }
+
+    /// <summary>What the guest's transmit headers may ask of the switch (CSUM, HOST_TSO4/6, HOST_ECN acked).</summary>
+    public PortOffloads RxOffloads { get; init; }
+
+    /// <summary>What frames sent to the guest may leave to it (GUEST_CSUM, GUEST_TSO4/6, GUEST_ECN acked).</summary>
+    public PortOffloads TxOffloads { get; init; }
+}

@@ -139,6 +139,9 @@ internal sealed class SwitchRuntime : ISwitchRuntime, IDisposable
 
     public void SetPmdMode(PmdMode mode) => _threads.SetMode(mode);
 
+    /// <summary>Times one batch in <paramref name="interval"/> stage by stage on every datapath thread (0: none).</summary>
+    public void SetStageSampling(int interval) => _threads.SetStageSampling(interval);
+
     public PortCounters PortStats(PortConfig port)
     {
         if (!_ports.TryGetValue(port.Name, out RunningPort? r))

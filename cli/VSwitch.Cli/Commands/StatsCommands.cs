@@ -72,7 +72,7 @@ internal static class StatsCommands
         {
             output.WriteLine($"  {d.Key}: {d.Value}");
         }
-        if (s.Details is null || s.VirtioFeatures is not null)
+        if (s.Details is null || s.VirtioFeatures is not null || s.Type.StartsWith("vhostuser", StringComparison.Ordinal))
         {
             output.WriteLine($"  virtio features: {s.VirtioFeatures ?? "-"} {string.Join(' ', s.VirtioFeatureNames)}".TrimEnd());
             output.WriteLine($"  protocol features: {s.ProtocolFeatures ?? "-"} {string.Join(' ', s.ProtocolFeatureNames)}".TrimEnd());

@@ -75,7 +75,7 @@ public static class FlowParser
     public static FlowMatch ParseMatch(string text, IPortNameResolver? ports, out int? priority, out ActionList? actions)
     {
         ArgumentNullException.ThrowIfNull(text);
-        Parsed p = Parse(text, ports, forAdd: false);
+        Parsed p = Parse(text, ports, forAdd: false, matchOnly: true);
         priority = p.Priority;
         actions = p.Actions;
         return p.Match;
@@ -92,12 +92,18 @@ public static class FlowParser
         return ActionParser.Parse(text, 0, ports, allowTable);
     }
 
-    private static Parsed Parse(string text, IPortNameResolver? ports, bool forAdd)
+    // matchOnly: the caller keeps only the match, priority and actions, so the selection items that would be lost
+    // (cookie, out_port, out_group) are refused rather than ignored.
+    private static Parsed Parse(string text, IPortNameResolver? ports, bool forAdd, bool matchOnly = false)
     {
         var match = new MatchBuilder(ports);
         var p = new Parsed();
         foreach (FlowItem item in FlowItem.Split(text))
         {
+            if (matchOnly && item.Name is "cookie" or "out_port" or "out_group")
+            {
+                MatchBuilder.Fail($"{item.Name} selects flows and is not part of a match", item.Text, item.Start);
+            }
             switch (item.Name)
             {
                 case "actions":

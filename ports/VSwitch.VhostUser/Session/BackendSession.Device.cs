@@ -1,5 +1,6 @@
 using VSwitch.Core.Net;
 using VSwitch.VhostUser.Protocol;
+using VSwitch.Virtio.Net;
 
 namespace VSwitch.VhostUser.Session;
 
@@ -10,17 +11,23 @@ internal sealed partial class BackendSession
     private const ulong MaxMtu = 65535;
 
     private VhostUserError? GetFeatures() =>
-        ReplyU64(FrontendRequest.GetFeatures, (ulong)OfferedFeatures) ? null : VhostUserError.SocketBroken;
+        ReplyU64(FrontendRequest.GetFeatures, (ulong)Offered) ? null : VhostUserError.SocketBroken;
 
     private VhostUserError? SetFeatures(ReadOnlySpan<byte> payload)
     {
         ulong features = Read<ulong>(payload);
-        if ((features & ~(ulong)OfferedFeatures) != 0)
+        if ((features & ~(ulong)Offered) != 0)
         {
             // A front-end may only ack what the back-end offered (VIRTIO 1.2 §3.1.1, step 4).
             return VhostUserError.InvalidParameter;
         }
+        if (VirtioNetOffloads.CheckDependencies(features) is { } broken)
+        {
+            // VIRTIO 1.2 §5.1.3.1: a driver must not accept a feature without the ones it requires.
+            return Refuse(VhostUserError.InvalidParameter, broken);
+        }
         Volatile.Write(ref _ackedFeatures, features);
+        Volatile.Write(ref _driverOffloads, (int)VirtioNetOffloads.ToDriver(features));
         VhostUserLog.FeaturesAcked(_logger, _name, features, AckedProtocolFeatures);
         // LOG_ALL toggles dirty logging of running rings during migration; header size and mergeable follow too.
         return RepublishAll() ? null : VhostUserError.QuiesceTimeout;

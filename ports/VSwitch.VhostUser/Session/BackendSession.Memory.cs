@@ -1,4 +1,4 @@
-using VSwitch.VhostUser.Interop;
+using VSwitch.Native;
 using VSwitch.VhostUser.Memory;
 using VSwitch.VhostUser.Protocol;
 using VSwitch.VhostUser.Protocol.Messages;
@@ -29,11 +29,11 @@ internal sealed partial class BackendSession
         for (int i = 0; i < (int)table.RegionCount; i++)
         {
             var region = Read<MemoryRegion>(payload[(MemoryTableHeader.Size + (i * MemoryRegion.Size))..]);
-            VhostUserError? error = MappedGuestMemoryFactory.TryMap(region, fds.Peek(i), out MappedRegion? one);
-            if (error is not null)
+            VhostUserError? error = MappedGuestMemoryFactory.TryMap(region, fds.Peek(i), _fault, NextCookie(), out MappedRegion? one, out string? problem);
+            if (error is { } e)
             {
                 MappedGuestMemoryFactory.UnmapAll(mapped);
-                return error;
+                return Refuse(e, $"region {i}: {problem}");
             }
             mapped.Add(one!);
         }
@@ -64,10 +64,10 @@ internal sealed partial class BackendSession
         {
             return VhostUserError.InvalidParameter;
         }
-        VhostUserError? error = MappedGuestMemoryFactory.TryMap(message.Region, fds.Peek(0), out MappedRegion? added);
-        if (error is not null)
+        VhostUserError? error = MappedGuestMemoryFactory.TryMap(message.Region, fds.Peek(0), _fault, NextCookie(), out MappedRegion? added, out string? problem);
+        if (error is { } e)
         {
-            return error;
+            return Refuse(e, problem ?? e.ToString());
         }
         List<MappedRegion> next = [.. _regions, added!];
         return ReplaceMemory(next, []);
@@ -125,6 +125,7 @@ internal sealed partial class BackendSession
         _regions.AddRange(next);
         _regionRefs.Clear();
         _regionRefs.AddRange(refs);
+        PublishRegionStatus();
         bool quiet = RepublishAll();
         Retire(retired.Select(r => r.Mapping), quiet);
         ulong bytes = 0;
@@ -144,10 +145,10 @@ internal sealed partial class BackendSession
             return VhostUserError.InvalidState;
         }
         var description = Read<LogPayload>(payload);
-        MappedLog? log = MappedLog.TryMap(description, fds.Peek(0));
+        MappedLog? log = MappedLog.TryMap(description, fds.Peek(0), _fault, NextCookie(), out string? problem);
         if (log is null)
         {
-            return description.IsValid() ? VhostUserError.MapFailed : VhostUserError.InvalidParameter;
+            return Refuse(description.IsValid() ? VhostUserError.MapFailed : VhostUserError.InvalidParameter, "dirty log: " + problem);
         }
         MappedLog? old = _log;
         _log = log;
@@ -166,7 +167,7 @@ internal sealed partial class BackendSession
     private VhostUserError? SetLogFd(ReceivedFds fds)
     {
         // An eventfd to tell the front-end the log changed; the switch never signals it but keeps it for the session.
-        Libc.CloseIfValid(_logFd);
+        FileDescriptor.CloseIfValid(_logFd);
         _logFd = fds.Take(0);
         return null;
     }
@@ -228,9 +229,22 @@ internal sealed partial class BackendSession
         var retired = new List<IDisposable?>(_regions.Select(r => r.Mapping)) { _log };
         _regions.Clear();
         _regionRefs.Clear();
+        PublishRegionStatus();
         _log = null;
         Retire(retired, quiet);
-        Libc.CloseIfValid(_logFd);
+        FileDescriptor.CloseIfValid(_logFd);
         _logFd = -1;
+    }
+
+    /// <summary>Publishes the region list with backing and seals for <see cref="Regions"/> (status readers on any thread).</summary>
+    private void PublishRegionStatus()
+    {
+        var status = new VhostUserRegionStatus[_regions.Count];
+        for (int i = 0; i < status.Length; i++)
+        {
+            MappedRegion r = _regions[i];
+            status[i] = new VhostUserRegionStatus(i, r.Description.GuestPhysAddr, r.Description.MemorySize, r.Mapping.Backing.Kind, r.Mapping.Backing.ShrinkSealed);
+        }
+        _regionStatus = status;
     }
 }

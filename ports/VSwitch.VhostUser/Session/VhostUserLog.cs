@@ -24,11 +24,11 @@ internal static partial class VhostUserLog
     [LoggerMessage(EventId = 2006, Level = LogLevel.Warning, Message = "vhost-user port {Port}: unsupported request {Request} ignored")]
     public static partial void UnsupportedRequest(ILogger logger, string port, Protocol.FrontendRequest request);
 
-    [LoggerMessage(EventId = 2007, Level = LogLevel.Information, Message = "vhost-user port {Port}: ring {Ring} started (size {Size}, base {Base}, enabled {Enabled})")]
-    public static partial void RingStarted(ILogger logger, string port, int ring, int size, int @base, bool enabled);
+    [LoggerMessage(EventId = 2007, Level = LogLevel.Information, Message = "vhost-user port {Port}: ring {Ring} started ({Layout}, size {Size}, base {Base}, enabled {Enabled})")]
+    public static partial void RingStarted(ILogger logger, string port, int ring, string layout, int size, uint @base, bool enabled);
 
     [LoggerMessage(EventId = 2008, Level = LogLevel.Information, Message = "vhost-user port {Port}: ring {Ring} stopped at {NextAvail}")]
-    public static partial void RingStopped(ILogger logger, string port, int ring, int nextAvail);
+    public static partial void RingStopped(ILogger logger, string port, int ring, uint nextAvail);
 
     [LoggerMessage(EventId = 2009, Level = LogLevel.Warning, Message = "vhost-user port {Port}: ring {Ring} broken by the guest ({Reason}); it stays stopped until the driver resets it")]
     public static partial void RingBroken(ILogger logger, string port, int ring, string reason);
@@ -62,6 +62,18 @@ internal static partial class VhostUserLog
 
     [LoggerMessage(EventId = 2019, Level = LogLevel.Debug, Message = "vhost-user port {Port}: {Request} ({Size} bytes, {Fds} fds, need_reply {NeedReply})")]
     public static partial void Request(ILogger logger, string port, FrontendRequest request, uint size, int fds, bool needReply);
+
+    [LoggerMessage(EventId = 2021, Level = LogLevel.Warning, Message = "vhost-user port {Port}: {Request} rejected: {Error}: {Detail}; closing the session")]
+    public static partial void RequestRefused(ILogger logger, string port, FrontendRequest request, VhostUserError error, string detail);
+
+    [LoggerMessage(EventId = 2022, Level = LogLevel.Error, Message = "vhost-user port {Port}: {Reason}; closing the session, the port stays in error until a front-end connects again")]
+    public static partial void FrontEndHarm(ILogger logger, string port, string reason);
+
+    [LoggerMessage(EventId = 2023, Level = LogLevel.Information, Message = "vhost-user port {Port}: ring {Ring} {Role} eventfd was blocking; the switch made it non-blocking")]
+    public static partial void EventFdMadeNonBlocking(ILogger logger, string port, int ring, string role);
+
+    [LoggerMessage(EventId = 2024, Level = LogLevel.Warning, Message = "vhost-user port {Port}: ring {Ring}: a guest notification failed (call eventfd counter full or fd broken); failures are counted in port-status")]
+    public static partial void CallFailed(ILogger logger, string port, int ring);
 
     [LoggerMessage(EventId = 2020, Level = LogLevel.Warning, Message = "vhost-user port {Port}: ring {Ring} base {Base} differs from the used index {UsedIdx} in guest memory; resuming from the used index")]
     public static partial void RingResynced(ILogger logger, string port, int ring, ushort @base, ushort usedIdx);

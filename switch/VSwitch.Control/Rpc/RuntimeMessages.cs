@@ -52,6 +52,12 @@ public static class RuntimeMessages
             GcGen0 = t.Collections.Gen0,
             GcGen1 = t.Collections.Gen1,
             GcGen2 = t.Collections.Gen2,
+            Stages = t.Stages is { Packets: > 0 } s ? new PmdStageInfo(s.Batches, s.Packets, (double)s.RxNs / s.Packets,
+                (double)s.PipelineNs / s.Packets, (double)s.TxNs / s.Packets, (double)s.CompleteNs / s.Packets,
+                s.RxNs + s.PipelineNs + s.TxNs + s.CompleteNs) : null,
+            PoolBuffers = t.PoolBuffers,
+            PoolBytes = t.PoolBytes,
+            PoolBacking = t.PoolBacking,
         };
     }
 
@@ -73,7 +79,7 @@ public static class RuntimeMessages
             _ => CaptureDirection.Both,
         };
         CaptureFileFormat format = p.Format == "pcap" ? CaptureFileFormat.Pcap : CaptureFileFormat.PcapNg;
-        return new CaptureRequest([.. p.Ports], direction, p.Filter, p.Snaplen, format, p.Count, p.DurationSeconds, p.Drops);
+        return new CaptureRequest([.. p.Ports], direction, p.Filter, p.Snaplen, format, p.Count, p.DurationSeconds, p.Drops, p.Segments);
     }
 
     /// <summary>The capture-start reply.</summary>

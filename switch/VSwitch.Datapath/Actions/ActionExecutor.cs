@@ -1,4 +1,5 @@
 using VSwitch.Core.Diagnostics;
+using VSwitch.Core.Offload;
 using VSwitch.Core.Packets;
 using VSwitch.Datapath.Controller;
 using VSwitch.Datapath.Pipeline;
@@ -262,9 +263,31 @@ internal sealed class ActionExecutor
         {
             _normal.Forward(packet, in key);
         }
+        else if (_output.NeedsSegmentedCopy(packet))
+        {
+            ForwardSegments(packet, in key);
+        }
         else if (_output.TryClone(packet, out PacketBuffer? clone))
         {
             _normal.Forward(clone, in key);
+        }
+    }
+
+    /// <summary>NORMAL on a copy of a super-frame too long for a clone: each of its segments is forwarded (same L2 header, same decision).</summary>
+    private void ForwardSegments(PacketBuffer packet, in FlowKey key)
+    {
+        if (!_output.TryParseSuperFrame(packet, out TcpSuperFrame layout))
+        {
+            return;
+        }
+        int count = layout.SegmentCount;
+        for (int s = 0; s < count; s++)
+        {
+            if (!_output.TryCopySegment(packet, in layout, s, out PacketBuffer? segment))
+            {
+                return;
+            }
+            _normal.Forward(segment, in key);
         }
     }
 
@@ -295,9 +318,9 @@ internal sealed class ActionExecutor
         {
             _output.Send(portIndex, packet);
         }
-        else if (_output.TryClone(packet, out PacketBuffer? clone))
+        else
         {
-            _output.Send(portIndex, clone);
+            _output.SendCopy(portIndex, packet);
         }
     }
 }

@@ -10,7 +10,9 @@ namespace VSwitch.Datapath.Actions;
 /// In-place header rewrites of one packet: VLAN push, strip and modify, and Ethernet address changes.
 /// Design note: every edit first makes an external (lent) packet owned (<see cref="PacketBuffer.TryMakeOwned"/>),
 /// because lent memory must not be written. A push uses the buffer's headroom, or shifts the payload when there is
-/// none. Edits never read or write outside the packet, whatever its bytes say, and report failure as a
+/// none. Pushes and strips move the packet's offload offsets (<see cref="PacketBuffer.Offload"/>) with the headers, so a
+/// pending checksum or a super-frame stays correct; Ethernet address and TCI edits are outside every checksum. Edits
+/// never read or write outside the packet, whatever its bytes say, and report failure as a
 /// <see cref="DropReason"/> instead of throwing. Stateless and thread-safe; the caller owns the packet.
 /// Cost: a 12-byte move for push/strip, a copy of the whole frame only when the packet was external.
 /// </summary>
@@ -65,6 +67,8 @@ public static class FrameEditor
         {
             span = packet.Span;
             span[AddressBytes..^VlanTag.Size].CopyTo(span[(AddressBytes + VlanTag.Size)..]);
+            // Everything behind the addresses moved back by a tag: so did the offload offsets (checksum, headers).
+            packet.Offload.Shift(VlanTag.Size);
         }
         else
         {

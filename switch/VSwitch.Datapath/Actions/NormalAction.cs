@@ -189,10 +189,7 @@ internal sealed class NormalAction
         int last = _targetCount - 1;
         for (int t = 0; t < last; t++)
         {
-            if (_output.TryClone(packet, out PacketBuffer? clone))
-            {
-                _output.SendWithVlan(_targets[t], clone, _targetEgress[t], _vlan);
-            }
+            _output.SendCopyWithVlan(_targets[t], packet, _targetEgress[t], _vlan);
         }
         _output.SendWithVlan(_targets[last], packet, _targetEgress[last], _vlan);
     }

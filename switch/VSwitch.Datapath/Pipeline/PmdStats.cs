@@ -34,8 +34,29 @@ public sealed class PmdStats
     /// <summary>Transmit batches handed to ports.</summary>
     public long TxBatches;
 
-    /// <summary>Completed poll iterations (one per <see cref="PmdContext.PollOnce"/>); a quiescent point between each.</summary>
+    /// <summary>Completed poll iterations (one per <see cref="PmdContext.PollOnce(VSwitch.Core.Ports.IPort, int)"/>); a quiescent point between each.</summary>
     public long Iterations;
+
+    /// <summary>
+    /// Stage timing (OVS <c>pmd-perf-show</c>), counted only when <see cref="PmdContext.StageSampleInterval"/> is set:
+    /// non-empty batches timed stage by stage, one in every interval.
+    /// </summary>
+    public long SampledBatches;
+
+    /// <summary>Packets in the <see cref="SampledBatches"/>.</summary>
+    public long SampledPackets;
+
+    /// <summary><see cref="System.Diagnostics.Stopwatch"/> ticks of the sampled batches spent in the port's Receive.</summary>
+    public long RxTicks;
+
+    /// <summary>Ticks of the sampled batches spent in the pipeline (keys, cache, classifier, actions into the transmit buffers).</summary>
+    public long PipelineTicks;
+
+    /// <summary>Ticks of the sampled batches spent handing the transmit buffers to the output ports (their Send).</summary>
+    public long TxTicks;
+
+    /// <summary>Ticks of the sampled batches spent in the receiving port's CompleteReceive.</summary>
+    public long CompleteTicks;
 
     /// <summary>Packets discarded by the datapath, by reason (ports count their own drops).</summary>
     public DropCounters Drops { get; } = new();
@@ -58,6 +79,12 @@ public sealed class PmdStats
         TxPackets = 0;
         TxBatches = 0;
         Iterations = 0;
+        SampledBatches = 0;
+        SampledPackets = 0;
+        RxTicks = 0;
+        PipelineTicks = 0;
+        TxTicks = 0;
+        CompleteTicks = 0;
         Drops.Clear();
         Array.Clear(TableLookups);
         Array.Clear(TableMatches);

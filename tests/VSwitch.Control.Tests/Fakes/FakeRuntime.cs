@@ -16,7 +16,7 @@ public sealed class FakeRuntime : ISwitchRuntime
 
     public List<LearnedMac> Fdb { get; } = [];
 
-    public FlowTable? PublishedFlows { get; private set; }
+    public FlowTables? PublishedFlows { get; private set; }
 
     public int PublishCount { get; private set; }
 
@@ -51,7 +51,7 @@ public sealed class FakeRuntime : ISwitchRuntime
 
     public PortState GetPortState(PortConfig port) => Ports.ContainsKey(port.Name) ? PortState.Waiting : PortState.Error;
 
-    public void ReplaceFlows(FlowTable table)
+    public void ReplaceFlows(FlowTables table)
     {
         PublishedFlows = table;
         PublishCount++;

@@ -23,7 +23,7 @@ public sealed class AllocationTests
     [InlineData(Scenario.NormalFloodWithVlanPush)]
     [InlineData(Scenario.FlowEditsAndTwoOutputs)]
     [InlineData(Scenario.ClassifierMissesEveryBatch)]
-    public void Forwarding_AllocatesZeroBytes_AfterWarmUp(Scenario scenario)
+    public void Forwarding_allocates_zero_bytes_after_warm_up(Scenario scenario)
     {
         var sw = new TestSwitch(3, p => scenario == Scenario.NormalFloodWithVlanPush && p == 1 ? PortVlanConfig.Access(5) : null,
             clonePool: 128);

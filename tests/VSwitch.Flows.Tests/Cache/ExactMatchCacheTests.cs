@@ -9,7 +9,7 @@ public sealed class ExactMatchCacheTests
     private const int Flow = 17;
 
     [Fact]
-    public void InsertThenLookup_HitsOnlyForSameKeyAndGeneration()
+    public void Insert_then_lookup_hits_only_for_the_same_key_and_generation()
     {
         var emc = new ExactMatchCache();
         var key = new FlowKey { InPort = 1, DlDst = 0x020000000002 };
@@ -27,7 +27,7 @@ public sealed class ExactMatchCacheTests
     }
 
     [Fact]
-    public void SameHashDifferentKey_IsAMiss()
+    public void Same_hash_with_a_different_key_is_a_miss()
     {
         var emc = new ExactMatchCache(16);
         var a = new FlowKey { InPort = 1 };
@@ -37,7 +37,7 @@ public sealed class ExactMatchCacheTests
     }
 
     [Fact]
-    public void TwoKeysWithTheSamePrimarySlot_AreBothKept()
+    public void Two_keys_with_the_same_primary_slot_are_both_kept()
     {
         const int entries = 8192;
         var emc = new ExactMatchCache(entries);
@@ -64,7 +64,7 @@ public sealed class ExactMatchCacheTests
     }
 
     [Fact]
-    public void Reinsert_SameKey_ReplacesInPlace()
+    public void Reinserting_the_same_key_replaces_in_place()
     {
         var emc = new ExactMatchCache(2);
         var key = new FlowKey { InPort = 4 };
@@ -76,7 +76,7 @@ public sealed class ExactMatchCacheTests
     }
 
     [Fact]
-    public void NewEpoch_InvalidatesEveryEntry()
+    public void A_new_epoch_invalidates_every_entry()
     {
         var emc = new ExactMatchCache(64);
         var key = new FlowKey { InPort = 1, DlType = 0x0800 };
@@ -90,7 +90,7 @@ public sealed class ExactMatchCacheTests
     }
 
     [Fact]
-    public void Clear_ForgetsEverything()
+    public void Clear_forgets_everything()
     {
         var emc = new ExactMatchCache(4);
         var key = new FlowKey { InPort = 1 };
@@ -107,7 +107,7 @@ public sealed class ExactMatchCacheTests
     [InlineData(3)]
     [InlineData(1000)]
     [InlineData(1 << 25)]
-    public void Size_MustBeAPowerOfTwo(int entries)
+    public void Size_must_be_a_power_of_two(int entries)
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new ExactMatchCache(entries));
     }

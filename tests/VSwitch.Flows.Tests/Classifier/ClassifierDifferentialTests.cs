@@ -28,7 +28,7 @@ public sealed class ClassifierDifferentialTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void Lookup_EqualsLinearReference(int seed, int rules, int maxPriority)
+    public void Lookup_equals_the_linear_reference(int seed, int rules, int maxPriority)
     {
         var rng = new Random(seed);
         var clock = new ManualClock();
@@ -44,7 +44,7 @@ public sealed class ClassifierDifferentialTests
     [InlineData(11)]
     [InlineData(12)]
     [InlineData(13)]
-    public void AfterModifiesAndDeletes_StillEqualsLinearReference(int seed)
+    public void After_modifies_and_deletes_lookup_still_equals_the_linear_reference(int seed)
     {
         var rng = new Random(seed);
         var clock = new ManualClock();
@@ -76,7 +76,7 @@ public sealed class ClassifierDifferentialTests
     }
 
     [Fact]
-    public void EqualPriorityOverlap_OlderRuleWins()
+    public void Equal_priority_overlap_the_older_rule_wins()
     {
         var clock = new ManualClock();
         var table = new FlowTables(clock);
@@ -87,7 +87,7 @@ public sealed class ClassifierDifferentialTests
     }
 
     [Fact]
-    public void Subtables_OnePerDistinctMask()
+    public void Subtables_one_per_distinct_mask()
     {
         var clock = new ManualClock();
         var table = new FlowTables(clock);

@@ -8,7 +8,7 @@ namespace VSwitch.Flows.Tests.Keys;
 public sealed class FlowKeyTests
 {
     [Fact]
-    public void Layout_Is128BytesWithoutPadding()
+    public void Layout_is_128_bytes_without_padding()
     {
         Assert.Equal(FlowKey.Size, Unsafe.SizeOf<FlowKey>());
         Assert.Equal(FlowKey.Size, Unsafe.SizeOf<FlowMask>());
@@ -18,7 +18,7 @@ public sealed class FlowKeyTests
     }
 
     [Fact]
-    public void MaskFields_HaveTheKeyFieldsOffsets()
+    public void Mask_fields_have_the_key_fields_offsets()
     {
         FlowKey key = default;
         FlowMask mask = default;
@@ -42,7 +42,7 @@ public sealed class FlowKeyTests
     }
 
     [Fact]
-    public void EqualKeys_HashEqual_AndEveryFieldChangesTheHash()
+    public void Equal_keys_hash_equal_and_every_field_changes_the_hash()
     {
         FlowKey a = Sample();
         FlowKey b = Sample();
@@ -61,7 +61,7 @@ public sealed class FlowKeyTests
     }
 
     [Fact]
-    public void Covers_IsBitSubset()
+    public void Covers_is_a_bit_subset()
     {
         var wide = new FlowMask { NwDst = 0xffff0000 };
         var narrow = new FlowMask { NwDst = 0xffffff00, InPort = 0xffff };

@@ -33,6 +33,17 @@ public sealed record GuestOptions
     /// <summary>Mergeable rx buffers (<c>mrg_rxbuf=</c>). Null: QEMU's default (on).</summary>
     public bool? MergeableRxBuffers { get; init; }
 
+    /// <summary>
+    /// False turns the NIC's checksum and TCP segmentation offloads off in QEMU (<c>csum=off,guest_csum=off,
+    /// guest_tso4=off,guest_tso6=off,host_tso4=off,host_tso6=off</c>): the guest then computes every checksum and sends
+    /// and takes only MTU-sized frames, whatever the backend offers (it still acks the ECN bits, which mean nothing
+    /// without TSO). True: QEMU's defaults.
+    /// </summary>
+    public bool Offloads { get; init; } = true;
+
+    /// <summary>Packed virtqueues on the guest's device (<c>packed=on</c>, VIRTIO_F_RING_PACKED); QEMU's default is split.</summary>
+    public bool PackedRing { get; init; }
+
     /// <summary>Host CPUs QEMU may run on (<c>taskset -c</c> list, e.g. <c>"1"</c>), away from a busy-polling backend. Null: any.</summary>
     public string? CpuAffinity { get; init; }
 

@@ -9,7 +9,10 @@ namespace VSwitch.TestKit.Guests;
 /// <item>guest memory is a shared memfd (<c>share=on</c>): a vhost-user backend maps it to reach the rings and buffers;</item>
 /// <item><c>vectors=0</c>: QEMU 7.2 under TCG crashes when a vhost-user virtio-net device starts with MSI-X on;</item>
 /// <item><c>-kernel</c> is the uncompressed kernel, booted through its PVH note without decompressing under TCG;</item>
-/// <item>the serial console is QEMU's stdout; <c>-no-reboot</c> and <c>panic=-1</c> make any reboot or panic end QEMU.</item>
+/// <item>the serial console is QEMU's stdout; <c>-no-reboot</c> and <c>panic=-1</c> make any reboot or panic end QEMU;</item>
+/// <item><c>no_timer_check</c>: the kernel's early check that the timer interrupt reaches the IO-APIC counts ticks in
+/// a short busy loop, which an emulated CPU on a busy host can lose; the kernel then panics ("IO-APIC + timer doesn't
+/// work!"). Virtual machines skip that check.</item>
 /// </list>
 /// Pure: no I/O. Options are validated because their values end up inside QEMU's comma syntax and the kernel command line.
 /// </summary>
@@ -45,10 +48,10 @@ public static partial class QemuCommandLine
         return args;
     }
 
-    /// <summary>The kernel command line: console, quiet boot, and the init's <c>vs.*</c> parameters.</summary>
+    /// <summary>The kernel command line: console, quiet boot, no timer check, and the init's <c>vs.*</c> parameters.</summary>
     public static string KernelArguments(GuestOptions o)
     {
-        var words = new List<string> { "console=ttyS0", "quiet", "panic=-1", "vs.role=" + o.Role };
+        var words = new List<string> { "console=ttyS0", "quiet", "panic=-1", "no_timer_check", "vs.role=" + o.Role };
         void Add(string name, string? value)
         {
             if (value is not null)
@@ -84,6 +87,16 @@ public static partial class QemuCommandLine
         if (o.MergeableRxBuffers is bool mrg)
         {
             device += ",mrg_rxbuf=" + (mrg ? "on" : "off");
+        }
+        if (o.PackedRing)
+        {
+            device += ",packed=on";
+        }
+        if (!o.Offloads)
+        {
+            // The ECN bits stay on, as users write it: QEMU 7.2 then still offers GUEST_ECN and HOST_ECN, and Linux acks
+            // them without the TSO bits they qualify (VIRTIO 1.2 §5.1.3.1), which the backend must tolerate.
+            device += ",csum=off,guest_csum=off,guest_tso4=off,guest_tso6=off,host_tso4=off,host_tso6=off";
         }
         return device;
     }
