@@ -41,6 +41,18 @@ internal static class Checksum
         BinaryPrimitives.WriteUInt16BigEndian(checksum, result);
     }
 
+    /// <summary>
+    /// The same edit for a checksum still pending (VIRTIO_NET_HDR_F_NEEDS_CSUM, the kernel's CHECKSUM_PARTIAL): the field
+    /// holds a partial sum, not inverted, so it moves by the difference of the sums without the complements:
+    /// S' = S + ~m + m'. UDP's zero rule does not apply (the field is not a checksum yet).
+    /// </summary>
+    public static void UpdatePartial(Span<byte> field, uint oldSum, uint newSum)
+    {
+        uint stored = BinaryPrimitives.ReadUInt16BigEndian(field);
+        uint sum = stored + Fold(~Fold(oldSum) & 0xffff) + Fold(newSum);
+        BinaryPrimitives.WriteUInt16BigEndian(field, (ushort)Fold(sum));
+    }
+
     /// <summary>Folds a 32-bit sum to 16 bits with end-around carry.</summary>
     public static uint Fold(uint sum)
     {

@@ -13,9 +13,10 @@ namespace VSwitch.Datapath.Actions;
 /// RFC 768, RFC 4443 §2.3), the ICMP checksum, and SCTP's CRC32c (recomputed, RFC 9260 §6.8). A field the packet does
 /// not have is left alone (the edit "succeeds" doing nothing), as OVS does. Every offset comes from
 /// <see cref="HeaderLayout"/>, which checks it against the frame. A lent packet is copied into its own buffer before the
-/// first write. Stateless and thread-safe; the caller owns the packet; no allocation.
+/// first write. A frame whose transport checksum is still pending (<see cref="OffloadFlags.NeedsCsum"/>) keeps it
+/// pending and right: see <see cref="TrySetField"/>. Stateless and thread-safe; the caller owns the packet; no allocation.
 /// </summary>
-internal static class FieldEditor
+public static class FieldEditor
 {
     /// <summary>Writes <paramref name="value"/> into <paramref name="field"/>. False only when the packet could not be made writable.</summary>
     public static bool TrySetField(PacketBuffer packet, FlowField field, UInt128 value, out DropReason reason)
@@ -47,7 +48,18 @@ internal static class FieldEditor
         {
             Checksum.Update(frame.Slice(ipChecksumAt, 2), before, after);
         }
-        if (checksumAt >= 0)
+        ref PacketOffload offload = ref packet.Offload;
+        if (checksumAt >= 0 && (offload.Flags & OffloadFlags.NeedsCsum) != 0 && checksumAt == offload.CsumStart + offload.CsumOffset)
+        {
+            // A pending checksum (docs/OFFLOADS.md): the field holds the pseudo-header sum, not inverted, and whoever
+            // finishes it sums everything from CsumStart on. An edit in that region (ports, ICMP type) needs nothing; an
+            // address in the pseudo-header moves the stored sum by the difference, without the complement.
+            if (at < offload.CsumStart)
+            {
+                Checksum.UpdatePartial(frame.Slice(checksumAt, 2), before, after);
+            }
+        }
+        else if (checksumAt >= 0)
         {
             Checksum.Update(frame.Slice(checksumAt, 2), before, after, zeroMeansNone: udp);
         }
