@@ -151,19 +151,6 @@ public sealed class ControlPlane
         return config with { Flows = lines.MoveToImmutable(), Groups = groups.MoveToImmutable() };
     }
 
-    /// <summary>Flows removed by the control plane (timeouts, deletes), for FLOW_REMOVED; set by the OpenFlow side.</summary>
-    public Action<IReadOnlyList<RemovedFlow>>? FlowsRemoved { get; set; }
-
-    /// <summary>Tells <see cref="FlowsRemoved"/> about <paramref name="removed"/> (when there are any).</summary>
-    public void ReportRemoved(IReadOnlyList<RemovedFlow> removed)
-    {
-        ArgumentNullException.ThrowIfNull(removed);
-        if (removed.Count > 0)
-        {
-            FlowsRemoved?.Invoke(removed);
-        }
-    }
-
     /// <summary>Removes flows whose idle or hard timeout passed, and stores the tables if any did. Returns how many.</summary>
     public int ExpireFlows()
     {
@@ -171,7 +158,6 @@ public sealed class ControlPlane
         if (removed.Count > 0)
         {
             Logger.LogInformation("{Count} flows expired", removed.Count);
-            ReportRemoved(removed);
             CommitFlows();
         }
         return removed.Count;

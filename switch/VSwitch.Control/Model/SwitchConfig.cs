@@ -4,9 +4,9 @@ namespace VSwitch.Control.Model;
 
 /// <summary>
 /// The whole persistent configuration of the switch: one bridge, its ports, its flows and groups (as ovs-ofctl
-/// text lines with port numbers), the switch-wide settings and the OpenFlow settings. Immutable: every change makes
-/// a new snapshot, which <see cref="Store.ConfigStore"/> writes before the change is acknowledged. Thread-safe to
-/// read. Groups and OpenFlow settings came later than format 1's first files: a DB without them loads with none.
+/// text lines with port numbers) and the switch-wide settings. Immutable: every change makes a new snapshot, which
+/// <see cref="Store.ConfigStore"/> writes before the change is acknowledged. Thread-safe to read. Groups came later
+/// than format 1's first files: a DB without them loads with none.
 /// </summary>
 /// <param name="Format">Version of this layout; <see cref="CurrentFormat"/> when written by this build.</param>
 /// <param name="Bridge">The bridge's name.</param>
@@ -14,15 +14,11 @@ namespace VSwitch.Control.Model;
 /// <param name="Flows">The flow tables, one flow per line, in the order the flows were added.</param>
 /// <param name="Settings">Switch-wide settings.</param>
 /// <param name="Groups">The OpenFlow groups, one per line (ovs-ofctl add-group syntax), by id.</param>
-/// <param name="OpenFlow">Controllers, fail mode, listener and datapath id.</param>
 public sealed record SwitchConfig(int Format, string Bridge, ImmutableArray<PortConfig> Ports, ImmutableArray<string> Flows,
-    SwitchSettings Settings, ImmutableArray<string> Groups = default, OpenFlowSettings? OpenFlow = null)
+    SwitchSettings Settings, ImmutableArray<string> Groups = default)
 {
     /// <summary>The groups (never default).</summary>
     public ImmutableArray<string> Groups { get; init; } = Groups.IsDefault ? [] : Groups;
-
-    /// <summary>The OpenFlow settings (never null).</summary>
-    public OpenFlowSettings OpenFlow { get; init; } = OpenFlow ?? OpenFlowSettings.Default;
 
     /// <summary>The layout version this build reads and writes.</summary>
     public const int CurrentFormat = 1;
@@ -132,6 +128,6 @@ public sealed record SwitchConfig(int Format, string Bridge, ImmutableArray<Port
                 return "a group entry is null";
             }
         }
-        return Settings.FindProblem() ?? OpenFlow.FindProblem();
+        return Settings.FindProblem();
     }
 }

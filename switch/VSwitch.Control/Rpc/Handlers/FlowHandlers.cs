@@ -104,7 +104,6 @@ public sealed class FlowHandlers
         IReadOnlyList<RemovedFlow> removed = _control.Flows.Delete(filter);
         if (removed.Count > 0)
         {
-            _control.ReportRemoved(removed);
             _control.CommitFlows();
         }
         return new FlowChangeResult(removed.Count, _control.Flows.Count);
