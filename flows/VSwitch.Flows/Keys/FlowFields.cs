@@ -113,8 +113,8 @@ public static class FlowFields
             case "dl_dst": field = FlowField.EthDst; return true;
             case "dl_src": field = FlowField.EthSrc; return true;
             case "dl_type": field = FlowField.EthType; return true;
-            case "nw_src": field = FlowField.Ipv4Src; return true;
-            case "nw_dst": field = FlowField.Ipv4Dst; return true;
+            case "nw_src" or "ip_src": field = FlowField.Ipv4Src; return true;
+            case "nw_dst" or "ip_dst": field = FlowField.Ipv4Dst; return true;
             case "nw_proto": field = FlowField.IpProto; return true;
             case "icmpv4_type": field = FlowField.Icmpv4Type; return true;
             case "icmpv4_code": field = FlowField.Icmpv4Code; return true;
