@@ -49,6 +49,7 @@ public static class MinTimeRunner
         }
         Case(new PipelineBenchmarks { Ports = 2, Mode = PipelineBenchmarks.Forwarding.Normal }, "pipeline NORMAL 2");
         Case(new PipelineBenchmarks { Ports = 2, Mode = PipelineBenchmarks.Forwarding.Output }, "pipeline output 2");
+        Case(new PipelineBenchmarks { Ports = 2, Mode = PipelineBenchmarks.Forwarding.ThreeTables }, "pipeline 3 tables 2");
         if (OperatingSystem.IsLinux())
         {
             Case(new PmdIterationBenchmarks { FrameSize = 64 }, "pmd iteration 64");

@@ -46,7 +46,7 @@ public class PmdIterationBenchmarks
     {
         _dir = Directory.CreateTempSubdirectory("vsw-perf-").FullName;
         IClock clock = MonotonicClock.Instance;
-        var flows = new FlowTable(clock);
+        var flows = new FlowTables(clock);
         var dpPorts = new DatapathPort[2];
         for (int i = 0; i < 2; i++)
         {
@@ -68,7 +68,7 @@ public class PmdIterationBenchmarks
             flows.Add(FlowParser.ParseFlow($"priority=10,in_port={i + 1},actions=output:{2 - i}", clock));
             _sides[i] = new Side(port, guest, FrameSize, i);
         }
-        var datapath = new SwitchDatapath(new DatapathConfig(dpPorts, flows.BuildClassifier(), new MacLearningTable(clock)), clock);
+        var datapath = new SwitchDatapath(new DatapathConfig(dpPorts, flows.Build(), new MacLearningTable(clock)), clock);
         _pmd = new PmdThread(datapath, 0, 1, null, PmdMode.Busy, NullLogger.Instance);
         for (int i = 0; i < 16; i++)
         {

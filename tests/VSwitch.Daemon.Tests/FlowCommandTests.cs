@@ -29,7 +29,7 @@ public sealed class FlowCommandTests : IDisposable
         Assert.Equal(0, flows[0].GetProperty("packets").GetInt64());
 
         string text = _d.Ctl("dump-flows").Stdout;
-        Assert.Matches(@"^ cookie=0x0, duration=[0-9.]+s, n_packets=0, n_bytes=0, idle_age=\d+, priority=10,in_port=vm1,actions=output:vm2\n", text);
+        Assert.Matches(@"^ cookie=0x0, duration=[0-9.]+s, table=0, n_packets=0, n_bytes=0, idle_age=\d+, priority=10,in_port=vm1,actions=output:vm2\n", text);
         Assert.Contains("priority=0,actions=normal", text, StringComparison.Ordinal);
         Assert.Single(_d.Ctl("dump-flows", "in_port=7").Stdout.Trim().Split('\n'));
     }
@@ -74,6 +74,25 @@ public sealed class FlowCommandTests : IDisposable
         Assert.Contains(token, r.Stderr, StringComparison.Ordinal);
         Assert.Single(r.Stderr.Trim().Split('\n'));
         Assert.Single(Flows());
+    }
+
+    [Fact]
+    public void Flows_in_several_tables_and_their_instructions_round_trip_and_select_by_table()
+    {
+        Assert.Equal(0, _d.Ctl("add-flow", "table=0,priority=5,in_port=vm1,actions=write_metadata:0x7/0xff,goto_table:3").ExitCode);
+        Assert.Equal(0, _d.Ctl("add-flow", "table=3,priority=6,metadata=0x7/0xff,actions=set_field:10.0.0.9->ip_dst,write_actions(output:vm2)").ExitCode);
+        CtlResult bad = _d.Ctl("add-flow", "table=3,actions=goto_table:1");
+        Assert.NotEqual(0, bad.ExitCode);
+        Assert.Contains("goto_table", bad.Stderr, StringComparison.Ordinal);
+
+        JsonElement table3 = Flows().Single(f => f.GetProperty("priority").GetInt32() == 6);
+        Assert.Equal(3, table3.GetProperty("table").GetInt32());
+        string text = _d.Ctl("dump-flows", "table=3").Stdout;
+        Assert.Single(text.Trim().Split('\n'));
+        Assert.Contains("table=3, n_packets=0", text, StringComparison.Ordinal);
+        Assert.True(text.Contains("actions=set_field:10.0.0.9->ipv4_dst,write_actions(output:vm2)", StringComparison.Ordinal), text);
+        Assert.Equal(1, _d.Ctl("del-flows", "table=0,in_port=vm1", "--json").Json().GetProperty("count").GetInt32());
+        Assert.Equal(2, Flows().Length);
     }
 
     private JsonElement[] Flows() => [.. _d.Ctl("dump-flows", "--json").Json().GetProperty("flows").EnumerateArray()];

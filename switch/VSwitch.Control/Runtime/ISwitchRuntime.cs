@@ -27,8 +27,8 @@ public interface ISwitchRuntime
     /// <summary>The port's state; <see cref="PortState.Error"/> when it could not be created.</summary>
     PortState GetPortState(PortConfig port);
 
-    /// <summary>Publishes the table's rules to the datapath threads (a new classifier; caches invalidate by generation).</summary>
-    void ReplaceFlows(FlowTable table);
+    /// <summary>Publishes the tables' flows and groups to the datapath threads (a new pipeline; caches invalidate by generation).</summary>
+    void ReplaceFlows(FlowTables tables);
 
     /// <summary>The learned MACs.</summary>
     IReadOnlyList<LearnedMac> FdbShow();

@@ -32,7 +32,7 @@ public enum DropReason
     /// <summary>The queue was marked broken after hostile input and is no longer serviced.</summary>
     QueueBroken,
 
-    /// <summary>No flow matched and no default action applied.</summary>
+    /// <summary>A flow table had no flow for the packet and no table-miss flow (OpenFlow 1.3 drops such packets).</summary>
     NoRule,
 
     /// <summary>A flow's action list said drop (or was empty).</summary>
@@ -89,6 +89,18 @@ public enum DropReason
     /// header the driver never negotiated must not reach it.
     /// </summary>
     TxOffloadRefused,
+
+    /// <summary>A <c>dec_ttl</c> found an IP TTL (or hop limit) of 0 or 1.</summary>
+    TtlExpired,
+
+    /// <summary>
+    /// The packet's way through the flow tables needed more datapath ops or counters than one translated flow may hold
+    /// (a pipeline too long or too wide to cache).
+    /// </summary>
+    FlowTooComplex,
+
+    /// <summary>A copy for the controllers (PACKET_IN) found the datapath thread's packet-in queue full.</summary>
+    PacketInQueueFull,
 
     /// <summary>Number of reasons (not a reason).</summary>
     Count,

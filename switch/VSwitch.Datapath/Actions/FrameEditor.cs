@@ -128,6 +128,31 @@ public static class FrameEditor
         return TryRewriteTci(packet, 0x1fff, bits, out reason);
     }
 
+    /// <summary>
+    /// OpenFlow 1.3 push_vlan: a new outermost tag with <paramref name="tpid"/> whose VID and PCP copy the tag it goes in
+    /// front of, or are 0 on an untagged frame (OpenFlow 1.3.5 §7.2.5, "Push VLAN header").
+    /// </summary>
+    public static bool TryPushVlanCopy(PacketBuffer packet, ushort tpid, out DropReason reason)
+    {
+        ReadOnlySpan<byte> frame = packet.Span;
+        ushort tci = HasOuterTag(frame) ? BinaryPrimitives.ReadUInt16BigEndian(frame[(EthernetHeader.TypeOffset + 2)..]) : (ushort)0;
+        return TryPushVlan(packet, tpid, tci, out reason);
+    }
+
+    /// <summary>OpenFlow set_field on VLAN_VID: rewrites the outermost tag's VLAN id, keeping its PCP; an untagged frame is left alone.</summary>
+    public static bool TrySetTaggedVid(PacketBuffer packet, ushort vid, out DropReason reason)
+    {
+        reason = default;
+        return !HasOuterTag(packet.Span) || TryRewriteTci(packet, 0xf000, (ushort)(vid & VlanTag.MaxVid), out reason);
+    }
+
+    /// <summary>OpenFlow set_field on VLAN_PCP: rewrites the outermost tag's priority, keeping its VLAN id; an untagged frame is left alone.</summary>
+    public static bool TrySetTaggedPcp(PacketBuffer packet, byte pcp, out DropReason reason)
+    {
+        reason = default;
+        return !HasOuterTag(packet.Span) || TryRewriteTci(packet, 0x1fff, (ushort)((pcp & 7) << 13), out reason);
+    }
+
     /// <summary>Writes <paramref name="mac"/> into the source (<paramref name="source"/> true) or destination address.</summary>
     public static bool TrySetMac(PacketBuffer packet, MacAddress mac, bool source, out DropReason reason)
     {

@@ -6,14 +6,20 @@ using VSwitch.Core.Ports;
 using VSwitch.Core.Time;
 using VSwitch.Datapath.Actions;
 using VSwitch.Datapath.Capture;
+using VSwitch.Datapath.Controller;
+using VSwitch.Flows.Actions;
 using VSwitch.Flows.Cache;
+using VSwitch.Flows.Keys;
+using VSwitch.Flows.Translation;
 
 namespace VSwitch.Datapath.Pipeline;
 
 /// <summary>
-/// Everything one datapath ("PMD") thread owns: its clone pool, exact-match cache, receive batch, transmit
-/// buffers, pipeline and counters. Thread rules: created by the control plane, then used by exactly one thread;
-/// only <see cref="Stats"/>, <see cref="Cache"/> counters and <see cref="ThreadIndex"/> may be read elsewhere.
+/// Everything one datapath ("PMD") thread owns: its clone pool, flow cache (exact-match and megaflows), translator,
+/// receive batch, transmit buffers, packet-in ring, pipeline and counters. Thread rules: created by the control plane,
+/// then used by exactly one thread; only <see cref="Stats"/>, the cache counters, <see cref="PacketIns"/> (its consumer
+/// side) and <see cref="ThreadIndex"/> may be used elsewhere. The control plane keeps one more context of its own for
+/// PACKET_OUTs (<see cref="InjectPacketOut"/>), used under its gate only.
 /// Cost: nothing is allocated per packet or per batch; the transmit buffers grow only when a published snapshot has
 /// more ports than any before.
 /// </summary>
@@ -26,23 +32,27 @@ public sealed class PmdContext
     private readonly Pipeline _pipeline;
     private readonly DropCapture _dropCapture;
     private readonly OffloadCaptureScratch _captureScratch;
+    private readonly ActionExecutor _executor;
+    private readonly FlowTranslator _translator = new();
     private int _stageInterval;
     private int _batchesUntilSample;
     private bool _sampleNext;
 
-    internal PmdContext(SwitchDatapath datapath, int threadIndex, PacketPool pool, int emcEntries)
+    internal PmdContext(SwitchDatapath datapath, int threadIndex, PacketPool pool, int emcEntries, int megaflows)
     {
         _datapath = datapath;
         _clock = datapath.Clock;
         ThreadIndex = threadIndex;
         Pool = pool;
-        Cache = new ExactMatchCache(emcEntries);
+        Cache = new FlowCache(emcEntries, megaflows);
         Stats = new PmdStats();
+        PacketIns = new PacketInRing();
         _captureScratch = new OffloadCaptureScratch();
         _tx = new TxBuffers(Stats, threadIndex, pool, _captureScratch);
         _dropCapture = new DropCapture(Stats.Drops);
         var output = new PacketOutput(_tx, pool, Stats.Drops, _dropCapture);
-        _pipeline = new Pipeline(Cache, new ActionExecutor(output), Stats, _dropCapture);
+        _executor = new ActionExecutor(output, PacketIns);
+        _pipeline = new Pipeline(Cache, _translator, _executor, Stats, _dropCapture);
     }
 
     /// <summary>The thread's index (0-based); it picks the transmit queue: <c>ThreadIndex % port.TxQueueCount</c>.</summary>
@@ -51,11 +61,14 @@ public sealed class PmdContext
     /// <summary>The pool clones (flood, multiple outputs) and software segments are copied into. Owned by this thread.</summary>
     public PacketPool Pool { get; }
 
-    /// <summary>The thread's exact-match cache.</summary>
-    public ExactMatchCache Cache { get; }
+    /// <summary>The thread's flow cache (exact-match cache and megaflows).</summary>
+    public FlowCache Cache { get; }
 
     /// <summary>The thread's counters.</summary>
     public PmdStats Stats { get; }
+
+    /// <summary>Packets this thread sends to the controllers; a control thread drains it.</summary>
+    public PacketInRing PacketIns { get; }
 
     /// <summary>
     /// Stage timing: 0 (the default) times nothing; a power of two N times one non-empty batch in N stage by stage
@@ -155,6 +168,46 @@ public sealed class PmdContext
             Run(batch, inPort, _datapath.Current, _clock.NowMilliseconds);
             _tx.Flush();
         }
+    }
+
+    /// <summary>
+    /// A PACKET_OUT: copies <paramref name="frame"/> into the context's pool and runs <paramref name="actions"/> on it
+    /// as if it came in on <paramref name="inPort"/> (OpenFlow 1.0 numbering; <see cref="OpenFlowPort.Controller"/> for
+    /// a packet from the controller itself), <see cref="FlowActionKind.Table"/> running the tables. Sends at once.
+    /// Returns null when the packet was processed (each output counts its own drops), else why it could not be.
+    /// Owning thread only (the control plane's context, under its gate).
+    /// </summary>
+    public DropReason? InjectPacketOut(ReadOnlySpan<byte> frame, ushort inPort, ReadOnlySpan<FlowAction> actions)
+    {
+        DatapathConfig config = _datapath.Current;
+        if (!FlowKeyExtractor.TryExtract(frame, inPort, out FlowKey key))
+        {
+            return DropReason.RxRunt;
+        }
+        if (!Pool.TryRent(out PacketBuffer? packet))
+        {
+            return DropReason.PoolExhausted;
+        }
+        if (!packet.TryCopyFrom(frame))
+        {
+            packet.Free();
+            return DropReason.PacketTooLarge;
+        }
+        packet.InPort = new PortId(inPort);
+        if (!_translator.TranslateActions(config.Pipeline, in key, actions))
+        {
+            packet.Free();
+            return DropReason.FlowTooComplex;
+        }
+        long now = _clock.NowMilliseconds;
+        Pipeline.Credit(_translator.Credits, 1, frame.Length, now, Stats);
+        _tx.Begin(config);
+        _dropCapture.Taps = null;
+        _executor.BeginBatch(config, config.IndexOf(inPort), inPort, now);
+        _executor.ExecuteOnce(packet, in key, _translator.Ops, _translator.End);
+        _tx.Flush();
+        Stats.Packets++;
+        return null;
     }
 
     /// <summary>Runs the pipeline over <paramref name="batch"/>; its output waits in the transmit buffers for <see cref="TxBuffers.Flush"/>.</summary>

@@ -1,4 +1,5 @@
 using VSwitch.Core.Diagnostics;
+using VSwitch.Flows.Rules;
 
 namespace VSwitch.Datapath.Pipeline;
 
@@ -15,16 +16,16 @@ public sealed class PmdStats
     /// <summary>Non-empty receive batches processed.</summary>
     public long Batches;
 
-    /// <summary>Packets whose rule came from the exact-match cache.</summary>
+    /// <summary>Packets whose flow came from the exact-match cache.</summary>
     public long EmcHits;
 
     /// <summary>Packets that missed the exact-match cache.</summary>
     public long EmcMisses;
 
-    /// <summary>Cache misses the classifier resolved.</summary>
+    /// <summary>Exact-match misses a cached megaflow answered.</summary>
     public long ClassifierHits;
 
-    /// <summary>Cache misses the classifier could not resolve (no rule matched).</summary>
+    /// <summary>Packets translated through the OpenFlow tables (missed both caches); each result is cached.</summary>
     public long Upcalls;
 
     /// <summary>Packets handed to ports for transmission (including clones).</summary>
@@ -60,6 +61,12 @@ public sealed class PmdStats
     /// <summary>Packets discarded by the datapath, by reason (ports count their own drops).</summary>
     public DropCounters Drops { get; } = new();
 
+    /// <summary>Packets looked up in each OpenFlow table (by table id), counted once per packet of a flow batch.</summary>
+    public long[] TableLookups { get; } = new long[FlowTables.TableCount];
+
+    /// <summary>Packets that matched a flow in each OpenFlow table (by table id).</summary>
+    public long[] TableMatches { get; } = new long[FlowTables.TableCount];
+
     /// <summary>Zeroes every counter (racy by design with a running thread).</summary>
     public void Clear()
     {
@@ -79,5 +86,7 @@ public sealed class PmdStats
         TxTicks = 0;
         CompleteTicks = 0;
         Drops.Clear();
+        Array.Clear(TableLookups);
+        Array.Clear(TableMatches);
     }
 }

@@ -18,7 +18,7 @@ public sealed class FakeRuntime : ISwitchRuntime
 
     public long FdbMoves { get; set; }
 
-    public FlowTable? PublishedFlows { get; private set; }
+    public FlowTables? PublishedFlows { get; private set; }
 
     public int PublishCount { get; private set; }
 
@@ -53,7 +53,7 @@ public sealed class FakeRuntime : ISwitchRuntime
 
     public PortState GetPortState(PortConfig port) => Ports.ContainsKey(port.Name) ? PortState.Waiting : PortState.Error;
 
-    public void ReplaceFlows(FlowTable table)
+    public void ReplaceFlows(FlowTables table)
     {
         PublishedFlows = table;
         PublishCount++;

@@ -223,7 +223,7 @@ public sealed class FlowKeyExtractorTests
         byte[] frame = PacketFactory.WithVlan(PacketFactory.Ipv4Udp(dstPort: 4789), vid: 100, pcp: 5);
         FlowKey k = Extract(frame);
         Assert.Equal((ushort)(0x1000 | (5 << 13) | 100), k.VlanTci);
-        Assert.Equal((ushort)0, k.OuterVlanTci);
+        Assert.Equal((ushort)0, k.InnerVlanTci);
         Assert.Equal((ushort)0x0800, k.DlType);
         Assert.Equal((ushort)4789, k.TpDst);
         Assert.True(Layers(k).HasFlag(FlowKeyLayers.Vlan));
@@ -237,16 +237,17 @@ public sealed class FlowKeyExtractorTests
     }
 
     [Fact]
-    public void QinQ_outer_service_tag_and_inner_customer_tag()
+    public void QinQ_outer_service_tag_is_the_vlan_and_the_customer_tag_is_inner()
     {
         byte[] inner = PacketFactory.WithVlan(PacketFactory.Ipv4Tcp(dstPort: 8080), vid: 20, pcp: 1);
         byte[] frame = PacketFactory.WithVlan(inner, vid: 300, pcp: 3, tpid: EtherType.QinQ);
         Assert.True(FlowKeyExtractor.TryExtract(frame, 2, out FlowKey k));
-        Assert.Equal((ushort)(0x1000 | (3 << 13) | 300), k.OuterVlanTci);
-        Assert.Equal((ushort)(0x1000 | (1 << 13) | 20), k.VlanTci);
+        // OpenFlow's VLAN_VID is the outermost tag's.
+        Assert.Equal((ushort)(0x1000 | (3 << 13) | 300), k.VlanTci);
+        Assert.Equal((ushort)(0x1000 | (1 << 13) | 20), k.InnerVlanTci);
         Assert.Equal((ushort)0x0800, k.DlType);
         Assert.Equal((ushort)8080, k.TpDst);
-        Assert.True(Layers(k).HasFlag(FlowKeyLayers.OuterVlan | FlowKeyLayers.Vlan));
+        Assert.True(Layers(k).HasFlag(FlowKeyLayers.InnerVlan | FlowKeyLayers.Vlan));
     }
 
     [Fact]
@@ -254,7 +255,7 @@ public sealed class FlowKeyExtractorTests
     {
         FlowKey k = Extract(PacketFactory.WithVlan(PacketFactory.Ipv4Udp(), vid: 42, tpid: EtherType.QinQ));
         Assert.Equal((ushort)(0x1000 | 42), k.VlanTci);
-        Assert.Equal((ushort)0, k.OuterVlanTci);
+        Assert.Equal((ushort)0, k.InnerVlanTci);
     }
 
     [Fact]

@@ -8,7 +8,7 @@ namespace VSwitch.Flows.Tests.Keys;
 public sealed class FlowKeyTests
 {
     [Fact]
-    public void Layout_is_eighty_bytes_without_padding()
+    public void Layout_is_128_bytes_without_padding()
     {
         Assert.Equal(FlowKey.Size, Unsafe.SizeOf<FlowKey>());
         Assert.Equal(FlowKey.Size, Unsafe.SizeOf<FlowMask>());
@@ -74,7 +74,7 @@ public sealed class FlowKeyTests
 
     private static FlowKey Sample() => new()
     {
-        InPort = 3, DlSrc = 0x020000000001, DlDst = 0x020000000002, VlanTci = 0x1064, OuterVlanTci = 0x1001, DlType = 0x0800,
+        InPort = 3, DlSrc = 0x020000000001, DlDst = 0x020000000002, VlanTci = 0x1064, InnerVlanTci = 0x1001, DlType = 0x0800, NdTarget = 7, Metadata = 8, ArpSha = 9, ArpTha = 10, Ipv6Label = 11,
         NwSrc = 0x0a000001, NwDst = 0x0a000002, Ipv6Src = 5, Ipv6Dst = 6, NwProto = 6, NwTos = 4, NwTtl = 64, NwFrag = 1,
         TpSrc = 1000, TpDst = 80, TcpFlags = 2, ArpOp = 1, Present = 0x51,
     };

@@ -25,7 +25,7 @@ public sealed class FlowFormatterTests
     [InlineData("dl_vlan=0xffff,actions=mod_vlan_vid:10,mod_vlan_pcp:2,output:10",
         "priority=32768,vlan_tci=0x0000,actions=mod_vlan_vid:10,mod_vlan_pcp:2,output:uplink")]
     [InlineData("vlan_tci=0x1000/0x1000,actions=push_vlan:0x88a8,output:1", "priority=32768,vlan_tci=0x1000/0x1000,actions=push_vlan:0x88a8,output:vm1")]
-    [InlineData("outer_vlan_tci=0x1064,actions=drop", "priority=32768,outer_vlan_tci=0x1064,actions=drop")]
+    [InlineData("inner_vlan_tci=0x1064,actions=drop", "priority=32768,inner_vlan_tci=0x1064,actions=drop")]
     [InlineData("ip,nw_dst=10.0.0.0/255.255.255.0,nw_src=192.168.1.1,actions=drop", "priority=32768,ip,nw_src=192.168.1.1,nw_dst=10.0.0.0/24,actions=drop")]
     [InlineData("ip,nw_src=10.0.0.1/255.0.0.255,actions=drop", "priority=32768,ip,nw_src=10.0.0.1/255.0.0.255,actions=drop")]
     [InlineData("arp,nw_src=10.0.0.1,arp_op=1,actions=normal", "priority=32768,arp,arp_spa=10.0.0.1,arp_op=1,actions=normal")]
@@ -72,7 +72,7 @@ public sealed class FlowFormatterTests
         r.RecordHit(2, 120, 11_000);
         r.RecordHit(1, 60, 11_500);
         string text = FlowFormatter.Format(r, withStats: true, nowMs: 12_234);
-        Assert.Equal("cookie=0x0, duration=2.234s, n_packets=3, n_bytes=180, idle_timeout=60, idle_age=0, priority=10,in_port=1,actions=output:2", text);
+        Assert.Equal("cookie=0x0, duration=2.234s, table=0, n_packets=3, n_bytes=180, idle_timeout=60, idle_age=0, priority=10,in_port=1,actions=output:2", text);
         Assert.Contains("idle_age=3,", FlowFormatter.Format(r, withStats: true, nowMs: 14_600), StringComparison.Ordinal);
     }
 

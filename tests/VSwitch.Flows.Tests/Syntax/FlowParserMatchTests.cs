@@ -93,7 +93,7 @@ public sealed class FlowParserMatchTests
         FlowMatch tci = M("vlan_tci=0x1000/0x1000");
         Assert.Equal((ushort)0x1000, tci.Key.VlanTci);
         Assert.Equal((ushort)0x1000, tci.Mask.VlanTci);
-        Assert.Equal((ushort)0x1005, M("outer_vlan_tci=0x1005").Key.OuterVlanTci);
+        Assert.Equal((ushort)0x1005, M("inner_vlan_tci=0x1005").Key.InnerVlanTci);
     }
 
     [Fact]

@@ -5,20 +5,22 @@ using VSwitch.Flows.Rules;
 namespace VSwitch.Flows.Classifier;
 
 /// <summary>
-/// Immutable tuple-space-search classifier over a snapshot of a <see cref="FlowTable"/>: one hash table
-/// per distinct mask, searched in order of the highest priority each holds, stopping as soon as the best
-/// match found so far outranks every rule of the remaining tables.
-/// Winner: the matching rule with the highest priority; among equal priorities, the one added to the table
-/// first. Thread rules: immutable and thread-safe; the control thread builds it
-/// (<see cref="FlowTable.BuildClassifier"/>) and publishes it, datapath threads read it.
-/// Cost: a lookup is one hash probe per table visited; no allocation.
+/// Immutable tuple-space-search classifier over the rules of one flow table: one hash table per distinct mask,
+/// searched in order of the highest priority each holds, stopping as soon as the best match found so far outranks
+/// every rule of the remaining hash tables.
+/// Winner: the matching rule with the highest priority; among equal priorities, the one added first.
+/// The translation of a packet through the tables asks it which key bits decided the answer
+/// (<see cref="Lookup(in FlowKey, ref FlowMask)"/>): the masks of every hash table it searched, whose union makes the
+/// megaflow's mask (OVS's wildcards from <c>classifier_lookup</c>, without its staged refinement).
+/// Thread rules: immutable and thread-safe; the control thread builds it (through <see cref="FlowTables.Build"/>),
+/// datapath threads read it. Cost: a lookup is one hash probe per hash table visited; no allocation.
 /// </summary>
-public sealed class MegaflowClassifier
+public sealed class TableClassifier
 {
     private readonly Subtable[] _subtables;
     private readonly int[] _maxPriorities;
 
-    private MegaflowClassifier(Subtable[] subtables, long generation, int ruleCount)
+    private TableClassifier(Subtable[] subtables, int ruleCount)
     {
         _subtables = subtables;
         _maxPriorities = new int[subtables.Length];
@@ -26,12 +28,8 @@ public sealed class MegaflowClassifier
         {
             _maxPriorities[i] = subtables[i].MaxPriority;
         }
-        Generation = generation;
         RuleCount = ruleCount;
     }
-
-    /// <summary>The <see cref="FlowTable.Generation"/> this classifier was built from; exact-match cache entries carry it.</summary>
-    public long Generation { get; }
 
     /// <summary>Number of rules in the snapshot.</summary>
     public int RuleCount { get; }
@@ -42,6 +40,16 @@ public sealed class MegaflowClassifier
     /// <summary>The rule that wins for <paramref name="key"/>, or null if none matches. Any thread; no allocation.</summary>
     public FlowRule? Lookup(in FlowKey key)
     {
+        FlowMask ignored = default;
+        return Lookup(in key, ref ignored);
+    }
+
+    /// <summary>
+    /// The rule that wins for <paramref name="key"/>, or null; ORs into <paramref name="consulted"/> the mask of every
+    /// hash table it searched: any key equal to this one in those bits gets the same answer. Any thread; no allocation.
+    /// </summary>
+    public FlowRule? Lookup(in FlowKey key, ref FlowMask consulted)
+    {
         Subtable[] subtables = _subtables;
         int[] maxPriorities = _maxPriorities;
         FlowRule? best = null;
@@ -51,7 +59,9 @@ public sealed class MegaflowClassifier
             {
                 break;
             }
-            FlowRule? r = subtables[i].Find(in key);
+            Subtable s = subtables[i];
+            s.AddMaskTo(ref consulted);
+            FlowRule? r = s.Find(in key);
             if (r is not null && (best is null || Beats(r, best)))
             {
                 best = r;
@@ -60,8 +70,8 @@ public sealed class MegaflowClassifier
         return best;
     }
 
-    /// <summary>Builds a classifier from <paramref name="rules"/>, tagged with <paramref name="generation"/>.</summary>
-    internal static MegaflowClassifier Build(IReadOnlyList<FlowRule> rules, long generation)
+    /// <summary>Builds a classifier from <paramref name="rules"/>.</summary>
+    internal static TableClassifier Build(IReadOnlyList<FlowRule> rules)
     {
         var byMask = new Dictionary<FlowMask, List<FlowRule>>();
         foreach (FlowRule r in rules)
@@ -81,7 +91,7 @@ public sealed class MegaflowClassifier
             subtables[n++] = new Subtable(kv.Key, kv.Value);
         }
         Array.Sort(subtables, static (a, b) => b.MaxPriority.CompareTo(a.MaxPriority));
-        return new MegaflowClassifier(subtables, generation, rules.Count);
+        return new TableClassifier(subtables, rules.Count);
     }
 
     /// <summary>True when <paramref name="a"/> wins over <paramref name="b"/>: higher priority, then older.</summary>
