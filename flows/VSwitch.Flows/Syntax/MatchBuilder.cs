@@ -17,6 +17,9 @@ internal sealed partial class MatchBuilder
     private readonly List<(Prerequisite Need, FlowItem Item)> _prerequisites = [];
     private FlowKey _key;
     private FlowMask _mask;
+    private bool _legacyOuter;
+    private ushort _legacyOuterKey;
+    private ushort _legacyOuterMask;
 
     public MatchBuilder(IPortNameResolver? ports) => _ports = ports;
 
@@ -62,6 +65,7 @@ internal sealed partial class MatchBuilder
             case "dl_vlan_pcp": DlVlanPcp(item); return true;
             case "vlan_tci": Number(item, ref _key.VlanTci, ref _mask.VlanTci); return true;
             case "inner_vlan_tci": Number(item, ref _key.InnerVlanTci, ref _mask.InnerVlanTci); return true;
+            case "outer_vlan_tci": _legacyOuter = true; Number(item, ref _legacyOuterKey, ref _legacyOuterMask); return true;
             case "nw_src" or "ipv4_src": Need(Prerequisite.Ipv4OrArp, item); Ipv4(item, ref _key.NwSrc, ref _mask.NwSrc); return true;
             case "nw_dst" or "ipv4_dst": Need(Prerequisite.Ipv4OrArp, item); Ipv4(item, ref _key.NwDst, ref _mask.NwDst); return true;
             case "arp_spa": Need(Prerequisite.Arp, item); Ipv4(item, ref _key.NwSrc, ref _mask.NwSrc); return true;
@@ -98,6 +102,10 @@ internal sealed partial class MatchBuilder
     /// <summary>Checks every prerequisite against the finished match and returns it.</summary>
     public FlowMatch Build()
     {
+        if (_legacyOuter)
+        {
+            TranslateLegacyOuter();
+        }
         foreach ((Prerequisite need, FlowItem item) in _prerequisites)
         {
             if (!IsMet(need))
@@ -106,6 +114,39 @@ internal sealed partial class MatchBuilder
             }
         }
         return new FlowMatch(in _key, in _mask);
+    }
+
+    /// <summary>
+    /// Flows written before the tags were named as in OpenFlow (and stored in configuration databases of that time) used
+    /// <c>outer_vlan_tci</c> for the outer tag of a double-tagged frame and <c>vlan_tci</c> (and <c>dl_vlan</c>) for its
+    /// inner tag, or for a lone tag. Today <c>vlan_tci</c> is the outermost tag and <c>inner_vlan_tci</c> the second, so a
+    /// match naming the old field is moved over: an outer tag that must be present makes the old <c>vlan_tci</c> the inner
+    /// one (which must then be present too); an outer tag that must be absent leaves <c>vlan_tci</c> as it is and asks
+    /// for no second tag. Such a flow loads and matches the frames it matched before, and is written back in today's names.
+    /// </summary>
+    private void TranslateLegacyOuter()
+    {
+        const ushort Present = FlowKeyExtractor.VlanPresent;
+        if (_mask.InnerVlanTci != 0)
+        {
+            Fail("outer_vlan_tci (the older name of vlan_tci for a double-tagged frame) cannot be combined with inner_vlan_tci",
+                "outer_vlan_tci", 0);
+        }
+        if ((_legacyOuterMask & Present) != 0 && (_legacyOuterKey & Present) == 0)
+        {
+            _key.InnerVlanTci = 0;
+            _mask.InnerVlanTci = Present;
+            return;
+        }
+        _key.InnerVlanTci = _key.VlanTci;
+        _mask.InnerVlanTci = _mask.VlanTci;
+        _key.VlanTci = _legacyOuterKey;
+        _mask.VlanTci = _legacyOuterMask;
+        if ((_legacyOuterMask & Present) != 0)
+        {
+            _key.InnerVlanTci |= Present;
+            _mask.InnerVlanTci |= Present;
+        }
     }
 
     [DoesNotReturn]

@@ -97,6 +97,35 @@ public sealed class FlowParserMatchTests
     }
 
     [Fact]
+    public void The_older_outer_vlan_tci_name_loads_as_the_outermost_tag_with_the_old_vlan_tci_as_the_inner_one()
+    {
+        // Stored flows of earlier releases: outer_vlan_tci was the 802.1ad tag, vlan_tci the inner (or only) tag.
+        FlowMatch qinq = M("outer_vlan_tci=0x1064,vlan_tci=0x1005");
+        Assert.Equal((ushort)0x1064, qinq.Key.VlanTci);
+        Assert.Equal((ushort)0xffff, qinq.Mask.VlanTci);
+        Assert.Equal((ushort)0x1005, qinq.Key.InnerVlanTci);
+        Assert.Equal((ushort)0xffff, qinq.Mask.InnerVlanTci);
+        // An outer tag alone still asks for a second tag, as it did: only double-tagged frames had one.
+        FlowMatch outerOnly = M("outer_vlan_tci=0x1064");
+        Assert.Equal((ushort)0x1064, outerOnly.Key.VlanTci);
+        Assert.Equal((ushort)0x1000, outerOnly.Key.InnerVlanTci);
+        Assert.Equal((ushort)0x1000, outerOnly.Mask.InnerVlanTci);
+        // "No outer tag" keeps vlan_tci as the lone tag and refuses a second one.
+        FlowMatch single = M("outer_vlan_tci=0/0x1000,dl_vlan=7");
+        Assert.Equal((ushort)0x1007, single.Key.VlanTci);
+        Assert.Equal((ushort)0, single.Key.InnerVlanTci);
+        Assert.Equal((ushort)0x1000, single.Mask.InnerVlanTci);
+        Assert.Throws<FlowParseException>(() => M("outer_vlan_tci=0x1064,inner_vlan_tci=0x1005"));
+        string written = FlowFormatter.Format(FlowParser.ParseFlow("outer_vlan_tci=0x1064,vlan_tci=0x1005,actions=drop", s_clock, TestPorts.Instance));
+        Assert.DoesNotContain("outer_vlan_tci", written, StringComparison.Ordinal);
+        FlowMatch again = M(written[..written.IndexOf(",actions=", StringComparison.Ordinal)]);
+        Assert.Equal(qinq.Key.VlanTci, again.Key.VlanTci);
+        Assert.Equal(qinq.Mask.VlanTci, again.Mask.VlanTci);
+        Assert.Equal(qinq.Key.InnerVlanTci, again.Key.InnerVlanTci);
+        Assert.Equal(qinq.Mask.InnerVlanTci, again.Mask.InnerVlanTci);
+    }
+
+    [Fact]
     public void IPv4_addresses_in_CIDR_and_dotted_mask_form()
     {
         FlowMatch m = M("ip,nw_src=10.1.2.3,nw_dst=192.168.0.0/16");
