@@ -54,33 +54,15 @@ if (options.Duts.Contains("vswitchd") && !(File.Exists(daemon) && File.Exists(ct
 {
     missing.Add($"{daemon} and {ctl} (dotnet build -c Release)");
 }
-if (missing.Count > 0)
+if (!Ready(missing, options.AllowBusy || options.Smoke, out string machine, out int refused))
 {
-    Console.Error.WriteLine("missing: " + string.Join("; ", missing));
-    return 2;
-}
-
-var (busy, machine) = MachineCheck.Check();
-Console.WriteLine("machine: " + machine);
-if (busy)
-{
-    Console.Error.WriteLine("******** WARNING: the machine is busy; figures will be low and noisy ********");
-    if (!options.AllowBusy && !options.Smoke)
-    {
-        Console.Error.WriteLine("refusing to run (pass --allow-busy to run anyway)");
-        return 3;
-    }
-    machine = "BUSY: " + machine;
+    return refused;
 }
 
 DateTime started = DateTime.UtcNow;
 var log = new CommandLog(repo);
 var runner = new BenchRunner(options, log, daemon, ctl, Console.Out);
-using (PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop))
-using (PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop))
-{
-    runner.Run();
-}
+RunStoppable(runner.Run, runner.RequestStop, "stopping after the current measurement (its processes and files are cleaned up)");
 
 string table = Report.Table(runner);
 Console.WriteLine();
@@ -119,45 +101,14 @@ static int RunTcp(BenchOptions options, string repo, string daemon, string ctl, 
     {
         missing.Add($"{daemon} and {ctl} (dotnet build -c Release)");
     }
-    if (missing.Count > 0)
+    if (!Ready(missing, options.AllowBusy, out string machine, out int refused))
     {
-        Console.Error.WriteLine("missing: " + string.Join("; ", missing));
-        return 2;
-    }
-    var (busy, machine) = MachineCheck.Check();
-    Console.WriteLine("machine: " + machine);
-    if (busy)
-    {
-        Console.Error.WriteLine("******** WARNING: the machine is busy; figures will be low and noisy ********");
-        if (!options.AllowBusy)
-        {
-            Console.Error.WriteLine("refusing to run (pass --allow-busy to run anyway)");
-            return 3;
-        }
-        machine = "BUSY: " + machine;
+        return refused;
     }
     DateTime started = DateTime.UtcNow;
-    var log = new CommandLog(repo);
-    var bench = new TcpBench(options, log, daemon, ctl, Console.Out);
-    void StopTcp(PosixSignalContext context)
-    {
-        context.Cancel = true;
-        Console.Error.WriteLine("stopping after the current window (its processes and namespaces are cleaned up)");
-        bench.RequestStop();
-    }
-    using (PosixSignalRegistration.Create(PosixSignal.SIGINT, StopTcp))
-    using (PosixSignalRegistration.Create(PosixSignal.SIGTERM, StopTcp))
-    {
-        bench.Run();
-    }
-    string report = bench.Report(machine, args, started);
-    Console.WriteLine();
-    Console.Write(report);
-    string outDir = options.OutDir ?? Path.Combine(repo, "perf", "results");
-    Directory.CreateDirectory(outDir);
-    string file = Path.Combine(outDir, "system-bench-tcp-" + started.ToString("yyyy-MM-dd-HHmm", CultureInfo.InvariantCulture) + ".md");
-    File.WriteAllText(file, report);
-    Console.WriteLine("results: " + file);
+    var bench = new TcpBench(options, new CommandLog(repo), daemon, ctl, Console.Out);
+    RunStoppable(bench.Run, bench.RequestStop, "stopping after the current window (its processes and namespaces are cleaned up)");
+    string file = WriteReport(bench.Report(machine, args, started), options, repo, "system-bench-tcp-", started);
     return bench.Measurements.Any(m => m.Error is null) ? 0 : 1;
 }
 
@@ -177,54 +128,73 @@ static int RunGuests(BenchOptions options, string repo, string daemon, string ct
     {
         missing.Add(options.BeforeVswitchdDll + " (the build before offloads)");
     }
+    if (!Ready(missing, options.AllowBusy, out string machine, out int refused))
+    {
+        return refused;
+    }
+    DateTime started = DateTime.UtcNow;
+    var bench = new GuestBench(options, new CommandLog(repo), daemon, ctl, Console.Out);
+    RunStoppable(bench.Run, bench.RequestStop, "stopping after the current run (its guests, switch and namespace are cleaned up)");
+    string file = WriteReport(bench.Report(machine, args, started), options, repo, "system-bench-guests-", started);
+    File.WriteAllText(options.JsonPath ?? Path.ChangeExtension(file, ".json"), bench.Json(machine, started));
+    return bench.Measurements.Any(m => m.Error is null) ? 0 : 1;
+}
+
+// Every mode: refuses with exit code 2 when a prerequisite is missing, and with 3 on a busy machine unless allowed
+// (then the machine line says BUSY); else prints the machine line and returns it.
+static bool Ready(List<string> missing, bool allowBusy, out string machine, out int refused)
+{
+    machine = "";
     if (missing.Count > 0)
     {
         Console.Error.WriteLine("missing: " + string.Join("; ", missing));
-        return 2;
+        refused = 2;
+        return false;
     }
-    var (busy, machine) = MachineCheck.Check();
+    (bool busy, machine) = MachineCheck.Check();
     Console.WriteLine("machine: " + machine);
+    refused = 0;
     if (busy)
     {
         Console.Error.WriteLine("******** WARNING: the machine is busy; figures will be low and noisy ********");
-        if (!options.AllowBusy)
+        if (!allowBusy)
         {
             Console.Error.WriteLine("refusing to run (pass --allow-busy to run anyway)");
-            return 3;
+            refused = 3;
+            return false;
         }
         machine = "BUSY: " + machine;
     }
-    DateTime started = DateTime.UtcNow;
-    var log = new CommandLog(repo);
-    var bench = new GuestBench(options, log, daemon, ctl, Console.Out);
-    void StopGuests(PosixSignalContext context)
+    return true;
+}
+
+// Runs a mode; SIGINT or SIGTERM asks it to stop after its current step (which cleans up after itself).
+static void RunStoppable(Action run, Action requestStop, string stopping)
+{
+    void Stop(PosixSignalContext context)
     {
         context.Cancel = true;
-        Console.Error.WriteLine("stopping after the current run (its guests, switch and namespace are cleaned up)");
-        bench.RequestStop();
+        Console.Error.WriteLine(stopping);
+        requestStop();
     }
-    using (PosixSignalRegistration.Create(PosixSignal.SIGINT, StopGuests))
-    using (PosixSignalRegistration.Create(PosixSignal.SIGTERM, StopGuests))
+    using (PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop))
+    using (PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop))
     {
-        bench.Run();
+        run();
     }
-    string report = bench.Report(machine, args, started);
+}
+
+// Prints a mode's report and writes it to the results directory as PREFIX<date>.md; returns the file.
+static string WriteReport(string report, BenchOptions options, string repo, string prefix, DateTime started)
+{
     Console.WriteLine();
     Console.Write(report);
     string outDir = options.OutDir ?? Path.Combine(repo, "perf", "results");
     Directory.CreateDirectory(outDir);
-    string file = Path.Combine(outDir, "system-bench-guests-" + started.ToString("yyyy-MM-dd-HHmm", CultureInfo.InvariantCulture) + ".md");
+    string file = Path.Combine(outDir, prefix + started.ToString("yyyy-MM-dd-HHmm", CultureInfo.InvariantCulture) + ".md");
     File.WriteAllText(file, report);
-    File.WriteAllText(options.JsonPath ?? Path.ChangeExtension(file, ".json"), bench.Json(machine, started));
     Console.WriteLine("results: " + file);
-    return bench.Measurements.Any(m => m.Error is null) ? 0 : 1;
-}
-
-void Stop(PosixSignalContext context)
-{
-    context.Cancel = true;
-    Console.Error.WriteLine("stopping after the current measurement (its processes and files are cleaned up)");
-    runner.RequestStop();
+    return file;
 }
 
 // The repository holding this program (VSwitch.sln above its output directory), else the current directory.
