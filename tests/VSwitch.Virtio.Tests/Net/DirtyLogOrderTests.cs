@@ -3,6 +3,7 @@ using VSwitch.Core.Ports;
 using VSwitch.TestKit.Virtio;
 using VSwitch.Virtio.Memory;
 using VSwitch.Virtio.Net;
+using VSwitch.Virtio.Queue;
 using Xunit;
 
 namespace VSwitch.Virtio.Tests.Net;
@@ -62,6 +63,44 @@ public sealed unsafe class DirtyLogOrderTests
         Assert.Equal(2, ReadNumBuffers(rig.Memory, first));
         Assert.True(IsMarked(rig.Memory, second, first, first / DirtyLog.PageSize),
             "num_buffers was patched into the first buffer after its page's mark was consumed, and not marked again");
+    }
+
+    [Fact]
+    public void Packed_first_used_flags_are_logged_after_a_log_sync_that_followed_its_descriptor()
+    {
+        // Two single-buffer packets completed in slots 255 and 256 of a 512-slot ring: the first used descriptor ends
+        // one page of the descriptor ring, the second starts the next. The first one's flags are stored last (they
+        // publish the batch). The log byte of the first page lies under the second used descriptor's length, so writing
+        // that length (76 = 0b01001100, bit 0 clear) clears the first page's bit, as a front-end's sync would then.
+        var rig = new PackedQueueRig(queueSize: 512);
+        ulong descRing = rig.Driver.DescRing.Value;
+        ulong firstPage = descRing / DirtyLog.PageSize;
+        Assert.Equal(0ul, firstPage % 8);
+        ulong secondDescriptor = descRing + (256 * 16);
+        Assert.Equal(firstPage + 1, secondDescriptor / DirtyLog.PageSize);
+        ulong overlay = secondDescriptor + 8;
+        DirtyLog log = LogUnder(rig.Memory, PackedQueueRig.RegionBase + (4 << 20), overlay, descRing);
+        // Data buffers far enough up that their log bytes fall on ring slots the device never reads here.
+        ulong data = PackedQueueRig.RegionBase + (3 << 20);
+        Assert.True(rig.Queue.TrySetState(PackedQueueState.FromVhostBase(255 | (1u << 15))));
+        rig.Driver.WriteSlot(255, data, 2048, id: 0, rig.Driver.AvailableFlags(Descriptor.WriteFlag));
+        rig.Driver.WriteSlot(256, data + 4096, 2048, id: 1, rig.Driver.AvailableFlags(Descriptor.WriteFlag));
+        var tx = new PackedNetTx(rig.Queue);
+        var pool = new PacketPool(4);
+        var batch = new PacketBatch();
+        for (int i = 0; i < 2; i++)
+        {
+            Assert.True(pool.TryRent(out PacketBuffer? packet));
+            Assert.True(packet!.TryCopyFrom(new byte[64]));
+            batch.TryAdd(packet);
+        }
+        var stats = new QueueStats();
+
+        tx.Send(rig.Memory, batch, mergeable: false, HeaderSize, log, stats);
+
+        Assert.Equal(2, stats.Packets);
+        Assert.True(IsMarked(rig.Memory, overlay, descRing, firstPage),
+            "the first used descriptor's flags were stored after its page's mark was consumed, and not marked again");
     }
 
     /// <summary>One all-zero frame that needs two receive buffers.</summary>
