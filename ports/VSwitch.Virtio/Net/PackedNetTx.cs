@@ -181,7 +181,7 @@ public sealed class PackedNetTx
         }
         if (buffers > 1)
         {
-            cursor.PatchNumBuffers((ushort)buffers);
+            cursor.PatchNumBuffers((ushort)buffers, log);
         }
         return true;
     }

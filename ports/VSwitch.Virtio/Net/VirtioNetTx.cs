@@ -268,7 +268,7 @@ public sealed class VirtioNetTx
         }
         if (buffers > 1)
         {
-            cursor.PatchNumBuffers((ushort)buffers);
+            cursor.PatchNumBuffers((ushort)buffers, log);
         }
         return true;
     }
@@ -337,7 +337,7 @@ public sealed class VirtioNetTx
         {
             if (!cursor.Done)
             {
-                uint n = cursor.WriteInto(buffer, descriptor.Length);
+                uint n = cursor.WriteInto(buffer, descriptor.Length, descriptor.Address);
                 log?.Mark(descriptor.Address, n);
                 chainBytes += n;
             }

@@ -394,8 +394,8 @@ public sealed class PackedQueue
             else
             {
                 desc.TryStoreReleaseU16(offset + 14, flags);
+                log?.Mark(desc.AddressOf(offset + 8), 8);   // length, id and flags
             }
-            log?.Mark(desc.AddressOf(offset + 8), 8);   // length, id and flags
             slot += _usedSlots[i];
             if (slot >= Size)
             {
@@ -406,6 +406,9 @@ public sealed class PackedQueue
         // VIRTIO 1.2 §2.8.21 (device side of §2.8.22): the flags make the used descriptors visible; every length, id and
         // data byte must be visible first, so the first flags (which the driver checks first) go last, with release.
         desc.TryStoreReleaseU16(firstOffset + 14, firstFlags);
+        // Logged only now, after its last write: a mark covers the writes before it (the front-end may read and clear
+        // the bit, and copy the page, at any moment), and the first flags are the write the driver acts on.
+        log?.Mark(desc.AddressOf(firstOffset + 8), 8);
         NextUsed = (ushort)slot;
         UsedWrap = wrap;
         _pending = 0;

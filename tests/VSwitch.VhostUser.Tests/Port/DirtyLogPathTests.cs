@@ -159,6 +159,64 @@ public sealed class DirtyLogPathTests
         Assert.Equal(PortState.Up, rig.Port.State);
     }
 
+    [Fact]
+    public void With_two_queue_pairs_the_first_vhost_device_turning_logging_on_covers_the_rings_of_the_second()
+    {
+        // QEMU drives one vhost device per queue pair over the connection, and starts logging one device after the
+        // other: SET_LOG_BASE, SET_FEATURES with LOG_ALL (waiting for the ack), the device's ring addresses with the log
+        // flag; then the next device, with the same log. The switch logs per port: once the first device's LOG_ALL is
+        // acked, the second pair's rings already log, before their own requests; the second SET_LOG_BASE (the same
+        // shared memory mapped again) loses nothing.
+        using var rig = new PortRig();
+        using var guest = rig.Connect();
+        guest.NegotiateLikeQemu(queuePairs: 2);
+        PortRig.WaitFor(() => rig.Port.TxQueueCount == 2 && rig.Port.RxQueueCount == 2, "two queue pairs");
+        guest.UseReplyAck = true;   // every request below waits for its ack, as QEMU waits for LOG_ALL and the log flag
+        ulong features = guest.AckedFeatures | R.FeatureLogAll;
+        using var log = new DirtyLogRig(guest);
+
+        log.Hand();
+        guest.SetFeatures(features);
+        foreach (uint i in new uint[] { 0, 1 })
+        {
+            guest.SetVringAddr(guest.Ring(i), flags: 1, log: guest.Ring(i).Driver.UsedRing.Value);
+        }
+        Assert.InRange(MarkedRoundTrip(rig, guest, log, 1, pair: 1), 2, 16);
+
+        log.Hand();
+        guest.SetFeatures(features);
+        foreach (uint i in new uint[] { 2, 3 })
+        {
+            guest.SetVringAddr(guest.Ring(i), flags: 1, log: guest.Ring(i).Driver.UsedRing.Value);
+        }
+        log.Clear();
+        Assert.InRange(MarkedRoundTrip(rig, guest, log, 3, pair: 0), 2, 16);
+        Assert.InRange(MarkedRoundTrip(rig, guest, log, 5, pair: 1), 2, 16);
+        Assert.True(rig.Port.GetStatus().DirtyLogging);
+    }
+
+    /// <summary>
+    /// Frames both ways through queue pair <paramref name="pair"/>, with every guest page the switch changes checked to
+    /// be marked (the fake guest's own writes come before the snapshot, its reads after the check). Returns the pages
+    /// the switch changed.
+    /// </summary>
+    private static int MarkedRoundTrip(PortRig rig, FakeFrontend guest, DirtyLogRig log, int seq, int pair)
+    {
+        byte[][] frames = [PortRig.Frame(seq, 300), PortRig.Frame(seq + 1, 1400)];
+        uint rx = (uint)(2 * pair), tx = rx + 1;
+        foreach (byte[] f in frames)
+        {
+            guest.Ring(tx).Transmit(f);
+        }
+        guest.Ring(rx).PostReceiveBuffers(frames.Length);
+        byte[][] before = log.Snapshot();
+        Assert.Equal(frames, rig.Receive(pair, frames.Length));
+        rig.Send(pair, frames);
+        int changed = log.AssertChangedPagesMarked(before);
+        Assert.Equal(frames, guest.Ring(rx).ReceiveFrames(mergeable: true));
+        return changed;
+    }
+
     /// <summary>Frames both ways through the port; all of them must arrive.</summary>
     private static void RoundTrip(PortRig rig, FakeFrontend guest, int seq)
     {
