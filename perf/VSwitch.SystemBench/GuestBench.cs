@@ -308,14 +308,7 @@ internal sealed class GuestBench(BenchOptions options, CommandLog log, string vs
             sb.AppendLine(inv, $"| {m.Round} | {m.Scenario} | {m.Device} | {m.Data} | {F(m.MBps)} | {F(m.Seconds)} | {F0(m.SenderCpu.Busy)} / {F0(m.SenderCpu.User)} / {F0(m.SenderCpu.Sys)} / {F0(m.SenderCpu.Softirq)} | {F0(m.ReceiverBusyPercent)} | {F0(m.SenderQemuPercent)} | {F0(m.ReceiverQemuPercent)} | {F0(m.SwitchPercent)} | {F0(m.FrameBytes)} | {F(m.ForeignPercent)} | {m.Load1:F2} | {m.Error ?? m.Flag ?? ""} |");
         }
         sb.AppendLine();
-        sb.AppendLine("## Commands");
-        sb.AppendLine();
-        sb.AppendLine("```");
-        foreach (string line in log.Lines)
-        {
-            sb.AppendLine(line);
-        }
-        sb.AppendLine("```");
+        log.AppendSection(sb);
         return sb.ToString();
     }
 

@@ -133,14 +133,7 @@ internal static class Report
             }
             sb.AppendLine();
         }
-        sb.AppendLine("## Commands");
-        sb.AppendLine();
-        sb.AppendLine("```");
-        foreach (string line in log.Lines.Distinct().Take(200))
-        {
-            sb.AppendLine(line);
-        }
-        sb.AppendLine("```");
+        log.AppendSection(sb, maxLines: 200);
         return sb.ToString();
     }
 

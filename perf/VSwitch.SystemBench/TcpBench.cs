@@ -185,14 +185,7 @@ internal sealed class TcpBench(BenchOptions options, CommandLog log, string vswi
             sb.AppendLine(inv, $"| {m.Round} | {m.Device} | {(m.Error is null ? m.Gbps.ToString("F2", inv) : "failed")} | {m.Retransmits} | {m.DeviceCpuPercent:F0} | {m.ForeignCpuPercent:F0} | {m.Load1:F2} | {m.Flag ?? ""} | {m.Error ?? m.Notes ?? ""} |");
         }
         sb.AppendLine();
-        sb.AppendLine("## Commands");
-        sb.AppendLine();
-        sb.AppendLine("```");
-        foreach (string line in log.Lines)
-        {
-            sb.AppendLine(line);
-        }
-        sb.AppendLine("```");
+        log.AppendSection(sb);
         return sb.ToString();
     }
 
