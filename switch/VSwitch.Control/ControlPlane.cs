@@ -8,6 +8,7 @@ using VSwitch.Core.Time;
 using VSwitch.Flows.Groups;
 using VSwitch.Flows.Rules;
 using VSwitch.Flows.Syntax;
+using VSwitch.OpenFlow.Transport;
 using VSwitch.Rpc;
 
 namespace VSwitch.Control;
@@ -81,6 +82,17 @@ public sealed class ControlPlane
         Runtime.SetPmdMode(Config.Settings.PmdMode);
         Flows = BuildTables(Config.Flows, Config.Groups, _store.Path);
         Runtime.ReplaceFlows(Flows);
+        if (Config.Controllers.Length > 0 || Config.FailMode != FailMode.Standalone)
+        {
+            try
+            {
+                Runtime.SetControllers(ControllerTargets(Config.Controllers), Config.FailMode);
+            }
+            catch (ControlException e)
+            {
+                Logger.LogError("controllers cannot be restored: {Reason}", e.Message);
+            }
+        }
         foreach (PortConfig port in Config.Ports)
         {
             try
@@ -180,6 +192,27 @@ public sealed class ControlPlane
             && Config.FindPort(n) is { } byNumber
             ? byNumber
             : throw ControlException.NoSuchPort(text);
+    }
+
+    /// <summary>Parses stored or requested controller targets.</summary>
+    /// <exception cref="ControlException">One is not <c>tcp:HOST[:PORT]</c>, or one is given twice (code InvalidParams).</exception>
+    public static IReadOnlyList<ControllerTarget> ControllerTargets(IEnumerable<string> texts)
+    {
+        ArgumentNullException.ThrowIfNull(texts);
+        var targets = new List<ControllerTarget>();
+        foreach (string text in texts)
+        {
+            if (!ControllerTarget.TryParse(text, out ControllerTarget? target, out string? error))
+            {
+                throw ControlException.Invalid(error);
+            }
+            if (targets.Contains(target))
+            {
+                throw ControlException.Invalid($"controller {target} is given twice");
+            }
+            targets.Add(target);
+        }
+        return targets;
     }
 
     private FlowTables BuildTables(ImmutableArray<string> lines, ImmutableArray<string> groups, string dbPath)

@@ -1,6 +1,7 @@
 using VSwitch.Control.Model;
 using VSwitch.Core.Ports;
 using VSwitch.Flows.Rules;
+using VSwitch.OpenFlow.Transport;
 using VSwitch.Rpc;
 
 namespace VSwitch.Control.Runtime;
@@ -76,4 +77,15 @@ public interface ISwitchRuntime
 
     /// <summary>Running and recently finished captures.</summary>
     IReadOnlyList<CaptureStatus> CaptureList() => [];
+
+    /// <summary>
+    /// Connects to <paramref name="targets"/> (replacing every earlier target; empty for none) and applies
+    /// <paramref name="failMode"/>. Connections are made in the background, retried with back-off. A runtime without
+    /// OpenFlow refuses.
+    /// </summary>
+    void SetControllers(IReadOnlyList<ControllerTarget> targets, FailMode failMode) =>
+        throw new ControlException(RpcErrorCodes.Unavailable, "OpenFlow controllers are not available in this switch");
+
+    /// <summary>The controller connections now and whether the bridge is in fail-open.</summary>
+    ControllerReport Controllers() => new(false, []);
 }

@@ -84,6 +84,24 @@ public sealed class FakeRuntime : ISwitchRuntime
 
     public void PmdStatsClear() => PmdStatsClears++;
 
+    public IReadOnlyList<VSwitch.OpenFlow.Transport.ControllerTarget> ControllerTargets { get; private set; } = [];
+
+    public FailMode FailMode { get; private set; }
+
+    public int ControllerChanges { get; private set; }
+
+    public void SetControllers(IReadOnlyList<VSwitch.OpenFlow.Transport.ControllerTarget> targets, FailMode failMode)
+    {
+        ControllerTargets = targets;
+        FailMode = failMode;
+        ControllerChanges++;
+    }
+
+    public ControllerReport Controllers() => new(FailMode == FailMode.Standalone && ControllerTargets.Count > 0,
+        [.. ControllerTargets.Select(t => new ControllerLinkStatus(new VSwitch.OpenFlow.Connection.OfpConnectionInfo(t.ToString(),
+            VSwitch.OpenFlow.Connection.ConnectionKind.Active, VSwitch.OpenFlow.Connection.ConnectionState.Backoff,
+            VSwitch.OpenFlow.Messages.ControllerRole.Equal, 0, 0, 0, 0, 0, "connection refused"), 3))]);
+
     public IReadOnlyList<PmdRxQueues> PmdRxqShow() =>
         [new PmdRxQueues(0, null, [.. Ports.Values.Select(p => new PmdRxQueue(p.Name, 0, true, 0))])];
 }
