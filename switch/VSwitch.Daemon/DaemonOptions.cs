@@ -21,6 +21,9 @@ internal sealed record DaemonOptions(string DbPath, string RunDirectory, int? Pm
     LogLevel LogLevel, string? LogFile, bool Detach, string? PidFile, SocketPermissions ControlSocket,
     HugePagePolicy PoolHugePages = HugePagePolicy.TransparentHugePages)
 {
+    /// <summary>Where a passive OpenFlow TCP listener binds (<c>--openflow-listen ptcp:PORT[:IP]</c>), or null for none.</summary>
+    public System.Net.IPEndPoint? OpenFlowTcp { get; init; }
+
     /// <summary>Time the datapath stages of one received batch in <see cref="PerfMetricsInterval"/> (pmd-stats shows them).</summary>
     public bool PmdPerfMetrics { get; init; }
 

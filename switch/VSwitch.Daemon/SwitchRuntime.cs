@@ -3,6 +3,8 @@ using VSwitch.Control;
 using VSwitch.Control.Model;
 using VSwitch.Control.Ports;
 using VSwitch.Control.Runtime;
+using VSwitch.Core.Diagnostics;
+using VSwitch.Core.Packets;
 using VSwitch.Core.Ports;
 using VSwitch.Core.Time;
 using VSwitch.Daemon.Capture;
@@ -11,6 +13,7 @@ using VSwitch.Datapath.Capture;
 using VSwitch.Datapath.Learning;
 using VSwitch.Datapath.Pipeline;
 using VSwitch.Datapath.Ports;
+using VSwitch.Flows.Actions;
 using VSwitch.Flows.Rules;
 using VSwitch.Flows.Translation;
 
@@ -35,6 +38,7 @@ internal sealed class SwitchRuntime : ISwitchRuntime, IDisposable
     private readonly CaptureRegistry _captures;
     private MacLearningTable _macTable;
     private FlowPipeline _pipeline;
+    private PmdContext? _packetOut;
 
     /// <summary>
     /// Creates the runtime; capture sockets go to <paramref name="runDirectory"/> with <paramref name="captureSockets"/>
@@ -184,6 +188,15 @@ internal sealed class SwitchRuntime : ISwitchRuntime, IDisposable
     public CaptureStatus CaptureStop(int id) => _captures.Stop(id);
 
     public IReadOnlyList<CaptureStatus> CaptureList() => _captures.List();
+
+    public DropReason? PacketOut(ReadOnlySpan<byte> frame, ushort inPort, ReadOnlySpan<FlowAction> actions)
+    {
+        // The control thread's own datapath context (its own pool, translator and transmit buffers), made on first use.
+        // Its index is one past the datapath threads', so it transmits on a queue that ports share between senders
+        // (IPort serialises senders of a shared queue). Used only here, under the control plane's gate.
+        _packetOut ??= _datapath.CreatePmd(_threads.Count, new PacketPool(64), emcEntries: 16, megaflows: 16);
+        return _packetOut.InjectPacketOut(frame, inPort, actions);
+    }
 
     /// <summary>Periodic housekeeping on the control thread: reclaims aged MAC entries.</summary>
     public void Housekeeping() => _macTable.RemoveExpired();

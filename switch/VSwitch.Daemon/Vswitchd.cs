@@ -10,6 +10,7 @@ using VSwitch.Control.Store;
 using VSwitch.Core.Packets;
 using VSwitch.Core.Time;
 using VSwitch.Daemon.Logging;
+using VSwitch.Daemon.OpenFlow;
 using VSwitch.Daemon.Ports;
 using VSwitch.Native;
 using VSwitch.Rpc;
@@ -125,6 +126,8 @@ internal static class Vswitchd
             control.Restore();
         }, CancellationToken.None).ConfigureAwait(false);
         runtime.Start();
+        // OpenFlow after the restore: a client's first dump-flows sees the stored flows.
+        OpenFlowService openFlow = OpenFlowService.Start(control, dispatcher, o, loggers);
 
         if (o.PidFile is not null)
         {
@@ -136,6 +139,7 @@ internal static class Vswitchd
         await HousekeepAsync(dispatcher, control, runtime, log, stop.Token).ConfigureAwait(false);
 
         log.LogInformation("stopping");
+        await openFlow.DisposeAsync().ConfigureAwait(false);
         await server.DisposeAsync().ConfigureAwait(false);
         runtime.Dispose();
         if (o.PidFile is not null)

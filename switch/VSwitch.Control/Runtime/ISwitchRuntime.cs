@@ -1,5 +1,7 @@
 using VSwitch.Control.Model;
+using VSwitch.Core.Diagnostics;
 using VSwitch.Core.Ports;
+using VSwitch.Flows.Actions;
 using VSwitch.Flows.Rules;
 using VSwitch.OpenFlow.Transport;
 using VSwitch.Rpc;
@@ -71,6 +73,15 @@ public interface ISwitchRuntime
     /// </summary>
     CaptureStarted CaptureStart(CaptureRequest request) =>
         throw new ControlException(RpcErrorCodes.Unavailable, "packet capture is not available in this switch");
+
+    /// <summary>
+    /// A PACKET_OUT: runs <paramref name="actions"/> (output:TABLE runs the flow tables) on a copy of
+    /// <paramref name="frame"/> as if it came in on <paramref name="inPort"/> (OpenFlow 1.0 numbering,
+    /// <see cref="Flows.Actions.OpenFlowPort.Controller"/> for a packet from a controller), sent before the call returns.
+    /// Returns null when the packet was processed, else why it was dropped. A runtime without a datapath refuses.
+    /// </summary>
+    DropReason? PacketOut(ReadOnlySpan<byte> frame, ushort inPort, ReadOnlySpan<FlowAction> actions) =>
+        throw new ControlException(RpcErrorCodes.Unavailable, "packet-out is not available in this switch");
 
     /// <summary>Ends a running capture (its file is completed) or returns a finished one's summary.</summary>
     CaptureStatus CaptureStop(int id) => throw ControlException.Invalid($"no capture {id}");
