@@ -163,6 +163,9 @@ public sealed class ControlPlane
         return config with { Flows = lines.MoveToImmutable(), Groups = groups.MoveToImmutable() };
     }
 
+    /// <summary>Raised (inside the caller's serialisation) with the flows <see cref="ExpireFlows"/> removed, once they are stored.</summary>
+    public event Action<IReadOnlyList<RemovedFlow>>? FlowsExpired;
+
     /// <summary>Removes flows whose idle or hard timeout passed, and stores the tables if any did. Returns how many.</summary>
     public int ExpireFlows()
     {
@@ -171,6 +174,7 @@ public sealed class ControlPlane
         {
             Logger.LogInformation("{Count} flows expired", removed.Count);
             CommitFlows();
+            FlowsExpired?.Invoke(removed);
         }
         return removed.Count;
     }

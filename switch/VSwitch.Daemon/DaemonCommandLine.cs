@@ -72,6 +72,12 @@ internal sealed class DaemonCommandLine
         HelpName = "ptcp:PORT[:IP]",
     };
 
+    private readonly Option<int?> _failOpenDelay = new("--fail-open-delay")
+    {
+        Description = "Seconds without a connected controller before a standalone bridge forwards NORMAL (default 15)",
+        HelpName = "SECONDS",
+    };
+
     /// <summary>Builds the root command; <paramref name="run"/> receives the resolved options.</summary>
     public RootCommand Create(Func<DaemonOptions, CancellationToken, Task<int>> run)
     {
@@ -80,6 +86,7 @@ internal sealed class DaemonCommandLine
             "A DB that exists but does not load is refused (exit 78) and left untouched.")
         {
             _db, _runDir, _pmdThreads, _pmdCpus, _pmdMode, _pmdPerfMetrics, _poolHugePages, _logLevel, _logFile, _detach, _pidFile, _ctlMode, _ctlOwner, _ctlGroup, _openFlowListen,
+            _failOpenDelay,
         };
         _pmdThreads.Validators.Add(r => Check(r, r.GetValueOrDefault<int?>() is null or (>= 1 and <= SwitchSettings.MaxPmdThreads),
             $"--pmd-threads must be 1..{SwitchSettings.MaxPmdThreads}"));
@@ -92,6 +99,8 @@ internal sealed class DaemonCommandLine
         _ctlMode.Validators.Add(r => Check(r, SocketPermissions.TryParseMode(r.GetValueOrDefault<string>(), out _), "--ctl-mode must be an octal mode such as 0660"));
         _openFlowListen.Validators.Add(r => Check(r, r.GetValueOrDefault<string?>() is not string s || TryPassiveTcp(s, out _),
             "--openflow-listen must be ptcp:PORT or ptcp:PORT:IP, e.g. ptcp:6653 or ptcp:6653:0.0.0.0"));
+        _failOpenDelay.Validators.Add(r => Check(r, r.GetValueOrDefault<int?>() is not int d || d is >= 1 and <= 3600,
+            "--fail-open-delay must be 1 to 3600 seconds"));
         root.SetAction((parse, ct) => run(Resolve(parse), ct));
         return root;
     }
@@ -114,6 +123,7 @@ internal sealed class DaemonCommandLine
             new SocketPermissions(mode, parse.GetValue(_ctlOwner), parse.GetValue(_ctlGroup)), hugePages)
         {
             PmdPerfMetrics = parse.GetValue(_pmdPerfMetrics),
+            FailOpenDelay = parse.GetValue(_failOpenDelay) is int delay ? TimeSpan.FromSeconds(delay) : DaemonOptions.DefaultFailOpenDelay,
             OpenFlowTcp = parse.GetValue(_openFlowListen) is string listen && TryPassiveTcp(listen, out System.Net.IPEndPoint? endPoint) ? endPoint : null,
         };
     }

@@ -108,7 +108,7 @@ internal static class Vswitchd
         types.Register(new PcapPortType(loggers));
         types.Register(new TapPortType(loggers));
         using var runtime = new SwitchRuntime(types, settings, MonotonicClock.Instance, loggers.CreateLogger("datapath"), o.RunDirectory,
-            o.ControlSocket);
+            o.ControlSocket, o.FailOpenDelay);
         if (o.PmdPerfMetrics)
         {
             runtime.SetStageSampling(DaemonOptions.PerfMetricsInterval);
@@ -128,6 +128,13 @@ internal static class Vswitchd
         runtime.Start();
         // OpenFlow after the restore: a client's first dump-flows sees the stored flows.
         OpenFlowService openFlow = OpenFlowService.Start(control, dispatcher, o, loggers);
+        // Controllers (stored targets were handed over by the restore) connect now that the hub exists; PACKET_INs flow
+        // from the datapath rings to it; expired SEND_FLOW_REM flows are reported.
+        control.FlowsExpired += openFlow.Switch.Removed;
+        using var packetIns = new PacketInPump(runtime.Datapath, openFlow.Hub, loggers.CreateLogger("openflow"));
+        packetIns.Start();
+        runtime.Links.Attach(openFlow.Hub, (failOpen, ct) => dispatcher.RunExclusiveAsync(() => runtime.SetFailOpen(failOpen), ct),
+            openFlow.Switch.GetPorts);
 
         if (o.PidFile is not null)
         {
@@ -139,6 +146,8 @@ internal static class Vswitchd
         await HousekeepAsync(dispatcher, control, runtime, log, stop.Token).ConfigureAwait(false);
 
         log.LogInformation("stopping");
+        await runtime.Links.DisposeAsync().ConfigureAwait(false);
+        packetIns.Dispose();
         await openFlow.DisposeAsync().ConfigureAwait(false);
         await server.DisposeAsync().ConfigureAwait(false);
         runtime.Dispose();

@@ -121,7 +121,8 @@ public sealed class ControlPlaneSwitch : IOpenFlowSwitch
         bool toController = (request.Config.Flags & ConfigFlags.InvalidTtlToController) != 0;
         return await RunAsync<OfpError?>(() =>
         {
-            PipelineSettings next = new(toController, request.Config.MissSendLen);
+            // "with": the daemon's fail-open flag lives in the same settings and is not the controller's to change.
+            PipelineSettings next = _control.Flows.Settings with { InvalidTtlToController = toController, MissSendLen = request.Config.MissSendLen };
             if (next != _control.Flows.Settings)
             {
                 _control.Flows.Settings = next;
@@ -570,7 +571,8 @@ public sealed class ControlPlaneSwitch : IOpenFlowSwitch
         (IReadOnlyList<GroupDesc>)[.. _control.Flows.Groups.Select(g => new GroupDesc((OfGroupType)(byte)g.Type, g.Id,
             [.. g.Buckets.Select(b => new OfpBucket(0, OfpPortNo.Any, OfpGroupId.Any, ActionMapping.ToOfpActions(b.Actions.Actions)))]))]);
 
-    private void Removed(IReadOnlyList<RemovedFlow> removed)
+    /// <summary>FLOW_REMOVED for those of <paramref name="removed"/> that asked for it (timeouts, deletes). Inside the gate.</summary>
+    public void Removed(IReadOnlyList<RemovedFlow> removed)
     {
         if (removed.Count == 0)
         {
