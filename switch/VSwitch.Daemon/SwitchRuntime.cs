@@ -227,7 +227,7 @@ internal sealed class SwitchRuntime : ISwitchRuntime, IDisposable
         // The control thread's own datapath context (its own pool, translator and transmit buffers), made on first use.
         // Its index is one past the datapath threads', so it transmits on a queue that ports share between senders
         // (IPort serialises senders of a shared queue). Used only here, under the control plane's gate.
-        _packetOut ??= _datapath.CreatePmd(_threads.Count, new PacketPool(64), emcEntries: 16, megaflows: 16);
+        _packetOut ??= _datapath.CreatePmd(_threads.Count, new PacketPool(64), emcEntries: 64, megaflows: 64);
         return _packetOut.InjectPacketOut(frame, inPort, actions);
     }
 
