@@ -29,6 +29,10 @@ root.Add(PmdCommands.PmdRxqShow(globals));
 root.Add(CaptureCommands.Capture(globals));
 root.Add(CaptureCommands.CaptureList(globals));
 root.Add(CaptureCommands.CaptureStop(globals));
+root.Add(ControllerCommands.SetController(globals));
+root.Add(ControllerCommands.DelController(globals));
+root.Add(ControllerCommands.GetController(globals));
+root.Add(ControllerCommands.SetFailMode(globals));
 
 ParseResult parse = root.Parse(args);
 if (parse.Action is ParseErrorAction && parse.Errors.Count > 0)

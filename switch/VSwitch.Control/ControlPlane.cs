@@ -8,6 +8,7 @@ using VSwitch.Core.Time;
 using VSwitch.Flows.Groups;
 using VSwitch.Flows.Rules;
 using VSwitch.Flows.Syntax;
+using VSwitch.OpenFlow.Transport;
 using VSwitch.Rpc;
 
 namespace VSwitch.Control;
@@ -81,6 +82,17 @@ public sealed class ControlPlane
         Runtime.SetPmdMode(Config.Settings.PmdMode);
         Flows = BuildTables(Config.Flows, Config.Groups, _store.Path);
         Runtime.ReplaceFlows(Flows);
+        if (Config.Controllers.Length > 0 || Config.FailMode != FailMode.Standalone)
+        {
+            try
+            {
+                Runtime.SetControllers(ControllerTargets(Config.Controllers), Config.FailMode);
+            }
+            catch (ControlException e)
+            {
+                Logger.LogError("controllers cannot be restored: {Reason}", e.Message);
+            }
+        }
         foreach (PortConfig port in Config.Ports)
         {
             try
@@ -151,6 +163,9 @@ public sealed class ControlPlane
         return config with { Flows = lines.MoveToImmutable(), Groups = groups.MoveToImmutable() };
     }
 
+    /// <summary>Raised (inside the caller's serialisation) with the flows <see cref="ExpireFlows"/> removed, once they are stored.</summary>
+    public event Action<IReadOnlyList<RemovedFlow>>? FlowsExpired;
+
     /// <summary>Removes flows whose idle or hard timeout passed, and stores the tables if any did. Returns how many.</summary>
     public int ExpireFlows()
     {
@@ -159,6 +174,7 @@ public sealed class ControlPlane
         {
             Logger.LogInformation("{Count} flows expired", removed.Count);
             CommitFlows();
+            FlowsExpired?.Invoke(removed);
         }
         return removed.Count;
     }
@@ -180,6 +196,27 @@ public sealed class ControlPlane
             && Config.FindPort(n) is { } byNumber
             ? byNumber
             : throw ControlException.NoSuchPort(text);
+    }
+
+    /// <summary>Parses stored or requested controller targets.</summary>
+    /// <exception cref="ControlException">One is not <c>tcp:HOST[:PORT]</c>, or one is given twice (code InvalidParams).</exception>
+    public static IReadOnlyList<ControllerTarget> ControllerTargets(IEnumerable<string> texts)
+    {
+        ArgumentNullException.ThrowIfNull(texts);
+        var targets = new List<ControllerTarget>();
+        foreach (string text in texts)
+        {
+            if (!ControllerTarget.TryParse(text, out ControllerTarget? target, out string? error))
+            {
+                throw ControlException.Invalid(error);
+            }
+            if (targets.Contains(target))
+            {
+                throw ControlException.Invalid($"controller {target} is given twice");
+            }
+            targets.Add(target);
+        }
+        return targets;
     }
 
     private FlowTables BuildTables(ImmutableArray<string> lines, ImmutableArray<string> groups, string dbPath)

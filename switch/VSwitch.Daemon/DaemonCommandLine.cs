@@ -66,6 +66,18 @@ internal sealed class DaemonCommandLine
 
     private readonly Option<string?> _ctlGroup = new("--ctl-group") { Description = "Group (name or gid) of the control socket", HelpName = "GROUP" };
 
+    private readonly Option<string?> _openFlowListen = new("--openflow-listen")
+    {
+        Description = "Also accept OpenFlow connections on TCP: ptcp:PORT[:IP] (IP defaults to 127.0.0.1; the management socket RUN_DIR/BRIDGE.mgmt is always there)",
+        HelpName = "ptcp:PORT[:IP]",
+    };
+
+    private readonly Option<int?> _failOpenDelay = new("--fail-open-delay")
+    {
+        Description = "Seconds without a connected controller before a standalone bridge forwards NORMAL (default 15)",
+        HelpName = "SECONDS",
+    };
+
     /// <summary>Builds the root command; <paramref name="run"/> receives the resolved options.</summary>
     public RootCommand Create(Func<DaemonOptions, CancellationToken, Task<int>> run)
     {
@@ -73,7 +85,8 @@ internal sealed class DaemonCommandLine
             "vswitchd: the VSwitch daemon. Runs in the foreground until SIGTERM or SIGINT; SIGHUP reopens the log file. " +
             "A DB that exists but does not load is refused (exit 78) and left untouched.")
         {
-            _db, _runDir, _pmdThreads, _pmdCpus, _pmdMode, _pmdPerfMetrics, _poolHugePages, _logLevel, _logFile, _detach, _pidFile, _ctlMode, _ctlOwner, _ctlGroup,
+            _db, _runDir, _pmdThreads, _pmdCpus, _pmdMode, _pmdPerfMetrics, _poolHugePages, _logLevel, _logFile, _detach, _pidFile, _ctlMode, _ctlOwner, _ctlGroup, _openFlowListen,
+            _failOpenDelay,
         };
         _pmdThreads.Validators.Add(r => Check(r, r.GetValueOrDefault<int?>() is null or (>= 1 and <= SwitchSettings.MaxPmdThreads),
             $"--pmd-threads must be 1..{SwitchSettings.MaxPmdThreads}"));
@@ -84,6 +97,10 @@ internal sealed class DaemonCommandLine
             "--pool-hugepages must be thp, hugetlb or off"));
         _logLevel.Validators.Add(r => Check(r, TryLevel(r.GetValueOrDefault<string>(), out _), "--log-level must be trace, debug, info, warning, error or critical"));
         _ctlMode.Validators.Add(r => Check(r, SocketPermissions.TryParseMode(r.GetValueOrDefault<string>(), out _), "--ctl-mode must be an octal mode such as 0660"));
+        _openFlowListen.Validators.Add(r => Check(r, r.GetValueOrDefault<string?>() is not string s || TryPassiveTcp(s, out _),
+            "--openflow-listen must be ptcp:PORT or ptcp:PORT:IP, e.g. ptcp:6653 or ptcp:6653:0.0.0.0"));
+        _failOpenDelay.Validators.Add(r => Check(r, r.GetValueOrDefault<int?>() is not int d || d is >= 1 and <= 3600,
+            "--fail-open-delay must be 1 to 3600 seconds"));
         root.SetAction((parse, ct) => run(Resolve(parse), ct));
         return root;
     }
@@ -106,7 +123,30 @@ internal sealed class DaemonCommandLine
             new SocketPermissions(mode, parse.GetValue(_ctlOwner), parse.GetValue(_ctlGroup)), hugePages)
         {
             PmdPerfMetrics = parse.GetValue(_pmdPerfMetrics),
+            FailOpenDelay = parse.GetValue(_failOpenDelay) is int delay ? TimeSpan.FromSeconds(delay) : DaemonOptions.DefaultFailOpenDelay,
+            OpenFlowTcp = parse.GetValue(_openFlowListen) is string listen && TryPassiveTcp(listen, out System.Net.IPEndPoint? endPoint) ? endPoint : null,
         };
+    }
+
+    /// <summary>OVS's passive TCP syntax, <c>ptcp:PORT[:IP]</c>; the address defaults to the loopback one.</summary>
+    internal static bool TryPassiveTcp(string text, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out System.Net.IPEndPoint? endPoint)
+    {
+        endPoint = null;
+        if (!text.StartsWith("ptcp:", StringComparison.Ordinal))
+        {
+            return false;
+        }
+        string rest = text[5..];
+        int colon = rest.IndexOf(':', StringComparison.Ordinal);
+        string port = colon < 0 ? rest : rest[..colon];
+        System.Net.IPAddress address = System.Net.IPAddress.Loopback;
+        if (!int.TryParse(port, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int n)
+            || n > 65535 || (colon >= 0 && !System.Net.IPAddress.TryParse(rest[(colon + 1)..].Trim('[', ']'), out address!)))
+        {
+            return false;
+        }
+        endPoint = new System.Net.IPEndPoint(address, n);
+        return true;
     }
 
     private static bool TryHugePages(string? text, out HugePagePolicy policy)

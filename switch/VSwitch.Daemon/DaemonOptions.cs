@@ -21,6 +21,18 @@ internal sealed record DaemonOptions(string DbPath, string RunDirectory, int? Pm
     LogLevel LogLevel, string? LogFile, bool Detach, string? PidFile, SocketPermissions ControlSocket,
     HugePagePolicy PoolHugePages = HugePagePolicy.TransparentHugePages)
 {
+    /// <summary>Where a passive OpenFlow TCP listener binds (<c>--openflow-listen ptcp:PORT[:IP]</c>), or null for none.</summary>
+    public System.Net.IPEndPoint? OpenFlowTcp { get; init; }
+
+    /// <summary>
+    /// Standalone fail mode: how long no controller may be connected before the bridge forwards NORMAL
+    /// (<c>--fail-open-delay SECONDS</c>; OVS's three inactivity probes of 5 s).
+    /// </summary>
+    public TimeSpan FailOpenDelay { get; init; } = DefaultFailOpenDelay;
+
+    /// <summary>15 s.</summary>
+    public static readonly TimeSpan DefaultFailOpenDelay = TimeSpan.FromSeconds(15);
+
     /// <summary>Time the datapath stages of one received batch in <see cref="PerfMetricsInterval"/> (pmd-stats shows them).</summary>
     public bool PmdPerfMetrics { get; init; }
 

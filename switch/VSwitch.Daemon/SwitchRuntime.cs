@@ -3,6 +3,8 @@ using VSwitch.Control;
 using VSwitch.Control.Model;
 using VSwitch.Control.Ports;
 using VSwitch.Control.Runtime;
+using VSwitch.Core.Diagnostics;
+using VSwitch.Core.Packets;
 using VSwitch.Core.Ports;
 using VSwitch.Core.Time;
 using VSwitch.Daemon.Capture;
@@ -11,8 +13,11 @@ using VSwitch.Datapath.Capture;
 using VSwitch.Datapath.Learning;
 using VSwitch.Datapath.Pipeline;
 using VSwitch.Datapath.Ports;
+using VSwitch.Flows.Actions;
 using VSwitch.Flows.Rules;
 using VSwitch.Flows.Translation;
+using VSwitch.Daemon.OpenFlow;
+using VSwitch.OpenFlow.Transport;
 
 namespace VSwitch.Daemon;
 
@@ -35,14 +40,18 @@ internal sealed class SwitchRuntime : ISwitchRuntime, IDisposable
     private readonly CaptureRegistry _captures;
     private MacLearningTable _macTable;
     private FlowPipeline _pipeline;
+    private PmdContext? _packetOut;
+    private FlowTables? _tables;
+    private bool _failOpen;
 
     /// <summary>
     /// Creates the runtime; capture sockets go to <paramref name="runDirectory"/> with <paramref name="captureSockets"/>
     /// permissions (default: the current directory and mode 0660).
     /// </summary>
     public SwitchRuntime(PortTypeRegistry types, SwitchSettings settings, IClock clock, ILogger log, string? runDirectory = null,
-        SocketPermissions? captureSockets = null)
+        SocketPermissions? captureSockets = null, TimeSpan? failOpenDelay = null)
     {
+        Links = new ControllerLinks(clock, failOpenDelay ?? DaemonOptions.DefaultFailOpenDelay, log);
         _types = types;
         _clock = clock;
         _log = log;
@@ -112,9 +121,37 @@ internal sealed class SwitchRuntime : ISwitchRuntime, IDisposable
 
     public void ReplaceFlows(FlowTables tables)
     {
+        _tables = tables;
+        if (tables.Settings.FailOpen != _failOpen)
+        {
+            tables.Settings = tables.Settings with { FailOpen = _failOpen };
+        }
         _pipeline = tables.Build();
         Publish();
     }
+
+    /// <summary>The controller connections, the fail mode and the fail-open monitor.</summary>
+    public ControllerLinks Links { get; }
+
+    public void SetControllers(IReadOnlyList<ControllerTarget> targets, FailMode failMode) => Links.Configure(targets, failMode);
+
+    public ControllerReport Controllers() => Links.Report();
+
+    /// <summary>
+    /// Enters or leaves fail-open: the published tables get the flag (kept across every later publish) and are published
+    /// again. Inside the control plane's gate.
+    /// </summary>
+    public void SetFailOpen(bool failOpen)
+    {
+        _failOpen = failOpen;
+        if (_tables is not null)
+        {
+            ReplaceFlows(_tables);
+        }
+    }
+
+    /// <summary>The datapath (the packet-in pump drains its threads' rings).</summary>
+    public SwitchDatapath Datapath => _datapath;
 
     public IReadOnlyList<LearnedMac> FdbShow() =>
         [.. _macTable.GetEntries().Select(e => new LearnedMac(e.Port.Value, e.Vlan, e.Mac, e.AgeSeconds))];
@@ -184,6 +221,15 @@ internal sealed class SwitchRuntime : ISwitchRuntime, IDisposable
     public CaptureStatus CaptureStop(int id) => _captures.Stop(id);
 
     public IReadOnlyList<CaptureStatus> CaptureList() => _captures.List();
+
+    public DropReason? PacketOut(ReadOnlySpan<byte> frame, ushort inPort, ReadOnlySpan<FlowAction> actions)
+    {
+        // The control thread's own datapath context (its own pool, translator and transmit buffers), made on first use.
+        // Its index is one past the datapath threads', so it transmits on a queue that ports share between senders
+        // (IPort serialises senders of a shared queue). Used only here, under the control plane's gate.
+        _packetOut ??= _datapath.CreatePmd(_threads.Count, new PacketPool(64), emcEntries: 64, megaflows: 64);
+        return _packetOut.InjectPacketOut(frame, inPort, actions);
+    }
 
     /// <summary>Periodic housekeeping on the control thread: reclaims aged MAC entries.</summary>
     public void Housekeeping() => _macTable.RemoveExpired();

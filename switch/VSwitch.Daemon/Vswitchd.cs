@@ -10,6 +10,7 @@ using VSwitch.Control.Store;
 using VSwitch.Core.Packets;
 using VSwitch.Core.Time;
 using VSwitch.Daemon.Logging;
+using VSwitch.Daemon.OpenFlow;
 using VSwitch.Daemon.Ports;
 using VSwitch.Native;
 using VSwitch.Rpc;
@@ -107,7 +108,7 @@ internal static class Vswitchd
         types.Register(new PcapPortType(loggers));
         types.Register(new TapPortType(loggers));
         using var runtime = new SwitchRuntime(types, settings, MonotonicClock.Instance, loggers.CreateLogger("datapath"), o.RunDirectory,
-            o.ControlSocket);
+            o.ControlSocket, o.FailOpenDelay);
         if (o.PmdPerfMetrics)
         {
             runtime.SetStageSampling(DaemonOptions.PerfMetricsInterval);
@@ -125,6 +126,15 @@ internal static class Vswitchd
             control.Restore();
         }, CancellationToken.None).ConfigureAwait(false);
         runtime.Start();
+        // OpenFlow after the restore: a client's first dump-flows sees the stored flows.
+        OpenFlowService openFlow = OpenFlowService.Start(control, dispatcher, o, loggers);
+        // Controllers (stored targets were handed over by the restore) connect now that the hub exists; PACKET_INs flow
+        // from the datapath rings to it; expired SEND_FLOW_REM flows are reported.
+        control.FlowsExpired += openFlow.Switch.Removed;
+        using var packetIns = new PacketInPump(runtime.Datapath, openFlow.Hub, loggers.CreateLogger("openflow"));
+        packetIns.Start();
+        runtime.Links.Attach(openFlow.Hub, (failOpen, ct) => dispatcher.RunExclusiveAsync(() => runtime.SetFailOpen(failOpen), ct),
+            openFlow.Switch.GetPorts);
 
         if (o.PidFile is not null)
         {
@@ -136,6 +146,9 @@ internal static class Vswitchd
         await HousekeepAsync(dispatcher, control, runtime, log, stop.Token).ConfigureAwait(false);
 
         log.LogInformation("stopping");
+        await runtime.Links.DisposeAsync().ConfigureAwait(false);
+        packetIns.Dispose();
+        await openFlow.DisposeAsync().ConfigureAwait(false);
         await server.DisposeAsync().ConfigureAwait(false);
         runtime.Dispose();
         if (o.PidFile is not null)

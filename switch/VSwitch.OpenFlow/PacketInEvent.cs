@@ -12,4 +12,9 @@ namespace VSwitch.OpenFlow;
 /// <param name="InPort">The packet's input port (always in the match).</param>
 /// <param name="Metadata">Pipeline metadata (in the match when not zero).</param>
 /// <param name="MaxLen">Bytes of the frame to send: the output action's max_len; OFPCML_NO_BUFFER sends it all.</param>
-public readonly record struct PacketInEvent(PacketInReason Reason, byte TableId, ulong Cookie, uint InPort, ulong Metadata, ushort MaxLen);
+/// <param name="TotalLength">
+/// The packet's length as the switch saw it (total_len), when the frame handed over is already cut (the datapath cuts
+/// to max_len as it copies); 0 means the frame's own length.
+/// </param>
+public readonly record struct PacketInEvent(PacketInReason Reason, byte TableId, ulong Cookie, uint InPort, ulong Metadata, ushort MaxLen,
+    int TotalLength = 0);

@@ -48,6 +48,9 @@ namespace VSwitch.Rpc;
 [JsonSerializable(typeof(CaptureIdParams))]
 [JsonSerializable(typeof(CaptureInfo))]
 [JsonSerializable(typeof(CaptureListResult))]
+[JsonSerializable(typeof(SetControllerParams))]
+[JsonSerializable(typeof(SetFailModeParams))]
+[JsonSerializable(typeof(ControllerResult))]
 public sealed partial class RpcJsonContext : JsonSerializerContext
 {
 }

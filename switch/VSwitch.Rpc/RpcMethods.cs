@@ -65,4 +65,16 @@ public static class RpcMethods
 
     /// <summary>Running and recently finished captures (→ <see cref="Messages.CaptureListResult"/>).</summary>
     public const string CaptureList = "capture-list";
+
+    /// <summary>Sets the OpenFlow controllers, replacing any (<see cref="Messages.SetControllerParams"/> → <see cref="Messages.ControllerResult"/>).</summary>
+    public const string SetController = "set-controller";
+
+    /// <summary>Removes every controller (→ <see cref="Messages.ControllerResult"/>).</summary>
+    public const string DelController = "del-controller";
+
+    /// <summary>The controllers, their connections and the fail mode (→ <see cref="Messages.ControllerResult"/>).</summary>
+    public const string GetController = "get-controller";
+
+    /// <summary>Sets what the bridge does without a controller (<see cref="Messages.SetFailModeParams"/> → <see cref="Messages.ControllerResult"/>).</summary>
+    public const string SetFailMode = "set-fail-mode";
 }

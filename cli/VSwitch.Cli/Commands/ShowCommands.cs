@@ -49,6 +49,10 @@ internal static class ShowCommands
         }
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"flows: {show.FlowCount}  mac-aging-time: {s.MacAgingTime}  mac-table-size: {s.MacTableSize}  pmd-threads: {s.PmdThreads}  pmd-cpus: {s.PmdCpus ?? "any"}  pmd-mode: {s.PmdMode}"));
+        if (show.Controller is { } controller)
+        {
+            ControllerCommands.Print(controller, output, "");
+        }
     }
 
     private static string Vlan(int? tag, string? trunks) =>

@@ -114,6 +114,12 @@ public sealed class FlowTranslator
     private void RunTables(byte table)
     {
         _set.Clear();
+        if (table == 0 && _pipeline.Settings.FailOpen)
+        {
+            // The hidden fail-open flow: matches everything (the mask stays empty), so one megaflow serves every packet.
+            Emit(DpOp.Simple(DpOpKind.Normal), flush: true);
+            return;
+        }
         while (!_overflow)
         {
             TableClassifier? classifier = _pipeline.Table(table);

@@ -8,7 +8,12 @@ namespace VSwitch.Flows.Translation;
 /// (reason INVALID_TTL) instead of only dropping it.
 /// </param>
 /// <param name="MissSendLen">Bytes of such a packet sent to the controllers (miss_send_len; 0xffff = all).</param>
-public sealed record PipelineSettings(bool InvalidTtlToController = false, ushort MissSendLen = 128)
+/// <param name="FailOpen">
+/// Fail-open (OVS's fail-open mode of a standalone bridge whose controllers are all gone): every packet entering the
+/// tables from table 0 takes the NORMAL path as if a hidden flow above every priority matched it; the tables keep their
+/// flows and take over again when the flag is cleared. PACKET_OUTs to TABLE go NORMAL too.
+/// </param>
+public sealed record PipelineSettings(bool InvalidTtlToController = false, ushort MissSendLen = 128, bool FailOpen = false)
 {
     /// <summary>Drop invalid TTLs quietly; 128 bytes.</summary>
     public static PipelineSettings Default { get; } = new();

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using VSwitch.OpenFlow.Transport;
 
 namespace VSwitch.Control.Model;
 
@@ -14,11 +15,17 @@ namespace VSwitch.Control.Model;
 /// <param name="Flows">The flow tables, one flow per line, in the order the flows were added.</param>
 /// <param name="Settings">Switch-wide settings.</param>
 /// <param name="Groups">The OpenFlow groups, one per line (ovs-ofctl add-group syntax), by id.</param>
+/// <param name="Controllers">OpenFlow controller targets (<c>tcp:HOST:PORT</c>), in the order they were set; a DB without them has none.</param>
+/// <param name="FailMode">What the bridge does while no controller is connected; standalone in a DB without it.</param>
 public sealed record SwitchConfig(int Format, string Bridge, ImmutableArray<PortConfig> Ports, ImmutableArray<string> Flows,
-    SwitchSettings Settings, ImmutableArray<string> Groups = default)
+    SwitchSettings Settings, ImmutableArray<string> Groups = default, ImmutableArray<string> Controllers = default,
+    FailMode FailMode = FailMode.Standalone)
 {
     /// <summary>The groups (never default).</summary>
     public ImmutableArray<string> Groups { get; init; } = Groups.IsDefault ? [] : Groups;
+
+    /// <summary>The controller targets (never default).</summary>
+    public ImmutableArray<string> Controllers { get; init; } = Controllers.IsDefault ? [] : Controllers;
 
     /// <summary>The layout version this build reads and writes.</summary>
     public const int CurrentFormat = 1;
@@ -127,6 +134,22 @@ public sealed record SwitchConfig(int Format, string Bridge, ImmutableArray<Port
             {
                 return "a group entry is null";
             }
+        }
+        var targets = new HashSet<ControllerTarget>();
+        foreach (string c in Controllers)
+        {
+            if (!ControllerTarget.TryParse(c, out ControllerTarget? target, out string? error))
+            {
+                return $"controller: {error}";
+            }
+            if (!targets.Add(target))
+            {
+                return $"controller {target} is listed twice";
+            }
+        }
+        if (!Enum.IsDefined(FailMode))
+        {
+            return $"fail mode {(int)FailMode} is unknown";
         }
         return Settings.FindProblem();
     }

@@ -18,6 +18,7 @@ public static class ControlMethods
         var settings = new SettingsHandlers(control);
         var pmd = new PmdHandlers(control);
         var capture = new CaptureHandlers(control);
+        var controllers = new ControllerHandlers(control);
         var j = RpcJsonContext.Default;
         d.Register(RpcMethods.AddPort, j.AddPortParams, j.PortInfo, ports.AddPort);
         d.Register(RpcMethods.DelPort, j.PortNameParams, j.EmptyResult, ports.DelPort);
@@ -40,6 +41,10 @@ public static class ControlMethods
         d.Register(RpcMethods.CaptureStart, j.CaptureStartParams, j.CaptureStartResult, capture.CaptureStart);
         d.Register(RpcMethods.CaptureStop, j.CaptureIdParams, j.CaptureInfo, capture.CaptureStop);
         d.Register(RpcMethods.CaptureList, j.CaptureListResult, capture.CaptureList);
+        d.Register(RpcMethods.SetController, j.SetControllerParams, j.ControllerResult, controllers.SetController);
+        d.Register(RpcMethods.DelController, j.ControllerResult, controllers.DelController);
+        d.Register(RpcMethods.GetController, j.ControllerResult, controllers.GetController);
+        d.Register(RpcMethods.SetFailMode, j.SetFailModeParams, j.ControllerResult, controllers.SetFailMode);
         return d;
     }
 }

@@ -85,6 +85,42 @@ public sealed class RpcDispatcher
         }
     }
 
+    /// <summary>
+    /// Runs <paramref name="work"/> inside the same gate as the handlers and returns its result: other doors to the
+    /// control plane (the OpenFlow management socket) are serialised with RPC requests this way.
+    /// </summary>
+    public async Task<T> RunExclusiveAsync<T>(Func<T> work, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return work();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// <see cref="RunExclusiveAsync{T}"/> for callers that must answer synchronously (statistics queries). Blocks the
+    /// calling thread while a request runs; handlers never wait for such callers, so this cannot deadlock.
+    /// </summary>
+    public T RunExclusive<T>(Func<T> work)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        _gate.Wait();
+        try
+        {
+            return work();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
     /// <summary>Handles one request frame and returns the response frame's payload.</summary>
     public async Task<byte[]> DispatchAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
     {

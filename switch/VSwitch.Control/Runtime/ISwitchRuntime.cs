@@ -1,6 +1,9 @@
 using VSwitch.Control.Model;
+using VSwitch.Core.Diagnostics;
 using VSwitch.Core.Ports;
+using VSwitch.Flows.Actions;
 using VSwitch.Flows.Rules;
+using VSwitch.OpenFlow.Transport;
 using VSwitch.Rpc;
 
 namespace VSwitch.Control.Runtime;
@@ -71,9 +74,29 @@ public interface ISwitchRuntime
     CaptureStarted CaptureStart(CaptureRequest request) =>
         throw new ControlException(RpcErrorCodes.Unavailable, "packet capture is not available in this switch");
 
+    /// <summary>
+    /// A PACKET_OUT: runs <paramref name="actions"/> (output:TABLE runs the flow tables) on a copy of
+    /// <paramref name="frame"/> as if it came in on <paramref name="inPort"/> (OpenFlow 1.0 numbering,
+    /// <see cref="Flows.Actions.OpenFlowPort.Controller"/> for a packet from a controller), sent before the call returns.
+    /// Returns null when the packet was processed, else why it was dropped. A runtime without a datapath refuses.
+    /// </summary>
+    DropReason? PacketOut(ReadOnlySpan<byte> frame, ushort inPort, ReadOnlySpan<FlowAction> actions) =>
+        throw new ControlException(RpcErrorCodes.Unavailable, "packet-out is not available in this switch");
+
     /// <summary>Ends a running capture (its file is completed) or returns a finished one's summary.</summary>
     CaptureStatus CaptureStop(int id) => throw ControlException.Invalid($"no capture {id}");
 
     /// <summary>Running and recently finished captures.</summary>
     IReadOnlyList<CaptureStatus> CaptureList() => [];
+
+    /// <summary>
+    /// Connects to <paramref name="targets"/> (replacing every earlier target; empty for none) and applies
+    /// <paramref name="failMode"/>. Connections are made in the background, retried with back-off. A runtime without
+    /// OpenFlow refuses.
+    /// </summary>
+    void SetControllers(IReadOnlyList<ControllerTarget> targets, FailMode failMode) =>
+        throw new ControlException(RpcErrorCodes.Unavailable, "OpenFlow controllers are not available in this switch");
+
+    /// <summary>The controller connections now and whether the bridge is in fail-open.</summary>
+    ControllerReport Controllers() => new(false, []);
 }

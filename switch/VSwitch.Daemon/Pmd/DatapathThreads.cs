@@ -29,6 +29,9 @@ internal sealed class DatapathThreads : IDisposable
         }
     }
 
+    /// <summary>Number of datapath threads.</summary>
+    public int Count => _threads.Length;
+
     public void Start()
     {
         foreach (PmdThread t in _threads)

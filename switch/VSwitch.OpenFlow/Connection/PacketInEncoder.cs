@@ -24,7 +24,7 @@ internal static class PacketInEncoder
         int size = Size(e, dataLength);
         new OfpHeader(OfpHeader.Version13, OfpType.PacketIn, (ushort)size, xid).Write(d);
         BinaryPrimitives.WriteUInt32BigEndian(d[8..], OfpBufferId.NoBuffer);
-        BinaryPrimitives.WriteUInt16BigEndian(d[12..], (ushort)Math.Min(frame.Length, ushort.MaxValue));
+        BinaryPrimitives.WriteUInt16BigEndian(d[12..], (ushort)Math.Min(Math.Max(e.TotalLength, frame.Length), ushort.MaxValue));
         d[14] = (byte)e.Reason;
         d[15] = e.TableId;
         BinaryPrimitives.WriteUInt64BigEndian(d[16..], e.Cookie);

@@ -5,4 +5,5 @@ namespace VSwitch.Rpc.Messages;
 /// <param name="Ports">Ports, ordered by OpenFlow number.</param>
 /// <param name="FlowCount">Number of flows in the table.</param>
 /// <param name="Settings">Switch-wide settings.</param>
-public sealed record ShowResult(string Bridge, PortInfo[] Ports, int FlowCount, SettingsInfo Settings);
+/// <param name="Controller">Fail mode and controller connections (null from a daemon without OpenFlow controllers).</param>
+public sealed record ShowResult(string Bridge, PortInfo[] Ports, int FlowCount, SettingsInfo Settings, ControllerResult? Controller = null);

@@ -1,6 +1,7 @@
 using VSwitch.Control.Model;
 using VSwitch.Control.Runtime;
 using VSwitch.Core.Ports;
+using VSwitch.Flows.Actions;
 using VSwitch.Flows.Rules;
 using VSwitch.Core.Diagnostics;
 using VSwitch.Rpc;
@@ -83,6 +84,32 @@ public sealed class FakeRuntime : ISwitchRuntime
     }
 
     public void PmdStatsClear() => PmdStatsClears++;
+
+    public IReadOnlyList<VSwitch.OpenFlow.Transport.ControllerTarget> ControllerTargets { get; private set; } = [];
+
+    public FailMode FailMode { get; private set; }
+
+    public int ControllerChanges { get; private set; }
+
+    public void SetControllers(IReadOnlyList<VSwitch.OpenFlow.Transport.ControllerTarget> targets, FailMode failMode)
+    {
+        ControllerTargets = targets;
+        FailMode = failMode;
+        ControllerChanges++;
+    }
+
+    public ControllerReport Controllers() => new(FailMode == FailMode.Standalone && ControllerTargets.Count > 0,
+        [.. ControllerTargets.Select(t => new ControllerLinkStatus(new VSwitch.OpenFlow.Connection.OfpConnectionInfo(t.ToString(),
+            VSwitch.OpenFlow.Connection.ConnectionKind.Active, VSwitch.OpenFlow.Connection.ConnectionState.Backoff,
+            VSwitch.OpenFlow.Messages.ControllerRole.Equal, 0, 0, 0, 0, 0, "connection refused"), 3))]);
+
+    public List<(byte[] Frame, ushort InPort, FlowAction[] Actions)> PacketOuts { get; } = [];
+
+    public DropReason? PacketOut(ReadOnlySpan<byte> frame, ushort inPort, ReadOnlySpan<FlowAction> actions)
+    {
+        PacketOuts.Add((frame.ToArray(), inPort, actions.ToArray()));
+        return frame.Length < 14 ? DropReason.RxRunt : null;
+    }
 
     public IReadOnlyList<PmdRxQueues> PmdRxqShow() =>
         [new PmdRxQueues(0, null, [.. Ports.Values.Select(p => new PmdRxQueue(p.Name, 0, true, 0))])];

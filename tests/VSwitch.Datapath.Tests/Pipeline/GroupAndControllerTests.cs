@@ -101,6 +101,32 @@ public sealed class GroupAndControllerTests
     }
 
     [Fact]
+    public void Fail_open_sends_everything_normal_past_the_controllers_flows_and_clearing_it_brings_them_back()
+    {
+        var sw = Switch(3);
+        sw.AddFlow("priority=0,actions=controller");
+        sw.AddFlow("priority=9,in_port=1,actions=drop");
+        byte[] toHost2 = Frames.Udp(1, 2);
+
+        sw.Flows.Settings = sw.Flows.Settings with { FailOpen = true };
+        sw.Publish();
+        sw.Send(2, Frames.Udp(2, 1));   // NORMAL learns host 2 on port 2 (and floods to 1 and 3)
+        sw.Send(1, toHost2);            // the drop flow for in_port=1 is passed over
+
+        Assert.Equal(toHost2, Assert.Single(sw.Received(2)));
+        Assert.Equal(0, sw.Pmd.PacketIns.Count);
+
+        sw.Flows.Settings = sw.Flows.Settings with { FailOpen = false };
+        sw.Publish();
+        sw.Send(1, toHost2);
+        sw.Send(2, Frames.Udp(2, 1));
+
+        Assert.Empty(sw.Received(2));
+        Assert.Equal(1, sw.Pmd.PacketIns.Count);
+        sw.AssertNoLeaks();
+    }
+
+    [Fact]
     public void A_full_packet_in_ring_counts_its_drops_and_forwarding_goes_on()
     {
         var sw = Switch(2);

@@ -133,7 +133,8 @@ public sealed class PortHandlers
         {
             ports.Add(Describe(port));
         }
-        return new ShowResult(config.Bridge, [.. ports], _control.Flows.Count, SettingsHandlers.Describe(config.Settings));
+        return new ShowResult(config.Bridge, [.. ports], _control.Flows.Count, SettingsHandlers.Describe(config.Settings),
+            ControllerHandlers.Describe(config, _control.Runtime.Controllers()));
     }
 
     /// <summary>list-ports: names, sorted.</summary>
