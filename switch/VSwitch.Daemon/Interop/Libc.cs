@@ -3,8 +3,8 @@ using System.Runtime.InteropServices;
 namespace VSwitch.Daemon.Interop;
 
 /// <summary>
-/// The daemon's libc calls: setsid for --detach and sched_setaffinity for --pmd-cpus. Plain DllImports of blittable
-/// arguments; no unsafe code.
+/// The daemon's libc calls: setsid for --detach, sched_setaffinity for --pmd-cpus, epoll and eventfd reads for the
+/// datapath's sleep, statx for the journal check. Plain DllImports of blittable arguments; no unsafe code.
 /// </summary>
 internal static class Libc
 {
@@ -23,6 +23,30 @@ internal static class Libc
             }
         }
         return sched_setaffinity(0, mask.Length, mask) == 0;
+    }
+
+    /// <summary>
+    /// The device number (as glibc's makedev encodes it, the form <c>st_dev</c> and <c>$JOURNAL_STREAM</c> use) and the
+    /// inode number of open file descriptor <paramref name="fd"/>, by statx(2) with AT_EMPTY_PATH.
+    /// </summary>
+    public static bool TryGetDeviceAndInode(int fd, out ulong device, out ulong inode)
+    {
+        const int AtEmptyPath = 0x1000;
+        const uint StatxBasicStats = 0x7ff;
+        byte[] buffer = new byte[256]; // sizeof(struct statx)
+        if (statx(fd, "", AtEmptyPath, StatxBasicStats, buffer) != 0)
+        {
+            device = 0;
+            inode = 0;
+            return false;
+        }
+        // struct statx (linux/stat.h), the same on every architecture: stx_ino at 32, stx_dev_major at 136, stx_dev_minor at 140.
+        inode = BitConverter.ToUInt64(buffer, 32);
+        ulong major = BitConverter.ToUInt32(buffer, 136);
+        ulong minor = BitConverter.ToUInt32(buffer, 140);
+        // glibc's gnu_dev_makedev (sys/sysmacros.h).
+        device = ((major & 0x00000fffUL) << 8) | ((major & 0xfffff000UL) << 32) | (minor & 0x000000ffUL) | ((minor & 0xffffff00UL) << 12);
+        return true;
     }
 
     /// <summary>The last OS error number.</summary>
@@ -61,6 +85,9 @@ internal static class Libc
 
     [DllImport("libc", SetLastError = true)]
     private static extern int setsid();
+
+    [DllImport("libc", SetLastError = true, CharSet = CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true)]
+    private static extern int statx(int dirfd, string path, int flags, uint mask, [Out] byte[] buffer);
 
     [DllImport("libc", SetLastError = true)]
     private static extern int sched_setaffinity(int pid, nint cpusetsize, byte[] mask);
