@@ -29,6 +29,7 @@ root.Add(PmdCommands.PmdRxqShow(globals));
 root.Add(CaptureCommands.Capture(globals));
 root.Add(CaptureCommands.CaptureList(globals));
 root.Add(CaptureCommands.CaptureStop(globals));
+root.Add(LibvirtCommands.LibvirtXml(globals));
 
 ParseResult parse = root.Parse(args);
 if (parse.Action is ParseErrorAction && parse.Errors.Count > 0)
