@@ -5,7 +5,7 @@ using VSwitch.Rpc.Messages;
 namespace VSwitch.Cli;
 
 /// <summary>
-/// The port settings add-port and set-port share: --socket and friends, --ifname, --queues (tap), --iface and
+/// The port settings add-port and set-port share: --socket and friends, --ifname, --queues, --offloads (tap), --iface and
 /// the rx/tx files (pcap), --ofport, --tag, --trunks,
 /// --mtu, -o KEY=VALUE. A type-specific flag is only a shorthand for its -o KEY=VALUE; the daemon's port type says
 /// which keys it knows.
@@ -57,6 +57,12 @@ internal sealed class PortSettingOptions
 
     public Option<int?> Queues { get; } = new("--queues") { Description = "tap: number of queues (1..16; more than 1 makes a multi_queue tap)", HelpName = "N" };
 
+    public Option<string?> Offloads { get; } = new("--offloads")
+    {
+        Description = "tap: checksum and TCP segmentation offload with the kernel, on (default) or off",
+        HelpName = "on|off",
+    };
+
     public Option<int?> OfPort { get; } = new("--ofport") { Description = "OpenFlow port number (default: the lowest free one)", HelpName = "N" };
 
     public Option<int?> Tag { get; } = new("--tag") { Description = "Access VLAN: untagged frames from the port get this VLAN", HelpName = "VLAN" };
@@ -85,6 +91,7 @@ internal sealed class PortSettingOptions
         command.Add(TxFile);
         command.Add(IfName);
         command.Add(Queues);
+        command.Add(Offloads);
         command.Add(OfPort);
         command.Add(Tag);
         command.Add(Trunks);
@@ -131,6 +138,7 @@ internal sealed class PortSettingOptions
         }
         AddIfSet(options, "ifname", parse.GetValue(IfName));
         AddIfSet(options, "queues", parse.GetValue(Queues)?.ToString(CultureInfo.InvariantCulture));
+        AddIfSet(options, "offloads", parse.GetValue(Offloads));
         return new PortSettings(parse.GetValue(OfPort), parse.GetValue(Tag), parse.GetValue(Trunks), parse.GetValue(Mtu),
             options.Count == 0 ? null : options);
     }

@@ -1,5 +1,5 @@
 using System.Net.Sockets;
-using VSwitch.Cli.Interop;
+using VSwitch.Native;
 using VSwitch.Rpc;
 
 namespace VSwitch.Cli;
@@ -24,7 +24,7 @@ internal static class SocketAccess
         string? path = socket;
         uint gid = 0;
         UnixFileMode mode = 0;
-        while (path is not null && !Libc.TryGetOwnership(path, out _, out gid, out mode))
+        while (path is not null && !FileStatus.TryGetOwnership(path, out _, out gid, out mode))
         {
             path = Path.GetDirectoryName(path);
         }
@@ -32,7 +32,7 @@ internal static class SocketAccess
         {
             return $"permission denied on {socket}: run as root, or start vswitchd with a group for its sockets (the vswitchd service uses group vswitch)";
         }
-        string group = Libc.GroupName(gid) ?? gid.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        string group = FileStatus.GroupName(gid) ?? gid.ToString(System.Globalization.CultureInfo.InvariantCulture);
         string where = path == socket ? "" : $" (its directory {path} belongs to group {group})";
         return $"permission denied on {socket}{where}: add yourself to group {group} (usermod -aG {group} {Environment.UserName}) and log in again, or run as root";
     }

@@ -1,5 +1,5 @@
 using System.Globalization;
-using VSwitch.Daemon.Interop;
+using VSwitch.Native;
 
 namespace VSwitch.Daemon.Systemd;
 
@@ -25,7 +25,7 @@ internal static class JournalStream
         {
             return false;
         }
-        return Libc.TryGetDeviceAndInode(fd, out ulong actualDevice, out ulong actualInode) && device == actualDevice && inode == actualInode;
+        return FileStatus.TryGetDeviceAndInode(fd, out ulong actualDevice, out ulong actualInode) && device == actualDevice && inode == actualInode;
     }
 
     /// <summary>Parses <c>DEV:INO</c>.</summary>
