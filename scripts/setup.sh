@@ -43,6 +43,7 @@ packages=(
   gcc libc6-dev                       # builds libvswitch_guard.so (ports/VSwitch.VhostUser/Native) with the solution
   python3                             # tests/hostile: the independent hostile vhost-user front-end
   iperf3 ethtool                      # TCP through tap ports with offloads (iperf3); the taps' offload features (ethtool -k)
+  libvirt-daemon-system libvirt-clients systemd   # libvirt VMs on the installed service; systemd-analyze, systemd-tmpfiles
 )
 find_missing_packages "${packages[@]}"
 if [ ${#missing[@]} -gt 0 ]; then

@@ -39,7 +39,7 @@ internal static class CaptureClient
         }
         catch (RpcConnectException e)
         {
-            return Fail(error, e.Message, ExitCodes.Unreachable);
+            return Fail(error, SocketAccess.Explain(e), ExitCodes.Unreachable);
         }
         catch (RpcException e)
         {

@@ -10,9 +10,12 @@ namespace VSwitch.Cli;
 /// </summary>
 internal static class CliRunner
 {
-    /// <summary>Calls <paramref name="method"/>; <paramref name="parameters"/> builds the parameter object (it may throw <see cref="CliUsageException"/>).</summary>
+    /// <summary>
+    /// Calls <paramref name="method"/>; <paramref name="parameters"/> builds the parameter object (it may throw
+    /// <see cref="CliUsageException"/>). With --json the result is printed as it came, or as <paramref name="json"/> turns it.
+    /// </summary>
     public static async Task<int> RunAsync(ParseResult parse, GlobalOptions globals, string method, Func<JsonElement?> parameters,
-        Action<JsonElement, TextWriter>? human, CancellationToken cancellationToken)
+        Action<JsonElement, TextWriter>? human, CancellationToken cancellationToken, Func<JsonElement, JsonElement>? json = null)
     {
         TextWriter output = parse.InvocationConfiguration.Output;
         TextWriter error = parse.InvocationConfiguration.Error;
@@ -27,7 +30,7 @@ internal static class CliRunner
             JsonElement result = await client.CallAsync(method, p, timeout.Token);
             if (parse.GetValue(globals.Json))
             {
-                WriteJson(output, result);
+                WriteJson(output, json is null ? result : json(result));
             }
             else
             {
@@ -41,7 +44,7 @@ internal static class CliRunner
         }
         catch (RpcConnectException e)
         {
-            return Fail(error, e.Message, ExitCodes.Unreachable);
+            return Fail(error, SocketAccess.Explain(e), ExitCodes.Unreachable);
         }
         catch (RpcException e)
         {

@@ -33,6 +33,7 @@ root.Add(ControllerCommands.SetController(globals));
 root.Add(ControllerCommands.DelController(globals));
 root.Add(ControllerCommands.GetController(globals));
 root.Add(ControllerCommands.SetFailMode(globals));
+root.Add(LibvirtCommands.LibvirtXml(globals));
 
 ParseResult parse = root.Parse(args);
 if (parse.Action is ParseErrorAction && parse.Errors.Count > 0)

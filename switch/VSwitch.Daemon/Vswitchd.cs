@@ -12,6 +12,7 @@ using VSwitch.Core.Time;
 using VSwitch.Daemon.Logging;
 using VSwitch.Daemon.OpenFlow;
 using VSwitch.Daemon.Ports;
+using VSwitch.Daemon.Systemd;
 using VSwitch.Native;
 using VSwitch.Rpc;
 
@@ -40,24 +41,34 @@ internal static class Vswitchd
             _ = Libc.setsid();
         }
         FileLoggerProvider? file = o.LogFile is null ? null : new FileLoggerProvider(o.LogFile, o.LogLevel);
+        bool journal = JournalStream.IsStandardOutput();
         using ILoggerFactory loggers = LoggerFactory.Create(b =>
         {
             b.SetMinimumLevel(o.LogLevel);
-            b.AddSimpleConsole(c =>
+            if (journal)
             {
-                c.SingleLine = true;
-                c.UseUtcTimestamp = true;
-                c.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
-            });
+                // Under systemd: "<N>" priority prefixes the journal keeps as the level; it adds the timestamps itself.
+                b.AddSystemdConsole();
+            }
+            else
+            {
+                b.AddSimpleConsole(c =>
+                {
+                    c.SingleLine = true;
+                    c.UseUtcTimestamp = true;
+                    c.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+                });
+            }
             if (file is not null)
             {
                 b.AddProvider(file);
             }
         });
         ILogger log = loggers.CreateLogger("vswitchd");
+        using ServiceNotifier notifier = ServiceNotifier.FromEnvironment(log);
         try
         {
-            return await RunAsync(o, loggers, log, file).ConfigureAwait(false);
+            return await RunAsync(o, loggers, log, file, notifier).ConfigureAwait(false);
         }
         catch (CorruptConfigException e)
         {
@@ -71,7 +82,8 @@ internal static class Vswitchd
         }
     }
 
-    private static async Task<int> RunAsync(DaemonOptions o, ILoggerFactory loggers, ILogger log, FileLoggerProvider? file)
+    private static async Task<int> RunAsync(DaemonOptions o, ILoggerFactory loggers, ILogger log, FileLoggerProvider? file,
+        ServiceNotifier notifier)
     {
         // Signals first: one that arrives while starting must not take the default action (ending the process mid-way).
         using var stop = new CancellationTokenSource();
@@ -142,10 +154,12 @@ internal static class Vswitchd
         }
         log.LogInformation("vswitchd ready: bridge {Bridge}, {Threads} datapath threads ({Mode}), run directory {RunDir}", config.Bridge,
             settings.PmdThreads, SettingsHandlers.ModeName(settings.PmdMode), o.RunDirectory);
+        notifier.Ready($"bridge {config.Bridge}, {config.Ports.Length} ports, run directory {o.RunDirectory}");
 
         await HousekeepAsync(dispatcher, control, runtime, log, stop.Token).ConfigureAwait(false);
 
         log.LogInformation("stopping");
+        notifier.Stopping();
         await runtime.Links.DisposeAsync().ConfigureAwait(false);
         packetIns.Dispose();
         await openFlow.DisposeAsync().ConfigureAwait(false);

@@ -70,6 +70,21 @@ internal static unsafe partial class Libc
     /// <summary>Offset of st_blksize in struct stat; its low 32 bits are the value on both x86-64 and arm64.</summary>
     public const int StatBlockSizeOffset = 56;
 
+    /// <summary>Bytes of struct statx (linux/stat.h), the same on every architecture.</summary>
+    public const int StatxSize = 256;
+
+    /// <summary>Offsets in struct statx: stx_uid, stx_gid, stx_mode (16 bits), stx_ino, stx_dev_major, stx_dev_minor.</summary>
+    public const int StatxUidOffset = 20;
+    public const int StatxGidOffset = 24;
+    public const int StatxModeOffset = 28;
+    public const int StatxInodeOffset = 32;
+    public const int StatxDevMajorOffset = 136;
+    public const int StatxDevMinorOffset = 140;
+
+    public const int AT_FDCWD = -100;
+    public const int AT_EMPTY_PATH = 0x1000;
+    public const uint STATX_BASIC_STATS = 0x7ff;
+
     /// <summary>struct iovec.</summary>
     [StructLayout(LayoutKind.Sequential)]
     public struct IoVec
@@ -132,6 +147,10 @@ internal static unsafe partial class Libc
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int chmod(string path, uint mode);
+
+    /// <summary>statx(2) into a <see cref="StatxSize"/>-byte buffer.</summary>
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int statx(int dirfd, string path, int flags, uint mask, byte* buffer);
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int chown(string path, int owner, int group);
@@ -325,4 +344,8 @@ internal static unsafe partial class Libc
     /// <summary>getgrnam(3): a pointer to a static struct group, or 0 when there is no such group. Not reentrant.</summary>
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial nint getgrnam(string name);
+
+    /// <summary>getgrgid(3): a pointer to a static struct group, or 0 when there is no such group. Not reentrant.</summary>
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial nint getgrgid(uint gid);
 }
