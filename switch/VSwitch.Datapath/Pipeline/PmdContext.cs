@@ -20,6 +20,7 @@ public sealed class PmdContext
     private readonly SwitchDatapath _datapath;
     private readonly IClock _clock;
     private readonly PacketBatch _rx = new();
+    private readonly PacketBatch _split = new();
     private readonly TxBuffers _tx;
     private readonly Pipeline _pipeline;
     private readonly DropCapture _dropCapture;
@@ -52,8 +53,10 @@ public sealed class PmdContext
 
     /// <summary>
     /// One iteration on one receive queue: Receive → process → flush the transmit buffers → CompleteReceive
-    /// (last, because received packets may be lent by the port and are valid only until then). Returns the number
-    /// of packets received. Owning thread only.
+    /// (last, because received packets may be lent by the port and are valid only until then). Packets are processed as
+    /// received on the port their <see cref="PacketBuffer.InPort"/> names: the polled port, or for a port that
+    /// demultiplexes a shared socket (the tunnel ports of one UDP endpoint) another port, in which case the batch is
+    /// split by in-port, keeping the order within each. Returns the number of packets received. Owning thread only.
     /// </summary>
     public int PollOnce(IPort port, int rxQueue)
     {
@@ -61,7 +64,14 @@ public sealed class PmdContext
         int n = port.Receive(rxQueue, _rx);
         if (n != 0)
         {
-            Run(_rx, port.Id, config);
+            if (AllFrom(_rx, port.Id))
+            {
+                Run(_rx, port.Id, config);
+            }
+            else
+            {
+                RunByInPort(config);
+            }
             port.CompleteReceive(rxQueue);
         }
         Volatile.Write(ref Stats.Iterations, Stats.Iterations + 1);
@@ -78,6 +88,42 @@ public sealed class PmdContext
         if (batch.Count != 0)
         {
             Run(batch, inPort, _datapath.Current);
+        }
+    }
+
+    private static bool AllFrom(PacketBatch batch, PortId port)
+    {
+        for (int i = 0; i < batch.Count; i++)
+        {
+            if (batch[i].InPort != port)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>Runs the packets of <c>_rx</c> one in-port at a time (first come, first run), each group in its order.</summary>
+    private void RunByInPort(DatapathConfig config)
+    {
+        while (_rx.Count != 0)
+        {
+            PortId inPort = _rx[0].InPort;
+            int kept = 0;
+            for (int i = 0; i < _rx.Count; i++)
+            {
+                PacketBuffer p = _rx[i];
+                if (p.InPort == inPort)
+                {
+                    _split.TryAdd(p);
+                }
+                else
+                {
+                    _rx.Set(kept++, p);
+                }
+            }
+            _rx.Truncate(kept);
+            Run(_split, inPort, config);
         }
     }
 
