@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The system benchmark: a dpdk-testpmd generator against testpmd, OVS-DPDK and vswitchd (see perf/README.md).
-# Installs what it needs (dpdk-dev, openvswitch-switch-dpdk), builds Release, runs. Every option is passed on to
+# Installs what it needs (dpdk-dev, openvswitch-switch-dpdk, iperf3), builds Release, runs. Every option is passed on to
 # vswitch-system-bench; `perf/system-bench.sh --help` lists them. Run as root on a quiet machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 if [ "$(id -u)" != 0 ]; then echo "system-bench: run as root (hugepages, DPDK)" >&2; exit 2; fi
 
-find_missing_packages dpdk-dev openvswitch-switch-dpdk
+find_missing_packages dpdk-dev openvswitch-switch-dpdk iperf3
 if [ ${#missing[@]} -gt 0 ]; then
   # The benchmark starts OVS by hand in a private directory; keep apt from starting the system service meanwhile.
   policy=/usr/sbin/policy-rc.d

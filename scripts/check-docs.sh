@@ -109,10 +109,12 @@ while IFS= read -r hit; do
   fi
 done < <(git grep -o -I -E '[A-Za-z0-9_./-]+\.md, "[^"]+"' -- . ':!*.md' ':!scripts/check-docs.sh' || true)
 
-# References to documents that are not in the repository, or to this machine's folders.
+# References to documents that are not in the repository (planning files kept beside a checkout, never in it), or
+# to a build machine's folders. The pattern is assembled from parts so that this script does not name them itself.
+outside="DESIGN""\\.md|STYLE""\\.md|STYLE"" rule|\\.\\./sha""red|/wo""rk/"
 while IFS= read -r hit; do
   problem "$hit: refers to something outside the repository"
-done < <(git grep -n -I -E 'DESIGN\.md|STYLE\.md|STYLE rule|\.\./shared|/work/' -- . ':!scripts/check-docs.sh' ':!perf/results')
+done < <(git grep -n -I -E "$outside" -- . ':!perf/results')
 
 echo "docs: $checked paths and sections checked, $problems problems"
 [ "$problems" -eq 0 ]

@@ -40,6 +40,9 @@ packages=(
   iproute2 procps util-linux          # network namespaces, process inspection
   openvswitch-common                  # ovs-ofctl: the real OpenFlow 1.3 client the OpenFlow tests drive the switch with
   python3-os-ken                      # os-ken: the real OpenFlow 1.3 controller stack of the OpenFlow interop tests
+  gcc libc6-dev                       # builds libvswitch_guard.so (ports/VSwitch.VhostUser/Native) with the solution
+  python3                             # tests/hostile: the independent hostile vhost-user front-end
+  iperf3 ethtool                      # TCP through tap ports with offloads (iperf3); the taps' offload features (ethtool -k)
 )
 find_missing_packages "${packages[@]}"
 if [ ${#missing[@]} -gt 0 ]; then

@@ -5,7 +5,7 @@ using VSwitch.Rpc.Messages;
 namespace VSwitch.Cli;
 
 /// <summary>
-/// The port settings add-port and set-port share: --socket and friends, --ifname, --queues (tap), --iface and
+/// The port settings add-port and set-port share: --socket and friends, --ifname, --queues, --offloads (tap), --iface and
 /// the rx/tx files (pcap), --remote-ip and friends (vxlan), --ofport, --tag, --trunks,
 /// --mtu, -o KEY=VALUE. A type-specific flag is only a shorthand for its -o KEY=VALUE; the daemon's port type says
 /// which keys it knows.
@@ -56,6 +56,12 @@ internal sealed class PortSettingOptions
     };
 
     public Option<int?> Queues { get; } = new("--queues") { Description = "tap: number of queues (1..16; more than 1 makes a multi_queue tap)", HelpName = "N" };
+
+    public Option<string?> Offloads { get; } = new("--offloads")
+    {
+        Description = "tap: checksum and TCP segmentation offload with the kernel, on (default) or off",
+        HelpName = "on|off",
+    };
 
     public Option<string?> RemoteIp { get; } = new("--remote-ip")
     {
@@ -113,6 +119,7 @@ internal sealed class PortSettingOptions
         command.Add(TxFile);
         command.Add(IfName);
         command.Add(Queues);
+        command.Add(Offloads);
         command.Add(RemoteIp);
         command.Add(LocalIp);
         command.Add(Key);
@@ -165,6 +172,7 @@ internal sealed class PortSettingOptions
         }
         AddIfSet(options, "ifname", parse.GetValue(IfName));
         AddIfSet(options, "queues", parse.GetValue(Queues)?.ToString(CultureInfo.InvariantCulture));
+        AddIfSet(options, "offloads", parse.GetValue(Offloads));
         AddIfSet(options, "remote-ip", parse.GetValue(RemoteIp));
         AddIfSet(options, "local-ip", parse.GetValue(LocalIp));
         AddIfSet(options, "key", parse.GetValue(Key));

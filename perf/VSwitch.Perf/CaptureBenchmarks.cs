@@ -51,7 +51,7 @@ public class CaptureBenchmarks
     public void Setup()
     {
         IClock clock = MonotonicClock.Instance;
-        var flows = new FlowTable(clock);
+        var flows = new FlowTables(clock);
         _ports = new DummyPort[2];
         var dpPorts = new DatapathPort[2];
         if (Mode != CaptureMode.Off)
@@ -70,7 +70,7 @@ public class CaptureBenchmarks
             _ports[i].LoadGenerator([PacketFactory.Ipv4Udp(payloadLength: 18, ethSrc: Host(i), ethDst: Host(next))]);
             flows.Add(FlowParser.ParseFlow($"priority=10,in_port={i + 1},actions=output:{next + 1}", clock));
         }
-        var datapath = new SwitchDatapath(new DatapathConfig(dpPorts, flows.BuildClassifier(), new MacLearningTable(clock)), clock);
+        var datapath = new SwitchDatapath(new DatapathConfig(dpPorts, flows.Build(), new MacLearningTable(clock)), clock);
         _pmd = datapath.CreatePmd(0, new Core.Packets.PacketPool(512, 2048));
         for (int round = 0; round < 4; round++)
         {

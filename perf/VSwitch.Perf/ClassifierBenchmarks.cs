@@ -17,7 +17,8 @@ public class ClassifierBenchmarks
     /// <summary>Keys per invocation.</summary>
     public const int Batch = 256;
 
-    private MegaflowClassifier _classifier = null!;
+    private TableClassifier _classifier = null!;
+    private long _epoch;
     private ExactMatchCache _cache = null!;
     private FlowKey[] _keys = [];
 
@@ -29,13 +30,14 @@ public class ClassifierBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        FlowTable table = FlowBenchmarkData.Table(Rules);
-        _classifier = table.BuildClassifier();
+        FlowTables table = FlowBenchmarkData.Table(Rules);
+        _classifier = table.Build().Table(0)!;
+        _epoch = table.Generation;
         _keys = FlowBenchmarkData.Keys(table, Batch);
         _cache = new ExactMatchCache();
         foreach (FlowKey k in _keys)
         {
-            _cache.Insert(k, k.ComputeHash(), _classifier.Generation, _classifier.Lookup(k)!);
+            _cache.Insert(k, k.ComputeHash(), _epoch, _classifier.Lookup(k)!.Priority);
         }
     }
 
@@ -44,13 +46,13 @@ public class ClassifierBenchmarks
     public int CacheHit()
     {
         int sum = 0;
-        long generation = _classifier.Generation;
+        long generation = _epoch;
         FlowKey[] keys = _keys;
         for (int i = 0; i < keys.Length; i++)
         {
-            if (_cache.TryLookup(keys[i], keys[i].ComputeHash(), generation, out FlowRule? r))
+            if (_cache.TryLookup(keys[i], keys[i].ComputeHash(), generation, out int priority))
             {
-                sum += r.Priority;
+                sum += priority;
             }
         }
         return sum;
@@ -74,15 +76,15 @@ public class ClassifierBenchmarks
     public int MissPath()
     {
         int sum = 0;
-        long stale = _classifier.Generation + 1;
+        long stale = _epoch + 1;
         FlowKey[] keys = _keys;
         for (int i = 0; i < keys.Length; i++)
         {
-            if (!_cache.TryLookup(keys[i], keys[i].ComputeHash(), stale, out FlowRule? r))
+            if (!_cache.TryLookup(keys[i], keys[i].ComputeHash(), stale, out int priority))
             {
-                r = _classifier.Lookup(keys[i]);
+                priority = _classifier.Lookup(keys[i])?.Priority ?? 0;
             }
-            sum += r?.Priority ?? 0;
+            sum += priority;
         }
         return sum;
     }

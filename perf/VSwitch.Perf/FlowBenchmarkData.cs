@@ -15,10 +15,10 @@ namespace VSwitch.Perf;
 public static class FlowBenchmarkData
 {
     /// <summary>A table with the default flow plus <paramref name="rules"/> wildcard flows.</summary>
-    public static FlowTable Table(int rules)
+    public static FlowTables Table(int rules)
     {
         var clock = new ManualClock();
-        var table = new FlowTable(clock);
+        var table = new FlowTables(clock);
         for (int i = 0; i < rules; i++)
         {
             table.Add(FlowParser.ParseFlow(RuleText(i), clock));
@@ -30,7 +30,7 @@ public static class FlowBenchmarkData
     /// <paramref name="count"/> keys: three in four satisfy a random flow of <paramref name="table"/> (random bits
     /// where the flow does not care), one in four matches only the default flow.
     /// </summary>
-    public static FlowKey[] Keys(FlowTable table, int count, int seed = 42)
+    public static FlowKey[] Keys(FlowTables table, int count, int seed = 42)
     {
         var rng = new Random(seed);
         var keys = new FlowKey[count];

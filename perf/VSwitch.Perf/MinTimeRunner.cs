@@ -17,9 +17,12 @@ public static class MinTimeRunner
     private const int Samples = 4000;
     private const int InvocationsPerSample = 20;
 
-    /// <summary>Runs every case and prints one line each.</summary>
-    public static void Run()
+    private static string? s_filter;
+
+    /// <summary>Runs every case (or those whose name contains <paramref name="filter"/>) and prints one line each.</summary>
+    public static void Run(string? filter = null)
     {
+        s_filter = filter;
         Case(new VirtioRxBenchmark { FrameSize = 64, ZeroCopy = false }, "virtio rx copy 64");
         Case(new VirtioRxBenchmark { FrameSize = 64, ZeroCopy = true }, "virtio rx zero-copy 64");
         Case(new VirtioRxBenchmark { FrameSize = 1518, ZeroCopy = false }, "virtio rx copy 1518");
@@ -28,13 +31,40 @@ public static class MinTimeRunner
         Case(new VirtioTxBenchmark { FrameSize = 64, Mergeable = true }, "virtio tx mergeable 64");
         Case(new VirtioTxBenchmark { FrameSize = 1518, Mergeable = false }, "virtio tx 1518");
         Case(new VirtioTxBenchmark { FrameSize = 1518, Mergeable = true }, "virtio tx mergeable 1518");
+        Case(new PackedRxBenchmark { FrameSize = 64, ZeroCopy = false }, "virtio packed rx copy 64");
+        Case(new PackedRxBenchmark { FrameSize = 64, ZeroCopy = true }, "virtio packed rx zero-copy 64");
+        Case(new PackedTxBenchmark { FrameSize = 64 }, "virtio packed tx 64");
+        Case(new VhostUserPortBenchmarks { FrameSize = 64, Interrupts = false }, "vhost-user rx 64", nameof(VhostUserPortBenchmarks.Receive));
+        Case(new VhostUserPortBenchmarks { FrameSize = 64, Interrupts = false }, "vhost-user tx 64", nameof(VhostUserPortBenchmarks.Send));
+        Case(new VhostUserPortBenchmarks { FrameSize = 64, Interrupts = true }, "vhost-user rx 64 + call", nameof(VhostUserPortBenchmarks.Receive));
+        Case(new VhostUserPortBenchmarks { FrameSize = 64, Interrupts = true }, "vhost-user tx 64 + call", nameof(VhostUserPortBenchmarks.Send));
+        foreach (int size in new[] { 64, 1518 })
+        {
+            foreach (DirtyLogBenchmarks.LogMode log in Enum.GetValues<DirtyLogBenchmarks.LogMode>())
+            {
+                string mode = log.ToString().ToLowerInvariant();
+                Case(new DirtyLogBenchmarks { FrameSize = size, Log = log }, $"vhost-user log {mode} guest-rx {size}", nameof(DirtyLogBenchmarks.GuestReceive));
+                Case(new DirtyLogBenchmarks { FrameSize = size, Log = log }, $"vhost-user log {mode} guest-tx {size}", nameof(DirtyLogBenchmarks.GuestTransmit));
+            }
+        }
         Case(new PipelineBenchmarks { Ports = 2, Mode = PipelineBenchmarks.Forwarding.Normal }, "pipeline NORMAL 2");
         Case(new PipelineBenchmarks { Ports = 2, Mode = PipelineBenchmarks.Forwarding.Output }, "pipeline output 2");
+        Case(new PipelineBenchmarks { Ports = 2, Mode = PipelineBenchmarks.Forwarding.ThreeTables }, "pipeline 3 tables 2");
+        if (OperatingSystem.IsLinux())
+        {
+            Case(new PmdIterationBenchmarks { FrameSize = 64 }, "pmd iteration 64");
+        }
         Case(new FlowKeyExtractionBenchmarks(), "key extraction + hash, mix", nameof(FlowKeyExtractionBenchmarks.ExtractAndHashMix));
+        Case(new ClockBenchmarks(), "clock read, timestamp", nameof(ClockBenchmarks.Timestamp));
+        Case(new ClockBenchmarks(), "clock read, milliseconds", nameof(ClockBenchmarks.Milliseconds));
     }
 
     private static void Case(object benchmark, string name, string? methodName = null)
     {
+        if (s_filter is not null && !name.Contains(s_filter, StringComparison.Ordinal))
+        {
+            return;
+        }
         Type type = benchmark.GetType();
         foreach (MethodInfo setup in type.GetMethods().Where(m => m.GetCustomAttribute<GlobalSetupAttribute>() != null))
         {
@@ -64,9 +94,13 @@ public static class MinTimeRunner
             long ticks = Stopwatch.GetTimestamp() - start;
             perPacket[s] = ticks * 1e9 / Stopwatch.Frequency / (InvocationsPerSample * operations);
         }
+        foreach (MethodInfo cleanup in type.GetMethods().Where(m => m.GetCustomAttribute<GlobalCleanupAttribute>() != null))
+        {
+            cleanup.Invoke(benchmark, null);
+        }
         Array.Sort(perPacket);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{name,-28} min {perPacket[0],7:F1}  p10 {perPacket[Samples / 10],7:F1}  median {perPacket[Samples / 2],7:F1} ns/packet"));
+            $"{name,-34} min {perPacket[0],7:F1}  p10 {perPacket[Samples / 10],7:F1}  median {perPacket[Samples / 2],7:F1} ns/packet"));
     }
 
     private static Action Bind(object benchmark, MethodInfo method)

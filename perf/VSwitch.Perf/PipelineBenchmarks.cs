@@ -35,6 +35,12 @@ public class PipelineBenchmarks
 
         /// <summary>One flow per input port, in_port=i,actions=output:i+1.</summary>
         Output,
+
+        /// <summary>
+        /// Three tables in the shape Faucet installs: VLAN admission by in_port (table 0), source MAC (table 1), destination
+        /// MAC to output (table 2); once translated, one cached flow per packet as for one table.
+        /// </summary>
+        ThreeTables,
     }
 
     /// <summary>Number of ports, all sending.</summary>
@@ -42,7 +48,7 @@ public class PipelineBenchmarks
     public int Ports { get; set; }
 
     /// <summary>The flow table in use.</summary>
-    [Params(Forwarding.Normal, Forwarding.Output)]
+    [Params(Forwarding.Normal, Forwarding.Output, Forwarding.ThreeTables)]
     public Forwarding Mode { get; set; }
 
     /// <summary>Builds the switch, loads the generators and warms the caches and the MAC table.</summary>
@@ -50,7 +56,7 @@ public class PipelineBenchmarks
     public void Setup()
     {
         IClock clock = MonotonicClock.Instance;
-        var flows = new FlowTable(clock);
+        var flows = new FlowTables(clock);
         _ports = new DummyPort[Ports];
         var dpPorts = new DatapathPort[Ports];
         for (int i = 0; i < Ports; i++)
@@ -68,8 +74,14 @@ public class PipelineBenchmarks
             {
                 flows.Add(FlowParser.ParseFlow($"priority=10,in_port={i + 1},actions=output:{next + 1}", clock));
             }
+            else if (Mode == Forwarding.ThreeTables)
+            {
+                flows.Add(FlowParser.ParseFlow($"table=0,priority=10,in_port={i + 1},vlan_tci=0/0x1fff,actions=write_metadata:0x64/0xfff,goto_table:1", clock));
+                flows.Add(FlowParser.ParseFlow($"table=1,priority=10,metadata=0x64/0xfff,dl_src={Host(i)},actions=goto_table:2", clock));
+                flows.Add(FlowParser.ParseFlow($"table=2,priority=10,metadata=0x64/0xfff,dl_dst={Host(next)},actions=output:{next + 1}", clock));
+            }
         }
-        var config = new DatapathConfig(dpPorts, flows.BuildClassifier(), new MacLearningTable(clock));
+        var config = new DatapathConfig(dpPorts, flows.Build(), new MacLearningTable(clock));
         var datapath = new SwitchDatapath(config, clock);
         _pmd = datapath.CreatePmd(0, new Core.Packets.PacketPool(512, 2048));
         for (int round = 0; round < 4; round++)

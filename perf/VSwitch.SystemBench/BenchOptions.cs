@@ -17,8 +17,19 @@ internal sealed class BenchOptions
           --sockets LIST      vswitchd socket modes: vhostuser,vhostuserclient (default: both)
           --warmup SECONDS    traffic before the window opens (default: 2)
           --window SECONDS    measured window (default: 4)
-          --reps N            rounds; every round runs every device once, round-robin (default: 3)
+          --reps N            rounds; every round runs every device once, the order rotated by one device per
+                              round (default: 7)
           --tx-first N        bursts of 32 each generator port injects in io mode (default: 4)
+          --ring TYPE         split or packed: the virtqueue layout the generator's ports ask for
+                              (packed adds packed_vq=1 to its net_virtio_user vdevs; default: split)
+          --c2c-threshold NS  cache-line round trip between CPU 0 and CPU 1 (probed right before each window's
+                              processes start and right after they end) below which a window is 'near',
+                              at or above which it is 'far' (default: 150)
+          --c2c-round-trips N round trips per probe (default: 100000)
+          --c2c-only          only probe c2c five times, one second apart, print the figures and exit
+          --max-foreign PCT   flag a window in which other processes used more than PCT % of a CPU
+                              (default: 10); flagged windows are listed and counted, not used in medians
+          --max-steal PCT     flag a window in which CPU 0 or CPU 1 had more than PCT % steal (default: 5)
           --idle              also measure vswitchd's CPU with two connected idle ports (10 s) and its
                               first-packet-after-idle latency (two in-process vhost-user guests, ~5 s)
           --capture           also measure each vswitchd configuration with `vswitchctl capture vm0 vm1
@@ -31,6 +42,29 @@ internal sealed class BenchOptions
           --vswitchctl DLL    vswitchctl.dll (default: likewise)
           --ovs-vswitchd PATH the DPDK build of ovs-vswitchd (default: /usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk)
           --allow-busy        run even when the machine is busy (the results file says so)
+
+        TCP mode (instead of the packet matrix):
+          --tcp               iperf3 TCP between two network namespaces joined by each device in turn
+                              (needs iperf3); --reps rounds, results in perf/results/system-bench-tcp-*.md
+          --tcp-devices LIST  vswitchd,vswitchd-nooffload,bridge,ovs-tso (default: all four): vswitchd with two
+                              tap ports (offloads on / off), a Linux bridge with veth pairs, OVS-DPDK with two
+                              type=tap ports and userspace-tso-enable=true
+          --tcp-seconds S     iperf3 time per window, after one omitted second (default: 8)
+
+        Guest mode (instead of the packet matrix):
+          --guests            TCP between QEMU guests of the guest kit (TCG) on vhost-user ports of vswitchd, and
+                              from a guest to a network namespace behind a tap port; --reps rounds, results in
+                              perf/results/system-bench-guests-*.md (and .json with --json)
+          --guest-devices L   vswitchd,vswitchd-nooffload,before (default: the first two, and before when
+                              --before-vswitchd is given): offloads on, -o offloads=off on every port, and the
+                              build before offloads
+          --guest-scenarios L g2g,g2ns (default: both): guest to guest, guest to namespace
+          --guest-mib N       MiB per transfer; each run sends N MiB of zeros, then N MiB of the md5-checked
+                              payload (default: 32)
+          --guest-cpus LIST   host CPUs of the guests' QEMUs (taskset list; default: 1, away from the
+                              datapath thread on CPU 0)
+          --before-vswitchd DLL    vswitchd.dll of the build before offloads (device 'before')
+          --before-vswitchctl DLL  its vswitchctl.dll (default: this build's)
         """;
 
     public HashSet<string> Duts { get; private set; } = ["testpmd", "ovs", "vswitchd"];
@@ -49,9 +83,26 @@ internal sealed class BenchOptions
 
     public double WindowSeconds { get; private set; } = 4;
 
-    public int Reps { get; private set; } = 3;
+    public int Reps { get; private set; } = 7;
 
     public int TxFirstBursts { get; private set; } = 4;
+
+    /// <summary><c>split</c> or <c>packed</c>: the ring layout the generator asks for.</summary>
+    public string Ring { get; private set; } = "split";
+
+    /// <summary>c2c round trip (ns) separating near windows from far ones.</summary>
+    public double C2cThresholdNs { get; private set; } = 150;
+
+    public int C2cRoundTrips { get; private set; } = 100_000;
+
+    /// <summary>Only probe c2c and print it (which placement the VM has right now), measuring nothing else.</summary>
+    public bool C2cOnly { get; private set; }
+
+    /// <summary>Foreign CPU load (percent of one CPU) above which a window is flagged.</summary>
+    public double MaxForeignPercent { get; private set; } = 10;
+
+    /// <summary>Steal on CPU 0 or 1 (percent) above which a window is flagged.</summary>
+    public double MaxStealPercent { get; private set; } = 5;
 
     public bool Idle { get; private set; }
 
@@ -72,10 +123,41 @@ internal sealed class BenchOptions
 
     public string OvsVswitchd { get; private set; } = "/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk";
 
+    /// <summary>Run the TCP mode instead of the packet matrix.</summary>
+    public bool Tcp { get; private set; }
+
+    /// <summary>The TCP mode's devices (see <see cref="TcpBench.Devices"/>).</summary>
+    public HashSet<string> TcpDevices { get; private set; } = [.. TcpBench.Devices];
+
+    /// <summary>iperf3 seconds per TCP window.</summary>
+    public double TcpSeconds { get; private set; } = 8;
+
+    /// <summary>Run the guest mode instead of the packet matrix.</summary>
+    public bool Guests { get; private set; }
+
+    /// <summary>The guest mode's devices (see <see cref="GuestBench.Devices"/>).</summary>
+    public HashSet<string> GuestDevices { get; private set; } = ["vswitchd", "vswitchd-nooffload"];
+
+    /// <summary>The guest mode's scenarios (see <see cref="GuestBench.Scenarios"/>).</summary>
+    public HashSet<string> GuestScenarios { get; private set; } = [.. GuestBench.Scenarios];
+
+    /// <summary>MiB per guest transfer.</summary>
+    public int GuestMiB { get; private set; } = 32;
+
+    /// <summary>Host CPUs of the guests (taskset list).</summary>
+    public string GuestCpus { get; private set; } = "1";
+
+    /// <summary>vswitchd.dll of the build before offloads, or null.</summary>
+    public string? BeforeVswitchdDll { get; private set; }
+
+    /// <summary>vswitchctl.dll of the build before offloads, or null (this build's).</summary>
+    public string? BeforeVswitchctlDll { get; private set; }
+
     /// <summary>Parses the arguments; returns null and prints the reason on an error.</summary>
     public static BenchOptions? Parse(string[] args, TextWriter error)
     {
         var o = new BenchOptions();
+        bool guestDevicesGiven = false;
         try
         {
             for (int i = 0; i < args.Length; i++)
@@ -100,6 +182,12 @@ internal sealed class BenchOptions
                     case "--window": o.WindowSeconds = Seconds(Next()); break;
                     case "--reps": o.Reps = Int(Next(), 1, 100); break;
                     case "--tx-first": o.TxFirstBursts = Int(Next(), 1, 16); break;
+                    case "--ring": o.Ring = Set(Next(), "split", "packed") is { Count: 1 } r ? r.Single() : throw new FormatException("--ring takes one of split, packed"); break;
+                    case "--c2c-threshold": o.C2cThresholdNs = Number(Next(), 1, 100_000); break;
+                    case "--c2c-round-trips": o.C2cRoundTrips = Int(Next(), C2cProbe.Batch, 10_000_000); break;
+                    case "--c2c-only": o.C2cOnly = true; break;
+                    case "--max-foreign": o.MaxForeignPercent = Number(Next(), 0, 10_000); break;
+                    case "--max-steal": o.MaxStealPercent = Number(Next(), 0, 100); break;
                     case "--idle": o.Idle = true; break;
                     case "--capture": o.Capture = true; break;
                     case "--smoke": o.Smoke = true; break;
@@ -109,6 +197,16 @@ internal sealed class BenchOptions
                     case "--vswitchd": o.VswitchdDll = Next(); break;
                     case "--vswitchctl": o.VswitchctlDll = Next(); break;
                     case "--ovs-vswitchd": o.OvsVswitchd = Next(); break;
+                    case "--tcp": o.Tcp = true; break;
+                    case "--tcp-devices": o.TcpDevices = Set(Next(), TcpBench.Devices); break;
+                    case "--tcp-seconds": o.TcpSeconds = Int(Next(), 1, 600); break;
+                    case "--guests": o.Guests = true; break;
+                    case "--guest-devices": o.GuestDevices = Set(Next(), GuestBench.Devices); guestDevicesGiven = true; break;
+                    case "--guest-scenarios": o.GuestScenarios = Set(Next(), GuestBench.Scenarios); break;
+                    case "--guest-mib": o.GuestMiB = Int(Next(), 1, 1024); break;
+                    case "--guest-cpus": o.GuestCpus = Next().All(c => char.IsAsciiDigit(c) || c is ',' or '-') ? args[i] : throw new FormatException("--guest-cpus takes a CPU list such as 1 or 0-1"); break;
+                    case "--before-vswitchd": o.BeforeVswitchdDll = Next(); break;
+                    case "--before-vswitchctl": o.BeforeVswitchctlDll = Next(); break;
                     default: throw new FormatException("unknown option " + a);
                 }
             }
@@ -117,6 +215,15 @@ internal sealed class BenchOptions
         {
             error.WriteLine(e.Message);
             error.WriteLine(Usage);
+            return null;
+        }
+        if (!guestDevicesGiven && o.BeforeVswitchdDll is not null)
+        {
+            o.GuestDevices.Add("before");
+        }
+        if (o.GuestDevices.Contains("before") && o.BeforeVswitchdDll is null)
+        {
+            error.WriteLine("--guest-devices before needs --before-vswitchd DLL");
             return null;
         }
         if (o.Smoke)
@@ -151,6 +258,10 @@ internal sealed class BenchOptions
 
     private static int Int(string value, int min, int max) =>
         int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n >= min && n <= max
+            ? n : throw new FormatException($"'{value}' is not a number from {min} to {max}");
+
+    private static double Number(string value, double min, double max) =>
+        double.TryParse(value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double n) && n >= min && n <= max
             ? n : throw new FormatException($"'{value}' is not a number from {min} to {max}");
 
     private static double Seconds(string value) =>

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.RegularExpressions;
 
 namespace VSwitch.SystemBench;
@@ -37,9 +38,22 @@ internal sealed partial class CommandLog(string repo)
         }
     }
 
+    /// <summary>Appends the results file's "Commands" section: the first <paramref name="maxLines"/> distinct lines in a code block.</summary>
+    public void AppendSection(StringBuilder sb, int maxLines = int.MaxValue)
+    {
+        sb.AppendLine("## Commands");
+        sb.AppendLine();
+        sb.AppendLine("```");
+        foreach (string line in Lines.Take(maxLines))
+        {
+            sb.AppendLine(line);
+        }
+        sb.AppendLine("```");
+    }
+
     [GeneratedRegex(@"/tmp/vsbench-[a-z]+[A-Za-z0-9]{6}")]
     private static partial Regex TempDir();
 
-    [GeneratedRegex(@"\b(?<name>vst|vsbovs)\d+x\d+")]
+    [GeneratedRegex(@"\b(?<name>vst|vsbovs|vsb[tovnb])\d+x\d+")]
     private static partial Regex Prefix();
 }

@@ -32,9 +32,13 @@ internal sealed partial class Generator : IDisposable
 
     public int Pid => _pmd.Pid;
 
-    public static Generator Start(string socket0, string socket1, bool server, Scenario scenario, CommandLog log)
+    /// <summary>
+    /// Starts the generator. <paramref name="ring"/> <c>packed</c> asks its virtio-user ports for the packed ring
+    /// (<c>packed_vq=1</c>); a switch that does not offer VIRTIO_F_RING_PACKED then gets split rings anyway.
+    /// </summary>
+    public static Generator Start(string socket0, string socket1, bool server, Scenario scenario, CommandLog log, string ring = "split")
     {
-        string extra = ",queues=1,queue_size=256" + (server ? ",server=1" : "");
+        string extra = ",queues=1,queue_size=256" + (server ? ",server=1" : "") + (ring == "packed" ? ",packed_vq=1" : "");
         string[] vdevs =
         [
             $"net_virtio_user0,path={socket0},mac={Mac0}{extra}",
@@ -108,17 +112,46 @@ internal sealed partial class Generator : IDisposable
         throw new InvalidOperationException("no traffic crossed the switch in both directions:\n" + Tail());
     }
 
-    /// <summary>Calls <paramref name="atOpen"/>, zeroes the port counters, waits <paramref name="seconds"/>, reads them; returns the counters and the real elapsed time.</summary>
-    public (PortPair Counters, double Elapsed) Measure(double seconds, Action atOpen)
+    /// <summary>
+    /// Calls <paramref name="atOpen"/>, reads the port counters as the window's baseline, then reads them at every whole
+    /// second of the window and at its end; returns the counters gained over the window, the real elapsed time, the
+    /// rate of each whole second (Mpps, both ports received) and <paramref name="snapshot"/> taken as the window opens
+    /// and as it closes. A reading costs the generator's main lcore one console command, which is negligible next to a
+    /// second of forwarding. The counters are not cleared: virtio-user's counters are updated by the forwarding lcore
+    /// with plain read-add-write, so a clear from the main lcore can be lost on one port while traffic runs (seen as
+    /// one port receiving the whole warm-up more than the other); a baseline cannot be lost.
+    /// </summary>
+    public Window Measure(double seconds, Action atOpen, Func<CpuSnapshot> snapshot)
     {
         atOpen();
-        int offset = _pmd.Output.Length;
-        _pmd.Send("clear port stats all");
-        _pmd.WaitFor(ClearedRegex(), TimeSpan.FromSeconds(10), offset);
+        PortPair baseline = Stats();
         var clock = Stopwatch.StartNew();
-        Thread.Sleep(TimeSpan.FromSeconds(seconds));
-        PortPair counters = Stats();
-        return (counters, clock.Elapsed.TotalSeconds);
+        CpuSnapshot start = snapshot();
+        var rates = new List<double>();
+        PortPair counters;
+        long lastRx = 0;
+        double lastT = 0;
+        for (int second = 1; ; second++)
+        {
+            double target = Math.Min(second, seconds);
+            TimeSpan wait = TimeSpan.FromSeconds(target) - clock.Elapsed;
+            if (wait > TimeSpan.Zero)
+            {
+                Thread.Sleep(wait);
+            }
+            counters = Stats().Minus(baseline);
+            double t = clock.Elapsed.TotalSeconds;
+            if (target == second)
+            {
+                rates.Add((counters.Rx0 + counters.Rx1 - lastRx) / (t - lastT) / 1e6);
+                (lastRx, lastT) = (counters.Rx0 + counters.Rx1, t);
+            }
+            if (target >= seconds)
+            {
+                double elapsed = t;
+                return new Window(counters, elapsed, [.. rates], start, snapshot());
+            }
+        }
     }
 
     /// <summary>Both ports' counters from one <c>show port stats all</c>.</summary>
@@ -166,9 +199,6 @@ internal sealed partial class Generator : IDisposable
     [GeneratedRegex(@"Link status:\s+(up|down)")]
     private static partial Regex LinkRegex();
 
-    [GeneratedRegex(@"NIC statistics for port 1 cleared")]
-    private static partial Regex ClearedRegex();
-
     [GeneratedRegex(@"NIC statistics for port 1\s+#+[\s\S]*?TX-packets:\s+\d+[\s\S]*?#{20,}")]
     private static partial Regex TwoPortsRegex();
 
@@ -176,5 +206,12 @@ internal sealed partial class Generator : IDisposable
     private static partial Regex PortStatsRegex();
 }
 
+/// <summary>One measured window: final counters, elapsed seconds, per-second rates (Mpps) and the CPU counters at its two ends.</summary>
+internal sealed record Window(PortPair Counters, double Elapsed, double[] RatesMpps, CpuSnapshot Start, CpuSnapshot End);
+
 /// <summary>Packet counters of the generator's two ports.</summary>
-internal readonly record struct PortPair(long Rx0, long Rx1, long Tx0, long Tx1);
+internal readonly record struct PortPair(long Rx0, long Rx1, long Tx0, long Tx1)
+{
+    /// <summary>What the counters gained since <paramref name="earlier"/>.</summary>
+    public PortPair Minus(PortPair earlier) => new(Rx0 - earlier.Rx0, Rx1 - earlier.Rx1, Tx0 - earlier.Tx0, Tx1 - earlier.Tx1);
+}

@@ -15,6 +15,9 @@ internal interface IDeviceUnderTest : IDisposable
     /// <summary>True when the switch connects to the generator (the generator's virtio-user ports listen: <c>server=1</c>).</summary>
     bool GeneratorListens { get; }
 
+    /// <summary>The switch's processes (their CPU time is the device's own, not foreign load on the window).</summary>
+    IEnumerable<int> Pids { get; }
+
     /// <summary>Waits until the switch has both ports running, after the generator started.</summary>
     void WaitReady(TimeSpan timeout);
 

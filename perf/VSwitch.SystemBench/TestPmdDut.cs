@@ -39,6 +39,8 @@ internal sealed class TestPmdDut : IDeviceUnderTest
 
     public bool GeneratorListens => false;
 
+    public IEnumerable<int> Pids => [_pmd.Pid];
+
     public void WaitReady(TimeSpan timeout)
     {
     }

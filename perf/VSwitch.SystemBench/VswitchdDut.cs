@@ -27,7 +27,8 @@ internal sealed class VswitchdDut : IDeviceUnderTest
         Socket1 = Path.Combine(_dir, "vm1.sock");
         GeneratorListens = config.Socket == "vhostuserclient";
         _daemon = ChildProcess.Start(log, "dotnet",
-            [daemonDll, "--db", Path.Combine(_dir, "conf.json"), "--run-dir", _runDir, "--pmd-threads", "1", "--pmd-cpus", "1"]);
+            [daemonDll, "--db", Path.Combine(_dir, "conf.json"), "--run-dir", _runDir, "--pmd-threads", "1", "--pmd-cpus", "1",
+                "--pmd-perf-metrics"]);
         try
         {
             WaitAnswers();
@@ -73,6 +74,8 @@ internal sealed class VswitchdDut : IDeviceUnderTest
 
     public bool GeneratorListens { get; }
 
+    public IEnumerable<int> Pids => _capture is null ? [_daemon.Pid] : [_daemon.Pid, _capture.Pid];
+
     public void WaitReady(TimeSpan timeout)
     {
         var clock = Stopwatch.StartNew();
@@ -99,6 +102,22 @@ internal sealed class VswitchdDut : IDeviceUnderTest
         JsonElement t = stats.RootElement.GetProperty("threads")[0];
         return (t.GetProperty("allocated_bytes").GetInt64(), t.GetProperty("gc_gen0").GetInt32(),
             t.GetProperty("gc_gen1").GetInt32(), t.GetProperty("gc_gen2").GetInt32(), t.GetProperty("sleeps").GetInt64());
+    }
+
+    /// <summary>
+    /// ns/packet per datapath stage (receive, pipeline, transmit, receive completion) over the batches vswitchd timed
+    /// since <see cref="OpenWindow"/> (one in 64, --pmd-perf-metrics), or null when none was timed.
+    /// </summary>
+    public StageTimes? StagesSinceOpen()
+    {
+        using JsonDocument stats = JsonDocument.Parse(Ctl(false, "pmd-stats", "--json"));
+        if (!stats.RootElement.GetProperty("threads")[0].TryGetProperty("stages", out JsonElement s) || s.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+        return new StageTimes(s.GetProperty("sampled_batches").GetInt64(), s.GetProperty("rx_ns_per_packet").GetDouble(),
+            s.GetProperty("pipeline_ns_per_packet").GetDouble(), s.GetProperty("tx_ns_per_packet").GetDouble(),
+            s.GetProperty("complete_ns_per_packet").GetDouble());
     }
 
     public long? RuleHits()

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Runtime.InteropServices;
 using VSwitch.TestKit.Virtio;
 
 namespace VSwitch.SystemBench;
@@ -23,7 +22,7 @@ internal static class WakeLatency
     {
         try
         {
-            _ = TrySetAffinity(1);
+            _ = Affinity.Set(1);
             var config = new DutConfig("vswitchd", "normal", "vhostuser");
             using var dut = new VswitchdDut(log, vswitchdDll, vswitchctlDll, config, null);
             using FakeFrontend a = FakeFrontend.Connect(dut.Socket0, TimeSpan.FromSeconds(30));
@@ -73,7 +72,7 @@ internal static class WakeLatency
         }
         finally
         {
-            _ = TrySetAffinity(Environment.ProcessorCount >= 64 ? ulong.MaxValue : (1UL << Environment.ProcessorCount) - 1);
+            _ = Affinity.Set(Environment.ProcessorCount >= 64 ? ulong.MaxValue : (1UL << Environment.ProcessorCount) - 1);
         }
     }
 
@@ -88,10 +87,4 @@ internal static class WakeLatency
         f[13] = 0xb5;
         return f;
     }
-
-    /// <summary>Sets the calling thread's CPUs (sched_setaffinity(2), pid 0 = this thread) to the first 64 CPUs' <paramref name="mask"/>.</summary>
-    private static bool TrySetAffinity(ulong mask) => sched_setaffinity(0, sizeof(ulong), ref mask) == 0;
-
-    [DllImport("libc", SetLastError = true)]
-    private static extern int sched_setaffinity(int pid, nint cpusetsize, ref ulong mask);
 }

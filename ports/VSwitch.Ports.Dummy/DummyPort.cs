@@ -12,13 +12,13 @@ namespace VSwitch.Ports.Dummy;
 /// (any thread; a lock-free queue of frame copies) or, in generator mode (<see cref="LoadGenerator"/>), by a
 /// preloaded ring of frames replayed forever, which allocates nothing per packet. Transmitted packets are
 /// counted in <see cref="Stats"/>, optionally copied into <see cref="TakeSent"/> (recording mode, for tests),
-/// and freed. Senders that share a transmit queue are serialised by a spin flag taken once per batch.
+/// and freed. Senders that share a transmit queue are serialised by a <see cref="TxSpinLock"/> taken once per batch.
 /// Received packets are always owned copies, so <see cref="CompleteReceive"/> has nothing to release.
 /// </summary>
 public sealed class DummyPort : IPort
 {
     private readonly RxQueue[] _rx;
-    private readonly int[] _txBusy;
+    private readonly TxSpinLock[] _txLocks;
     private readonly ConcurrentQueue<SentFrame> _sent = new();
     private volatile PortState _state = PortState.Up;
 
@@ -38,7 +38,7 @@ public sealed class DummyPort : IPort
         {
             _rx[i] = new RxQueue(new PacketPool(poolSize, dataRoom));
         }
-        _txBusy = new int[txQueues];
+        _txLocks = new TxSpinLock[txQueues];
         Stats = new PortStats(Math.Max(rxQueues, txQueues));
     }
 
@@ -52,7 +52,7 @@ public sealed class DummyPort : IPort
     public int RxQueueCount => _rx.Length;
 
     /// <inheritdoc/>
-    public int TxQueueCount => _txBusy.Length;
+    public int TxQueueCount => _txLocks.Length;
 
     /// <inheritdoc/>
     public PortState State => _state;
@@ -143,7 +143,7 @@ public sealed class DummyPort : IPort
     /// </summary>
     public void Send(int queue, PacketBatch batch)
     {
-        if ((uint)queue >= (uint)_txBusy.Length)
+        if ((uint)queue >= (uint)_txLocks.Length)
         {
             Stats.Tx[0].Drops.Add(DropReason.NoSuchPort, batch.Count);
             batch.FreeAll();
@@ -156,11 +156,7 @@ public sealed class DummyPort : IPort
             batch.FreeAll();
             return;
         }
-        SpinWait spin = default;
-        while (Interlocked.CompareExchange(ref _txBusy[queue], 1, 0) != 0)
-        {
-            spin.SpinOnce();
-        }
+        _txLocks[queue].Enter();
         long bytes = 0;
         bool record = RecordSent;
         for (int i = 0; i < batch.Count; i++)
@@ -174,7 +170,7 @@ public sealed class DummyPort : IPort
         }
         stats.Packets += batch.Count;
         stats.Bytes += bytes;
-        Volatile.Write(ref _txBusy[queue], 0);
+        _txLocks[queue].Exit();
         batch.FreeAll();
     }
 

@@ -11,16 +11,16 @@ namespace VSwitch.Ports.Pcap;
 /// be absent. Design note: file I/O runs on the port's own threads (<see cref="PcapReplay"/>, <see cref="PcapRecorder"/>);
 /// the datapath thread only copies frames between their bounded rings and its pool buffers, so it never blocks and
 /// allocates nothing per frame. One receive queue with its own <see cref="PacketPool"/>, used only by the datapath thread
-/// that polls it; one transmit queue whose senders are serialised by a spin flag taken once per batch. A bad rx file
-/// puts the port in <see cref="PortState.Error"/> with the reason; recording continues. Dispose stops both threads
-/// (the tx file is flushed and closed) after the port was removed from the datapath.
+/// that polls it; one transmit queue whose senders are serialised by a <see cref="TxSpinLock"/> taken once per batch.
+/// A bad rx file puts the port in <see cref="PortState.Error"/> with the reason; recording continues. Dispose stops both
+/// threads (the tx file is flushed and closed) after the port was removed from the datapath.
 /// </summary>
 public sealed class PcapFilePort : IPort, IDisposable
 {
     private readonly PcapReplay? _replay;
     private readonly PcapRecorder? _recorder;
     private readonly PacketPool _pool = new(PcapPortDefaults.PoolSize);
-    private int _txBusy;
+    private TxSpinLock _txLock;
     private bool _disposed;
 
     /// <summary>
@@ -177,11 +177,7 @@ public sealed class PcapFilePort : IPort, IDisposable
             batch.FreeAll();
             return;
         }
-        SpinWait spin = default;
-        while (Interlocked.CompareExchange(ref _txBusy, 1, 0) != 0)
-        {
-            spin.SpinOnce();
-        }
+        _txLock.Enter();
         long stamp = Stopwatch.GetTimestamp();
         int sent = 0;
         long bytes = 0;
@@ -201,7 +197,7 @@ public sealed class PcapFilePort : IPort, IDisposable
         }
         stats.Packets += sent;
         stats.Bytes += bytes;
-        Volatile.Write(ref _txBusy, 0);
+        _txLock.Exit();
         batch.FreeAll();
     }
 

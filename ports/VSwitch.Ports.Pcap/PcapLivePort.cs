@@ -4,6 +4,7 @@ using SharpPcap.LibPcap;
 using VSwitch.Core.Diagnostics;
 using VSwitch.Core.Packets;
 using VSwitch.Core.Ports;
+using VSwitch.Native;
 using VSwitch.Ports.Pcap.Interop;
 
 namespace VSwitch.Ports.Pcap;
@@ -15,11 +16,11 @@ namespace VSwitch.Ports.Pcap;
 /// the datapath thread reads with <c>pcap_next_ex</c> and sends with <c>pcap_sendpacket</c> by pointer (SharpPcap's
 /// own read and send wrappers allocate a header object per frame); each frame is copied once, from libpcap's ring
 /// into a buffer of the queue's <see cref="PacketPool"/>. One receive queue (polled by one datapath thread) and one
-/// transmit queue (senders serialised by a spin flag taken once per batch). As an <see cref="IRxWakeup"/> the port
-/// hands an idle datapath thread an epoll fd watching libpcap's selectable fd (the packet socket), not the socket
-/// itself: the thread drains each wake fd with read(2) as if it were an eventfd, which on a packet socket would eat
-/// a frame and on an epoll fd reads nothing. A read error (the interface vanished) puts the port in
-/// <see cref="PortState.Error"/> with libpcap's reason. Dispose closes the handle after the port left the datapath.
+/// transmit queue (senders serialised by a <see cref="TxSpinLock"/> taken once per batch). As an
+/// <see cref="IRxWakeup"/> the port hands an idle datapath thread an epoll fd watching libpcap's selectable fd (the
+/// packet socket), not the socket itself, so that no reader of a wake fd can take a frame from under libpcap. A read
+/// error (the interface vanished) puts the port in <see cref="PortState.Error"/> with libpcap's reason. Dispose closes
+/// the handle after the port left the datapath.
 /// </summary>
 public sealed unsafe class PcapLivePort : IPort, IRxWakeup, IDisposable
 {
@@ -30,7 +31,7 @@ public sealed unsafe class PcapLivePort : IPort, IRxWakeup, IDisposable
     private volatile string? _error;
     private readonly int _selectableFd;
     private int _wakeFd;
-    private int _txBusy;
+    private TxSpinLock _txLock;
 
     private PcapLivePort(PortId id, string name, string iface, LibPcapLiveDevice device)
     {
@@ -39,9 +40,9 @@ public sealed unsafe class PcapLivePort : IPort, IRxWakeup, IDisposable
         Interface = iface;
         _device = device;
         _pcap = device.Handle.DangerousGetHandle();
-        _selectableFd = LibPcap.GetSelectableFd(_pcap);
+        _selectableFd = LibPcap.pcap_get_selectable_fd(_pcap);
         // Without one (it cannot fail for a Linux live capture) an idle thread owning this queue backs off 1 ms at a time.
-        _wakeFd = LibPcap.WatchReadable(_selectableFd);
+        _wakeFd = Epoll.WatchReadable(_selectableFd);
         Stats = new PortStats(1);
     }
 
@@ -57,10 +58,7 @@ public sealed unsafe class PcapLivePort : IPort, IRxWakeup, IDisposable
         {
             throw new ArgumentException($"no such network interface '{iface}'");
         }
-        if (LibPcap.BringUp(iface) is string problem)
-        {
-            throw new ArgumentException($"cannot bring {iface} up: {problem}");
-        }
+        BringUp(iface);
         PcapInterface? found = null;
         foreach (PcapInterface i in PcapInterface.GetAllPcapInterfaces())
         {
@@ -86,7 +84,7 @@ public sealed unsafe class PcapLivePort : IPort, IRxWakeup, IDisposable
             });
             device.NonBlockingMode = true;
             IntPtr pcap = device.Handle.DangerousGetHandle();
-            if (LibPcap.SetDirection(pcap, LibPcap.DirectionIn) != 0)
+            if (LibPcap.pcap_setdirection(pcap, LibPcap.PCAP_D_IN) != 0)
             {
                 throw new ArgumentException($"cannot capture only incoming frames on {iface}: {LibPcap.GetError(pcap)}");
             }
@@ -162,7 +160,7 @@ public sealed unsafe class PcapLivePort : IPort, IRxWakeup, IDisposable
                 stats.Drops.Add(DropReason.PoolExhausted);
                 break;
             }
-            int rc = LibPcap.NextEx(_pcap, out IntPtr header, out IntPtr data);
+            int rc = LibPcap.pcap_next_ex(_pcap, out IntPtr header, out IntPtr data);
             if (rc != 1)
             {
                 p.Free();
@@ -209,18 +207,14 @@ public sealed unsafe class PcapLivePort : IPort, IRxWakeup, IDisposable
             batch.FreeAll();
             return;
         }
-        SpinWait spin = default;
-        while (Interlocked.CompareExchange(ref _txBusy, 1, 0) != 0)
-        {
-            spin.SpinOnce();
-        }
+        _txLock.Enter();
         int sent = 0;
         long bytes = 0;
         for (int i = 0; i < batch.Count; i++)
         {
             PacketBuffer p = batch[i];
             // SAFETY: p.Data is valid for p.Length bytes while the batch owns the packet (PacketBuffer contract).
-            if (LibPcap.SendPacket(_pcap, p.Data, p.Length) == 0)
+            if (LibPcap.pcap_sendpacket(_pcap, p.Data, p.Length) == 0)
             {
                 sent++;
                 bytes += p.Length;
@@ -232,7 +226,7 @@ public sealed unsafe class PcapLivePort : IPort, IRxWakeup, IDisposable
         }
         stats.Packets += sent;
         stats.Bytes += bytes;
-        Volatile.Write(ref _txBusy, 0);
+        _txLock.Exit();
         batch.FreeAll();
     }
 
@@ -245,16 +239,35 @@ public sealed unsafe class PcapLivePort : IPort, IRxWakeup, IDisposable
 
     /// <summary>
     /// The socket always signals; arming only checks (poll, no wait) whether a frame is already there, so a thread
-    /// about to sleep does not miss one that arrived after its last poll.
+    /// about to sleep does not miss one that arrived after its last poll. Disarming has nothing to clear: the socket is
+    /// readable only while frames are queued, and receiving clears it.
     /// </summary>
-    public bool SetRxWakeup(int queue, bool armed) => armed && queue == 0 && LibPcap.Readable(_selectableFd);
+    public bool SetRxWakeup(int queue, bool armed) => armed && queue == 0 && FileDescriptor.IsReadable(_selectableFd);
 
     /// <summary>Closes the wake fd and the libpcap handle. Call only after the port was removed from the datapath.</summary>
     public void Dispose()
     {
         _state = PortState.Down;
-        LibPcap.CloseFd(Interlocked.Exchange(ref _wakeFd, -1));
+        FileDescriptor.CloseIfValid(Interlocked.Exchange(ref _wakeFd, -1));
         _device.Dispose();
+    }
+
+    /// <summary>Sets IFF_UP on <paramref name="iface"/> if it is not set. Control thread only.</summary>
+    /// <exception cref="ArgumentException">The name is too long or the interface cannot be brought up (the message says why).</exception>
+    private static void BringUp(string iface)
+    {
+        if (System.Text.Encoding.UTF8.GetByteCount(iface) >= Libc.IfNameSize)
+        {
+            throw new ArgumentException(
+                $"cannot bring {iface} up: interface name '{iface}' is longer than {Libc.IfNameSize - 1} bytes");
+        }
+        using InterfaceSocket socket = InterfaceSocket.TryOpen(out int errno)
+            ?? throw new ArgumentException($"cannot bring {iface} up: socket: {Libc.Describe(errno)}");
+        int rc = socket.BringUp(iface);
+        if (rc != 0)
+        {
+            throw new ArgumentException($"cannot bring {iface} up: {Libc.Describe(rc)}");
+        }
     }
 
     private void Fail(string reason)

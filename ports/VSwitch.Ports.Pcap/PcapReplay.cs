@@ -123,7 +123,7 @@ internal sealed unsafe class PcapReplay : IDisposable
         IntPtr pcap = device.Handle.DangerousGetHandle();
         while (!_stopping)
         {
-            int rc = LibPcap.NextEx(pcap, out IntPtr header, out IntPtr data);
+            int rc = LibPcap.pcap_next_ex(pcap, out IntPtr header, out IntPtr data);
             if (rc == -2)
             {
                 return null;

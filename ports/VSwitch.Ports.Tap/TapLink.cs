@@ -1,11 +1,11 @@
 using System.Text;
-using VSwitch.Ports.Tap.Interop;
+using VSwitch.Native;
 
 namespace VSwitch.Ports.Tap;
 
 /// <summary>
 /// The control side of one tap interface: opens its queue fds on /dev/net/tun and reads or changes the interface
-/// (flags, MTU, ifindex) through interface ioctls on a datagram socket. Interface ioctls work by name inside one
+/// (flags, MTU, ifindex) through an <see cref="InterfaceSocket"/>. Interface ioctls work by name inside one
 /// network namespace, so when the interface is moved elsewhere (<c>ip link set IF netns NS</c>) the socket is
 /// re-opened inside the interface's namespace (found with TUNGETDEVNETNS on a queue fd). Never used by the
 /// datapath; the owner serialises calls. Owns its socket.
@@ -15,30 +15,29 @@ internal sealed unsafe class TapLink : IDisposable
     /// <summary>Bytes of struct virtio_net_hdr_v1 (VIRTIO 1.2 §5.1.6), set with TUNSETVNETHDRSZ.</summary>
     public const int VnetHeaderSize = 12;
 
-    private int _sock;
+    private InterfaceSocket _socket;
 
     public TapLink()
     {
-        _sock = Libc.Socket(Libc.AF_INET, Libc.SOCK_DGRAM | Libc.SOCK_CLOEXEC, 0);
-        if (_sock < 0)
-        {
-            throw new IOException($"cannot open a socket for interface ioctls: {Libc.Describe(Libc.Errno)}");
-        }
+        _socket = InterfaceSocket.TryOpen(out int errno)
+            ?? throw new IOException($"cannot open a socket for interface ioctls: {Libc.Describe(errno)}");
     }
 
     /// <summary>True once the interface was found in another namespace than the daemon's.</summary>
     public bool OtherNamespace { get; private set; }
 
     /// <summary>True when an interface named <paramref name="ifName"/> exists in the socket's namespace.</summary>
-    public bool Exists(string ifName) => TryGet(ifName, Libc.SIOCGIFINDEX, out _) == 0;
+    public bool Exists(string ifName) => _socket.GetIndex(ifName, out _) == 0;
 
     /// <summary>
     /// Opens one queue of tap <paramref name="ifName"/> (creating the interface if there is none), non-blocking,
-    /// with a 12-byte vnet header and no offloads. Returns the fd, or -1 with <paramref name="error"/> set.
+    /// with a 12-byte vnet header and the TUNSETOFFLOAD bits <paramref name="offloadBits"/> (0: none, the kernel then
+    /// finishes checksums and segments GSO frames before handing them to us). Returns the fd, or -1 with
+    /// <paramref name="error"/> set.
     /// </summary>
-    public static int OpenQueue(string ifName, bool multiQueue, bool existed, out string? error)
+    public static int OpenQueue(string ifName, bool multiQueue, bool existed, uint offloadBits, out string? error)
     {
-        int fd = Libc.Open("/dev/net/tun", Libc.O_RDWR | Libc.O_NONBLOCK | Libc.O_CLOEXEC);
+        int fd = Libc.open("/dev/net/tun", Libc.O_RDWR | Libc.O_NONBLOCK | Libc.O_CLOEXEC);
         if (fd < 0)
         {
             error = $"cannot open /dev/net/tun: {Libc.Describe(Libc.Errno)}";
@@ -46,19 +45,19 @@ internal sealed unsafe class TapLink : IDisposable
         }
         var req = default(Libc.IfReq);
         WriteName(ref req, ifName);
-        req.Value = (ushort)(Libc.IFF_TAP | Libc.IFF_NO_PI | Libc.IFF_VNET_HDR | (multiQueue ? Libc.IFF_MULTI_QUEUE : 0));
+        req.Value = (ushort)(Tun.IFF_TAP | Tun.IFF_NO_PI | Tun.IFF_VNET_HDR | (multiQueue ? Tun.IFF_MULTI_QUEUE : 0));
         int hdr = VnetHeaderSize;
         // SAFETY: req and hdr live on this stack frame for the duration of each ioctl.
-        if (Libc.Ioctl(fd, Libc.TUNSETIFF, &req) < 0)
+        if (Libc.ioctl(fd, Tun.TUNSETIFF, &req) < 0)
         {
             error = SetIffError(Libc.Errno, ifName, multiQueue, existed);
         }
-        else if (Libc.Ioctl(fd, Libc.TUNSETVNETHDRSZ, &hdr) < 0)
+        else if (Libc.ioctl(fd, Tun.TUNSETVNETHDRSZ, &hdr) < 0)
         {
             error = $"tap '{ifName}': TUNSETVNETHDRSZ: {Libc.Describe(Libc.Errno)}";
         }
-        // No offloads: the kernel finishes checksums and segments GSO frames before handing them to us.
-        else if (Libc.IoctlValue(fd, Libc.TUNSETOFFLOAD, 0) < 0)
+        // TUNSETOFFLOAD takes the bits as the ioctl's argument itself, not through a pointer (tun_chr_ioctl).
+        else if (Libc.ioctl(fd, Tun.TUNSETOFFLOAD, (nuint)offloadBits) < 0)
         {
             error = $"tap '{ifName}': TUNSETOFFLOAD: {Libc.Describe(Libc.Errno)}";
         }
@@ -67,7 +66,7 @@ internal sealed unsafe class TapLink : IDisposable
             error = null;
             return fd;
         }
-        _ = Libc.Close(fd);
+        _ = Libc.close(fd);
         return -1;
     }
 
@@ -76,82 +75,51 @@ internal sealed unsafe class TapLink : IDisposable
     {
         var req = default(Libc.IfReq);
         // SAFETY: req lives on this stack frame for the call.
-        return Libc.Ioctl(queueFd, Libc.TUNGETIFF, &req) < 0 ? null : ReadName(ref req);
+        return Libc.ioctl(queueFd, Tun.TUNGETIFF, &req) < 0 ? null : ReadName(ref req);
     }
 
     /// <summary>Reads the interface flags; errno on failure (ENODEV when it is not in the socket's namespace).</summary>
-    public int GetFlags(string ifName, out short flags)
-    {
-        int rc = TryGet(ifName, Libc.SIOCGIFFLAGS, out int value);
-        flags = (short)value;
-        return rc;
-    }
+    public int GetFlags(string ifName, out short flags) => _socket.GetFlags(ifName, out flags);
 
     /// <summary>Sets IFF_UP; errno on failure.</summary>
-    public int BringUp(string ifName)
-    {
-        int rc = GetFlags(ifName, out short flags);
-        if (rc != 0)
-        {
-            return rc;
-        }
-        return Set(ifName, Libc.SIOCSIFFLAGS, (ushort)(flags | Libc.IFF_UP));
-    }
+    public int BringUp(string ifName) => _socket.BringUp(ifName);
 
     /// <summary>Sets the MTU (SIOCSIFMTU); errno on failure.</summary>
-    public int SetMtu(string ifName, int mtu) => Set(ifName, Libc.SIOCSIFMTU, mtu);
+    public int SetMtu(string ifName, int mtu) => _socket.SetMtu(ifName, mtu);
 
     /// <summary>Reads the MTU; errno on failure.</summary>
-    public int GetMtu(string ifName, out int mtu) => TryGet(ifName, Libc.SIOCGIFMTU, out mtu);
+    public int GetMtu(string ifName, out int mtu) => _socket.GetMtu(ifName, out mtu);
 
     /// <summary>Reads the ifindex; errno on failure.</summary>
-    public int GetIndex(string ifName, out int index) => TryGet(ifName, Libc.SIOCGIFINDEX, out index);
+    public int GetIndex(string ifName, out int index) => _socket.GetIndex(ifName, out index);
 
     /// <summary>
     /// Re-opens the socket inside the network namespace the interface of <paramref name="queueFd"/> lives in now.
-    /// setns changes only the calling thread, so it runs on a short-lived thread of its own. Returns false if the
-    /// namespace cannot be entered.
+    /// Returns false if the namespace cannot be entered.
     /// </summary>
     public bool FollowNamespace(int queueFd, long ownNamespaceInode)
     {
-        int ns = Libc.IoctlValue(queueFd, Libc.TUNGETDEVNETNS, 0);
+        int ns = Libc.ioctl(queueFd, Tun.TUNGETDEVNETNS, 0);
         if (ns < 0)
         {
             return false;
         }
-        int sock = -1;
-        var thread = new Thread(() =>
-        {
-            if (Libc.Setns(ns, Libc.CLONE_NEWNET) == 0)
-            {
-                sock = Libc.Socket(Libc.AF_INET, Libc.SOCK_DGRAM | Libc.SOCK_CLOEXEC, 0);
-            }
-        })
-        { IsBackground = true, Name = "tap-netns" };
-        thread.Start();
-        thread.Join();
+        InterfaceSocket? socket = InterfaceSocket.TryOpenIn(ns, out _);
         OtherNamespace = NamespaceInode(ns) != ownNamespaceInode;
-        _ = Libc.Close(ns);
-        if (sock < 0)
+        _ = Libc.close(ns);
+        if (socket is null)
         {
             return false;
         }
-        _ = Libc.Close(_sock);
-        _sock = sock;
+        _socket.Dispose();
+        _socket = socket;
         return true;
     }
 
     /// <summary>The inode number of the daemon's own network namespace (identifies it), or 0.</summary>
     public static long OwnNamespaceInode() => InodeOf("/proc/thread-self/ns/net");
 
-    public void Dispose()
-    {
-        if (_sock >= 0)
-        {
-            _ = Libc.Close(_sock);
-            _sock = -1;
-        }
-    }
+    public void Dispose() => _socket.Dispose();
 
     private static long NamespaceInode(int nsFd) => InodeOf($"/proc/self/fd/{nsFd}");
 
@@ -168,29 +136,6 @@ internal sealed unsafe class TapLink : IDisposable
         {
             return 0;
         }
-    }
-
-    private int TryGet(string ifName, uint request, out int value)
-    {
-        var req = default(Libc.IfReq);
-        WriteName(ref req, ifName);
-        // SAFETY: req lives on this stack frame for the call.
-        if (Libc.Ioctl(_sock, request, &req) < 0)
-        {
-            value = 0;
-            return Libc.Errno;
-        }
-        value = req.Value;
-        return 0;
-    }
-
-    private int Set(string ifName, uint request, int value)
-    {
-        var req = default(Libc.IfReq);
-        WriteName(ref req, ifName);
-        req.Value = value;
-        // SAFETY: req lives on this stack frame for the call.
-        return Libc.Ioctl(_sock, request, &req) < 0 ? Libc.Errno : 0;
     }
 
     private static void WriteName(ref Libc.IfReq req, string ifName)

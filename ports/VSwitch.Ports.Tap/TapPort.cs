@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using VSwitch.Core.Packets;
 using VSwitch.Core.Ports;
+using VSwitch.Native;
 
 namespace VSwitch.Ports.Tap;
 
@@ -10,12 +11,16 @@ namespace VSwitch.Ports.Tap;
 /// disappears when the port is disposed (no TUNSETPERSIST), or attaches to an existing persistent tap, which is
 /// left in place. Design note: each queue owns a <see cref="PacketPool"/> used only by the datapath thread that
 /// polls it; a receive reads each frame straight into a pool buffer with readv (the one copy), a send writes the
-/// frame with writev behind a zero vnet header. The vnet header is 12 bytes (virtio_net_hdr_v1) and no offloads are
-/// enabled (TUNSETOFFLOAD 0), so the kernel hands over complete frames with checksums resolved and GSO segmented.
+/// frame with writev behind its vnet header. The vnet header is 12 bytes (virtio_net_hdr_v1). By default the port
+/// enables checksum and TCP segmentation offload (TUNSETOFFLOAD with TUN_F_CSUM, TSO4, TSO6 and TSO_ECN): the kernel
+/// then hands over TCP super-frames of up to 64 KiB and frames whose checksum is still pending, described by the vnet
+/// header, which becomes the packet's <see cref="PacketBuffer.Offload"/>; sent frames carry their
+/// <see cref="PacketBuffer.Offload"/> back in the header. The receive buffers are then sized for a super-frame
+/// (<see cref="MaxSuperFrame"/>). With offloads off (TUNSETOFFLOAD 0) the kernel hands over complete MTU-sized frames.
 /// Link state follows the interface's IFF_UP and IFF_RUNNING flags, re-read on the control side at most every
 /// <see cref="LinkRefreshMs"/> ms, never per packet. Threads: Receive/CompleteReceive and the IRxWakeup methods by
-/// the queue's polling thread; Send by any datapath thread (serialised per queue and batch by a spin flag);
-/// everything else by the control side.
+/// the queue's polling thread; Send by any datapath thread (serialised per queue and batch by a
+/// <see cref="TxSpinLock"/>); everything else by the control side.
 /// </summary>
 public sealed partial class TapPort : IPort, IRxWakeup, IDisposable
 {
@@ -25,10 +30,29 @@ public sealed partial class TapPort : IPort, IRxWakeup, IDisposable
     /// <summary>Ethernet header plus one VLAN tag: a frame may be this much longer than the MTU.</summary>
     public const int FrameOverhead = 14 + 4;
 
+    /// <summary>
+    /// Longest frame read or written with offloads on: a super-frame's IP packet is at most 64 KiB (the IPv4 total
+    /// length and IPv6 payload length are 16 bits; the IPv6 header comes on top), behind Ethernet and a VLAN tag.
+    /// </summary>
+    public const int MaxSuperFrame = 65536 + 64;
+
+    /// <summary>Receive buffers per queue when <see cref="TapPortOptions.PoolSize"/> is not given and offloads are off.</summary>
+    public const int DefaultPoolSize = 512;
+
+    /// <summary>
+    /// Receive buffers per queue with offloads on (each holds a super-frame: about 16 MiB per queue). A queue's buffers
+    /// are all back in the pool at the end of every datapath iteration, which takes at most a batch of 32 from it.
+    /// </summary>
+    public const int DefaultSuperFramePoolSize = 256;
+
+    /// <summary>What TUNSETOFFLOAD enables with offloads on, as the datapath names it.</summary>
+    public const PortOffloads EnabledOffloads = PortOffloads.Csum | PortOffloads.Tso4 | PortOffloads.Tso6 | PortOffloads.TsoEcn;
+
     private readonly TapQueue[] _queues;
     private readonly TapLink _link;
     private readonly long _ownNamespace;
     private readonly int _dataRoom;
+    private readonly PortOffloads _offloads;
     private readonly object _control = new();
     private string _ifName;
     private volatile PortState _state = PortState.Down;
@@ -51,7 +75,8 @@ public sealed partial class TapPort : IPort, IRxWakeup, IDisposable
         _ownNamespace = TapLink.OwnNamespaceInode();
         Stats = new PortStats(queues.Length);
         _maxFrame = (options.Mtu ?? 1500) + FrameOverhead;
-        _dataRoom = DataRoomFor(options.Mtu);
+        _dataRoom = DataRoomFor(options);
+        _offloads = options.Offloads ? EnabledOffloads : PortOffloads.None;
     }
 
     /// <inheritdoc/>
@@ -86,6 +111,12 @@ public sealed partial class TapPort : IPort, IRxWakeup, IDisposable
     public PortStats Stats { get; }
 
     /// <summary>
+    /// What the kernel side takes on frames sent to it: checksum-pending frames and TCP super-frames (IPv4, IPv6, with
+    /// ECN) when the port was opened with offloads, else nothing. Fixed for the port's life.
+    /// </summary>
+    public PortOffloads TxOffloads => _offloads;
+
+    /// <summary>
     /// Creates tap <see cref="TapPortOptions.IfName"/>, or attaches to it if it exists, opens its queues, sets the MTU if
     /// one is given and brings it up.
     /// </summary>
@@ -103,20 +134,26 @@ public sealed partial class TapPort : IPort, IRxWakeup, IDisposable
         {
             throw new ArgumentException($"queues must be 1..{TapPortOptions.MaxQueues}", nameof(options));
         }
+        if (options.PoolSize is < PacketBatch.Capacity * 2)
+        {
+            throw new ArgumentException($"the pool must hold at least two batches ({PacketBatch.Capacity * 2} buffers)", nameof(options));
+        }
         var link = new TapLink();
         var queues = new List<TapQueue>(options.Queues);
         try
         {
             bool existed = link.Exists(options.IfName);
-            int dataRoom = DataRoomFor(options.Mtu);
+            int dataRoom = DataRoomFor(options);
+            int poolSize = options.PoolSize ?? (options.Offloads ? DefaultSuperFramePoolSize : DefaultPoolSize);
+            uint offloadBits = options.Offloads ? Tun.TUN_F_CSUM | Tun.TUN_F_TSO4 | Tun.TUN_F_TSO6 | Tun.TUN_F_TSO_ECN : 0;
             for (int i = 0; i < options.Queues; i++)
             {
-                int fd = TapLink.OpenQueue(options.IfName, options.Queues > 1, existed, out string? error);
+                int fd = TapLink.OpenQueue(options.IfName, options.Queues > 1, existed, offloadBits, out string? error);
                 if (fd < 0)
                 {
                     throw new IOException(error);
                 }
-                queues.Add(new TapQueue(fd, new PacketPool(options.PoolSize, dataRoom)));
+                queues.Add(new TapQueue(fd, new PacketPool(poolSize, dataRoom)));
             }
             var port = new TapPort(id, options, [.. queues], link, created: !existed);
             port.Configure(options.Mtu);
@@ -139,8 +176,19 @@ public sealed partial class TapPort : IPort, IRxWakeup, IDisposable
         RefreshLink(force: true);
         lock (_control)
         {
+            long rxSuper = 0, txSuper = 0;
+            foreach (TapQueue q in _queues)
+            {
+                rxSuper += Volatile.Read(ref q.RxSuperFrames);
+                txSuper += Volatile.Read(ref q.TxSuperFrames);
+            }
             return new TapPortStatus(_state, _ifName, _ifIndex, Created, _queues.Length, _mtu > 0 ? _mtu : null, FlagNames(_flags),
-                _link.OtherNamespace, _lastError);
+                _link.OtherNamespace, _lastError)
+            {
+                Offloads = _offloads,
+                RxSuperFrames = rxSuper,
+                TxSuperFrames = txSuper,
+            };
         }
     }
 
@@ -151,7 +199,7 @@ public sealed partial class TapPort : IPort, IRxWakeup, IDisposable
     internal unsafe bool SetSendBuffer(int queue, int bytes)
     {
         // SAFETY: bytes is a parameter on this stack frame; TUNSETSNDBUF reads one int through the pointer during the call.
-        return Interop.Libc.Ioctl(_queues[queue].Fd, Interop.Libc.TUNSETSNDBUF, &bytes) == 0;
+        return Libc.ioctl(_queues[queue].Fd, Tun.TUNSETSNDBUF, &bytes) == 0;
     }
 
     /// <summary>The pool that receive queue <paramref name="queue"/> rents from (for leak checks in tests).</summary>
@@ -202,26 +250,30 @@ public sealed partial class TapPort : IPort, IRxWakeup, IDisposable
             int rc = _link.SetMtu(_ifName, mtu);
             if (rc != 0)
             {
-                throw new IOException($"tap '{_ifName}': cannot set MTU {mtu}: {Interop.Libc.Describe(rc)}");
+                throw new IOException($"tap '{_ifName}': cannot set MTU {mtu}: {Libc.Describe(rc)}");
             }
         }
         RefreshLink(force: true);
         return true;
     }
 
-    /// <summary>Bytes per receive buffer: room for the largest frame the configured MTU allows, and never less than the pool default.</summary>
-    private static int DataRoomFor(int? mtu) => Math.Max(PacketPool.DefaultDataRoom, (mtu ?? 0) + FrameOverhead);
+    /// <summary>
+    /// Bytes per receive buffer: room for the largest frame the configured MTU allows, never less than the pool default,
+    /// and with offloads room for a super-frame.
+    /// </summary>
+    private static int DataRoomFor(TapPortOptions options) =>
+        Math.Max(options.Offloads ? MaxSuperFrame : PacketPool.DefaultDataRoom, (options.Mtu ?? 0) + FrameOverhead);
 
     private void Configure(int? mtu)
     {
         if (mtu is int m && _link.SetMtu(_ifName, m) is int mtuError && mtuError != 0)
         {
-            throw new IOException($"tap '{_ifName}': cannot set MTU {m}: {Interop.Libc.Describe(mtuError)}");
+            throw new IOException($"tap '{_ifName}': cannot set MTU {m}: {Libc.Describe(mtuError)}");
         }
         int upError = _link.BringUp(_ifName);
         if (upError != 0)
         {
-            throw new IOException($"tap '{_ifName}': cannot bring the interface up: {Interop.Libc.Describe(upError)}");
+            throw new IOException($"tap '{_ifName}': cannot bring the interface up: {Libc.Describe(upError)}");
         }
         RefreshLink(force: true);
     }
@@ -243,14 +295,14 @@ public sealed partial class TapPort : IPort, IRxWakeup, IDisposable
             int fd = _queues[0].Fd;
             _ifName = TapLink.CurrentName(fd) ?? _ifName;
             int rc = _link.GetFlags(_ifName, out short flags);
-            if (rc == Interop.Libc.ENODEV && _link.FollowNamespace(fd, _ownNamespace))
+            if (rc == Libc.ENODEV && _link.FollowNamespace(fd, _ownNamespace))
             {
                 rc = _link.GetFlags(_ifName, out flags);
             }
             if (rc != 0)
             {
                 _state = PortState.Error;
-                _lastError = $"cannot read the flags of '{_ifName}': {Interop.Libc.Describe(rc)}";
+                _lastError = $"cannot read the flags of '{_ifName}': {Libc.Describe(rc)}";
                 return;
             }
             _flags = flags;
@@ -260,14 +312,14 @@ public sealed partial class TapPort : IPort, IRxWakeup, IDisposable
                 Volatile.Write(ref _maxFrame, mtu + FrameOverhead);
             }
             _ = _link.GetIndex(_ifName, out _ifIndex);
-            const short upAndRunning = Interop.Libc.IFF_UP | Interop.Libc.IFF_RUNNING;
+            const short upAndRunning = Libc.IFF_UP | Libc.IFF_RUNNING;
             _state = (flags & upAndRunning) == upAndRunning ? PortState.Up : PortState.Down;
         }
     }
 
     private static string FlagNames(short flags)
     {
-        string up = (flags & Interop.Libc.IFF_UP) != 0 ? "UP" : "DOWN";
-        return (flags & Interop.Libc.IFF_RUNNING) != 0 ? up + ",RUNNING" : up;
+        string up = (flags & Libc.IFF_UP) != 0 ? "UP" : "DOWN";
+        return (flags & Libc.IFF_RUNNING) != 0 ? up + ",RUNNING" : up;
     }
 }

@@ -21,8 +21,19 @@ public sealed record TapPortOptions
     /// <summary>MTU to set on the interface, or null to leave it as it is (1500 for a new tap).</summary>
     public int? Mtu { get; init; }
 
-    /// <summary>Packet buffers per receive queue.</summary>
-    public int PoolSize { get; init; } = 512;
+    /// <summary>
+    /// Checksum and segmentation offload with the kernel (TUNSETOFFLOAD with TUN_F_CSUM, TSO4, TSO6 and TSO_ECN): the
+    /// kernel hands over TCP super-frames of up to 64 KiB and frames with a pending checksum, and takes them back the
+    /// same way. On by default; off makes the kernel finish checksums and segment before every read, and the switch
+    /// finish them before every write.
+    /// </summary>
+    public bool Offloads { get; init; } = true;
+
+    /// <summary>
+    /// Packet buffers per receive queue, or null for the default: 512 buffers sized for the MTU without offloads,
+    /// 256 buffers sized for a 64 KiB super-frame with them (about 16 MiB per queue).
+    /// </summary>
+    public int? PoolSize { get; init; }
 
     /// <summary>Null when <paramref name="ifName"/> can name a Linux interface, else why not (the kernel's dev_valid_name rule).</summary>
     public static string? CheckIfName(string? ifName)

@@ -13,4 +13,14 @@ namespace VSwitch.Ports.Tap;
 /// <param name="OtherNamespace">True when the interface was moved to another network namespace.</param>
 /// <param name="LastError">The last error seen on the control side or by the datapath, or null.</param>
 public sealed record TapPortStatus(PortState State, string IfName, int IfIndex, bool Created, int Queues, int? Mtu, string Flags,
-    bool OtherNamespace, string? LastError);
+    bool OtherNamespace, string? LastError)
+{
+    /// <summary>The offloads enabled with TUNSETOFFLOAD (what the kernel may hand over and takes back), or none.</summary>
+    public PortOffloads Offloads { get; init; }
+
+    /// <summary>Super-frames (a vnet header with a GSO type) received from the kernel, all queues.</summary>
+    public long RxSuperFrames { get; init; }
+
+    /// <summary>Super-frames written to the kernel, all queues.</summary>
+    public long TxSuperFrames { get; init; }
+}

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using VSwitch.Core.Packets;
-using VSwitch.Ports.Tap.Interop;
+using VSwitch.Core.Ports;
+using VSwitch.Native;
 
 namespace VSwitch.Ports.Tap;
 
@@ -8,7 +9,7 @@ namespace VSwitch.Ports.Tap;
 /// One queue of a tap port: its /dev/net/tun fd, an epoll fd that is readable while the queue fd is (the wake-up fd
 /// handed to the datapath; see <see cref="TapPort.TryGetRxWakeFd"/>), the receive pool, and native scratch for
 /// the iovecs and vnet headers so that readv/writev allocate nothing. Receive state belongs to the one thread
-/// that polls the queue; transmit state is guarded by <see cref="TxBusy"/>, taken once per batch.
+/// that polls the queue; transmit state is guarded by <see cref="TxLock"/>, taken once per batch.
 /// </summary>
 internal sealed unsafe class TapQueue : IDisposable
 {
@@ -28,17 +29,7 @@ internal sealed unsafe class TapQueue : IDisposable
         RxIov[0].Length = TapLink.VnetHeaderSize;
         TxIov[0].Base = TxHeader;
         TxIov[0].Length = TapLink.VnetHeaderSize;
-        EpollFd = Libc.EpollCreate1(Libc.EPOLL_CLOEXEC);
-        if (EpollFd >= 0)
-        {
-            var ev = new Libc.EpollEvent { Events = Libc.EPOLLIN, Data = 0 };
-            // SAFETY: ev lives on this stack frame for the call.
-            if (Libc.EpollCtl(EpollFd, Libc.EPOLL_CTL_ADD, fd, &ev) < 0)
-            {
-                _ = Libc.Close(EpollFd);
-                EpollFd = -1;
-            }
-        }
+        EpollFd = Epoll.WatchReadable(fd);
     }
 
     private readonly byte* _native;
@@ -55,20 +46,30 @@ internal sealed unsafe class TapQueue : IDisposable
     /// <summary>iovec pair for readv: [0] = <see cref="RxHeader"/>, [1] = the packet buffer.</summary>
     public Libc.IoVec* RxIov { get; }
 
-    /// <summary>iovec pair for writev: [0] = <see cref="TxHeader"/> (always zero), [1] = the packet.</summary>
+    /// <summary>iovec pair for writev: [0] = <see cref="TxHeader"/>, [1] = the packet.</summary>
     public Libc.IoVec* TxIov { get; }
 
     /// <summary>Where readv puts the vnet header of a received frame.</summary>
     public byte* RxHeader { get; }
 
-    /// <summary>The all-zero vnet header written before every sent frame (no checksum or GSO request).</summary>
+    /// <summary>
+    /// The vnet header written before every sent frame: the packet's offload metadata, rewritten per frame under
+    /// <see cref="TxLock"/> (bytes 10 and 11, num_buffers, stay zero: tun ignores them on write).
+    /// </summary>
     public byte* TxHeader { get; }
 
-    /// <summary>Spin flag serialising senders on this queue (0 free, 1 taken).</summary>
-    public int TxBusy;
+    /// <summary>Serialises senders on this queue, once per batch.</summary>
+    public TxSpinLock TxLock;
+
+    /// <summary>Super-frames received on this queue; written by the polling thread once per batch, read by anyone.</summary>
+    public long RxSuperFrames;
+
+    /// <summary>Super-frames written on this queue; written under <see cref="TxLock"/>, read by anyone.</summary>
+    public long TxSuperFrames;
 
     /// <summary>
-    /// Closes the fds (a tap the port created disappears when its last queue fd closes) and frees the scratch.
+    /// Closes the fds (a tap the port created disappears when its last queue fd closes), frees the scratch and releases
+    /// the receive pool's slab.
     /// Only after the datapath stopped using the queue (the port is removed and the threads quiesced).
     /// </summary>
     public void Dispose()
@@ -78,12 +79,10 @@ internal sealed unsafe class TapQueue : IDisposable
         {
             return;
         }
-        if (EpollFd >= 0)
-        {
-            _ = Libc.Close(EpollFd);
-            EpollFd = -1;
-        }
-        _ = Libc.Close(fd);
+        FileDescriptor.CloseIfValid(EpollFd);
+        EpollFd = -1;
+        _ = Libc.close(fd);
         NativeMemory.Free(_native);
+        Pool.Dispose();
     }
 }

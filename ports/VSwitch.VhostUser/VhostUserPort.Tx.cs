@@ -1,6 +1,7 @@
 using VSwitch.Core.Diagnostics;
 using VSwitch.Core.Packets;
 using VSwitch.Core.Ports;
+using VSwitch.VhostUser.Memory;
 using VSwitch.VhostUser.Session;
 
 namespace VSwitch.VhostUser;
@@ -15,7 +16,8 @@ public sealed partial class VhostUserPort
     /// <summary>
     /// Writes the packets of <paramref name="batch"/> into the guest's receive buffers of queue pair
     /// <c>queue % TxQueueCount</c>. Takes ownership of every packet regardless of outcome: each is written or counted as
-    /// a drop (no guest buffer, too large, ring broken, port down), then freed; the batch is empty on return. Never
+    /// a drop (no guest buffer, too large, ring broken, port down, an offload the guest did not take), then freed; the
+    /// batch is empty on return. A packet's offload metadata goes into the virtio-net header. Never
     /// blocks on the guest. Signals the guest at most once.
     /// </summary>
     public void Send(int queue, PacketBatch batch)
@@ -34,42 +36,27 @@ public sealed partial class VhostUserPort
         int pair = (int)((uint)queue % (uint)active);
         Vring ring = _rings[2 * pair];
         QueueStats stats = Stats.Tx[pair];
-        if (!TryEnterSend(ring))
+        if (!ring.TryEnterDatapathAsSender())
         {
             DropAll(batch, stats);
             return;
         }
         RingSnapshot? snapshot = Volatile.Read(ref ring.Snapshot);
-        if (snapshot is null)
+        if (snapshot is null || GuestFaultFlag.IsSet(snapshot.FaultWord))
         {
-            Volatile.Write(ref ring.Busy, Vring.Free);
+            // Stopped, or a front-end mapping lost pages (the session is ending the connection): the port is down.
+            ring.ExitDatapath();
             DropAll(batch, stats);
             return;
         }
-        if (ring.Tx!.Send(snapshot.Memory, batch, snapshot.Mergeable, snapshot.HeaderSize, snapshot.Log, stats))
+        bool signal = ring.IsPacked
+            ? ring.PackedTx!.Send(snapshot.Memory, batch, snapshot.Mergeable, snapshot.HeaderSize, snapshot.Log, stats, snapshot.ToDriver)
+            : ring.Tx!.Send(snapshot.Memory, batch, snapshot.Mergeable, snapshot.HeaderSize, snapshot.Log, stats, snapshot.ToDriver);
+        if (signal)
         {
-            Signal(snapshot.CallFd, stats);
+            Signal(ring, snapshot.CallFd, stats);
         }
-        Volatile.Write(ref ring.Busy, Vring.Free);
-    }
-
-    /// <summary>Takes the ring for one batch: spins while another sender has it, gives up when the session has it.</summary>
-    private static bool TryEnterSend(Vring ring)
-    {
-        var spin = new SpinWait();
-        while (true)
-        {
-            int owner = Interlocked.CompareExchange(ref ring.Busy, Vring.DatapathOwner, Vring.Free);
-            if (owner == Vring.Free)
-            {
-                return true;
-            }
-            if (owner == Vring.SessionOwner)
-            {
-                return false;
-            }
-            spin.SpinOnce(sleep1Threshold: -1);
-        }
+        ring.ExitDatapath();
     }
 
     private static void DropAll(PacketBatch batch, QueueStats stats)

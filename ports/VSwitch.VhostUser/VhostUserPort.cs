@@ -27,6 +27,7 @@ public sealed partial class VhostUserPort : IPort, IRxWakeup, IDisposable
     private readonly Vring[] _rings;
     private readonly BackendSession _session;
     private readonly SessionRunner _runner;
+    private readonly RarpAnnouncement _rarp = new();
     private volatile bool _disposed;
 
     private VhostUserPort(VhostUserPortOptions options, PortId id, ILogger logger)
@@ -40,7 +41,8 @@ public sealed partial class VhostUserPort : IPort, IRxWakeup, IDisposable
             _rings[i] = new Vring(i);
         }
         Stats = new PortStats(options.MaxQueuePairs);
-        _session = new BackendSession(options.Name, logger, _rings, options.ZeroCopy, options.RxPoolSize, options.QuiesceTimeout);
+        _session = new BackendSession(options.Name, logger, _rings, _rarp, options.ZeroCopy, options.RxPoolSize, options.QuiesceTimeout,
+            options.Offloads, options.LargeRxPoolSize);
         _session.Changed += Raise;
         _runner = new SessionRunner(options, _session, logger, Raise);
     }
@@ -70,13 +72,22 @@ public sealed partial class VhostUserPort : IPort, IRxWakeup, IDisposable
     public PortStats Stats { get; }
 
     /// <summary>
+    /// What the guest's driver accepts on frames sent to it: a pending checksum with GUEST_CSUM, TCP super-frames with
+    /// GUEST_TSO4/GUEST_TSO6 (and ECN with GUEST_ECN); None before SET_FEATURES, after the front-end leaves, and with
+    /// <see cref="VhostUserPortOptions.Offloads"/> off. One field read, for the datapath once per batch.
+    /// </summary>
+    public PortOffloads TxOffloads => _session.DriverOffloads;
+
+    /// <summary>
     /// <see cref="PortState.Down"/> before <see cref="Start"/> and after <see cref="Dispose"/>; <see cref="PortState.Waiting"/>
-    /// while listening or connecting; <see cref="PortState.Negotiating"/> while a front-end is connected but no queue pair
-    /// has both rings running; <see cref="PortState.Up"/> when one has.
+    /// while listening or connecting; <see cref="PortState.Error"/> instead when the last front-end was cut off for
+    /// harming the port (its memory file shrank under the switch, or it made a ring eventfd blocking; the reason is in
+    /// <see cref="VhostUserPortStatus.LastError"/>), until a front-end connects again; <see cref="PortState.Negotiating"/>
+    /// while a front-end is connected but no queue pair has both rings running; <see cref="PortState.Up"/> when one has.
     /// </summary>
     public PortState State =>
         _disposed || !_runner.IsStarted ? PortState.Down
-        : !_runner.IsConnected ? PortState.Waiting
+        : !_runner.IsConnected ? (_session.Failure is null ? PortState.Waiting : PortState.Error)
         : _session.TrafficReady ? PortState.Up
         : PortState.Negotiating;
 
@@ -100,6 +111,10 @@ public sealed partial class VhostUserPort : IPort, IRxWakeup, IDisposable
         {
             throw new ArgumentException("RxPoolSize must hold two batches; intervals must be positive", nameof(options));
         }
+        if (options.LargeRxPoolSize < Core.Packets.PacketBatch.Capacity)
+        {
+            throw new ArgumentException("LargeRxPoolSize must hold a batch", nameof(options));
+        }
         return new VhostUserPort(options, id, logger);
     }
 
@@ -119,21 +134,41 @@ public sealed partial class VhostUserPort : IPort, IRxWakeup, IDisposable
         var rings = new List<VhostUserRingStatus>();
         foreach (Vring ring in _rings)
         {
-            if (ring.Num == 0 && !ring.Started)
+            if (ring.Num == 0 && !ring.Started && ring.LastSetBase < 0 && ring.LastGetBase < 0)
             {
                 continue;
             }
-            var queue = ring.Queue;
+            bool packed = ring.IsPacked;
             rings.Add(new VhostUserRingStatus(
                 ring.Index, ring.Num, ring.Enabled, ring.Started, ring.IsRunning,
-                queue.IsBroken ? queue.BrokenReason.ToString() : null,
-                queue.NextAvail, queue.NextUsed, ring.KickFd >= 0, ring.CallFd >= 0));
+                ring.IsBroken ? ring.BrokenReason.ToString() : null,
+                packed ? ring.Packed.NextAvail : ring.Queue.NextAvail,
+                packed ? ring.Packed.NextUsed : ring.Queue.NextUsed,
+                ring.KickFd >= 0, ring.CallFd >= 0)
+            {
+                CallFailures = Volatile.Read(ref ring.CallFailures),
+                Layout = packed ? "packed" : "split",
+                LastSetBase = ring.LastSetBase < 0 ? null : ring.LastSetBase,
+                LastGetBase = ring.LastGetBase < 0 ? null : ring.LastGetBase,
+            });
         }
         return new VhostUserPortStatus(
             Name, State, _options.Mode, _options.SocketPath,
             FlagNames<VirtioNetFeatures>(_session.AckedFeatures), FlagNames<ProtocolFeatures>(_session.AckedProtocolFeatures),
             _session.Mtu ?? _options.Mtu, Math.Max(RxQueueCount, TxQueueCount), _options.MaxQueuePairs, _session.RegionCount,
-            _session.DeviceStatus, rings, _session.LastError, _runner.ConnectCount, _session.RarpMac);
+            _session.DeviceStatus, rings, _session.LastError, _runner.ConnectCount, _session.RarpMac)
+        {
+            Regions = _session.Regions,
+            OffloadsOffered = _options.Offloads,
+            RxOffloads = VirtioNetOffloads.FromDriver(_session.AckedFeatures),
+            TxOffloads = _session.DriverOffloads,
+            RarpRequested = _rarp.Requested,
+            RarpSent = _rarp.Sent,
+            DirtyLogging = _session.DirtyLogging,
+            DirtyLogBytes = _session.DirtyLogBytes,
+            DirtyPagesMarked = _session.DirtyPagesMarked,
+            DirtyPagesBeyondLog = _session.DirtyPagesBeyondLog,
+        };
     }
 
     /// <summary>
@@ -149,6 +184,12 @@ public sealed partial class VhostUserPort : IPort, IRxWakeup, IDisposable
         }
         _disposed = true;
         _runner.Dispose();
+        if (_runner.HasEnded)
+        {
+            // The session thread is gone: nothing reads the port's fault word any more except mappings still
+            // registered (a ring that was never let go), which hold their own reference to it.
+            _session.ReleaseNativeState();
+        }
     }
 
     private static List<string> FlagNames<T>(ulong bits) where T : struct, Enum

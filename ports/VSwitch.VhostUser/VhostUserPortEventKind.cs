@@ -23,4 +23,11 @@ public enum VhostUserPortEventKind
 
     /// <summary>The front-end asked for a RARP announcement of <see cref="VhostUserPortStatus.RarpMac"/> (after migration).</summary>
     RarpRequested,
+
+    /// <summary>
+    /// The front-end harmed the port (its memory file shrank under the switch, or it made a ring's eventfd blocking): the
+    /// session ends and the port shows <see cref="Core.Ports.PortState.Error"/> with the reason in
+    /// <see cref="VhostUserPortStatus.LastError"/> until a front-end connects again.
+    /// </summary>
+    Failed,
 }

@@ -47,6 +47,19 @@ public sealed record VhostUserPortOptions
     public int RxPoolSize { get; init; } = 256;
 
     /// <summary>
+    /// Offer checksum and TCP segmentation offload to the guest (VIRTIO_NET_F_CSUM, GUEST_CSUM, HOST_TSO4/6, GUEST_TSO4/6,
+    /// HOST_ECN, GUEST_ECN). Default true. Off, the guest computes every checksum and sends and receives only frames of
+    /// its MTU, as before offloads existed.
+    /// </summary>
+    public bool Offloads { get; init; } = true;
+
+    /// <summary>
+    /// Buffers of 64 KiB per receive queue for super-frames, when <see cref="Offloads"/> is on (about 4 MiB at the
+    /// default 64: two full batches of super-frames in flight). At least one batch.
+    /// </summary>
+    public int LargeRxPoolSize { get; init; } = 64;
+
+    /// <summary>
     /// How long the session waits for a datapath thread to let go of a ring before giving up on a change (the ring's
     /// memory and fds are then left in place rather than pulled from under it). Default 5 s.
     /// </summary>

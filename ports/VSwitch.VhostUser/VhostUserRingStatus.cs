@@ -21,4 +21,20 @@ public sealed record VhostUserRingStatus(
     int NextAvail,
     int NextUsed,
     bool HasKick,
-    bool HasCall);
+    bool HasCall)
+{
+    /// <summary>Guest notifications that failed on this ring since the port was created (call eventfd full or broken).</summary>
+    public long CallFailures { get; init; }
+
+    /// <summary>
+    /// The ring layout: "split" (VIRTIO 1.2 §2.7) or "packed" (§2.8, VIRTIO_F_RING_PACKED acked when the ring started).
+    /// On a packed ring <see cref="NextAvail"/> and <see cref="NextUsed"/> are slots (their wrap counters are not shown).
+    /// </summary>
+    public string Layout { get; init; } = "split";
+
+    /// <summary>The last SET_VRING_BASE value on this ring since the port was created (where a front-end resumed), or null.</summary>
+    public long? LastSetBase { get; init; }
+
+    /// <summary>The last GET_VRING_BASE reply on this ring since the port was created (where it stopped), or null.</summary>
+    public long? LastGetBase { get; init; }
+}

@@ -5,6 +5,7 @@ using VSwitch.Control.Ports;
 using VSwitch.Control.Runtime;
 using VSwitch.Control.Store;
 using VSwitch.Core.Time;
+using VSwitch.Flows.Groups;
 using VSwitch.Flows.Rules;
 using VSwitch.Flows.Syntax;
 using VSwitch.Rpc;
@@ -12,7 +13,7 @@ using VSwitch.Rpc;
 namespace VSwitch.Control;
 
 /// <summary>
-/// The control plane's state: the current <see cref="SwitchConfig"/> snapshot, the live <see cref="FlowTable"/>
+/// The control plane's state: the current <see cref="SwitchConfig"/> snapshot, the live <see cref="FlowTables"/>
 /// and the means to change them. A change is applied to the running switch, then written to the DB, and only
 /// then acknowledged; if the write fails, the running switch is put back as it was.
 /// Thread rules: not thread-safe. The RPC dispatcher serialises every request (and the flow-expiry timer) so
@@ -41,14 +42,14 @@ public sealed class ControlPlane
         Context = context;
         Clock = clock;
         Logger = logger;
-        Flows = new FlowTable(clock);
+        Flows = new FlowTables(clock);
     }
 
     /// <summary>The current configuration (the one in the DB).</summary>
     public SwitchConfig Config { get; private set; }
 
-    /// <summary>The live flow table (its rules carry the counters).</summary>
-    public FlowTable Flows { get; private set; }
+    /// <summary>The live flow tables and groups (their flows carry the counters).</summary>
+    public FlowTables Flows { get; private set; }
 
     /// <summary>The running switch.</summary>
     public ISwitchRuntime Runtime { get; }
@@ -78,7 +79,7 @@ public sealed class ControlPlane
         Runtime.SetMacAging(Config.Settings.MacAgingTime);
         Runtime.SetMacTableSize(Config.Settings.MacTableSize);
         Runtime.SetPmdMode(Config.Settings.PmdMode);
-        Flows = BuildTable(Config.Flows, _store.Path);
+        Flows = BuildTables(Config.Flows, Config.Groups, _store.Path);
         Runtime.ReplaceFlows(Flows);
         foreach (PortConfig port in Config.Ports)
         {
@@ -114,40 +115,52 @@ public sealed class ControlPlane
     }
 
     /// <summary>
-    /// Writes the flow table's current rules to the DB and publishes them to the datapath. When the write fails the
-    /// table is rebuilt from the last stored flows (their counters restart) and the error is rethrown.
+    /// Writes the current flows and groups to the DB and publishes them to the datapath. When the write fails the
+    /// tables are rebuilt from the last stored flows and groups (their counters restart) and the error is rethrown.
     /// </summary>
     /// <exception cref="ControlException">The DB could not be written.</exception>
     public void CommitFlows()
     {
-        var lines = ImmutableArray.CreateBuilder<string>(Flows.Count);
-        foreach (FlowRule rule in Flows.Rules)
-        {
-            lines.Add(FlowFormatter.Format(rule));
-        }
         try
         {
-            Commit(Config with { Flows = lines.MoveToImmutable() });
+            Commit(WithFlows(Config));
         }
         catch (ControlException)
         {
-            Flows = BuildTable(Config.Flows, _store.Path);
+            Flows = BuildTables(Config.Flows, Config.Groups, _store.Path);
             Runtime.ReplaceFlows(Flows);
             throw;
         }
         Runtime.ReplaceFlows(Flows);
     }
 
-    /// <summary>Removes flows whose idle or hard timeout passed, and stores the table if any did. Returns how many.</summary>
+    /// <summary><paramref name="config"/> with the live flows and groups as they are stored (ovs-ofctl text lines).</summary>
+    public SwitchConfig WithFlows(SwitchConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var lines = ImmutableArray.CreateBuilder<string>(Flows.Count);
+        foreach (FlowRule rule in Flows.Rules)
+        {
+            lines.Add(FlowFormatter.Format(rule));
+        }
+        var groups = ImmutableArray.CreateBuilder<string>(Flows.Groups.Count);
+        foreach (FlowGroup group in Flows.Groups)
+        {
+            groups.Add(FlowFormatter.FormatGroup(group));
+        }
+        return config with { Flows = lines.MoveToImmutable(), Groups = groups.MoveToImmutable() };
+    }
+
+    /// <summary>Removes flows whose idle or hard timeout passed, and stores the tables if any did. Returns how many.</summary>
     public int ExpireFlows()
     {
-        int removed = Flows.ExpireTimeouts();
-        if (removed > 0)
+        IReadOnlyList<RemovedFlow> removed = Flows.ExpireTimeouts();
+        if (removed.Count > 0)
         {
-            Logger.LogInformation("{Count} flows expired", removed);
+            Logger.LogInformation("{Count} flows expired", removed.Count);
             CommitFlows();
         }
-        return removed;
+        return removed.Count;
     }
 
     /// <summary>The port called <paramref name="name"/>.</summary>
@@ -169,21 +182,32 @@ public sealed class ControlPlane
             : throw ControlException.NoSuchPort(text);
     }
 
-    private FlowTable BuildTable(ImmutableArray<string> lines, string dbPath)
+    private FlowTables BuildTables(ImmutableArray<string> lines, ImmutableArray<string> groups, string dbPath)
     {
-        var table = new FlowTable(Clock);
-        table.Delete(null, null, strict: false);
+        var tables = new FlowTables(Clock, withDefaultFlow: false);
+        // Groups first: flows that apply a group need it to exist.
+        for (int i = 0; i < groups.Length; i++)
+        {
+            try
+            {
+                tables.AddGroup(GroupParser.ParseGroup(groups[i], Clock));
+            }
+            catch (Exception e) when (e is FlowParseException or ArgumentException)
+            {
+                throw new CorruptConfigException(dbPath, $"group {i + 1} ('{groups[i]}'): {e.Message}", e);
+            }
+        }
         for (int i = 0; i < lines.Length; i++)
         {
             try
             {
-                table.Add(FlowParser.ParseFlow(lines[i], Clock));
+                tables.Add(FlowParser.ParseFlow(lines[i], Clock));
             }
-            catch (FlowParseException e)
+            catch (Exception e) when (e is FlowParseException or ArgumentException)
             {
                 throw new CorruptConfigException(dbPath, $"flow {i + 1} ('{lines[i]}'): {e.Message}", e);
             }
         }
-        return table;
+        return tables;
     }
 }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using VSwitch.Control;
 using VSwitch.Control.Model;
 using VSwitch.Control.Rpc.Handlers;
+using VSwitch.Native;
 using VSwitch.Rpc;
 
 namespace VSwitch.Daemon;
@@ -33,6 +34,19 @@ internal sealed class DaemonCommandLine
         HelpName = "MODE",
     };
 
+    private readonly Option<bool> _pmdPerfMetrics = new("--pmd-perf-metrics")
+    {
+        Description = "Time the datapath stages (receive, pipeline, transmit, receive completion) of one batch in 64; pmd-stats shows ns/packet per stage",
+    };
+
+    private readonly Option<string> _poolHugePages = new("--pool-hugepages")
+    {
+        Description = "Packet buffer memory: thp (transparent huge pages, the default), hugetlb (reserved 2 MiB pages, then thp) " +
+            "or off (heap); falls back to the heap when none are available",
+        HelpName = "POLICY",
+        DefaultValueFactory = _ => "thp",
+    };
+
     private readonly Option<string> _logLevel = new("--log-level")
     {
         Description = "trace, debug, info, warning, error or critical",
@@ -59,13 +73,15 @@ internal sealed class DaemonCommandLine
             "vswitchd: the VSwitch daemon. Runs in the foreground until SIGTERM or SIGINT; SIGHUP reopens the log file. " +
             "A DB that exists but does not load is refused (exit 78) and left untouched.")
         {
-            _db, _runDir, _pmdThreads, _pmdCpus, _pmdMode, _logLevel, _logFile, _detach, _pidFile, _ctlMode, _ctlOwner, _ctlGroup,
+            _db, _runDir, _pmdThreads, _pmdCpus, _pmdMode, _pmdPerfMetrics, _poolHugePages, _logLevel, _logFile, _detach, _pidFile, _ctlMode, _ctlOwner, _ctlGroup,
         };
         _pmdThreads.Validators.Add(r => Check(r, r.GetValueOrDefault<int?>() is null or (>= 1 and <= SwitchSettings.MaxPmdThreads),
             $"--pmd-threads must be 1..{SwitchSettings.MaxPmdThreads}"));
         _pmdCpus.Validators.Add(r => Check(r, r.GetValueOrDefault<string?>() is not string s || CpuList.TryParse(s, out _, out _),
             "--pmd-cpus must be a CPU list such as 1 or 0,2-3"));
         _pmdMode.Validators.Add(r => Check(r, r.GetValueOrDefault<string?>() is null or "adaptive" or "busy", "--pmd-mode must be adaptive or busy"));
+        _poolHugePages.Validators.Add(r => Check(r, TryHugePages(r.GetValueOrDefault<string>(), out _),
+            "--pool-hugepages must be thp, hugetlb or off"));
         _logLevel.Validators.Add(r => Check(r, TryLevel(r.GetValueOrDefault<string>(), out _), "--log-level must be trace, debug, info, warning, error or critical"));
         _ctlMode.Validators.Add(r => Check(r, SocketPermissions.TryParseMode(r.GetValueOrDefault<string>(), out _), "--ctl-mode must be an octal mode such as 0660"));
         root.SetAction((parse, ct) => run(Resolve(parse), ct));
@@ -83,10 +99,25 @@ internal sealed class DaemonCommandLine
         string? logFile = parse.GetValue(_logFile) ?? (detach ? Path.Combine(runDir, "vswitchd.log") : null);
         SocketPermissions.TryParseMode(parse.GetValue(_ctlMode)!, out UnixFileMode mode);
         TryLevel(parse.GetValue(_logLevel), out LogLevel level);
+        TryHugePages(parse.GetValue(_poolHugePages), out HugePagePolicy hugePages);
         return new DaemonOptions(Path.GetFullPath(db), runDir, parse.GetValue(_pmdThreads), parse.GetValue(_pmdCpus),
             parse.GetValue(_pmdMode) is string m ? SettingsHandlers.ParseMode(m) : null, level,
             logFile is null ? null : Path.GetFullPath(logFile), detach, pidFile is null ? null : Path.GetFullPath(pidFile),
-            new SocketPermissions(mode, parse.GetValue(_ctlOwner), parse.GetValue(_ctlGroup)));
+            new SocketPermissions(mode, parse.GetValue(_ctlOwner), parse.GetValue(_ctlGroup)), hugePages)
+        {
+            PmdPerfMetrics = parse.GetValue(_pmdPerfMetrics),
+        };
+    }
+
+    private static bool TryHugePages(string? text, out HugePagePolicy policy)
+    {
+        policy = text switch
+        {
+            "hugetlb" => HugePagePolicy.HugeTlb,
+            "off" => HugePagePolicy.Off,
+            _ => HugePagePolicy.TransparentHugePages,
+        };
+        return text is "thp" or "hugetlb" or "off";
     }
 
     private static void Check(OptionResult result, bool ok, string message)

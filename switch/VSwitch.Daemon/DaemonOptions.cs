@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using VSwitch.Control;
 using VSwitch.Control.Model;
+using VSwitch.Native;
 
 namespace VSwitch.Daemon;
 
@@ -15,9 +16,17 @@ namespace VSwitch.Daemon;
 /// <param name="Detach">Run in the background.</param>
 /// <param name="PidFile">Where to write the process id once the control socket listens, or null.</param>
 /// <param name="ControlSocket">Permissions of the control socket.</param>
+/// <param name="PoolHugePages">Which huge pages packet pools try (a process-wide choice, fixed at start).</param>
 internal sealed record DaemonOptions(string DbPath, string RunDirectory, int? PmdThreads, string? PmdCpus, PmdMode? PmdMode,
-    LogLevel LogLevel, string? LogFile, bool Detach, string? PidFile, SocketPermissions ControlSocket)
+    LogLevel LogLevel, string? LogFile, bool Detach, string? PidFile, SocketPermissions ControlSocket,
+    HugePagePolicy PoolHugePages = HugePagePolicy.TransparentHugePages)
 {
+    /// <summary>Time the datapath stages of one received batch in <see cref="PerfMetricsInterval"/> (pmd-stats shows them).</summary>
+    public bool PmdPerfMetrics { get; init; }
+
+    /// <summary>With <see cref="PmdPerfMetrics"/>: one batch in this many is timed stage by stage (five clock reads).</summary>
+    public const int PerfMetricsInterval = 64;
+
     /// <summary>The DB when neither --db nor VSWITCH_DB names one.</summary>
     public const string DefaultDbPath = "/var/lib/vswitch/conf.json";
 

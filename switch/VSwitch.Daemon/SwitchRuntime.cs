@@ -11,8 +11,8 @@ using VSwitch.Datapath.Capture;
 using VSwitch.Datapath.Learning;
 using VSwitch.Datapath.Pipeline;
 using VSwitch.Datapath.Ports;
-using VSwitch.Flows.Classifier;
 using VSwitch.Flows.Rules;
+using VSwitch.Flows.Translation;
 
 namespace VSwitch.Daemon;
 
@@ -34,7 +34,7 @@ internal sealed class SwitchRuntime : ISwitchRuntime, IDisposable
     private readonly Dictionary<string, CapturePoint> _capturePoints = new(StringComparer.Ordinal);
     private readonly CaptureRegistry _captures;
     private MacLearningTable _macTable;
-    private MegaflowClassifier _classifier;
+    private FlowPipeline _pipeline;
 
     /// <summary>
     /// Creates the runtime; capture sockets go to <paramref name="runDirectory"/> with <paramref name="captureSockets"/>
@@ -47,10 +47,8 @@ internal sealed class SwitchRuntime : ISwitchRuntime, IDisposable
         _clock = clock;
         _log = log;
         _macTable = new MacLearningTable(clock, settings.MacTableSize, settings.MacAgingTime);
-        var empty = new FlowTable(clock);
-        empty.Delete(null, null, strict: false);
-        _classifier = empty.BuildClassifier();
-        _datapath = new SwitchDatapath(new DatapathConfig([], _classifier, _macTable), clock);
+        _pipeline = new FlowTables(clock, withDefaultFlow: false).Build();
+        _datapath = new SwitchDatapath(new DatapathConfig([], _pipeline, _macTable), clock);
         CpuList.TryParse(settings.PmdCpus ?? string.Empty, out int[]? cpus, out _);
         _threads = new DatapathThreads(_datapath, settings.PmdThreads, cpus, settings.PmdMode, log);
         _captures = new CaptureRegistry(runDirectory ?? Directory.GetCurrentDirectory(), captureSockets ?? SocketPermissions.Default,
@@ -112,14 +110,17 @@ internal sealed class SwitchRuntime : ISwitchRuntime, IDisposable
     public PortState GetPortState(PortConfig port) =>
         _ports.TryGetValue(port.Name, out RunningPort? r) ? r.Port.State : PortState.Error;
 
-    public void ReplaceFlows(FlowTable table)
+    public void ReplaceFlows(FlowTables tables)
     {
-        _classifier = table.BuildClassifier();
+        _pipeline = tables.Build();
         Publish();
     }
 
     public IReadOnlyList<LearnedMac> FdbShow() =>
         [.. _macTable.GetEntries().Select(e => new LearnedMac(e.Port.Value, e.Vlan, e.Mac, e.AgeSeconds))];
+
+    public FdbStats FdbStats() => new(_macTable.Count, _macTable.MaxEntries, _macTable.Learned, _macTable.Moves, _macTable.Evictions,
+        _macTable.Expired, _macTable.RefusedMulticast);
 
     public int FdbFlush(int? ofPort) =>
         ofPort is int p ? _macTable.RemovePort(new PortId((ushort)p)) : _macTable.Flush();
@@ -140,6 +141,9 @@ internal sealed class SwitchRuntime : ISwitchRuntime, IDisposable
     }
 
     public void SetPmdMode(PmdMode mode) => _threads.SetMode(mode);
+
+    /// <summary>Times one batch in <paramref name="interval"/> stage by stage on every datapath thread (0: none).</summary>
+    public void SetStageSampling(int interval) => _threads.SetStageSampling(interval);
 
     public PortCounters PortStats(PortConfig port)
     {
@@ -204,7 +208,7 @@ internal sealed class SwitchRuntime : ISwitchRuntime, IDisposable
             ports.Add(new DatapathPort(r.Port, VlanOf(r.Config), capture: CapturePointOf(r.Config.Name),
                 splitHorizonGroup: r.Type.SplitHorizonGroup(r.Config)));
         }
-        _datapath.Publish(new DatapathConfig(ports, _classifier, _macTable));
+        _datapath.Publish(new DatapathConfig(ports, _pipeline, _macTable));
     }
 
     // A port's capture point is kept by name, so a capture survives the port being re-created (set-port, delete and add).

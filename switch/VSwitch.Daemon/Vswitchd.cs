@@ -5,11 +5,13 @@ using VSwitch.Control.Model;
 using VSwitch.Control.Ports;
 using VSwitch.Control.Rpc;
 using VSwitch.Control.Rpc.Handlers;
+using VSwitch.Control.Memory;
 using VSwitch.Control.Store;
+using VSwitch.Core.Packets;
 using VSwitch.Core.Time;
-using VSwitch.Daemon.Interop;
 using VSwitch.Daemon.Logging;
 using VSwitch.Daemon.Ports;
+using VSwitch.Native;
 using VSwitch.Rpc;
 
 namespace VSwitch.Daemon;
@@ -33,7 +35,8 @@ internal static class Vswitchd
         }
         if (Detach.IsChild)
         {
-            Libc.TryStartSession();
+            // A new session, so the terminal's hangup and job control no longer reach the daemon.
+            _ = Libc.setsid();
         }
         FileLoggerProvider? file = o.LogFile is null ? null : new FileLoggerProvider(o.LogFile, o.LogLevel);
         using ILoggerFactory loggers = LoggerFactory.Create(b =>
@@ -93,6 +96,11 @@ internal static class Vswitchd
             store.Save(config);
         }
 
+        // Before the first pool: every packet pool of this process (datapath threads, port queues) takes its slab here.
+        PacketSlabAllocator.Default = new HugePageSlabAllocator(o.PoolHugePages, loggers.CreateLogger("memory"));
+        log.LogInformation("packet pools: --pool-hugepages {Policy}; transparent huge pages {Thp}; hugetlb 2 MiB pages free {Free}",
+            HugePageSlabAllocator.Describe(o.PoolHugePages), HugePageMemory.TransparentHugePageMode() ?? "unavailable", HugePageMemory.FreeHugeTlbPages()?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unknown");
+
         var types = new PortTypeRegistry();
         types.Register(new VhostUserPortType(clientMode: false, loggers));
         types.Register(new VhostUserPortType(clientMode: true, loggers));
@@ -101,6 +109,10 @@ internal static class Vswitchd
         types.Register(new VxlanPortType(loggers));
         using var runtime = new SwitchRuntime(types, settings, MonotonicClock.Instance, loggers.CreateLogger("datapath"), o.RunDirectory,
             o.ControlSocket);
+        if (o.PmdPerfMetrics)
+        {
+            runtime.SetStageSampling(DaemonOptions.PerfMetricsInterval);
+        }
         var control = new ControlPlane(config, store, runtime, types, new PortTypeContext(o.RunDirectory), MonotonicClock.Instance,
             loggers.CreateLogger("control"));
         RpcDispatcher dispatcher = ControlMethods.CreateDispatcher(control);

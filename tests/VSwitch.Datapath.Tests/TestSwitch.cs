@@ -24,7 +24,7 @@ internal sealed class TestSwitch
     public TestSwitch(int ports, Func<int, PortVlanConfig?>? vlan = null, int clonePool = 256, int macEntries = 8192)
     {
         Clock = new ManualClock { NowMilliseconds = 1_000_000 };
-        Flows = new FlowTable(Clock);
+        Flows = new FlowTables(Clock);
         Mac = new MacLearningTable(Clock, macEntries);
         for (int i = 1; i <= ports; i++)
         {
@@ -37,7 +37,7 @@ internal sealed class TestSwitch
 
     public ManualClock Clock { get; }
 
-    public FlowTable Flows { get; }
+    public FlowTables Flows { get; }
 
     public MacLearningTable Mac { get; }
 
@@ -130,5 +130,5 @@ internal sealed class TestSwitch
     }
 
     private DatapathConfig BuildConfig() =>
-        new([.. _ports.Values.OrderBy(p => p.Id.Value)], Flows.BuildClassifier(), Mac);
+        new([.. _ports.Values.OrderBy(p => p.Id.Value)], Flows.Build(), Mac);
 }

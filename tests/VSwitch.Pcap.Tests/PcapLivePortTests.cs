@@ -23,7 +23,7 @@ public sealed class PcapLivePortTests : IDisposable
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     [Fact]
-    public void FramesSentInTheNamespaceArriveAtThePort()
+    public void Frames_sent_in_the_namespace_arrive_at_the_port()
     {
         RequireNamespaces();
         using VethNamespace veth = VethNamespace.Create("10.91.0.1/24", "02:00:00:91:00:01");
@@ -43,7 +43,7 @@ public sealed class PcapLivePortTests : IDisposable
     }
 
     [Fact]
-    public void FramesThePortSendsArriveInTheNamespaceAndAreNotReceivedBack()
+    public void Frames_the_port_sends_arrive_in_the_namespace_and_are_not_received_back()
     {
         RequireNamespaces();
         Prerequisite.Require(Prerequisite.FindOnPath("tcpdump") is not null, "tcpdump");
@@ -80,7 +80,7 @@ public sealed class PcapLivePortTests : IDisposable
     }
 
     [Fact]
-    public void TheWakeFdTurnsReadableWhenAFrameArrivesAndReadingItConsumesNoFrame()
+    public void The_wake_fd_turns_readable_when_a_frame_arrives_and_reading_it_consumes_no_frame()
     {
         RequireNamespaces();
         using VethNamespace veth = VethNamespace.Create("10.94.0.1/24", "02:00:00:94:00:01");
@@ -96,7 +96,7 @@ public sealed class PcapLivePortTests : IDisposable
         veth.Ping("10.94.0.2", count: 1, deadlineSeconds: 1);
         Assert.True(Readable(wakeFd, 5_000), "the wake fd did not turn readable when frames arrived");
         Assert.True(port.SetRxWakeup(0, armed: true));
-        // A sleeping datapath thread drains wake fds with read(2); here that reads nothing and loses no frame.
+        // A sleeping datapath thread only waits on wake fds; whoever reads this one reads nothing and loses no frame.
         IntPtr scratch = System.Runtime.InteropServices.Marshal.AllocHGlobal(8);
         try
         {
@@ -113,14 +113,14 @@ public sealed class PcapLivePortTests : IDisposable
     }
 
     [Fact]
-    public void AMissingInterfaceIsAClearError()
+    public void A_missing_interface_is_a_clear_error()
     {
         var e = Assert.Throws<ArgumentException>(() => PcapLivePort.Open(new PortId(1), "live", "vsnosuch" + Environment.ProcessId % 1000));
         Assert.Contains("no such network interface", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void AnInterfaceThatIsDownIsBroughtUp()
+    public void An_interface_that_is_down_is_brought_up()
     {
         RequireNamespaces();
         using VethNamespace veth = VethNamespace.Create("10.93.0.1/24", "02:00:00:93:00:01", upHostEnd: false);

@@ -10,13 +10,17 @@ internal static class PortPump
     /// <summary>A frame as received, with the time since pumping started.</summary>
     public readonly record struct Received(byte[] Frame, TimeSpan At);
 
-    /// <summary>Polls until <paramref name="count"/> frames arrived or <paramref name="timeout"/> passed.</summary>
-    public static List<Received> Receive(IPort port, int count, TimeSpan timeout)
+    /// <summary>
+    /// Polls until <paramref name="count"/> frames arrived or <paramref name="timeout"/> passed. Arrival times are read
+    /// from <paramref name="clock"/> if given (started by the caller), else from a clock started here.
+    /// </summary>
+    public static List<Received> Receive(IPort port, int count, TimeSpan timeout, Stopwatch? clock = null)
     {
         var batch = new PacketBatch();
         var got = new List<Received>();
-        var clock = Stopwatch.StartNew();
-        while (got.Count < count && clock.Elapsed < timeout)
+        var deadline = Stopwatch.StartNew();
+        clock ??= deadline;
+        while (got.Count < count && deadline.Elapsed < timeout)
         {
             int n = port.Receive(0, batch);
             for (int i = 0; i < batch.Count; i++)

@@ -37,6 +37,48 @@ internal static class Frames
         return frame;
     }
 
+    /// <summary>
+    /// A UDP datagram from <paramref name="src"/> to <paramref name="dst"/> with <paramref name="payload"/> bytes of data,
+    /// valid IPv4 checksum, and in the UDP checksum field only the pseudo-header sum, not inverted: what a sender leaves
+    /// for the receiver to finish (CHECKSUM_PARTIAL, VIRTIO_NET_HDR_F_NEEDS_CSUM with csum_start 34, csum_offset 6). As a
+    /// complete frame its checksum is wrong.
+    /// </summary>
+    public static byte[] UdpChecksumPending(MacAddress dstMac, string src, string dst, ushort srcPort, ushort dstPort, int payload)
+    {
+        var frame = new byte[14 + 20 + 8 + payload];
+        dstMac.Write(frame.AsSpan(0, 6));
+        OurMac.Write(frame.AsSpan(6, 6));
+        BinaryPrimitives.WriteUInt16BigEndian(frame.AsSpan(12), 0x0800);
+        Span<byte> ip = frame.AsSpan(14, 20);
+        ip[0] = 0x45;
+        BinaryPrimitives.WriteUInt16BigEndian(ip[2..], (ushort)(20 + 8 + payload));
+        ip[8] = 64;
+        ip[9] = 17;
+        IPAddress.Parse(src).TryWriteBytes(ip[12..], out _);
+        IPAddress.Parse(dst).TryWriteBytes(ip[16..], out _);
+        BinaryPrimitives.WriteUInt16BigEndian(ip[10..], Checksum(ip));
+        Span<byte> udp = frame.AsSpan(34);
+        BinaryPrimitives.WriteUInt16BigEndian(udp, srcPort);
+        BinaryPrimitives.WriteUInt16BigEndian(udp[2..], dstPort);
+        BinaryPrimitives.WriteUInt16BigEndian(udp[4..], (ushort)(8 + payload));
+        for (int i = 8; i < udp.Length; i++)
+        {
+            udp[i] = (byte)(i * 7);
+        }
+        // RFC 768 pseudo-header: source, destination, zero + protocol, UDP length; summed and folded, not inverted.
+        uint sum = 17u + (uint)(8 + payload);
+        for (int i = 12; i < 20; i += 2)
+        {
+            sum += BinaryPrimitives.ReadUInt16BigEndian(ip[i..]);
+        }
+        while (sum > 0xffff)
+        {
+            sum = (sum & 0xffff) + (sum >> 16);
+        }
+        BinaryPrimitives.WriteUInt16BigEndian(udp[6..], (ushort)sum);
+        return frame;
+    }
+
     /// <summary>True when <paramref name="frame"/> is an ICMP echo reply to us.</summary>
     public static bool IsEchoReply(byte[] frame) =>
         frame.Length >= 42 && BinaryPrimitives.ReadUInt16BigEndian(frame[12..]) == 0x0800 && frame[23] == 1 && frame[34] == 0

@@ -19,14 +19,15 @@ internal sealed class TapPeer : IDisposable
     public const string KernelIp = "10.77.0.1";
     public const string OurIp = "10.77.0.2";
 
-    public TapPeer(int queues = 1, int? mtu = null)
+    public TapPeer(int queues = 1, int? mtu = null, bool offloads = true)
     {
         Prerequisite.Require(Prerequisite.IsRoot, "TAP tests need root (CAP_NET_ADMIN and netns)");
         Prerequisite.Require(File.Exists("/dev/net/tun"), "/dev/net/tun is missing");
         IfName = HostCommand.UniqueName("vtp");
-        Port = TapPort.Open(new TapPortOptions { Name = "p", IfName = IfName, Queues = queues, Mtu = mtu }, new PortId(1));
+        Port = TapPort.Open(new TapPortOptions { Name = "p", IfName = IfName, Queues = queues, Mtu = mtu, Offloads = offloads }, new PortId(1));
         Namespace = new NetNamespace("vtn");
-        Namespace.Adopt(IfName, KernelIp + "/24");
+        // IPv6 off: the kernel's own frames (DAD, MLD, router solicitations) would arrive at random moments.
+        Namespace.Adopt(IfName, KernelIp + "/24", ipv6: false);
         KernelMac = MacAddress.Parse(Namespace.ReadSys($"/sys/class/net/{IfName}/address"));
         Pool = new PacketPool(256, 10_000);
     }
@@ -55,8 +56,11 @@ internal sealed class TapPeer : IDisposable
         Assert.Equal(0, batch.Count);
     }
 
-    /// <summary>Polls every queue until <paramref name="wanted"/> frames matching <paramref name="match"/> arrived or 5 s passed; returns copies of the matches.</summary>
-    public List<byte[]> ReceiveUntil(Func<byte[], bool> match, int wanted, int timeoutMs = 5_000)
+    /// <summary>
+    /// Polls every queue until <paramref name="wanted"/> frames matching <paramref name="match"/> arrived or
+    /// <paramref name="timeoutMs"/> passed (generous: only a failing test waits that long); returns copies of the matches.
+    /// </summary>
+    public List<byte[]> ReceiveUntil(Func<byte[], bool> match, int wanted, int timeoutMs = 30_000)
     {
         var found = new List<byte[]>();
         var batch = new PacketBatch();

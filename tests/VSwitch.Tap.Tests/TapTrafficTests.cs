@@ -109,7 +109,7 @@ public sealed class TapTrafficTests
         peer.Send(0, PacketFactory.Arp(senderIp: TapPeer.OurIp, targetIp: TapPeer.KernelIp, senderMac: Frames.OurMac));
         Assert.True(Readable(wakeFd, 5_000));
         Assert.True(peer.Port.SetRxWakeup(0, armed: true));
-        // The sleeper drains a wake fd like an eventfd; on the epoll fd that reads nothing and loses no frame.
+        // The sleeper only waits on wake fds; whoever reads this one reads nothing and takes no frame.
         var scratch = new byte[8];
         _ = Read(wakeFd, scratch, 8);
         Assert.Single(peer.ReceiveUntil(f => Frames.IsArpReply(f, out _), 1));

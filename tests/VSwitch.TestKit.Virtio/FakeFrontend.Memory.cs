@@ -13,10 +13,17 @@ public sealed partial class FakeFrontend
     public IReadOnlyList<FakeFrontendRegion> Regions => _regions;
 
     /// <summary>Adds a memfd region of <paramref name="size"/> bytes at <paramref name="guestBase"/> (default: after the last one).</summary>
-    public FakeFrontendRegion AddRegion(long size = 32 << 20, ulong? guestBase = null)
+    public FakeFrontendRegion AddRegion(long size = 32 << 20, ulong? guestBase = null) => AddRegion(new Memfd(size), guestBase);
+
+    /// <summary>
+    /// Adds a region backed by <paramref name="memory"/> (a sealed memfd, a tmpfs or hugetlbfs file...), which the
+    /// front-end now owns, at <paramref name="guestBase"/> (default: after the last one).
+    /// </summary>
+    public FakeFrontendRegion AddRegion(Memfd memory, ulong? guestBase = null)
     {
+        ArgumentNullException.ThrowIfNull(memory);
         ulong gpa = guestBase ?? (_regions.Count == 0 ? DefaultGuestBase : _regions[^1].GuestBase + _regions[^1].Size);
-        var region = new FakeFrontendRegion(new Memfd(size), gpa);
+        var region = new FakeFrontendRegion(memory, gpa);
         _regions.Add(region);
         return region;
     }

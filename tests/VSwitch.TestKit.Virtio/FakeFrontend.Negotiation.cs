@@ -28,7 +28,7 @@ public sealed partial class FakeFrontend
     /// With CONFIGURE_MEM_SLOTS negotiated the memory goes as ADD_MEM_REG per region, as QEMU does then; otherwise as
     /// SET_MEM_TABLE. Every request QEMU sends with NEED_REPLY is acknowledged and checked.
     /// </summary>
-    public void NegotiateLikeQemu(int queuePairs = 1, ulong features = LinuxGuestFeatures, ulong protocolFeatures = QemuProtocolFeatures, uint vringBase = 0, IReadOnlyList<uint>? vringBases = null)
+    public void NegotiateLikeQemu(int queuePairs = 1, ulong features = LinuxGuestFeatures, ulong protocolFeatures = QemuProtocolFeatures, uint? vringBase = null, IReadOnlyList<uint>? vringBases = null)
     {
         // 1. capabilities
         ulong offered = GetFeatures();
@@ -56,7 +56,7 @@ public sealed partial class FakeFrontend
             SetVringEnable(ring.Index, true);
         }
         // 5. DRIVER_OK: features, status, memory
-        AckedFeatures = offered & features;
+        AckedFeatures = offered & (features | (PackedRings ? FakeFrontendRequest.FeatureRingPacked : 0));
         SetFeatures(AckedFeatures);
         bool status = (AckedProtocolFeatures & FakeFrontendRequest.ProtocolStatus) != 0;
         if (status)
@@ -107,7 +107,7 @@ public sealed partial class FakeFrontend
         }
         EnsureRings(queuePairs);
         ulong wanted = FakeFrontendRequest.FeatureVersion1 | FakeFrontendRequest.FeatureProtocolFeatures | FakeFrontendRequest.FeatureMq
-            | (mergeable ? FakeFrontendRequest.FeatureMrgRxbuf : 0);
+            | (mergeable ? FakeFrontendRequest.FeatureMrgRxbuf : 0) | (PackedRings ? FakeFrontendRequest.FeatureRingPacked : 0);
         AckedFeatures = offered & wanted;
         SetFeatures(AckedFeatures);
         UseReplyAck = (AckedProtocolFeatures & FakeFrontendRequest.ProtocolReplyAck) != 0;
@@ -118,8 +118,9 @@ public sealed partial class FakeFrontend
         }
         foreach (FakeFrontendRing ring in _rings.Values)
         {
-            SetVringNum(ring.Index, ring.Driver.QueueSize);
-            SetVringBase(ring.Index, 0);
+            SetVringNum(ring.Index, ring.QueueSize);
+            // DPDK's virtio-user sends 0, or for a packed ring the avail wrap counter alone (bit 15).
+            SetVringBase(ring.Index, ring.IsPacked ? 0x8000u : 0);
             SetVringAddr(ring);
             SetVringKick(ring.Index, ring.KickFd);
         }

@@ -40,6 +40,14 @@ public static class FakeFrontendRequest
     public const ulong FeatureEventIdx = 1UL << 29;
     public const ulong FeatureProtocolFeatures = 1UL << 30;
     public const ulong FeatureVersion1 = 1UL << 32;
+    public const ulong FeatureRingPacked = 1UL << 34;
+
+    /// <summary>
+    /// The offload features a Linux guest acks when offered: CSUM, GUEST_CSUM, GUEST_TSO4, GUEST_TSO6, GUEST_ECN,
+    /// HOST_TSO4, HOST_TSO6, HOST_ECN (VIRTIO 1.2 §5.1.3).
+    /// </summary>
+    public const ulong FeatureOffloads =
+        (1UL << 0) | (1UL << 1) | (1UL << 7) | (1UL << 8) | (1UL << 9) | (1UL << 11) | (1UL << 12) | (1UL << 13);
 
     /// <summary>Protocol feature bits (vhost-user spec, "Protocol features").</summary>
     public const ulong ProtocolMq = 1UL << 0;

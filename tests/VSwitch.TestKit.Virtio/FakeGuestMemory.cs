@@ -86,6 +86,19 @@ public sealed unsafe class FakeGuestMemory
         throw new ArgumentOutOfRangeException(nameof(gpa), $"[{gpa:x}, +{length}) is not inside one fake region.");
     }
 
+    /// <summary>The host address behind <c>[gpa, gpa + length)</c>, which must lie inside one region (for driver-side queues).</summary>
+    public nint HostAddressOf(ulong gpa, ulong length)
+    {
+        foreach (GuestRegion r in _regions)
+        {
+            if (gpa >= r.GuestBase && gpa - r.GuestBase <= r.Size && length <= r.Size - (gpa - r.GuestBase))
+            {
+                return r.HostAddress + (nint)(gpa - r.GuestBase);
+            }
+        }
+        throw new ArgumentException("The area must lie inside one fake region.", nameof(gpa));
+    }
+
     /// <summary>Copies <paramref name="data"/> to <paramref name="gpa"/>.</summary>
     public void Write(ulong gpa, ReadOnlySpan<byte> data) => data.CopyTo(Span(gpa, data.Length));
 

@@ -10,6 +10,19 @@ namespace VSwitch.TestKit.Virtio;
 internal static unsafe partial class MemfdNative
 {
     public const int MFD_CLOEXEC = 1;
+    public const int MFD_ALLOW_SEALING = 2;
+    public const int F_ADD_SEALS = 1033;
+    public const int F_GET_SEALS = 1034;
+    public const int F_SEAL_SEAL = 0x1;
+    public const int F_SEAL_SHRINK = 0x2;
+    public const int F_SEAL_GROW = 0x4;
+    public const int F_GETFL = 3;
+    public const int F_SETFL = 4;
+    public const int O_RDWR = 2;
+    public const int O_CREAT = 0x40;
+    public const int O_EXCL = 0x80;
+    public const int O_NONBLOCK = 0x800;
+    public const int O_CLOEXEC = 0x80000;
     public const int PROT_READ = 1;
     public const int PROT_WRITE = 2;
     public const int MAP_SHARED = 1;
@@ -60,6 +73,15 @@ internal static unsafe partial class MemfdNative
     public static partial int ftruncate(int fd, long length);
 
     [LibraryImport("libc", SetLastError = true)]
+    public static partial int fcntl(int fd, int command, int argument);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int open(string path, int flags, int mode);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int unlink(string path);
+
+    [LibraryImport("libc", SetLastError = true)]
     public static partial nint mmap(nint addr, nuint length, int prot, int flags, int fd, long offset);
 
     [LibraryImport("libc", SetLastError = true)]
@@ -103,6 +125,26 @@ internal static unsafe partial class MemfdNative
 
     [LibraryImport("libc", SetLastError = true)]
     public static partial int pipe2(int* fds, int flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int socketpair(int domain, int type, int protocol, int* fds);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int timerfd_create(int clock, int flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int epoll_create1(int flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int epoll_ctl(int epfd, int op, int fd, EpollEvent* ev);
+
+    /// <summary>struct epoll_event (packed on x86-64).</summary>
+    [StructLayout(LayoutKind.Sequential, Pack = 4)]
+    public struct EpollEvent
+    {
+        public uint Events;
+        public ulong Data;
+    }
 
     [LibraryImport("libc", SetLastError = true)]
     public static partial int poll(PollFd* fds, nuint count, int timeoutMs);

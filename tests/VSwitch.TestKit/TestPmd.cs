@@ -143,6 +143,17 @@ public sealed partial class TestPmd : IDisposable
         _process.StandardInput.Flush();
     }
 
+    /// <summary>
+    /// Stops forwarding and waits until testpmd says it is done (its forwarding cores have finished), so nothing more
+    /// is sent after this returns. Only after a <c>start</c>.
+    /// </summary>
+    public void Stop(TimeSpan? timeout = null)
+    {
+        int offset = Output.Length;
+        Send("stop");
+        WaitFor(StoppedRegex(), timeout ?? TimeSpan.FromSeconds(30), offset);
+    }
+
     /// <summary>Waits until the output (after <paramref name="fromOffset"/>) matches <paramref name="pattern"/>; returns the match or throws with the log.</summary>
     public Match WaitFor(Regex pattern, TimeSpan timeout, int fromOffset = 0)
     {
@@ -178,7 +189,7 @@ public sealed partial class TestPmd : IDisposable
     {
         int offset = Output.Length;
         Send($"show port stats {port.ToString(CultureInfo.InvariantCulture)}");
-        var m = WaitFor(StatsRegex(), timeout ?? TimeSpan.FromSeconds(10), offset);
+        var m = WaitFor(StatsRegex(), timeout ?? TimeSpan.FromSeconds(30), offset);
         static long L(Group g) => long.Parse(g.Value, CultureInfo.InvariantCulture);
         return new TestPmdPortStats(L(m.Groups["rxp"]), L(m.Groups["rxb"]), L(m.Groups["txp"]), L(m.Groups["txb"]), L(m.Groups["miss"]), L(m.Groups["txe"]));
     }
@@ -242,6 +253,10 @@ public sealed partial class TestPmd : IDisposable
             _process.WaitForExit(5_000);
         }
     }
+
+    // stop_packet_forwarding prints the forward statistics, then "Done." once every forwarding core has finished.
+    [GeneratedRegex(@"^Done\.\s*$", RegexOptions.Multiline)]
+    private static partial Regex StoppedRegex();
 
     [GeneratedRegex(@"HugePages_Free:\s+(\d+)")]
     private static partial Regex FreeHugepages();

@@ -48,11 +48,16 @@ internal static class CaptureCommands
             Description = "Also record frames received on the ports that the switch dropped (no rule, drop flow, VLAN not allowed, "
                 + "same as ingress, ...), each with its reason as a pcapng comment",
         };
+        var segments = new Option<bool>("--segments")
+        {
+            Description = "Record TCP super-frames (segmentation offload) as the segments a port without it receives, instead of "
+                + "whole (checksums are complete either way)",
+        };
         var command = new Command("capture",
             "Capture frames on ports while the switch forwards. Ends on Ctrl-C, --count or --duration; the file is then complete "
             + "and a summary is printed on stderr (captured, dropped because the writer fell behind, filtered out)")
         {
-            ports, write, direction, filter, count, duration, snaplen, format, drops,
+            ports, write, direction, filter, count, duration, snaplen, format, drops, segments,
         };
         command.SetAction((parse, ct) =>
         {
@@ -73,7 +78,7 @@ internal static class CaptureCommands
                 return Task.FromResult(Usage(parse, "--count and --duration must not be negative"));
             }
             var request = new CaptureStartParams(parse.GetValue(ports)!, parse.GetValue(direction)!, parse.GetValue(filter), snap,
-                parse.GetValue(format)!, frames, seconds, parse.GetValue(drops));
+                parse.GetValue(format)!, frames, seconds, parse.GetValue(drops), parse.GetValue(segments));
             return CaptureClient.RunAsync(parse, g, request, target ?? "-", ct);
         });
         return command;

@@ -14,12 +14,19 @@ internal static class FdbCommands
         command.SetAction((parse, ct) => CliRunner.RunAsync(parse, g, RpcMethods.FdbShow, () => null,
             (result, output) =>
             {
+                FdbShowResult fdb = RpcClient.ReadResult(result, RpcJsonContext.Default.FdbShowResult);
                 var table = new TextTable("port", "VLAN", "MAC", "Age");
-                foreach (FdbEntryInfo e in RpcClient.ReadResult(result, RpcJsonContext.Default.FdbShowResult).Entries)
+                foreach (FdbEntryInfo e in fdb.Entries)
                 {
                     table.Add(e.Port ?? Num(e.OfPort), Num(e.Vlan), e.Mac, Num(e.AgeSeconds));
                 }
                 table.WriteTo(output, " ");
+                if (fdb.Stats is { } s)
+                {
+                    // The figures of OVS fdb/stats-show, under the table.
+                    output.WriteLine($"entries: {Num(s.Entries)}/{Num(s.MaxEntries)}  learned: {Num(s.Learned)}  moved: {Num(s.Moved)}  "
+                        + $"evicted: {Num(s.Evicted)}  expired: {Num(s.Expired)}  multicast sources refused: {Num(s.RefusedMulticast)}");
+                }
             }, ct));
         return command;
     }

@@ -10,7 +10,7 @@ internal static class PmdCommands
 {
     public static Command PmdStats(GlobalOptions g)
     {
-        var command = new Command("pmd-stats", "Show datapath thread counters: packets, batches, busy/idle time, sleeps, cache hits, upcalls, bytes allocated, GCs");
+        var command = new Command("pmd-stats", "Show datapath thread counters: packets, batches, busy/idle time, sleeps, cache hits, upcalls, bytes allocated, GCs, packet pool memory");
         command.SetAction((parse, ct) => CliRunner.RunAsync(parse, g, RpcMethods.PmdStats, () => null,
             (result, output) =>
             {
@@ -25,6 +25,17 @@ internal static class PmdCommands
                     output.WriteLine($"  busy: {Num(t.BusyMs)} ms ({Percent(t.BusyMs, total)})  idle: {Num(t.IdleMs)} ms ({Percent(t.IdleMs, total)})  sleeps: {Num(t.Sleeps)}");
                     output.WriteLine($"  allocated on this thread: {Num(t.AllocatedBytes)} bytes  (since start: {Num(t.AllocatedBytesSinceStart)} bytes)");
                     output.WriteLine($"  gc collections (process): gen0 {Num(t.GcGen0)}  gen1 {Num(t.GcGen1)}  gen2 {Num(t.GcGen2)}");
+                    if (t.Stages is { } s)
+                    {
+                        string busy = t.Packets == 0 ? "-" : Ns(t.BusyMs * 1e6 / t.Packets);
+                        output.WriteLine($"  stages ({Num(s.SampledBatches)} batches, {Num(s.SampledPackets)} packets timed), ns/packet: rx {Ns(s.RxNsPerPacket)}"
+                            + $"  pipeline {Ns(s.PipelineNsPerPacket)}  tx {Ns(s.TxNsPerPacket)}  rx-complete {Ns(s.CompleteNsPerPacket)}"
+                            + $"  sum {Ns(s.RxNsPerPacket + s.PipelineNsPerPacket + s.TxNsPerPacket + s.CompleteNsPerPacket)}  (busy time per packet: {busy})");
+                    }
+                    if (t.PoolBacking is string backing)
+                    {
+                        output.WriteLine($"  packet pool: {Num(t.PoolBuffers)} buffers, {(t.PoolBytes / 1048576.0).ToString("F1", CultureInfo.InvariantCulture)} MiB in {backing}");
+                    }
                     if (t.DropsByReason.Count > 0)
                     {
                         output.WriteLine("  drops: " + string.Join(", ",
@@ -64,4 +75,6 @@ internal static class PmdCommands
         total == 0 ? "0 %" : (100.0 * part / total).ToString("F1", CultureInfo.InvariantCulture) + " %";
 
     private static string Num(long n) => n.ToString(CultureInfo.InvariantCulture);
+
+    private static string Ns(double ns) => ns.ToString("F1", CultureInfo.InvariantCulture);
 }

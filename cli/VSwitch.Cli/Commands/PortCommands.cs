@@ -28,10 +28,11 @@ internal static class PortCommands
         return command;
     }
 
-    /// <summary>", interface IF, N queue(s)" for a tap port, else nothing.</summary>
+    /// <summary>", interface IF, N queue(s), offloads on|off" for a tap port, else nothing.</summary>
     private static string TapSummary(PortInfo p) =>
         p.Options.TryGetValue("ifname", out string? ifName)
             ? $", interface {ifName}, {p.Options.GetValueOrDefault("queues", "1")} queue(s)"
+                + (p.Options.TryGetValue("offloads", out string? offloads) ? $", offloads {offloads}" : "")
             : "";
 
     /// <summary>", to REMOTE:PORT, key K" for a vxlan port, else nothing.</summary>

@@ -72,17 +72,18 @@ internal static class StatsCommands
         {
             output.WriteLine($"  {d.Key}: {d.Value}");
         }
-        if (s.Details is null || s.VirtioFeatures is not null)
+        if (s.Details is null || s.VirtioFeatures is not null || s.Type.StartsWith("vhostuser", StringComparison.Ordinal))
         {
             output.WriteLine($"  virtio features: {s.VirtioFeatures ?? "-"} {string.Join(' ', s.VirtioFeatureNames)}".TrimEnd());
             output.WriteLine($"  protocol features: {s.ProtocolFeatures ?? "-"} {string.Join(' ', s.ProtocolFeatureNames)}".TrimEnd());
         }
         if (s.Vrings.Length > 0)
         {
-            var table = new TextTable("ring", "size", "enabled", "started", "broken", "next_avail", "next_used");
+            var table = new TextTable("ring", "size", "enabled", "started", "broken", "next_avail", "next_used", "set_base", "get_base");
             foreach (VringInfo v in s.Vrings)
             {
-                table.Add(Num(v.Index), Num(v.Size), Yes(v.Enabled), Yes(v.Started), v.BrokenReason ?? Yes(v.Broken), Num(v.NextAvail), Num(v.NextUsed));
+                table.Add(Num(v.Index), Num(v.Size), Yes(v.Enabled), Yes(v.Started), v.BrokenReason ?? Yes(v.Broken), Num(v.NextAvail), Num(v.NextUsed),
+                    v.LastSetBase is long set ? Num(set) : "-", v.LastGetBase is long got ? Num(got) : "-");
             }
             table.WriteTo(output, "  ");
         }

@@ -1,18 +1,17 @@
-using System.Diagnostics.CodeAnalysis;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using VSwitch.Flows.Keys;
-using VSwitch.Flows.Rules;
 
 namespace VSwitch.Flows.Cache;
 
 /// <summary>
-/// Per-datapath-thread exact-match cache (OVS EMC): full <see cref="FlowKey"/> → <see cref="FlowRule"/>.
-/// Design note: a fixed power-of-two array; each key has two candidate slots (the low hash bits, then the
-/// bits above them, as OVS's <c>EM_FLOW_HASH_SEGS</c>). An entry counts only while its generation equals the
-/// classifier generation the caller passes, so publishing a new classifier invalidates everything at once
-/// without touching the array. Thread rules: not thread-safe, one instance per datapath thread.
-/// Cost: a lookup is one or two slot probes and an 80-byte compare; no allocation after construction.
+/// Per-datapath-thread exact-match cache (OVS EMC): full <see cref="FlowKey"/> → the index of a translated flow in
+/// the thread's <see cref="FlowCache"/>.
+/// Design note: a fixed power-of-two array; each key has two candidate slots (the low hash bits, then the bits above
+/// them, as OVS's <c>EM_FLOW_HASH_SEGS</c>). An entry counts only while its epoch equals the one the caller passes,
+/// so flushing the flow cache invalidates everything at once without touching the array. Thread rules: not
+/// thread-safe, one instance per datapath thread. Cost: a lookup is one or two slot probes and a 128-byte compare;
+/// no allocation after construction.
 /// </summary>
 public sealed class ExactMatchCache
 {
@@ -43,39 +42,37 @@ public sealed class ExactMatchCache
     public long Misses { get; private set; }
 
     /// <summary>
-    /// Finds the rule cached for <paramref name="key"/> (whose <see cref="FlowKey.ComputeHash"/> is
-    /// <paramref name="hash"/>) under classifier <paramref name="generation"/>. Owning thread only.
+    /// Finds the value cached for <paramref name="key"/> (whose <see cref="FlowKey.ComputeHash"/> is
+    /// <paramref name="hash"/>) under <paramref name="epoch"/>. Owning thread only.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public bool TryLookup(in FlowKey key, uint hash, long generation, [MaybeNullWhen(false)] out FlowRule rule)
+    public bool TryLookup(in FlowKey key, uint hash, long epoch, out int value)
     {
         ref Entry a = ref _entries[(int)hash & _mask];
-        if (a.Hash == hash && a.Generation == generation && a.Key.Equals(key))
+        if (a.Hash == hash && a.Epoch == epoch && a.Key.Equals(key))
         {
             Hits++;
-            rule = a.Rule!;
+            value = a.Value;
             return true;
         }
         ref Entry b = ref _entries[(int)(hash >> _shift) & _mask];
-        if (b.Hash == hash && b.Generation == generation && b.Key.Equals(key))
+        if (b.Hash == hash && b.Epoch == epoch && b.Key.Equals(key))
         {
             Hits++;
-            rule = b.Rule!;
+            value = b.Value;
             return true;
         }
         Misses++;
-        rule = null;
+        value = -1;
         return false;
     }
 
     /// <summary>
-    /// Caches <paramref name="rule"/> for <paramref name="key"/> under <paramref name="generation"/>, taking the
-    /// candidate slot that already holds this key, else one that is stale, else the one with the lower hash.
-    /// Owning thread only.
+    /// Caches <paramref name="value"/> for <paramref name="key"/> under <paramref name="epoch"/>, taking the candidate
+    /// slot that already holds this key, else one that is stale, else the one with the lower hash. Owning thread only.
     /// </summary>
-    public void Insert(in FlowKey key, uint hash, long generation, FlowRule rule)
+    public void Insert(in FlowKey key, uint hash, long epoch, int value)
     {
-        ArgumentNullException.ThrowIfNull(rule);
         ref Entry a = ref _entries[(int)hash & _mask];
         ref Entry b = ref _entries[(int)(hash >> _shift) & _mask];
         ref Entry target = ref a;
@@ -87,18 +84,18 @@ public sealed class ExactMatchCache
         {
             target = ref b;
         }
-        else if (a.Generation != generation)
+        else if (a.Epoch != epoch)
         {
             target = ref a;
         }
-        else if (b.Generation != generation || b.Hash < a.Hash)
+        else if (b.Epoch != epoch || b.Hash < a.Hash)
         {
             target = ref b;
         }
         target.Key = key;
         target.Hash = hash;
-        target.Generation = generation;
-        target.Rule = rule;
+        target.Epoch = epoch;
+        target.Value = value;
     }
 
     /// <summary>Forgets every entry and zeroes the counters. Owning thread only.</summary>
@@ -112,8 +109,8 @@ public sealed class ExactMatchCache
     private struct Entry
     {
         public FlowKey Key;
-        public FlowRule? Rule;
-        public long Generation;
+        public long Epoch;
         public uint Hash;
+        public int Value;
     }
 }

@@ -55,6 +55,19 @@ internal sealed class Subtable
 
     public FlowMask Mask { get; }
 
+    /// <summary>ORs this subtable's mask into <paramref name="consulted"/> (only the words it has).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void AddMaskTo(ref FlowMask consulted)
+    {
+        Span<ulong> c = FlowMask.AsWritableWords(ref consulted);
+        int[] words = _words;
+        ulong[] maskWords = _maskWords;
+        for (int j = 0; j < words.Length && j < maskWords.Length; j++)
+        {
+            c[words[j]] |= maskWords[j];
+        }
+    }
+
     public int MaxPriority { get; }
 
     public int Count { get; private set; }
@@ -120,7 +133,7 @@ internal sealed class Subtable
         {
             if (_hashes[slot] == h && StoredKeyEquals(slot, k))
             {
-                if (MegaflowClassifier.Beats(rule, existing))
+                if (TableClassifier.Beats(rule, existing))
                 {
                     _rules[slot] = rule;
                 }

@@ -7,16 +7,20 @@ namespace VSwitch.Flows.Keys;
 /// <summary>
 /// The fields of a packet that flows can match on: a flat, fixed-size, blittable struct (the OVS
 /// miniflow idea without the compression). Fields a packet does not have are zero.
-/// Design note: the layout has no padding (80 bytes, ten 64-bit words, see <see cref="Size"/>), so
-/// equality and hashing work on the raw words; the private reserved field keeps the tail explicit
-/// and is always zero. Cost: <see cref="ComputeHash"/> is ten CRC32-C steps in two parallel chains; <see cref="Equals(FlowKey)"/>
-/// is five 128-bit compares. A value type with no thread affinity.
+/// Design note: the layout has no padding (128 bytes, sixteen 64-bit words, see <see cref="Size"/>), so
+/// equality and hashing work on the raw words; the private reserved fields keep the tail explicit and are
+/// always zero. <see cref="Metadata"/> is the OpenFlow pipeline register: zero in every received packet, written
+/// only while a packet walks the tables. Room to grow: a tunnel block (tunnel id, outer source and destination)
+/// goes in as two more words in front of the reserved tail; <see cref="Size"/>, the hash, equality, masks and the
+/// classifier all work over <see cref="Words"/> and follow without other changes.
+/// Cost: <see cref="ComputeHash"/> is sixteen CRC32-C steps in four parallel chains; <see cref="Equals(FlowKey)"/>
+/// is a 128-byte vector compare. A value type with no thread affinity.
 /// </summary>
 [StructLayout(LayoutKind.Sequential)]
 public struct FlowKey : IEquatable<FlowKey>
 {
     /// <summary>Size in bytes; a multiple of 8 with no padding.</summary>
-    public const int Size = 80;
+    public const int Size = 128;
 
     /// <summary>Number of 64-bit words in the key.</summary>
     public const int Words = Size / sizeof(ulong);
@@ -27,11 +31,23 @@ public struct FlowKey : IEquatable<FlowKey>
     /// <summary>IPv6 destination address, first octet in the most significant byte.</summary>
     public UInt128 Ipv6Dst;
 
+    /// <summary>Target address of an IPv6 neighbour solicitation or advertisement (RFC 4861 §4.3, §4.4).</summary>
+    public UInt128 NdTarget;
+
     /// <summary>Ethernet source address as a 48-bit value (<see cref="Core.Net.MacAddress.Value"/>).</summary>
     public ulong DlSrc;
 
     /// <summary>Ethernet destination address as a 48-bit value (<see cref="Core.Net.MacAddress.Value"/>).</summary>
     public ulong DlDst;
+
+    /// <summary>OpenFlow metadata: 0 for a received packet, set by write-metadata between tables.</summary>
+    public ulong Metadata;
+
+    /// <summary>ARP sender hardware address, or the source link-layer address option of a neighbour solicitation (48 bits).</summary>
+    public ulong ArpSha;
+
+    /// <summary>ARP target hardware address, or the target link-layer address option of a neighbour advertisement (48 bits).</summary>
+    public ulong ArpTha;
 
     /// <summary>IPv4 source address in host order, or the ARP sender protocol address.</summary>
     public uint NwSrc;
@@ -43,13 +59,13 @@ public struct FlowKey : IEquatable<FlowKey>
     public ushort InPort;
 
     /// <summary>
-    /// 802.1Q TCI with bit 0x1000 (CFI) set when a tag is present, as OVS does: 0 means untagged.
-    /// With two tags this is the inner (customer) tag.
+    /// TCI of the outermost VLAN tag (802.1Q or 802.1ad) with bit 0x1000 (CFI) set when a tag is present, as OVS
+    /// does (OpenFlow's OFPVID_PRESENT): 0 means untagged. This is what OpenFlow's VLAN_VID and VLAN_PCP match.
     /// </summary>
     public ushort VlanTci;
 
-    /// <summary>The outer (802.1ad service) tag of a double-tagged frame, same convention as <see cref="VlanTci"/>.</summary>
-    public ushort OuterVlanTci;
+    /// <summary>The second tag of a double-tagged frame (the customer tag behind a service tag), same convention as <see cref="VlanTci"/>.</summary>
+    public ushort InnerVlanTci;
 
     /// <summary>EtherType after any VLAN tags; 0x05ff for 802.3 frames with a length field (OVS convention).</summary>
     public ushort DlType;
@@ -66,6 +82,9 @@ public struct FlowKey : IEquatable<FlowKey>
     /// <summary>ARP opcode.</summary>
     public ushort ArpOp;
 
+    /// <summary>IPv6 flow label (20 bits).</summary>
+    public uint Ipv6Label;
+
     /// <summary>Which layers were parsed (<see cref="FlowKeyLayers"/> bits).</summary>
     public ushort Present;
 
@@ -81,33 +100,36 @@ public struct FlowKey : IEquatable<FlowKey>
     /// <summary>Fragment state: 0 not a fragment, 1 first fragment, 3 later fragment (OVS FLOW_NW_FRAG_ANY | LATER).</summary>
     public byte NwFrag;
 
-    private ushort _reserved;
+    private ushort _reserved0;
+    private uint _reserved1;
 
     /// <summary>A key whose every field is zero.</summary>
     public static FlowKey Zero => default;
 
     /// <summary>
-    /// A 32-bit hash of every field (two CRC32-C chains over the ten words, combined, then a final avalanche step).
+    /// A 32-bit hash of every field (four CRC32-C chains over the words, combined, then a final avalanche step).
     /// Equal keys give equal hashes; the exact-match cache uses it to pick slots.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public readonly uint ComputeHash()
     {
-        // Two independent CRC chains over the even and the odd words: each CRC step waits for the previous one
-        // (3 cycles on x86), so two chains halve the latency of the ten steps. Unrolled over the fixed ten words.
+        // Four independent CRC chains: each CRC step waits for the previous one of its chain (3 cycles on x86), so
+        // four chains issue one step per cycle over the sixteen words.
         ReadOnlySpan<ulong> w = AsWords(in this);
-        ulong last = w[Words - 1]; // one bounds check up front covers the lower indexes
-        uint a = BitOperations.Crc32C(0x9e3779b9u, w[0]);
-        uint b = BitOperations.Crc32C(0x7f4a7c15u, w[1]);
-        a = BitOperations.Crc32C(a, w[2]);
-        b = BitOperations.Crc32C(b, w[3]);
-        a = BitOperations.Crc32C(a, w[4]);
-        b = BitOperations.Crc32C(b, w[5]);
-        a = BitOperations.Crc32C(a, w[6]);
-        b = BitOperations.Crc32C(b, w[7]);
-        a = BitOperations.Crc32C(a, w[8]);
-        b = BitOperations.Crc32C(b, last);
-        return Avalanche(a ^ BitOperations.RotateLeft(b, 16));
+        uint a = 0x9e3779b9u, b = 0x7f4a7c15u, c = 0x85ebca6bu, d = 0xc2b2ae35u;
+        int i = 0;
+        for (; i + 3 < w.Length; i += 4)
+        {
+            a = BitOperations.Crc32C(a, w[i]);
+            b = BitOperations.Crc32C(b, w[i + 1]);
+            c = BitOperations.Crc32C(c, w[i + 2]);
+            d = BitOperations.Crc32C(d, w[i + 3]);
+        }
+        for (; i < w.Length; i++)
+        {
+            a = BitOperations.Crc32C(a, w[i]);
+        }
+        return Avalanche(a ^ BitOperations.RotateLeft(b, 8) ^ BitOperations.RotateLeft(c, 16) ^ BitOperations.RotateLeft(d, 24));
     }
 
     /// <inheritdoc/>
@@ -126,17 +148,17 @@ public struct FlowKey : IEquatable<FlowKey>
     /// <summary>Field-wise inequality.</summary>
     public static bool operator !=(FlowKey left, FlowKey right) => !left.Equals(right);
 
-    /// <summary>The key as ten 64-bit words (read-only view of the caller's storage).</summary>
+    /// <summary>The key as 64-bit words (read-only view of the caller's storage).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static ReadOnlySpan<ulong> AsWords(in FlowKey key) =>
         MemoryMarshal.Cast<FlowKey, ulong>(MemoryMarshal.CreateReadOnlySpan(in key, 1));
 
-    /// <summary>The key as ten writable 64-bit words.</summary>
+    /// <summary>The key as writable 64-bit words.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static Span<ulong> AsWritableWords(ref FlowKey key) =>
         MemoryMarshal.Cast<FlowKey, ulong>(MemoryMarshal.CreateSpan(ref key, 1));
 
-    /// <summary>The key as 80 bytes (read-only view of the caller's storage).</summary>
+    /// <summary>The key as bytes (read-only view of the caller's storage).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static ReadOnlySpan<byte> AsBytes(in FlowKey key) =>
         MemoryMarshal.AsBytes(MemoryMarshal.CreateReadOnlySpan(in key, 1));

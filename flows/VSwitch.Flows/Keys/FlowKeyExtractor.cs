@@ -73,9 +73,8 @@ public static class FlowKeyExtractor
     private static bool IsVlanTpid(ushort type) => type is EtherType.Vlan or EtherType.QinQ;
 
     /// <summary>
-    /// IEEE 802.1Q / 802.1ad: one tag goes to <see cref="FlowKey.VlanTci"/>; with two, the first (service) tag
-    /// goes to <see cref="FlowKey.OuterVlanTci"/> and the second (customer) tag to <see cref="FlowKey.VlanTci"/>.
-    /// Returns false when a tag is cut short.
+    /// IEEE 802.1Q / 802.1ad: the first (outermost) tag goes to <see cref="FlowKey.VlanTci"/>, as OpenFlow's VLAN_VID
+    /// sees it; a second tag goes to <see cref="FlowKey.InnerVlanTci"/>. Returns false when a tag is cut short.
     /// </summary>
     private static bool TryParseVlanTags(ReadOnlySpan<byte> frame, ref int offset, ref ushort type, ref FlowKey key)
     {
@@ -87,22 +86,20 @@ public static class FlowKeyExtractor
         ushort tci = BinaryPrimitives.ReadUInt16BigEndian(frame[offset..]);
         ushort next = BinaryPrimitives.ReadUInt16BigEndian(frame[(offset + 2)..]);
         offset += VlanTag.Size;
+        key.VlanTci = (ushort)(tci | VlanPresent);
+        key.Present |= (ushort)FlowKeyLayers.Vlan;
+        type = next;
         if (!IsVlanTpid(next))
         {
-            key.VlanTci = (ushort)(tci | VlanPresent);
-            key.Present |= (ushort)FlowKeyLayers.Vlan;
-            type = next;
             return true;
         }
-        key.OuterVlanTci = (ushort)(tci | VlanPresent);
-        key.Present |= (ushort)FlowKeyLayers.OuterVlan;
         if (frame.Length - offset < VlanTag.Size)
         {
             MarkMalformed(ref key);
             return false;
         }
-        key.VlanTci = (ushort)(BinaryPrimitives.ReadUInt16BigEndian(frame[offset..]) | VlanPresent);
-        key.Present |= (ushort)FlowKeyLayers.Vlan;
+        key.InnerVlanTci = (ushort)(BinaryPrimitives.ReadUInt16BigEndian(frame[offset..]) | VlanPresent);
+        key.Present |= (ushort)FlowKeyLayers.InnerVlan;
         type = BinaryPrimitives.ReadUInt16BigEndian(frame[(offset + 2)..]);
         offset += VlanTag.Size;
         return true;
@@ -179,6 +176,7 @@ public static class FlowKeyExtractor
             return;
         }
         key.NwTos = (byte)((ip[0] << 4) | (ip[1] >> 4));
+        key.Ipv6Label = BinaryPrimitives.ReadUInt32BigEndian(ip) & 0x000f_ffff;
         key.NwTtl = ip[7];
         key.Ipv6Src = BinaryPrimitives.ReadUInt128BigEndian(ip[8..]);
         key.Ipv6Dst = BinaryPrimitives.ReadUInt128BigEndian(ip[24..]);
@@ -265,6 +263,7 @@ public static class FlowKeyExtractor
                 break;
             case 58 when ipv6:
                 ParseIcmp(l4, 4, FlowKeyLayers.Icmpv6, ref key);
+                ParseNeighborDiscovery(l4, ref key);
                 break;
         }
     }
@@ -316,6 +315,54 @@ public static class FlowKeyExtractor
         key.Present |= (ushort)layer;
     }
 
+    /// <summary>
+    /// RFC 4861 §4.3 (neighbour solicitation, type 135) and §4.4 (advertisement, type 136), code 0: a 16-byte target
+    /// address after 4 reserved bytes, then options of 8-byte units (§4.6). The source link-layer address option (1)
+    /// counts in a solicitation, the target link-layer address option (2) in an advertisement, each the first one
+    /// seen, as in OVS. An option of length 0 makes the message invalid (§4.6.1: "MUST silently discard"): the ND
+    /// fields stay zero and the key is marked malformed.
+    /// </summary>
+    private static void ParseNeighborDiscovery(ReadOnlySpan<byte> icmp, ref FlowKey key)
+    {
+        if ((key.Present & (ushort)FlowKeyLayers.Icmpv6) == 0 || key.TpDst != 0 || key.TpSrc is not (135 or 136))
+        {
+            return;
+        }
+        if (icmp.Length < 24)
+        {
+            MarkMalformed(ref key);
+            return;
+        }
+        UInt128 target = BinaryPrimitives.ReadUInt128BigEndian(icmp[8..]);
+        byte wanted = key.TpSrc == 135 ? (byte)1 : (byte)2;
+        ulong address = 0;
+        ReadOnlySpan<byte> options = icmp[24..];
+        while (options.Length >= 2)
+        {
+            int length = options[1] * 8;
+            if (length == 0 || length > options.Length)
+            {
+                MarkMalformed(ref key);
+                return;
+            }
+            if (options[0] == wanted && length >= 8 && address == 0)
+            {
+                address = MacAddress.Read(options[2..]).Value;
+            }
+            options = options[length..];
+        }
+        key.NdTarget = target;
+        if (wanted == 1)
+        {
+            key.ArpSha = address;
+        }
+        else
+        {
+            key.ArpTha = address;
+        }
+        key.Present |= (ushort)FlowKeyLayers.NeighborDiscovery;
+    }
+
     private static void ParseArp(ReadOnlySpan<byte> arp, ref FlowKey key)
     {
         // RFC 826: only Ethernet (htype 1, hlen 6) / IPv4 (ptype 0x0800, plen 4) ARP has fields we match.
@@ -335,7 +382,9 @@ public static class FlowKeyExtractor
             return;
         }
         key.ArpOp = BinaryPrimitives.ReadUInt16BigEndian(arp[6..]);
+        key.ArpSha = MacAddress.Read(arp[8..]).Value;
         key.NwSrc = BinaryPrimitives.ReadUInt32BigEndian(arp[14..]);
+        key.ArpTha = MacAddress.Read(arp[18..]).Value;
         key.NwDst = BinaryPrimitives.ReadUInt32BigEndian(arp[24..]);
         key.Present |= (ushort)FlowKeyLayers.Arp;
     }

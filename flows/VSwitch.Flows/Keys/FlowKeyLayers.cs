@@ -14,11 +14,11 @@ public enum FlowKeyLayers : ushort
     /// <summary>Ethernet II (or 802.3) header: addresses and type.</summary>
     Ethernet = 1 << 0,
 
-    /// <summary>An 802.1Q (or lone 802.1ad) tag: <see cref="FlowKey.VlanTci"/>.</summary>
+    /// <summary>A VLAN tag (802.1Q or 802.1ad), the outermost: <see cref="FlowKey.VlanTci"/>.</summary>
     Vlan = 1 << 1,
 
-    /// <summary>An outer 802.1ad tag in front of an inner tag: <see cref="FlowKey.OuterVlanTci"/>.</summary>
-    OuterVlan = 1 << 2,
+    /// <summary>A second VLAN tag behind the first: <see cref="FlowKey.InnerVlanTci"/>.</summary>
+    InnerVlan = 1 << 2,
 
     /// <summary>An Ethernet/IPv4 ARP or RARP body.</summary>
     Arp = 1 << 3,
@@ -43,6 +43,9 @@ public enum FlowKeyLayers : ushort
 
     /// <summary>An ICMPv6 header.</summary>
     Icmpv6 = 1 << 10,
+
+    /// <summary>An IPv6 neighbour solicitation or advertisement: <see cref="FlowKey.NdTarget"/> and its link-layer option.</summary>
+    NeighborDiscovery = 1 << 11,
 
     /// <summary>
     /// Some header announced by the frame was truncated or malformed; its fields (and those of

@@ -6,7 +6,7 @@ namespace VSwitch.Flows.Keys;
 /// <summary>
 /// Which bits of a <see cref="FlowKey"/> a flow cares about: the same fields in the same layout,
 /// a set bit meaning "this bit must equal the flow's value". <c>default</c> (and <see cref="CatchAll"/>)
-/// matches every packet. A value type with no thread affinity; <see cref="Apply"/> is ten ANDs.
+/// matches every packet. A value type with no thread affinity; <see cref="Apply"/> is one AND per word.
 /// </summary>
 [StructLayout(LayoutKind.Sequential)]
 public struct FlowMask : IEquatable<FlowMask>
@@ -17,11 +17,23 @@ public struct FlowMask : IEquatable<FlowMask>
     /// <summary>Mask of <see cref="FlowKey.Ipv6Dst"/>.</summary>
     public UInt128 Ipv6Dst;
 
+    /// <summary>Mask of <see cref="FlowKey.NdTarget"/>.</summary>
+    public UInt128 NdTarget;
+
     /// <summary>Mask of <see cref="FlowKey.DlSrc"/> (48 bits).</summary>
     public ulong DlSrc;
 
     /// <summary>Mask of <see cref="FlowKey.DlDst"/> (48 bits).</summary>
     public ulong DlDst;
+
+    /// <summary>Mask of <see cref="FlowKey.Metadata"/>.</summary>
+    public ulong Metadata;
+
+    /// <summary>Mask of <see cref="FlowKey.ArpSha"/> (48 bits).</summary>
+    public ulong ArpSha;
+
+    /// <summary>Mask of <see cref="FlowKey.ArpTha"/> (48 bits).</summary>
+    public ulong ArpTha;
 
     /// <summary>Mask of <see cref="FlowKey.NwSrc"/>.</summary>
     public uint NwSrc;
@@ -35,8 +47,8 @@ public struct FlowMask : IEquatable<FlowMask>
     /// <summary>Mask of <see cref="FlowKey.VlanTci"/>.</summary>
     public ushort VlanTci;
 
-    /// <summary>Mask of <see cref="FlowKey.OuterVlanTci"/>.</summary>
-    public ushort OuterVlanTci;
+    /// <summary>Mask of <see cref="FlowKey.InnerVlanTci"/>.</summary>
+    public ushort InnerVlanTci;
 
     /// <summary>Mask of <see cref="FlowKey.DlType"/>.</summary>
     public ushort DlType;
@@ -53,6 +65,9 @@ public struct FlowMask : IEquatable<FlowMask>
     /// <summary>Mask of <see cref="FlowKey.ArpOp"/>.</summary>
     public ushort ArpOp;
 
+    /// <summary>Mask of <see cref="FlowKey.Ipv6Label"/>.</summary>
+    public uint Ipv6Label;
+
     /// <summary>Mask of <see cref="FlowKey.Present"/>.</summary>
     public ushort Present;
 
@@ -68,7 +83,8 @@ public struct FlowMask : IEquatable<FlowMask>
     /// <summary>Mask of <see cref="FlowKey.NwFrag"/>.</summary>
     public byte NwFrag;
 
-    private ushort _reserved;
+    private ushort _reserved0;
+    private uint _reserved1;
 
     /// <summary>The mask that matches every packet (all bits wildcarded).</summary>
     public static FlowMask CatchAll => default;
@@ -81,7 +97,8 @@ public struct FlowMask : IEquatable<FlowMask>
             FlowMask m = default;
             Span<ulong> w = MemoryMarshal.Cast<FlowMask, ulong>(MemoryMarshal.CreateSpan(ref m, 1));
             w.Fill(ulong.MaxValue);
-            m._reserved = 0;
+            m._reserved0 = 0;
+            m._reserved1 = 0;
             return m;
         }
     }
@@ -149,10 +166,26 @@ public struct FlowMask : IEquatable<FlowMask>
     /// <summary>Bit-wise inequality.</summary>
     public static bool operator !=(FlowMask left, FlowMask right) => !left.Equals(right);
 
-    /// <summary>The mask as ten 64-bit words.</summary>
+    /// <summary>The mask as 64-bit words.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static ReadOnlySpan<ulong> AsWords(in FlowMask mask) =>
         MemoryMarshal.Cast<FlowMask, ulong>(MemoryMarshal.CreateReadOnlySpan(in mask, 1));
+
+    /// <summary>The mask as writable 64-bit words.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Span<ulong> AsWritableWords(ref FlowMask mask) =>
+        MemoryMarshal.Cast<FlowMask, ulong>(MemoryMarshal.CreateSpan(ref mask, 1));
+
+    /// <summary>ORs every bit of <paramref name="other"/> into this mask.</summary>
+    public void UnionWith(in FlowMask other)
+    {
+        Span<ulong> a = AsWritableWords(ref this);
+        ReadOnlySpan<ulong> b = AsWords(in other);
+        for (int i = 0; i < a.Length; i++)
+        {
+            a[i] |= b[i];
+        }
+    }
 
     /// <summary>The same bits viewed as a key (identical layout).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -60,6 +60,27 @@ public sealed class FlowMatch : IEquatable<FlowMatch>
         return _mask.Covers(in filter._mask) && filter.Matches(in _key);
     }
 
+    /// <summary>
+    /// True when some packet could match both this and <paramref name="other"/>: wherever both masks care about a bit,
+    /// the values agree (the overlap of OpenFlow 1.3.5 §6.4's CHECK_OVERLAP).
+    /// </summary>
+    public bool Overlaps(FlowMatch other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        ReadOnlySpan<ulong> a = FlowKey.AsWords(in _key);
+        ReadOnlySpan<ulong> b = FlowKey.AsWords(in other._key);
+        ReadOnlySpan<ulong> ma = FlowMask.AsWords(in _mask);
+        ReadOnlySpan<ulong> mb = FlowMask.AsWords(in other._mask);
+        for (int i = 0; i < a.Length; i++)
+        {
+            if (((a[i] ^ b[i]) & ma[i] & mb[i]) != 0)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /// <inheritdoc/>
     public bool Equals(FlowMatch? other) => other is not null && _key.Equals(other._key) && _mask.Equals(other._mask);
 

@@ -3,11 +3,10 @@ using VSwitch.Flows.Actions;
 namespace VSwitch.Flows.Rules;
 
 /// <summary>
-/// One OpenFlow-style flow: match, priority, actions, cookie, timeouts and counters.
-/// Thread rules: everything except the counters is immutable. Datapath threads call
-/// <see cref="RecordHit"/> once per flow batch (Interlocked adds for packets and bytes, a plain store
-/// for the last-used time); the control thread reads the counters, which may lag by a batch.
-/// A rule belongs to at most one <see cref="FlowTable"/>.
+/// One OpenFlow flow entry: table, match, priority, instructions (<see cref="ActionList"/>), cookie, timeouts, flags and
+/// counters. Thread rules: everything except the counters is immutable. Datapath threads call <see cref="RecordHit"/>
+/// (through the counters) once per flow batch; the control thread reads the counters, which may lag by a batch.
+/// A rule belongs to at most one <see cref="FlowTables"/>.
 /// </summary>
 public sealed class FlowRule
 {
@@ -17,18 +16,16 @@ public sealed class FlowRule
     /// <summary>Largest priority (OpenFlow priorities are 16-bit).</summary>
     public const int MaxPriority = ushort.MaxValue;
 
-    private readonly FlowCounters _counters;
-
     /// <summary>Creates a flow. Timeouts are in seconds (0 = none), as in ovs-ofctl.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">Priority or a timeout is outside 0..65535.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">Priority, a timeout or the table is out of range.</exception>
     public FlowRule(FlowMatch match, int priority, ActionList actions, ulong cookie = 0,
-        int idleTimeout = 0, int hardTimeout = 0, long createdMs = 0)
-        : this(match, priority, actions, cookie, idleTimeout, hardTimeout, createdMs, new FlowCounters { LastUsedMs = createdMs })
+        int idleTimeout = 0, int hardTimeout = 0, long createdMs = 0, byte tableId = 0, FlowFlags flags = FlowFlags.None)
+        : this(match, priority, actions, cookie, idleTimeout, hardTimeout, createdMs, tableId, flags, new HitCounters(createdMs))
     {
     }
 
     private FlowRule(FlowMatch match, int priority, ActionList actions, ulong cookie,
-        int idleTimeout, int hardTimeout, long createdMs, FlowCounters counters)
+        int idleTimeout, int hardTimeout, long createdMs, byte tableId, FlowFlags flags, HitCounters counters)
     {
         ArgumentNullException.ThrowIfNull(match);
         ArgumentNullException.ThrowIfNull(actions);
@@ -38,6 +35,12 @@ public sealed class FlowRule
         ArgumentOutOfRangeException.ThrowIfGreaterThan(idleTimeout, ushort.MaxValue);
         ArgumentOutOfRangeException.ThrowIfNegative(hardTimeout);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(hardTimeout, ushort.MaxValue);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(tableId, FlowTables.MaxTableId);
+        if (actions.GotoTable >= 0 && actions.GotoTable <= tableId)
+        {
+            // OpenFlow 1.3.5 §5.1: the pipeline only goes forward.
+            throw new ArgumentOutOfRangeException(nameof(actions), actions.GotoTable, $"goto_table must name a table after {tableId}");
+        }
         Match = match;
         Priority = priority;
         Actions = actions;
@@ -45,7 +48,9 @@ public sealed class FlowRule
         IdleTimeout = idleTimeout;
         HardTimeout = hardTimeout;
         CreatedMs = createdMs;
-        _counters = counters;
+        TableId = tableId;
+        Flags = flags;
+        Counters = counters;
     }
 
     /// <summary>What the flow matches.</summary>
@@ -57,7 +62,7 @@ public sealed class FlowRule
     /// <summary>Opaque 64-bit value chosen by whoever added the flow.</summary>
     public ulong Cookie { get; }
 
-    /// <summary>The actions (empty = drop).</summary>
+    /// <summary>The instructions (an empty list = drop).</summary>
     public ActionList Actions { get; }
 
     /// <summary>Seconds without a hit after which the flow expires (0 = never).</summary>
@@ -69,35 +74,48 @@ public sealed class FlowRule
     /// <summary>Clock time (ms) the flow was created.</summary>
     public long CreatedMs { get; }
 
+    /// <summary>The table (0..<see cref="FlowTables.MaxTableId"/>).</summary>
+    public byte TableId { get; }
+
+    /// <summary>send_flow_rem and the counting hints.</summary>
+    public FlowFlags Flags { get; }
+
+    /// <summary>The flow's counters (shared with earlier versions of it).</summary>
+    public HitCounters Counters { get; }
+
     /// <summary>Packets that hit this flow.</summary>
-    public long PacketCount => Volatile.Read(ref _counters.Packets);
+    public long PacketCount => Counters.Packets;
 
     /// <summary>Bytes that hit this flow.</summary>
-    public long ByteCount => Volatile.Read(ref _counters.Bytes);
+    public long ByteCount => Counters.Bytes;
 
     /// <summary>Clock time (ms) of the last hit, or <see cref="CreatedMs"/> if none.</summary>
-    public long LastUsedMs => Volatile.Read(ref _counters.LastUsedMs);
+    public long LastUsedMs => Counters.LastUsedMs;
+
+    /// <summary>True for a table-miss flow: priority 0 and a match of every packet (OpenFlow 1.3.5 §5.4).</summary>
+    public bool IsTableMiss => Priority == 0 && Match.Mask.IsCatchAll;
 
     /// <summary>
-    /// Order in which the owning table received the flow; breaks ties between overlapping flows of equal
-    /// priority (the older flow wins). Set by <see cref="FlowTable"/>.
+    /// Order in which the owning tables received the flow; breaks ties between overlapping flows of equal
+    /// priority (the older flow wins). Set by <see cref="FlowTables"/>.
     /// </summary>
     internal long Sequence { get; set; }
 
     /// <summary>Adds a batch of hits. Datapath threads; no allocation, no lock.</summary>
-    public void RecordHit(int packets, long bytes, long nowMs)
-    {
-        Interlocked.Add(ref _counters.Packets, packets);
-        Interlocked.Add(ref _counters.Bytes, bytes);
-        Volatile.Write(ref _counters.LastUsedMs, nowMs);
-    }
+    public void RecordHit(int packets, long bytes, long nowMs) => Counters.Record(packets, bytes, nowMs);
 
-    /// <summary>A copy with other actions that shares this flow's counters, creation time and timeouts (mod-flows).</summary>
-    internal FlowRule WithActions(ActionList actions) =>
-        new(Match, Priority, actions, Cookie, IdleTimeout, HardTimeout, CreatedMs, _counters) { Sequence = Sequence };
+    /// <summary>A copy with other instructions that keeps everything else, the counters too unless <paramref name="resetCounts"/> (modify).</summary>
+    internal FlowRule WithActions(ActionList actions, bool resetCounts, long nowMs) =>
+        new(Match, Priority, actions, Cookie, IdleTimeout, HardTimeout, CreatedMs, TableId, Flags,
+            resetCounts ? new HitCounters(nowMs) : Counters) { Sequence = Sequence };
 
-    /// <summary>True when the idle or hard timeout has passed at <paramref name="nowMs"/>.</summary>
-    internal bool IsExpired(long nowMs) =>
-        (HardTimeout > 0 && nowMs - CreatedMs >= HardTimeout * 1000L)
-        || (IdleTimeout > 0 && nowMs - LastUsedMs >= IdleTimeout * 1000L);
+    /// <summary>This rule with counters that start from <paramref name="counts"/>'s values (an ADD that replaces a flow).</summary>
+    internal FlowRule WithCountsOf(FlowRule counts) =>
+        new(Match, Priority, Actions, Cookie, IdleTimeout, HardTimeout, CreatedMs, TableId, Flags, counts.Counters.CopyAt(CreatedMs));
+
+    /// <summary>Why the flow has expired at <paramref name="nowMs"/>, or null while it has not (hard before idle).</summary>
+    internal FlowRemovalReason? ExpiryAt(long nowMs) =>
+        HardTimeout > 0 && nowMs - CreatedMs >= HardTimeout * 1000L ? FlowRemovalReason.HardTimeout
+        : IdleTimeout > 0 && nowMs - LastUsedMs >= IdleTimeout * 1000L ? FlowRemovalReason.IdleTimeout
+        : null;
 }

@@ -17,6 +17,9 @@ internal sealed partial class MatchBuilder
     private readonly List<(Prerequisite Need, FlowItem Item)> _prerequisites = [];
     private FlowKey _key;
     private FlowMask _mask;
+    private bool _legacyOuter;
+    private ushort _legacyOuterKey;
+    private ushort _legacyOuterMask;
 
     public MatchBuilder(IPortNameResolver? ports) => _ports = ports;
 
@@ -28,7 +31,12 @@ internal sealed partial class MatchBuilder
         Ip,
         Transport,
         Tcp,
+        Udp,
+        Sctp,
         Icmp,
+        NdTarget,
+        NdSll,
+        NdTll,
     }
 
     /// <summary>Applies one match item; false when the item's name is not a match field.</summary>
@@ -49,27 +57,41 @@ internal sealed partial class MatchBuilder
             case "sctp6": Shorthand(item, 0x86dd, 132); return true;
             case "icmp6": Shorthand(item, 0x86dd, 58); return true;
             case "in_port": Merge(ref _key.InPort, ref _mask.InPort, PortText.Parse(Value(item), _ports, item.ValueStart), ushort.MaxValue, item); return true;
-            case "dl_src": Mac(item, ref _key.DlSrc, ref _mask.DlSrc); return true;
-            case "dl_dst": Mac(item, ref _key.DlDst, ref _mask.DlDst); return true;
-            case "dl_type": Number(item, ref _key.DlType, ref _mask.DlType); return true;
+            case "dl_src" or "eth_src": Mac(item, ref _key.DlSrc, ref _mask.DlSrc); return true;
+            case "dl_dst" or "eth_dst": Mac(item, ref _key.DlDst, ref _mask.DlDst); return true;
+            case "dl_type" or "eth_type": Number(item, ref _key.DlType, ref _mask.DlType); return true;
+            case "metadata": Number(item, ref _key.Metadata, ref _mask.Metadata); return true;
             case "dl_vlan": DlVlan(item); return true;
             case "dl_vlan_pcp": DlVlanPcp(item); return true;
             case "vlan_tci": Number(item, ref _key.VlanTci, ref _mask.VlanTci); return true;
-            case "outer_vlan_tci": Number(item, ref _key.OuterVlanTci, ref _mask.OuterVlanTci); return true;
-            case "nw_src": Need(Prerequisite.Ipv4OrArp, item); Ipv4(item, ref _key.NwSrc, ref _mask.NwSrc); return true;
-            case "nw_dst": Need(Prerequisite.Ipv4OrArp, item); Ipv4(item, ref _key.NwDst, ref _mask.NwDst); return true;
+            case "inner_vlan_tci": Number(item, ref _key.InnerVlanTci, ref _mask.InnerVlanTci); return true;
+            case "outer_vlan_tci": _legacyOuter = true; Number(item, ref _legacyOuterKey, ref _legacyOuterMask); return true;
+            case "nw_src" or "ipv4_src": Need(Prerequisite.Ipv4OrArp, item); Ipv4(item, ref _key.NwSrc, ref _mask.NwSrc); return true;
+            case "nw_dst" or "ipv4_dst": Need(Prerequisite.Ipv4OrArp, item); Ipv4(item, ref _key.NwDst, ref _mask.NwDst); return true;
             case "arp_spa": Need(Prerequisite.Arp, item); Ipv4(item, ref _key.NwSrc, ref _mask.NwSrc); return true;
             case "arp_tpa": Need(Prerequisite.Arp, item); Ipv4(item, ref _key.NwDst, ref _mask.NwDst); return true;
             case "arp_op": Need(Prerequisite.Arp, item); Number(item, ref _key.ArpOp, ref _mask.ArpOp); return true;
+            case "arp_sha": Need(Prerequisite.Arp, item); Mac(item, ref _key.ArpSha, ref _mask.ArpSha); return true;
+            case "arp_tha": Need(Prerequisite.Arp, item); Mac(item, ref _key.ArpTha, ref _mask.ArpTha); return true;
             case "ipv6_src": Need(Prerequisite.Ipv6, item); Ipv6(item, ref _key.Ipv6Src, ref _mask.Ipv6Src); return true;
             case "ipv6_dst": Need(Prerequisite.Ipv6, item); Ipv6(item, ref _key.Ipv6Dst, ref _mask.Ipv6Dst); return true;
-            case "nw_proto": Need(Prerequisite.Ip, item); Number(item, ref _key.NwProto, ref _mask.NwProto); return true;
+            case "ipv6_label": Need(Prerequisite.Ipv6, item); Number(item, ref _key.Ipv6Label, ref _mask.Ipv6Label, 0xfffff); _mask.Ipv6Label &= 0xfffff; return true;
+            case "nd_target": Need(Prerequisite.NdTarget, item); Ipv6(item, ref _key.NdTarget, ref _mask.NdTarget); return true;
+            case "nd_sll": Need(Prerequisite.NdSll, item); Mac(item, ref _key.ArpSha, ref _mask.ArpSha); return true;
+            case "nd_tll": Need(Prerequisite.NdTll, item); Mac(item, ref _key.ArpTha, ref _mask.ArpTha); return true;
+            case "nw_proto" or "ip_proto": Need(Prerequisite.Ip, item); Number(item, ref _key.NwProto, ref _mask.NwProto); return true;
             case "nw_tos": Need(Prerequisite.Ip, item); TosBits(item, 0xfc); return true;
             case "nw_ecn": Need(Prerequisite.Ip, item); TosBits(item, 0x03); return true;
             case "nw_ttl": Need(Prerequisite.Ip, item); Number(item, ref _key.NwTtl, ref _mask.NwTtl); return true;
             case "ip_frag": Need(Prerequisite.Ip, item); IpFrag(item); return true;
             case "tp_src": Need(Prerequisite.Transport, item); Number(item, ref _key.TpSrc, ref _mask.TpSrc); return true;
             case "tp_dst": Need(Prerequisite.Transport, item); Number(item, ref _key.TpDst, ref _mask.TpDst); return true;
+            case "tcp_src": Need(Prerequisite.Tcp, item); Number(item, ref _key.TpSrc, ref _mask.TpSrc); return true;
+            case "tcp_dst": Need(Prerequisite.Tcp, item); Number(item, ref _key.TpDst, ref _mask.TpDst); return true;
+            case "udp_src": Need(Prerequisite.Udp, item); Number(item, ref _key.TpSrc, ref _mask.TpSrc); return true;
+            case "udp_dst": Need(Prerequisite.Udp, item); Number(item, ref _key.TpDst, ref _mask.TpDst); return true;
+            case "sctp_src": Need(Prerequisite.Sctp, item); Number(item, ref _key.TpSrc, ref _mask.TpSrc); return true;
+            case "sctp_dst": Need(Prerequisite.Sctp, item); Number(item, ref _key.TpDst, ref _mask.TpDst); return true;
             case "tcp_flags": Need(Prerequisite.Tcp, item); TcpFlags(item); return true;
             case "icmp_type": Need(Prerequisite.Icmp, item); Number(item, ref _key.TpSrc, ref _mask.TpSrc, byte.MaxValue); return true;
             case "icmp_code": Need(Prerequisite.Icmp, item); Number(item, ref _key.TpDst, ref _mask.TpDst, byte.MaxValue); return true;
@@ -80,6 +102,10 @@ internal sealed partial class MatchBuilder
     /// <summary>Checks every prerequisite against the finished match and returns it.</summary>
     public FlowMatch Build()
     {
+        if (_legacyOuter)
+        {
+            TranslateLegacyOuter();
+        }
         foreach ((Prerequisite need, FlowItem item) in _prerequisites)
         {
             if (!IsMet(need))
@@ -90,12 +116,47 @@ internal sealed partial class MatchBuilder
         return new FlowMatch(in _key, in _mask);
     }
 
+    /// <summary>
+    /// Flows written before the tags were named as in OpenFlow (and stored in configuration databases of that time) used
+    /// <c>outer_vlan_tci</c> for the outer tag of a double-tagged frame and <c>vlan_tci</c> (and <c>dl_vlan</c>) for its
+    /// inner tag, or for a lone tag. Today <c>vlan_tci</c> is the outermost tag and <c>inner_vlan_tci</c> the second, so a
+    /// match naming the old field is moved over: an outer tag that must be present makes the old <c>vlan_tci</c> the inner
+    /// one (which must then be present too); an outer tag that must be absent leaves <c>vlan_tci</c> as it is and asks
+    /// for no second tag. Such a flow loads and matches the frames it matched before, and is written back in today's names.
+    /// </summary>
+    private void TranslateLegacyOuter()
+    {
+        const ushort Present = FlowKeyExtractor.VlanPresent;
+        if (_mask.InnerVlanTci != 0)
+        {
+            Fail("outer_vlan_tci (the older name of vlan_tci for a double-tagged frame) cannot be combined with inner_vlan_tci",
+                "outer_vlan_tci", 0);
+        }
+        if ((_legacyOuterMask & Present) != 0 && (_legacyOuterKey & Present) == 0)
+        {
+            _key.InnerVlanTci = 0;
+            _mask.InnerVlanTci = Present;
+            return;
+        }
+        _key.InnerVlanTci = _key.VlanTci;
+        _mask.InnerVlanTci = _mask.VlanTci;
+        _key.VlanTci = _legacyOuterKey;
+        _mask.VlanTci = _legacyOuterMask;
+        if ((_legacyOuterMask & Present) != 0)
+        {
+            _key.InnerVlanTci |= Present;
+            _mask.InnerVlanTci |= Present;
+        }
+    }
+
     [DoesNotReturn]
     public static void Fail(string problem, string token, int position) => throw new FlowParseException(problem, token, position);
 
     private bool DlTypeIs(ushort type) => _mask.DlType == ushort.MaxValue && _key.DlType == type;
 
     private bool ProtoIs(byte proto) => _mask.NwProto == byte.MaxValue && _key.NwProto == proto;
+
+    private bool IcmpTypeIs(byte type) => (_mask.TpSrc & 0xff) == 0xff && (_key.TpSrc & 0xff) == type;
 
     private bool IsMet(Prerequisite need)
     {
@@ -110,6 +171,11 @@ internal sealed partial class MatchBuilder
             Prerequisite.Ip => ip,
             Prerequisite.Transport => ip && (ProtoIs(6) || ProtoIs(17) || ProtoIs(132)),
             Prerequisite.Tcp => ip && ProtoIs(6),
+            Prerequisite.Udp => ip && ProtoIs(17),
+            Prerequisite.Sctp => ip && ProtoIs(132),
+            Prerequisite.NdTarget => v6 && ProtoIs(58) && (IcmpTypeIs(135) || IcmpTypeIs(136)),
+            Prerequisite.NdSll => v6 && ProtoIs(58) && IcmpTypeIs(135),
+            Prerequisite.NdTll => v6 && ProtoIs(58) && IcmpTypeIs(136),
             _ => (v4 && ProtoIs(1)) || (v6 && ProtoIs(58)),
         };
     }
@@ -122,6 +188,11 @@ internal sealed partial class MatchBuilder
         Prerequisite.Ip => "ip or ipv6 (e.g. 'ip,nw_proto=6')",
         Prerequisite.Transport => "tcp, udp or sctp (e.g. 'tcp,tp_dst=80' or 'udp6,tp_dst=53')",
         Prerequisite.Tcp => "tcp or tcp6 (e.g. 'tcp,tcp_flags=+syn')",
+        Prerequisite.Udp => "udp or udp6 (e.g. 'udp,udp_dst=53')",
+        Prerequisite.Sctp => "sctp or sctp6 (e.g. 'sctp,sctp_dst=5060')",
+        Prerequisite.NdTarget => "a neighbour solicitation or advertisement (e.g. 'icmp6,icmp_type=135,nd_target=fe80::1')",
+        Prerequisite.NdSll => "a neighbour solicitation (e.g. 'icmp6,icmp_type=135,nd_sll=52:54:00:00:00:01')",
+        Prerequisite.NdTll => "a neighbour advertisement (e.g. 'icmp6,icmp_type=136,nd_tll=52:54:00:00:00:01')",
         _ => "icmp or icmp6 (e.g. 'icmp,icmp_type=8')",
     };
 

@@ -26,6 +26,10 @@ internal static class MatchText
         bool icmp = protoExact && ((v4 && k.NwProto == 1) || (v6 && k.NwProto == 58));
         Number(f, icmp ? "icmp_type" : "tp_src", k.TpSrc, m.TpSrc, ushort.MaxValue);
         Number(f, icmp ? "icmp_code" : "tp_dst", k.TpDst, m.TpDst, ushort.MaxValue);
+        if (m.NdTarget != 0)
+        {
+            f.Add("nd_target=" + ValueText.FormatIpv6Masked(k.NdTarget, m.NdTarget));
+        }
         TcpFlags(f, k.TcpFlags, m.TcpFlags);
         return f;
     }
@@ -36,10 +40,16 @@ internal static class MatchText
         {
             f.Add(m.InPort == ushort.MaxValue ? "in_port=" + PortText.Format(k.InPort, ports) : $"in_port={Hex(k.InPort, m.InPort, 4)}");
         }
-        Vlan(f, k.VlanTci, m.VlanTci);
-        if (m.OuterVlanTci != 0)
+        if (m.Metadata != 0)
         {
-            f.Add("outer_vlan_tci=" + Hex(k.OuterVlanTci, m.OuterVlanTci, 4));
+            f.Add("metadata=" + (m.Metadata == ulong.MaxValue
+                ? string.Create(CultureInfo.InvariantCulture, $"0x{k.Metadata:x}")
+                : string.Create(CultureInfo.InvariantCulture, $"0x{k.Metadata:x}/0x{m.Metadata:x}")));
+        }
+        Vlan(f, k.VlanTci, m.VlanTci);
+        if (m.InnerVlanTci != 0)
+        {
+            f.Add("inner_vlan_tci=" + Hex(k.InnerVlanTci, m.InnerVlanTci, 4));
         }
         if (m.DlSrc != 0)
         {
@@ -75,6 +85,16 @@ internal static class MatchText
             f.Add((arp ? "arp_tpa=" : "nw_dst=") + ValueText.FormatIpv4Masked(k.NwDst, m.NwDst));
         }
         Number(f, "arp_op", k.ArpOp, m.ArpOp, ushort.MaxValue);
+        bool v6 = FlowFormatter.DlTypeIs(k, m, 0x86dd);
+        if (m.ArpSha != 0)
+        {
+            f.Add((v6 ? "nd_sll=" : "arp_sha=") + ValueText.FormatMacMasked(k.ArpSha, m.ArpSha));
+        }
+        if (m.ArpTha != 0)
+        {
+            f.Add((v6 ? "nd_tll=" : "arp_tha=") + ValueText.FormatMacMasked(k.ArpTha, m.ArpTha));
+        }
+        Number(f, "ipv6_label", k.Ipv6Label, m.Ipv6Label, 0xfffff);
         if (!protoInShorthand)
         {
             Number(f, "nw_proto", k.NwProto, m.NwProto, byte.MaxValue);

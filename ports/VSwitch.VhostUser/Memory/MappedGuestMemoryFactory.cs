@@ -13,17 +13,20 @@ namespace VSwitch.VhostUser.Memory;
 internal static class MappedGuestMemoryFactory
 {
     /// <summary>
-    /// Maps one region. Fails (null error means success) when the description is invalid, the fd does not hold
-    /// <c>mmap_offset + memory_size</c> bytes, or mmap fails.
+    /// Maps one region, registered with the guest memory guard under <paramref name="cookie"/> for
+    /// <paramref name="flag"/>. Fails (null error means success) when the description is invalid, the fd does not hold
+    /// <c>mmap_offset + memory_size</c> bytes, mmap fails or the guard cannot take the mapping; then
+    /// <paramref name="problem"/> says which.
     /// </summary>
-    public static VhostUserError? TryMap(in MemoryRegion region, int fd, out MappedRegion? mapped)
+    public static VhostUserError? TryMap(in MemoryRegion region, int fd, GuestFaultFlag flag, int cookie, out MappedRegion? mapped, out string? problem)
     {
         mapped = null;
         if (!region.IsValid())
         {
+            problem = "the region description is invalid";
             return VhostUserError.InvalidParameter;
         }
-        Mapping? mapping = Mapping.TryMap(fd, region.MmapOffset + region.MemorySize);
+        Mapping? mapping = Mapping.TryMap(fd, region.MmapOffset + region.MemorySize, flag, cookie, out problem);
         if (mapping is null)
         {
             return VhostUserError.MapFailed;

@@ -21,14 +21,21 @@ internal sealed class MappedLog : IDisposable
     /// <summary>The bitmap writer handed to the datapath.</summary>
     public DirtyLog Log { get; }
 
-    /// <summary>Maps the log described by <paramref name="payload"/> from <paramref name="fd"/>; null when invalid or unmappable.</summary>
-    public static MappedLog? TryMap(in LogPayload payload, int fd)
+    /// <summary>The mapping (for its cookie and backing).</summary>
+    public Mapping Mapping => _mapping;
+
+    /// <summary>
+    /// Maps the log described by <paramref name="payload"/> from <paramref name="fd"/>, registered with the guest
+    /// memory guard like a region; null with <paramref name="problem"/> set when invalid or unmappable.
+    /// </summary>
+    public static MappedLog? TryMap(in LogPayload payload, int fd, GuestFaultFlag flag, int cookie, out string? problem)
     {
         if (!payload.IsValid())
         {
+            problem = "the log description is invalid";
             return null;
         }
-        Mapping? mapping = Mapping.TryMap(fd, payload.MmapOffset + payload.MmapSize);
+        Mapping? mapping = Mapping.TryMap(fd, payload.MmapOffset + payload.MmapSize, flag, cookie, out problem);
         if (mapping is null)
         {
             return null;

@@ -1,9 +1,10 @@
-using VSwitch.VhostUser.Interop;
+using VSwitch.Native;
 using VSwitch.VhostUser.Memory;
 using VSwitch.VhostUser.Protocol;
 using VSwitch.VhostUser.Protocol.Messages;
 using VSwitch.VhostUser.Transport;
 using VSwitch.Virtio.Memory;
+using VSwitch.Virtio.Net;
 
 namespace VSwitch.VhostUser.Session;
 
@@ -29,11 +30,11 @@ internal sealed partial class BackendSession
         for (int i = 0; i < (int)table.RegionCount; i++)
         {
             var region = Read<MemoryRegion>(payload[(MemoryTableHeader.Size + (i * MemoryRegion.Size))..]);
-            VhostUserError? error = MappedGuestMemoryFactory.TryMap(region, fds.Peek(i), out MappedRegion? one);
-            if (error is not null)
+            VhostUserError? error = MappedGuestMemoryFactory.TryMap(region, fds.Peek(i), _fault, NextCookie(), out MappedRegion? one, out string? problem);
+            if (error is { } e)
             {
                 MappedGuestMemoryFactory.UnmapAll(mapped);
-                return error;
+                return Refuse(e, $"region {i}: {problem}");
             }
             mapped.Add(one!);
         }
@@ -64,10 +65,10 @@ internal sealed partial class BackendSession
         {
             return VhostUserError.InvalidParameter;
         }
-        VhostUserError? error = MappedGuestMemoryFactory.TryMap(message.Region, fds.Peek(0), out MappedRegion? added);
-        if (error is not null)
+        VhostUserError? error = MappedGuestMemoryFactory.TryMap(message.Region, fds.Peek(0), _fault, NextCookie(), out MappedRegion? added, out string? problem);
+        if (error is { } e)
         {
-            return error;
+            return Refuse(e, problem ?? e.ToString());
         }
         List<MappedRegion> next = [.. _regions, added!];
         return ReplaceMemory(next, []);
@@ -125,6 +126,7 @@ internal sealed partial class BackendSession
         _regions.AddRange(next);
         _regionRefs.Clear();
         _regionRefs.AddRange(refs);
+        PublishRegionStatus();
         bool quiet = RepublishAll();
         Retire(retired.Select(r => r.Mapping), quiet);
         ulong bytes = 0;
@@ -136,6 +138,12 @@ internal sealed partial class BackendSession
         return quiet ? StartPendingRings() : VhostUserError.QuiesceTimeout;
     }
 
+    /// <summary>
+    /// Maps the dirty log (live migration) and hands it to every ring; a log replaced while in use is unmapped only
+    /// after every ring was quiesced with the new one published (as memory tables are). A log too small for the guest
+    /// memory mapped now would let pages go unmarked, so it is refused; memory added after the log is not checked (QEMU
+    /// keeps a stale log mapped after a cancelled migration), its pages are counted as beyond the log.
+    /// </summary>
     private VhostUserError? SetLogBase(ReadOnlySpan<byte> payload, ReceivedFds fds)
     {
         if (!Negotiated(ProtocolFeatures.LogShmfd))
@@ -144,16 +152,29 @@ internal sealed partial class BackendSession
             return VhostUserError.InvalidState;
         }
         var description = Read<LogPayload>(payload);
-        MappedLog? log = MappedLog.TryMap(description, fds.Peek(0));
+        ulong memoryEnd = GuestMemoryEnd();
+        ulong covered = LogCoverage(description.MmapSize);
+        if (description.IsValid() && covered < memoryEnd)
+        {
+            return Refuse(VhostUserError.InvalidParameter,
+                $"dirty log of {description.MmapSize} bytes covers guest memory up to 0x{covered:x}, but guest memory ends at 0x{memoryEnd:x}");
+        }
+        MappedLog? log = MappedLog.TryMap(description, fds.Peek(0), _fault, NextCookie(), out string? problem);
         if (log is null)
         {
-            return description.IsValid() ? VhostUserError.MapFailed : VhostUserError.InvalidParameter;
+            return Refuse(description.IsValid() ? VhostUserError.MapFailed : VhostUserError.InvalidParameter, "dirty log: " + problem);
         }
         MappedLog? old = _log;
-        _log = log;
+        Volatile.Write(ref _log, log);
         bool quiet = RepublishAll();
         Retire(old, quiet);
-        VhostUserLog.LogSet(_logger, _name, description.MmapSize);
+        KeepLogCounters(old);
+        VhostUserLog.LogSet(_logger, _name, description.MmapSize, covered, memoryEnd,
+            old is null ? "" : $"; replaces a log of {old.Log.SizeBytes} bytes");
+        if (old is null && Acked(VirtioNetFeatures.LogAll))
+        {
+            VhostUserLog.LoggingOnWithLog(_logger, _name, description.MmapSize);
+        }
         // QEMU waits for a reply to SET_LOG_BASE when LOG_SHMFD is negotiated (vhost-user spec, "Communication");
         // it reads the header only, so a zero u64 (the REPLY_ACK convention for success) serves every reader.
         if (!ReplyU64(FrontendRequest.SetLogBase, 0))
@@ -163,10 +184,36 @@ internal sealed partial class BackendSession
         return quiet ? null : VhostUserError.QuiesceTimeout;
     }
 
+    /// <summary>The end of the highest guest memory region mapped now (0 with none).</summary>
+    private ulong GuestMemoryEnd()
+    {
+        ulong end = 0;
+        foreach (MappedRegion r in _regions)
+        {
+            // Regions were validated when mapped: guest address + size does not wrap.
+            end = Math.Max(end, r.Description.GuestPhysAddr + r.Description.MemorySize);
+        }
+        return end;
+    }
+
+    /// <summary>Guest memory a log of <paramref name="bytes"/> covers from address 0: 8 pages of 4 KiB per byte.</summary>
+    private static ulong LogCoverage(ulong bytes) =>
+        bytes > ulong.MaxValue / (8 * DirtyLog.PageSize) ? ulong.MaxValue : bytes * 8 * DirtyLog.PageSize;
+
+    /// <summary>Adds the counters of a log that goes away to the port's totals (status shows them for the port's life).</summary>
+    private void KeepLogCounters(MappedLog? retired)
+    {
+        if (retired is not null)
+        {
+            Interlocked.Add(ref _retiredPagesMarked, retired.Log.PagesMarked);
+            Interlocked.Add(ref _retiredPagesBeyondLog, retired.Log.OutOfRange);
+        }
+    }
+
     private VhostUserError? SetLogFd(ReceivedFds fds)
     {
         // An eventfd to tell the front-end the log changed; the switch never signals it but keeps it for the session.
-        Libc.CloseIfValid(_logFd);
+        FileDescriptor.CloseIfValid(_logFd);
         _logFd = fds.Take(0);
         return null;
     }
@@ -225,12 +272,27 @@ internal sealed partial class BackendSession
     private void UnmapEverything(bool quiet)
     {
         Volatile.Write(ref _memory, GuestMemory.Empty);
-        var retired = new List<IDisposable?>(_regions.Select(r => r.Mapping)) { _log };
+        MappedLog? log = _log;
+        var retired = new List<IDisposable?>(_regions.Select(r => r.Mapping)) { log };
         _regions.Clear();
         _regionRefs.Clear();
-        _log = null;
+        PublishRegionStatus();
+        Volatile.Write(ref _log, null);
         Retire(retired, quiet);
-        Libc.CloseIfValid(_logFd);
+        KeepLogCounters(log);
+        FileDescriptor.CloseIfValid(_logFd);
         _logFd = -1;
+    }
+
+    /// <summary>Publishes the region list with backing and seals for <see cref="Regions"/> (status readers on any thread).</summary>
+    private void PublishRegionStatus()
+    {
+        var status = new VhostUserRegionStatus[_regions.Count];
+        for (int i = 0; i < status.Length; i++)
+        {
+            MappedRegion r = _regions[i];
+            status[i] = new VhostUserRegionStatus(i, r.Description.GuestPhysAddr, r.Description.MemorySize, r.Mapping.Backing.Kind, r.Mapping.Backing.ShrinkSealed);
+        }
+        _regionStatus = status;
     }
 }

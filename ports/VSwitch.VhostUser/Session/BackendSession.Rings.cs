@@ -1,5 +1,5 @@
 using VSwitch.Core.Packets;
-using VSwitch.VhostUser.Interop;
+using VSwitch.Native;
 using VSwitch.VhostUser.Protocol;
 using VSwitch.VhostUser.Protocol.Messages;
 using VSwitch.VhostUser.Transport;
@@ -23,8 +23,10 @@ internal sealed partial class BackendSession
         {
             return VhostUserError.InvalidParameter;
         }
-        // VIRTIO 1.2 §2.7: the queue size is a power of two, at most 32768.
-        if (state.Num == 0 || state.Num > SplitQueue.MaxSize || (state.Num & (state.Num - 1)) != 0)
+        // VIRTIO 1.2 §2.7: a split ring's size is a power of two, at most 32768; §2.8: a packed ring's is any size up to
+        // 32768. The front-end acks features before it sizes rings; the start checks the size against the layout again.
+        bool anySize = Acked(VirtioNetFeatures.RingPacked);
+        if (state.Num == 0 || state.Num > SplitQueue.MaxSize || (!anySize && (state.Num & (state.Num - 1)) != 0))
         {
             return VhostUserError.InvalidParameter;
         }
@@ -47,12 +49,14 @@ internal sealed partial class BackendSession
     private VhostUserError? SetVringBase(ReadOnlySpan<byte> payload)
     {
         var state = Read<VringState>(payload);
-        if (!TryGetRing(state.Index, out Vring ring) || state.Num > ushort.MaxValue)
+        // A split ring's index is 16 bits (VIRTIO 1.2 §2.7.6). A packed ring's base carries slots and wrap counters in
+        // all 32 bits (PackedQueueState.FromVhostBase); its slots are checked against the size when the ring starts.
+        if (!TryGetRing(state.Index, out Vring ring) || (state.Num > ushort.MaxValue && !Acked(VirtioNetFeatures.RingPacked)))
         {
-            // A split ring's index is 16 bits (VIRTIO 1.2 §2.7.6); packed rings are not offered.
             return VhostUserError.InvalidParameter;
         }
-        ring.Base = (ushort)state.Num;
+        ring.Base = state.Num;
+        ring.LastSetBase = state.Num;
         return null;
     }
 
@@ -63,38 +67,53 @@ internal sealed partial class BackendSession
         {
             return VhostUserError.InvalidParameter;
         }
-        ushort? stoppedAt = StopRing(ring);
+        uint? stoppedAt = StopRing(ring);
         if (stoppedAt is null)
         {
             return VhostUserError.QuiesceTimeout;
         }
+        ring.LastGetBase = stoppedAt.Value;
+        // On a migration source this is the position the destination resumes from.
+        VhostUserLog.VringBaseHandedOver(_logger, _name, ring.Index, stoppedAt.Value);
         var reply = new VringState(state.Index, stoppedAt.Value);
         return Reply(FrontendRequest.GetVringBase, in reply) ? null : VhostUserError.SocketBroken;
     }
 
     private VhostUserError? SetVringKick(ReadOnlySpan<byte> payload, ReceivedFds fds)
     {
-        VhostUserError? error = TakeVringFd(payload, fds, out Vring? ring, out int fd, out bool noFd);
+        VhostUserError? error = TakeVringFd(payload, fds, "kick", out Vring? ring, out int fd, out bool noFd);
         if (error is not null)
         {
             return error;
         }
-        Volatile.Write(ref ring!.PublishedKickFd, -1);
-        Libc.CloseIfValid(ring.KickFd);
+        if (ring!.Started)
+        {
+            // The datapath drains the published kick fd when it disables kicks, holding the ring: close the old fd only
+            // with the ring quiesced, so that it never reads a closed fd whose number was reused.
+            if (!ring.TryQuiesce(null, _quiesceTimeout))
+            {
+                ReportQuiesceTimeout(ring);
+                FileDescriptor.CloseIfValid(fd);
+                return VhostUserError.QuiesceTimeout;
+            }
+            Volatile.Write(ref ring.PublishedKickFd, fd);
+            FileDescriptor.CloseIfValid(ring.KickFd);
+            ring.KickFd = fd;
+            ring.Polling = noFd;
+            ring.Release(BuildSnapshot(ring));
+            return null;
+        }
+        // Not started: nothing is published, so no datapath thread can be using the old fd.
+        FileDescriptor.CloseIfValid(ring.KickFd);
         ring.KickFd = fd;
         ring.Polling = noFd;
         ring.KickReceived = true;
-        if (ring.Started)
-        {
-            Volatile.Write(ref ring.PublishedKickFd, fd);
-            return null;
-        }
         return TryStartRing(ring);
     }
 
     private VhostUserError? SetVringCall(ReadOnlySpan<byte> payload, ReceivedFds fds)
     {
-        VhostUserError? error = TakeVringFd(payload, fds, out Vring? ring, out int fd, out _);
+        VhostUserError? error = TakeVringFd(payload, fds, "call", out Vring? ring, out int fd, out _);
         if (error is not null)
         {
             return error;
@@ -103,10 +122,10 @@ internal sealed partial class BackendSession
         if (!ring!.TryQuiesce(null, _quiesceTimeout))
         {
             ReportQuiesceTimeout(ring);
-            Libc.CloseIfValid(fd);
+            FileDescriptor.CloseIfValid(fd);
             return VhostUserError.QuiesceTimeout;
         }
-        Libc.CloseIfValid(ring.CallFd);
+        FileDescriptor.CloseIfValid(ring.CallFd);
         ring.CallFd = fd;
         ring.Release(BuildSnapshot(ring));
         return null;
@@ -114,12 +133,12 @@ internal sealed partial class BackendSession
 
     private VhostUserError? SetVringErr(ReadOnlySpan<byte> payload, ReceivedFds fds)
     {
-        VhostUserError? error = TakeVringFd(payload, fds, out Vring? ring, out int fd, out _);
+        VhostUserError? error = TakeVringFd(payload, fds, "err", out Vring? ring, out int fd, out _);
         if (error is not null)
         {
             return error;
         }
-        Libc.CloseIfValid(ring!.ErrFd);
+        FileDescriptor.CloseIfValid(ring!.ErrFd);
         ring.ErrFd = fd;
         return null;
     }
@@ -156,9 +175,11 @@ internal sealed partial class BackendSession
 
     /// <summary>
     /// Parses the u64 of SET_VRING_KICK/CALL/ERR and takes its fd. Bit 8 set means no fd (vhost-user spec: "This flag
-    /// is set when there is no file descriptor in the ancillary data"), so the fd count must agree with the flag.
+    /// is set when there is no file descriptor in the ancillary data"), so the fd count must agree with the flag. The fd
+    /// must be an eventfd, and is made non-blocking (<see cref="RingEventFd"/>); anything else ends the session with
+    /// the kind of fd in the error, and is closed with the message.
     /// </summary>
-    private VhostUserError? TakeVringFd(ReadOnlySpan<byte> payload, ReceivedFds fds, out Vring? ring, out int fd, out bool noFd)
+    private VhostUserError? TakeVringFd(ReadOnlySpan<byte> payload, ReceivedFds fds, string role, out Vring? ring, out int fd, out bool noFd)
     {
         var message = new VringFdPayload(Read<ulong>(payload));
         fd = -1;
@@ -175,6 +196,14 @@ internal sealed partial class BackendSession
         }
         if (!noFd)
         {
+            if (RingEventFd.TryAdopt(fds.Peek(0), out bool madeNonBlocking) is { } what)
+            {
+                return Refuse(VhostUserError.NotAnEventFd, $"the {role} fd of ring {found.Index} is {what}");
+            }
+            if (madeNonBlocking)
+            {
+                VhostUserLog.EventFdMadeNonBlocking(_logger, _name, found.Index, role);
+            }
             fd = fds.Take(0);
         }
         return null;
@@ -187,7 +216,8 @@ internal sealed partial class BackendSession
         {
             return null;
         }
-        if (!TryTranslate(ring, out GuestAddress desc, out GuestAddress avail, out GuestAddress used))
+        bool packed = Acked(VirtioNetFeatures.RingPacked);
+        if (!TryTranslate(ring, packed, out GuestAddress desc, out GuestAddress avail, out GuestAddress used))
         {
             return VhostUserError.InvalidParameter;
         }
@@ -196,11 +226,16 @@ internal sealed partial class BackendSession
             ReportQuiesceTimeout(ring);
             return VhostUserError.QuiesceTimeout;
         }
+        ring.IsPacked = packed;
+        if (packed)
+        {
+            return StartPackedRing(ring, desc, avail, used);
+        }
         SplitQueue queue = ring.Queue;
         queue.Reset();
         queue.TrySetSize(ring.Num);
         queue.SetAddresses(desc, avail, used, UsedLogAddress(ring.Addr.Value));
-        queue.SetState(new SplitQueueState(ring.Base, ring.Base));
+        queue.SetState(new SplitQueueState((ushort)ring.Base, (ushort)ring.Base));
         queue.EventIdx = Acked(VirtioNetFeatures.EventIdx);
         if (!queue.TryValidate(_memory))
         {
@@ -213,22 +248,75 @@ internal sealed partial class BackendSession
         // driver has seen completed, so resume from there (as DPDK's vhost library does); QEMU's base already equals it.
         if (_memory.TryLoadAcquireU16(new GuestAddress(used.Value + 2), out ushort usedIdx) && usedIdx != ring.Base)
         {
-            VhostUserLog.RingResynced(_logger, _name, ring.Index, ring.Base, usedIdx);
+            VhostUserLog.RingResynced(_logger, _name, ring.Index, (ushort)ring.Base, usedIdx);
             queue.SetState(new SplitQueueState(usedIdx, usedIdx));
         }
+        return FinishStart(ring);
+    }
+
+    /// <summary>
+    /// The packed half of <see cref="TryStartRing"/>, with the ring quiesced: size (any value), addresses (desc, driver
+    /// area, device area), positions from the base (PackedQueueState.FromVhostBase; slots outside the ring are refused).
+    /// A packed ring keeps no used index in guest memory, so unlike the split ring nothing can be resynchronised: the
+    /// base is taken as given (ports/VSwitch.VhostUser/README.md, "Packed rings").
+    /// </summary>
+    private VhostUserError? StartPackedRing(Vring ring, GuestAddress desc, GuestAddress driverArea, GuestAddress deviceArea)
+    {
+        PackedQueue queue = ring.Packed;
+        queue.Reset();
+        if (!queue.TrySetSize(ring.Num))
+        {
+            ring.Release(null);
+            return VhostUserError.InvalidParameter;
+        }
+        queue.SetAddresses(desc, driverArea, deviceArea, UsedLogAddress(ring.Addr!.Value));
+        queue.EventIdx = Acked(VirtioNetFeatures.EventIdx);
+        if (!queue.TrySetState(PackedQueueState.FromVhostBase(ring.Base)) || !queue.TryValidate(_memory))
+        {
+            queue.Reset();
+            ring.Release(null);
+            return VhostUserError.InvalidParameter;
+        }
+        if (queue.IsNextAvailUsedThisLap(_memory))
+        {
+            // The front-end resumed with a base its ring has already passed (typically QEMU after the switch restarted:
+            // it cannot recover packed positions either). Taking descriptors from there would hand the guest completions
+            // it never expects; the ring starts broken instead, reported by name, until the guest resets the device.
+            queue.MarkBroken(ChainStatus.StalePosition);
+        }
+        return FinishStart(ring);
+    }
+
+    /// <summary>The end of a ring start, either layout: pool, flags, snapshot, kicks off, published.</summary>
+    private VhostUserError? FinishStart(Vring ring)
+    {
         if (ring.IsGuestTransmit)
         {
             ring.Pool ??= new PacketPool(_rxPoolSize);
+            if (_largeRxPoolSize > 0 && (Acked(VirtioNetFeatures.HostTso4) || Acked(VirtioNetFeatures.HostTso6)))
+            {
+                // Super-frames (TSO) of up to 64 KiB come as chains of pages; a buffer of the pool above holds 9 KiB.
+                // Only a driver that took TSO sends them: without it no frame exceeds the 9 KiB buffers (a larger one is
+                // dropped as PacketTooLarge, as before offloads), and the 4 MiB per ring are not spent.
+                ring.LargePool ??= new PacketPool(_largeRxPoolSize, LargeDataRoom);
+            }
         }
         ring.Started = true;
         ring.BrokenReported = false;
         RingSnapshot? snapshot = BuildSnapshot(ring);
         // The datapath polls: ask the guest not to kick (a system call per kick, for nothing); the datapath re-enables kicks before sleeping.
-        queue.DisableNotifications(_memory, snapshot?.Log);
+        if (ring.IsPacked)
+        {
+            ring.Packed.DisableNotifications(_memory, snapshot?.Log);
+        }
+        else
+        {
+            ring.Queue.DisableNotifications(_memory, snapshot?.Log);
+        }
         Volatile.Write(ref ring.PublishedKickFd, ring.Polling ? -1 : ring.KickFd);
         ring.Release(snapshot);
         UpdateQueueCounts();
-        VhostUserLog.RingStarted(_logger, _name, ring.Index, ring.Num, ring.Base, snapshot is not null);
+        VhostUserLog.RingStarted(_logger, _name, ring.Index, ring.IsPacked ? "packed" : "split", ring.Num, ring.Base, snapshot is not null);
         Changed?.Invoke(VhostUserPortEventKind.RingStarted, ring.Index);
         return null;
     }
@@ -249,7 +337,7 @@ internal sealed partial class BackendSession
     /// <summary>New addresses for a started ring (positions kept): translate, quiesce, apply, validate.</summary>
     private VhostUserError? ApplyAddresses(Vring ring)
     {
-        if (!TryTranslate(ring, out GuestAddress desc, out GuestAddress avail, out GuestAddress used))
+        if (!TryTranslate(ring, ring.IsPacked, out GuestAddress desc, out GuestAddress avail, out GuestAddress used))
         {
             return VhostUserError.InvalidParameter;
         }
@@ -258,8 +346,17 @@ internal sealed partial class BackendSession
             ReportQuiesceTimeout(ring);
             return VhostUserError.QuiesceTimeout;
         }
-        ring.Queue.SetAddresses(desc, avail, used, UsedLogAddress(ring.Addr!.Value));
-        bool valid = ring.Queue.TryValidate(_memory);
+        bool valid;
+        if (ring.IsPacked)
+        {
+            ring.Packed.SetAddresses(desc, avail, used, UsedLogAddress(ring.Addr!.Value));
+            valid = ring.Packed.TryValidate(_memory);
+        }
+        else
+        {
+            ring.Queue.SetAddresses(desc, avail, used, UsedLogAddress(ring.Addr!.Value));
+            valid = ring.Queue.TryValidate(_memory);
+        }
         ring.Release(valid ? BuildSnapshot(ring) : null);
         UpdateQueueCounts();
         return valid ? null : VhostUserError.InvalidParameter;
@@ -267,9 +364,11 @@ internal sealed partial class BackendSession
 
     /// <summary>
     /// Stops a ring (GET_VRING_BASE): the datapath lets go, the position is read, the kick fd closed. Returns the next
-    /// avail index to report, or null if a datapath thread never let go.
+    /// avail index to report (a packed ring's slots and wrap counters, PackedQueueState.ToVhostBase), or null if a
+    /// datapath thread never let go. Receive completions run before a datapath thread lets go, so nothing is pending in
+    /// a packed ring's used shadow here: its used position equals its avail position.
     /// </summary>
-    private ushort? StopRing(Vring ring)
+    private uint? StopRing(Vring ring)
     {
         if (!ring.Started)
         {
@@ -280,12 +379,12 @@ internal sealed partial class BackendSession
             ReportQuiesceTimeout(ring);
             return null;
         }
-        ushort nextAvail = ring.Queue.GetState().NextAvail;
+        uint nextAvail = ring.IsPacked ? ring.Packed.GetState().ToVhostBase() : ring.Queue.GetState().NextAvail;
         ring.Started = false;
         ring.KickReceived = false;
         ring.Base = nextAvail;
         Volatile.Write(ref ring.PublishedKickFd, -1);
-        Libc.CloseIfValid(ring.KickFd);
+        FileDescriptor.CloseIfValid(ring.KickFd);
         ring.KickFd = -1;
         ring.Release(null);
         UpdateQueueCounts();
@@ -295,18 +394,19 @@ internal sealed partial class BackendSession
     }
 
     /// <summary>
-    /// Front-end addresses of the three ring areas to guest-physical ones; each whole area (VIRTIO 1.2 §2.7 sizes, with
-    /// the event fields) must lie in one region.
+    /// Front-end addresses of the three ring areas to guest-physical ones; each whole area must lie in one region. Split
+    /// (VIRTIO 1.2 §2.7 sizes, with the event fields): descriptor table, avail ring, used ring. Packed (§2.8): descriptor
+    /// ring, then the driver and device event suppression areas (4 bytes each) in the avail and used addresses.
     /// </summary>
-    private bool TryTranslate(Vring ring, out GuestAddress desc, out GuestAddress avail, out GuestAddress used)
+    private bool TryTranslate(Vring ring, bool packed, out GuestAddress desc, out GuestAddress avail, out GuestAddress used)
     {
         VringAddr a = ring.Addr!.Value;
         ulong n = ring.Num;
         avail = default;
         used = default;
         return _memory.TryTranslateUserAddress(a.DescUserAddr, 16 * n, out desc)
-            && _memory.TryTranslateUserAddress(a.AvailUserAddr, 6 + (2 * n), out avail)
-            && _memory.TryTranslateUserAddress(a.UsedUserAddr, 6 + (8 * n), out used);
+            && _memory.TryTranslateUserAddress(a.AvailUserAddr, packed ? 4 : 6 + (2 * n), out avail)
+            && _memory.TryTranslateUserAddress(a.UsedUserAddr, packed ? 4 : 6 + (8 * n), out used);
     }
 
     private static GuestAddress? UsedLogAddress(VringAddr addr) =>
@@ -322,8 +422,14 @@ internal sealed partial class BackendSession
             return null;
         }
         DirtyLog? log = Acked(VirtioNetFeatures.LogAll) ? _log?.Log : null;
-        int headerSize = VirtioNetHeader.SizeFor(AckedFeatures);
-        return new RingSnapshot(_memory, log, ring.CallFd, headerSize, Acked(VirtioNetFeatures.MrgRxbuf), _zeroCopy, ring.Pool);
+        ulong features = AckedFeatures;
+        int headerSize = VirtioNetHeader.SizeFor(features);
+        return new RingSnapshot(_memory, log, ring.CallFd, headerSize, Acked(VirtioNetFeatures.MrgRxbuf), _zeroCopy, ring.Pool, FaultWord)
+        {
+            LargePool = ring.LargePool,
+            FromDriver = VirtioNetOffloads.FromDriver(features),
+            ToDriver = VirtioNetOffloads.ToDriver(features),
+        };
     }
 
     private void UpdateQueueCounts()
@@ -363,15 +469,22 @@ internal sealed partial class BackendSession
                 quiet = false;
                 continue;
             }
-            Libc.CloseIfValid(ring.KickFd);
-            Libc.CloseIfValid(ring.CallFd);
-            Libc.CloseIfValid(ring.ErrFd);
+            FileDescriptor.CloseIfValid(ring.KickFd);
+            FileDescriptor.CloseIfValid(ring.CallFd);
+            FileDescriptor.CloseIfValid(ring.ErrFd);
             ring.ForgetConfiguration();
             ring.Queue.Reset();
+            ring.Packed.Reset();
             ring.Release(null);
         }
         UnmapEverything(quiet);
+        if (_rarp.Cancel())
+        {
+            // The guest left before its transmit ring ran: nothing to announce from a port it no longer uses.
+            VhostUserLog.RarpDropped(_logger, _name);
+        }
         Volatile.Write(ref _ackedFeatures, 0);
+        Volatile.Write(ref _driverOffloads, 0);
         Volatile.Write(ref _ackedProtocol, 0);
         DeviceStatus = 0;
         UpdateQueueCounts();

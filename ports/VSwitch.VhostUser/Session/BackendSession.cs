@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using VSwitch.Core.Net;
+using VSwitch.Core.Ports;
 using VSwitch.VhostUser.Memory;
 using VSwitch.VhostUser.Protocol;
 using VSwitch.VhostUser.Transport;
@@ -18,15 +19,22 @@ namespace VSwitch.VhostUser.Session;
 /// checked for shape by <see cref="MessageReader"/> and for meaning by its handler (ring index in exactly one place:
 /// <see cref="TryGetRing"/>). A failing request gets an error reply when one was asked for, then the session closes,
 /// every fd it carried is closed and the port waits for a new front-end; an unsupported request only gets the error
-/// reply. Thread rule: the session thread calls everything except the read-only status members.
+/// reply. A front-end that harms the port without a malformed message (its memory file shrinks under the switch, a
+/// ring eventfd turns blocking) is caught between messages (<see cref="CheckFrontEndHarm"/>): the session ends and the
+/// port shows <see cref="Failure"/> until the next front-end connects.
+/// Thread rule: the session thread calls everything except the read-only status members.
 /// </summary>
 internal sealed partial class BackendSession
 {
-    /// <summary>Virtio features offered; constant so a reconnecting front-end always finds at least what it acked.</summary>
+    /// <summary>
+    /// Virtio features every port offers; with offloads on (the default), <see cref="VirtioNetOffloads.Offered"/> too
+    /// (<see cref="Offered"/>). Constant for the port's life, so a reconnecting front-end always finds at least what it acked.
+    /// </summary>
     public const VirtioNetFeatures OfferedFeatures =
         VirtioNetFeatures.Version1 | VirtioNetFeatures.MrgRxbuf | VirtioNetFeatures.EventIdx | VirtioNetFeatures.IndirectDesc
         | VirtioNetFeatures.Mq | VirtioNetFeatures.Mtu | VirtioNetFeatures.Status | VirtioNetFeatures.GuestAnnounce
-        | VirtioNetFeatures.LogAll | VirtioNetFeatures.ProtocolFeatures | VirtioNetFeatures.NotifyOnEmpty | VirtioNetFeatures.AnyLayout;
+        | VirtioNetFeatures.LogAll | VirtioNetFeatures.ProtocolFeatures | VirtioNetFeatures.NotifyOnEmpty | VirtioNetFeatures.AnyLayout
+        | VirtioNetFeatures.RingPacked;
 
     /// <summary>Protocol features offered (no BACKEND_REQ: the switch never sends requests to the front-end).</summary>
     public const ProtocolFeatures OfferedProtocolFeatures =
@@ -36,6 +44,12 @@ internal sealed partial class BackendSession
     /// <summary>Memory slots (regions) accepted, as DPDK's vhost library does.</summary>
     public const int MaxMemSlots = MessageReader.MaxFds;
 
+    /// <summary>
+    /// Data room of a large receive buffer: the largest TCP super-frame (an IP datagram of 65,535 bytes) behind an
+    /// Ethernet header and two VLAN tags, rounded up.
+    /// </summary>
+    public const int LargeDataRoom = (64 * 1024) + 256;
+
     private const int PollIntervalMs = 200;
 
     private readonly string _name;
@@ -43,7 +57,9 @@ internal sealed partial class BackendSession
     private readonly Vring[] _rings;
     private readonly bool _zeroCopy;
     private readonly int _rxPoolSize;
+    private readonly int _largeRxPoolSize;
     private readonly TimeSpan _quiesceTimeout;
+    private readonly RarpAnnouncement _rarp;
     private readonly List<MappedRegion> _regions = new();
     private readonly List<int> _regionRefs = new();
     private GuestMemory _memory = GuestMemory.Empty;
@@ -52,21 +68,48 @@ internal sealed partial class BackendSession
     private UnixConnection? _connection;
     private ulong _ackedFeatures;
     private ulong _ackedProtocol;
+    private int _driverOffloads;
     private int _activeRxQueues;
     private int _activeTxQueues;
     private bool _trafficReady;
     private readonly List<IDisposable> _pendingRelease = new();
+    private readonly GuestFaultFlag _fault = new();
+    private int _nextCookie;
+    private long _rarpSentLogged;
+    private long _retiredPagesMarked;
+    private long _retiredPagesBeyondLog;
+    private string? _detail;
+    private volatile string? _failure;
+    private volatile IReadOnlyList<VhostUserRegionStatus> _regionStatus = [];
 
-    /// <summary>Creates the session state of a port with <paramref name="rings"/> (2 per queue pair).</summary>
-    public BackendSession(string name, ILogger logger, Vring[] rings, bool zeroCopy, int rxPoolSize, TimeSpan quiesceTimeout)
+    /// <summary>
+    /// Creates the session state of a port with <paramref name="rings"/> (2 per queue pair). With
+    /// <paramref name="offloads"/> the port offers checksum and TCP segmentation offload, and each guest transmit ring
+    /// gets a second pool of <paramref name="largeRxPoolSize"/> buffers for super-frames (<see cref="LargeDataRoom"/>).
+    /// SEND_RARP requests go to <paramref name="rarp"/>, which the port's datapath side drains.
+    /// </summary>
+    public BackendSession(string name, ILogger logger, Vring[] rings, RarpAnnouncement rarp, bool zeroCopy, int rxPoolSize,
+        TimeSpan quiesceTimeout, bool offloads = true, int largeRxPoolSize = 64)
     {
         _name = name;
         _logger = logger;
         _rings = rings;
+        _rarp = rarp;
         _zeroCopy = zeroCopy;
         _rxPoolSize = rxPoolSize;
         _quiesceTimeout = quiesceTimeout;
+        Offered = offloads ? OfferedFeatures | VirtioNetOffloads.Offered : OfferedFeatures;
+        _largeRxPoolSize = offloads ? largeRxPoolSize : 0;
     }
+
+    /// <summary>The virtio features this port offers (GET_FEATURES).</summary>
+    public VirtioNetFeatures Offered { get; }
+
+    /// <summary>
+    /// What the driver accepts on frames sent to it (GUEST_CSUM, GUEST_TSO4/6, GUEST_ECN acked), for
+    /// <c>IPort.TxOffloads</c>. Any thread: one field read.
+    /// </summary>
+    public PortOffloads DriverOffloads => (PortOffloads)Volatile.Read(ref _driverOffloads);
 
     /// <summary>Raised on the session thread when rings start, stop, break, or the session ends.</summary>
     public event Action<VhostUserPortEventKind, int>? Changed;
@@ -89,6 +132,15 @@ internal sealed partial class BackendSession
     /// <summary>Why the last session ended or the last request failed.</summary>
     public string? LastError { get; private set; }
 
+    /// <summary>
+    /// Why the last front-end was cut off for harming the port (guest memory lost under a mapping, a blocking ring
+    /// eventfd), until the next front-end connects; null otherwise. Any thread.
+    /// </summary>
+    public string? Failure => _failure;
+
+    /// <summary>The mapped guest memory regions with their backing (for status). Any thread.</summary>
+    public IReadOnlyList<VhostUserRegionStatus> Regions => _regionStatus;
+
     /// <summary>Guest memory regions mapped now.</summary>
     public int RegionCount => Volatile.Read(ref _memory).Regions.Length;
 
@@ -97,6 +149,18 @@ internal sealed partial class BackendSession
 
     /// <summary>1 + the highest queue pair whose guest receive ring runs (0 if none). Any thread.</summary>
     public int ActiveTxQueues => Volatile.Read(ref _activeTxQueues);
+
+    /// <summary>Dirty logging runs: LOG_ALL is acked and a log is set (every ring's snapshot carries it). Any thread.</summary>
+    public bool DirtyLogging => Acked(VirtioNetFeatures.LogAll) && Volatile.Read(ref _log) is not null;
+
+    /// <summary>Size of the dirty log set now (SET_LOG_BASE), 0 when none. Any thread.</summary>
+    public ulong DirtyLogBytes => Volatile.Read(ref _log)?.Log.SizeBytes ?? 0;
+
+    /// <summary>Pages the switch marked dirty in every log of the port's life (<see cref="DirtyLog.PagesMarked"/>). Any thread.</summary>
+    public long DirtyPagesMarked => Interlocked.Read(ref _retiredPagesMarked) + (Volatile.Read(ref _log)?.Log.PagesMarked ?? 0);
+
+    /// <summary>Pages written beyond the end of the log set at the time (not marked: a log too small). Any thread.</summary>
+    public long DirtyPagesBeyondLog => Interlocked.Read(ref _retiredPagesBeyondLog) + (Volatile.Read(ref _log)?.Log.OutOfRange ?? 0);
 
     /// <summary>At least one queue pair has both rings running. Any thread.</summary>
     public bool TrafficReady => Volatile.Read(ref _trafficReady);
@@ -108,6 +172,9 @@ internal sealed partial class BackendSession
     public void Serve(UnixConnection connection, Func<bool> stopping)
     {
         _connection = connection;
+        // A new front-end starts clean: mappings of the last one are gone (or held only by a ring that never let go).
+        _failure = null;
+        _fault.Reset();
         var reader = new MessageReader(connection);
         VhostUserError reason = VhostUserError.Disconnected;
         try
@@ -116,6 +183,12 @@ internal sealed partial class BackendSession
             {
                 int ready = connection.WaitReadable(PollIntervalMs);
                 CheckBrokenRings();
+                CheckRarpSent();
+                if (CheckFrontEndHarm() is { } harm)
+                {
+                    reason = harm;
+                    break;
+                }
                 if (ready == 0)
                 {
                     continue;
@@ -143,6 +216,7 @@ internal sealed partial class BackendSession
         {
             reader.Fds.CloseRest();
             Teardown();
+            CheckRarpSent();
             _connection = null;
             VhostUserLog.Disconnected(_logger, _name, reason);
             Changed?.Invoke(VhostUserPortEventKind.Disconnected, -1);
@@ -166,6 +240,7 @@ internal sealed partial class BackendSession
                 return readError;
             }
             VhostUserLog.Request(_logger, _name, request, header.PayloadSize, reader.Fds.Count, header.NeedReply);
+            _detail = null;
             error ??= Dispatch(request, payload, reader.Fds);
             RequestRule rule = RequestRule.For(request);
             bool replyAck = (AckedProtocolFeatures & (ulong)ProtocolFeatures.ReplyAck) != 0;
@@ -175,8 +250,12 @@ internal sealed partial class BackendSession
             }
             if (error is { } e)
             {
-                LastError = $"{request}: {e}";
-                if (e.ShouldReconnect())
+                LastError = _detail is null ? $"{request}: {e}" : $"{request}: {e}: {_detail}";
+                if (e.ShouldReconnect() && _detail is not null)
+                {
+                    VhostUserLog.RequestRefused(_logger, _name, request, e, _detail);
+                }
+                else if (e.ShouldReconnect())
                 {
                     VhostUserLog.RequestFailed(_logger, _name, request, e);
                 }
@@ -236,14 +315,21 @@ internal sealed partial class BackendSession
 
     private bool Acked(VirtioNetFeatures feature) => (AckedFeatures & (ulong)feature) != 0;
 
+    /// <summary>Why the current request failed, in words, for the log and <see cref="LastError"/>.</summary>
+    private VhostUserError Refuse(VhostUserError error, string detail)
+    {
+        _detail = detail;
+        return error;
+    }
+
     private void CheckBrokenRings()
     {
         foreach (Vring ring in _rings)
         {
-            if (ring.Started && !ring.BrokenReported && ring.Queue.IsBroken)
+            if (ring.Started && !ring.BrokenReported && ring.IsBroken)
             {
                 ring.BrokenReported = true;
-                VhostUserLog.RingBroken(_logger, _name, ring.Index, ring.Queue.BrokenReason.ToString());
+                VhostUserLog.RingBroken(_logger, _name, ring.Index, ring.BrokenReason.ToString());
                 Changed?.Invoke(VhostUserPortEventKind.RingBroken, ring.Index);
             }
         }

@@ -40,6 +40,9 @@ internal sealed class SessionRunner : IDisposable
     /// <summary>True once <see cref="Start"/> ran and until <see cref="Dispose"/>.</summary>
     public bool IsStarted { get; private set; }
 
+    /// <summary>True when the session thread is not running (never started, or ended).</summary>
+    public bool HasEnded => !_thread.IsAlive;
+
     /// <summary>Connections so far.</summary>
     public int ConnectCount => Volatile.Read(ref _connectCount);
 
@@ -129,9 +132,10 @@ internal sealed class SessionRunner : IDisposable
             Volatile.Write(ref _connection, null);
             connection.Dispose();
         }
-        if (_options.Mode == VhostUserMode.Client && !_stopping)
+        if ((_options.Mode == VhostUserMode.Client || _session.Failure is not null) && !_stopping)
         {
-            // Do not hammer a front-end that accepts and drops at once.
+            // Do not hammer a front-end that accepts and drops at once; and give one that was cut off for harming the
+            // port (see BackendSession.Failure) no immediate second try, in either mode.
             Pause(_options.ReconnectInterval);
         }
     }

@@ -38,4 +38,13 @@ public enum VhostUserError
 
     /// <summary>The request came in a state where it makes no sense (e.g. ring addresses before memory).</summary>
     InvalidState,
+
+    /// <summary>A ring's kick, call or err fd is not an eventfd (a pipe, a socket, a file...), which the switch never uses.</summary>
+    NotAnEventFd,
+
+    /// <summary>A front-end mapping lost pages under the switch (the front-end truncated its memory file or dirty log).</summary>
+    GuestMemoryFault,
+
+    /// <summary>The front-end made a ring's eventfd blocking again, or a datapath thread was found blocked on one.</summary>
+    BlockingEventFd,
 }

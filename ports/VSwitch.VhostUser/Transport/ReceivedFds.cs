@@ -1,4 +1,4 @@
-using VSwitch.VhostUser.Interop;
+using VSwitch.Native;
 
 namespace VSwitch.VhostUser.Transport;
 
@@ -33,7 +33,7 @@ internal sealed class ReceivedFds
     {
         foreach (int fd in _fds)
         {
-            Libc.CloseIfValid(fd);
+            FileDescriptor.CloseIfValid(fd);
         }
         _fds.Clear();
     }

@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using VSwitch.VhostUser.Interop;
+using VSwitch.Native;
 using VSwitch.VhostUser.Protocol;
 using VSwitch.VhostUser.Session;
 
@@ -185,6 +185,6 @@ internal sealed unsafe class UnixConnection : IDisposable
     public void Dispose()
     {
         int fd = Interlocked.Exchange(ref _fd, -1);
-        Libc.CloseIfValid(fd);
+        FileDescriptor.CloseIfValid(fd);
     }
 }

@@ -1,4 +1,4 @@
-using VSwitch.VhostUser.Interop;
+using VSwitch.Native;
 
 namespace VSwitch.VhostUser.Transport;
 

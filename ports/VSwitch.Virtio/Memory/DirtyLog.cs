@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 
 namespace VSwitch.Virtio.Memory;
@@ -9,7 +10,11 @@ namespace VSwitch.Virtio.Memory;
 /// mapped while any thread can still hold this object. Several datapath threads may mark pages at once,
 /// and the frontend reads and clears bits concurrently, so every bit is set with an atomic OR of its byte.
 /// A byte that already has all wanted bits set is left alone (no atomic operation). Pages beyond the
-/// bitmap are ignored and counted. Thread-safe. No allocation.
+/// bitmap are ignored and counted. Thread-safe. No allocation after construction.
+/// Counting (<see cref="PagesMarked"/>): only a compare-exchange that set bits counts them, so a write to pages already
+/// dirty costs nothing extra; one that dirtied pages adds one interlocked add to a counter stripe picked by thread id
+/// (eight stripes, a cache line each), so datapath threads do not share a counter line. The frontend clears bits as it
+/// copies pages, so the count grows with every page the switch dirties again after that.
 /// </summary>
 public sealed unsafe class DirtyLog
 {
@@ -17,9 +22,12 @@ public sealed unsafe class DirtyLog
     public const int PageSize = 4096;
 
     private const int PageShift = 12;
+    private const int Stripes = 8;
+    private const int StripeLongs = 8;
 
     private readonly byte* _bitmap;
     private readonly ulong _sizeBytes;
+    private readonly long[] _marked = new long[Stripes * StripeLongs];
     private long _outOfRange;
 
     /// <summary>Wraps a bitmap of <paramref name="sizeBytes"/> bytes at <paramref name="bitmap"/>; the caller keeps it mapped.</summary>
@@ -38,6 +46,26 @@ public sealed unsafe class DirtyLog
 
     /// <summary>Pages that fell outside the bitmap and were not marked (a frontend that sized the log too small).</summary>
     public long OutOfRange => Interlocked.Read(ref _outOfRange);
+
+    /// <summary>
+    /// Page bits this log set (found clear, left set) since it was created: the pages the switch dirtied for the
+    /// frontend to copy. Any thread; the sum of the stripes, each read atomically.
+    /// </summary>
+    public long PagesMarked
+    {
+        get
+        {
+            long sum = 0;
+            for (int i = 0; i < _marked.Length; i += StripeLongs)
+            {
+                sum += Interlocked.Read(ref _marked[i]);
+            }
+            return sum;
+        }
+    }
+
+    /// <summary>Pages the bitmap covers, from guest-physical address 0.</summary>
+    public ulong PagesCovered => _sizeBytes > (ulong.MaxValue >> 3) ? ulong.MaxValue : _sizeBytes << 3;
 
     /// <summary>
     /// Marks every page touched by <c>[address, address + length)</c> as dirty. A zero length marks nothing. A
@@ -104,9 +132,13 @@ public sealed unsafe class DirtyLog
             byte previous = Interlocked.CompareExchange(ref target, (byte)(seen | mask), seen);
             if (previous == seen)
             {
+                CountMarked(BitOperations.PopCount((uint)(mask & ~seen)));
                 return;
             }
             seen = previous;
         }
     }
+
+    private void CountMarked(int pages) =>
+        Interlocked.Add(ref _marked[(Environment.CurrentManagedThreadId & (Stripes - 1)) * StripeLongs], pages);
 }

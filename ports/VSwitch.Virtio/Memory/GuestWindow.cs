@@ -127,6 +127,47 @@ public readonly unsafe struct GuestWindow
         return false;
     }
 
+    /// <summary>
+    /// Writes the length (le32 at <paramref name="offset"/> + 8) and id (le16 at + 12) of a packed-ring used descriptor
+    /// at <paramref name="offset"/>, and nothing else: the flags at + 14 belong to the release store that publishes it
+    /// (a wider store would clear them for a moment, and a cleared flags word reads as "used" in every other lap).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryWritePackedUsedBody(ulong offset, uint length, ushort id)
+    {
+        if (Fits(offset, 16))
+        {
+            // SAFETY: offset + 16 <= Length, checked by Fits; only bytes 8..13 are written.
+            var s = new Span<byte>(_base + offset + 8, 6);
+            BinaryPrimitives.WriteUInt32LittleEndian(s, length);
+            BinaryPrimitives.WriteUInt16LittleEndian(s[4..], id);
+            return true;
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// Reads the address, length and id of a packed-ring descriptor at <paramref name="offset"/> (bytes 0..13; the flags
+    /// at byte 14 are read by the caller first, with acquire, VIRTIO 1.2 §2.8.21). False if the descriptor does not fit.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryReadPackedDescriptorBody(ulong offset, out ulong address, out uint length, out ushort id)
+    {
+        if (Fits(offset, 16))
+        {
+            // SAFETY: offset + 16 <= Length, checked by Fits.
+            var s = new ReadOnlySpan<byte>(_base + offset, 14);
+            address = BinaryPrimitives.ReadUInt64LittleEndian(s);
+            length = BinaryPrimitives.ReadUInt32LittleEndian(s[8..]);
+            id = BinaryPrimitives.ReadUInt16LittleEndian(s[12..]);
+            return true;
+        }
+        address = 0;
+        length = 0;
+        id = 0;
+        return false;
+    }
+
     /// <summary>True when the first byte's host address is a multiple of <paramref name="alignment"/> (a power of two).</summary>
     public bool IsHostAligned(uint alignment) => ((nuint)_base & (alignment - 1)) == 0;
 

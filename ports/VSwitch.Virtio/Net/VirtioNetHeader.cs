@@ -2,8 +2,8 @@ namespace VSwitch.Virtio.Net;
 
 /// <summary>
 /// The virtio-net header in front of every frame on the rings (VIRTIO 1.2 §5.1.6: flags, gso_type, hdr_len,
-/// gso_size, csum_start, csum_offset, then num_buffers). The switch negotiates no offloads, so on transmit to
-/// the guest every field is zero except num_buffers, and on receive the header is skipped.
+/// gso_size, csum_start, csum_offset, then num_buffers). Its first ten bytes are read and written by
+/// <c>VSwitch.Core.Offload.VnetHeader</c>; num_buffers is the rings' business.
 /// </summary>
 public static class VirtioNetHeader
 {

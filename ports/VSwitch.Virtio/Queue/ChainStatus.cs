@@ -30,6 +30,13 @@ public enum ChainStatus
     /// <summary>The avail index moved ahead of the device by more than the queue size (VIRTIO 1.2 §2.7.6).</summary>
     AvailIndexJump,
 
+    /// <summary>
+    /// A packed ring started at a position the driver has already passed: the descriptor there is marked used for the
+    /// device's current lap, which no correct stop/start can produce (a front-end resuming with a stale base after a
+    /// back-end restart; a packed ring keeps no used index to resynchronise from).
+    /// </summary>
+    StalePosition,
+
     /// <summary>A descriptor has the wrong direction for where it sits (readable after writable, VIRTIO 1.2 §2.7.4.2; or a direction the queue's device role forbids).</summary>
     WrongDirection,
 }

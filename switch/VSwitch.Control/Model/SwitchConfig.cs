@@ -3,18 +3,23 @@ using System.Collections.Immutable;
 namespace VSwitch.Control.Model;
 
 /// <summary>
-/// The whole persistent configuration of the switch: one bridge, its ports, its flows (as ovs-ofctl text
-/// lines with port numbers) and the switch-wide settings. Immutable: every change makes a new snapshot,
-/// which <see cref="Store.ConfigStore"/> writes before the change is acknowledged. Thread-safe to read.
+/// The whole persistent configuration of the switch: one bridge, its ports, its flows and groups (as ovs-ofctl
+/// text lines with port numbers) and the switch-wide settings. Immutable: every change makes a new snapshot, which
+/// <see cref="Store.ConfigStore"/> writes before the change is acknowledged. Thread-safe to read. Groups came later
+/// than format 1's first files: a DB without them loads with none.
 /// </summary>
 /// <param name="Format">Version of this layout; <see cref="CurrentFormat"/> when written by this build.</param>
 /// <param name="Bridge">The bridge's name.</param>
 /// <param name="Ports">Ports in the order they were added.</param>
-/// <param name="Flows">The flow table, one flow per line, in the order the flows were added.</param>
+/// <param name="Flows">The flow tables, one flow per line, in the order the flows were added.</param>
 /// <param name="Settings">Switch-wide settings.</param>
+/// <param name="Groups">The OpenFlow groups, one per line (ovs-ofctl add-group syntax), by id.</param>
 public sealed record SwitchConfig(int Format, string Bridge, ImmutableArray<PortConfig> Ports, ImmutableArray<string> Flows,
-    SwitchSettings Settings)
+    SwitchSettings Settings, ImmutableArray<string> Groups = default)
 {
+    /// <summary>The groups (never default).</summary>
+    public ImmutableArray<string> Groups { get; init; } = Groups.IsDefault ? [] : Groups;
+
     /// <summary>The layout version this build reads and writes.</summary>
     public const int CurrentFormat = 1;
 
@@ -114,6 +119,13 @@ public sealed record SwitchConfig(int Format, string Bridge, ImmutableArray<Port
             if (f is null)
             {
                 return "a flow entry is null";
+            }
+        }
+        foreach (string g in Groups)
+        {
+            if (g is null)
+            {
+                return "a group entry is null";
             }
         }
         return Settings.FindProblem();

@@ -29,7 +29,11 @@ public static class RuntimeMessages
         {
             VringStatus r = status.Vrings[i];
             vrings[i] = new VringInfo(r.Index, r.Size, r.Enabled, r.Started, r.BrokenReason is not null, r.NextAvail, r.NextUsed,
-                r.BrokenReason);
+                r.BrokenReason)
+            {
+                LastSetBase = r.LastSetBase,
+                LastGetBase = r.LastGetBase,
+            };
         }
         return new PortStatusResult(port.Name, port.Type, port.OfPort, PortHandlers.StateName(status.State), status.Connection,
             status.Socket, status.Mtu, status.QueuePairs, null, [.. status.VirtioFeatures], null, [.. status.ProtocolFeatures], vrings,
@@ -52,6 +56,12 @@ public static class RuntimeMessages
             GcGen0 = t.Collections.Gen0,
             GcGen1 = t.Collections.Gen1,
             GcGen2 = t.Collections.Gen2,
+            Stages = t.Stages is { Packets: > 0 } s ? new PmdStageInfo(s.Batches, s.Packets, (double)s.RxNs / s.Packets,
+                (double)s.PipelineNs / s.Packets, (double)s.TxNs / s.Packets, (double)s.CompleteNs / s.Packets,
+                s.RxNs + s.PipelineNs + s.TxNs + s.CompleteNs) : null,
+            PoolBuffers = t.PoolBuffers,
+            PoolBytes = t.PoolBytes,
+            PoolBacking = t.PoolBacking,
         };
     }
 
@@ -73,7 +83,7 @@ public static class RuntimeMessages
             _ => CaptureDirection.Both,
         };
         CaptureFileFormat format = p.Format == "pcap" ? CaptureFileFormat.Pcap : CaptureFileFormat.PcapNg;
-        return new CaptureRequest([.. p.Ports], direction, p.Filter, p.Snaplen, format, p.Count, p.DurationSeconds, p.Drops);
+        return new CaptureRequest([.. p.Ports], direction, p.Filter, p.Snaplen, format, p.Count, p.DurationSeconds, p.Drops, p.Segments);
     }
 
     /// <summary>The capture-start reply.</summary>

@@ -9,5 +9,6 @@ namespace VSwitch.Control.Runtime;
 /// <param name="Count">Stop after this many frames were written (0: no limit).</param>
 /// <param name="DurationSeconds">Stop after this many seconds (0: no limit).</param>
 /// <param name="Drops">Also record frames the switch dropped on the ports, with the reason.</param>
+/// <param name="Segments">Record TCP super-frames (segmentation offload) as their segments instead of whole.</param>
 public sealed record CaptureRequest(IReadOnlyList<string> Ports, CaptureDirection Direction, string? Filter, int Snaplen,
-    CaptureFileFormat Format, long Count, double DurationSeconds, bool Drops);
+    CaptureFileFormat Format, long Count, double DurationSeconds, bool Drops, bool Segments = false);

@@ -27,11 +27,14 @@ public interface ISwitchRuntime
     /// <summary>The port's state; <see cref="PortState.Error"/> when it could not be created.</summary>
     PortState GetPortState(PortConfig port);
 
-    /// <summary>Publishes the table's rules to the datapath threads (a new classifier; caches invalidate by generation).</summary>
-    void ReplaceFlows(FlowTable table);
+    /// <summary>Publishes the tables' flows and groups to the datapath threads (a new pipeline; caches invalidate by generation).</summary>
+    void ReplaceFlows(FlowTables tables);
 
     /// <summary>The learned MACs.</summary>
     IReadOnlyList<LearnedMac> FdbShow();
+
+    /// <summary>The MAC learning table's counters (learned, moved, evicted, expired).</summary>
+    FdbStats FdbStats();
 
     /// <summary>Forgets learned MACs, only those on <paramref name="ofPort"/> when given. Returns how many.</summary>
     int FdbFlush(int? ofPort);

@@ -28,4 +28,25 @@ public sealed record PmdThreadStats(int Thread, int? Cpu, long Packets, long Bat
 
     /// <summary>Garbage collections of the whole process since the counters were cleared.</summary>
     public GcCounts Collections { get; init; }
+
+    /// <summary>Stage timing of the sampled batches, or null when none was timed (off, or no traffic since the clear).</summary>
+    public PmdStageTimes? Stages { get; init; }
+
+    /// <summary>Buffers in the thread's packet pool (clones, floods).</summary>
+    public int PoolBuffers { get; init; }
+
+    /// <summary>Bytes the pool's slab holds from the system (whole 2 MiB pages when in huge pages).</summary>
+    public long PoolBytes { get; init; }
+
+    /// <summary>What the pool's slab lives in: hugetlb, thp or heap.</summary>
+    public string PoolBacking { get; init; } = "heap";
 }
+
+/// <summary>Time the sampled batches of one datapath thread spent in each stage (OVS <c>pmd-perf-show</c>). Immutable.</summary>
+/// <param name="Batches">Batches timed.</param>
+/// <param name="Packets">Packets in them.</param>
+/// <param name="RxNs">Nanoseconds in the receiving port's Receive.</param>
+/// <param name="PipelineNs">Nanoseconds in the pipeline (keys, caches, classifier, actions).</param>
+/// <param name="TxNs">Nanoseconds handing the output to the ports (their Send).</param>
+/// <param name="CompleteNs">Nanoseconds in the receiving port's CompleteReceive.</param>
+public sealed record PmdStageTimes(long Batches, long Packets, long RxNs, long PipelineNs, long TxNs, long CompleteNs);

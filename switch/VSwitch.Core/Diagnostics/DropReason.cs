@@ -32,7 +32,7 @@ public enum DropReason
     /// <summary>The queue was marked broken after hostile input and is no longer serviced.</summary>
     QueueBroken,
 
-    /// <summary>No flow matched and no default action applied.</summary>
+    /// <summary>A flow table had no flow for the packet and no table-miss flow (OpenFlow 1.3 drops such packets).</summary>
     NoRule,
 
     /// <summary>A flow's action list said drop (or was empty).</summary>
@@ -70,6 +70,37 @@ public enum DropReason
     /// </summary>
     NoFloodTarget,
 
+    /// <summary>
+    /// A virtio-net header (from a guest's transmit chain or a tap's read) that cannot describe the frame behind it: an
+    /// unknown flag or gso_type, a checksum position outside the frame, a super-frame with gso_size 0.
+    /// </summary>
+    OffloadHeaderInvalid,
+
+    /// <summary>
+    /// A super-frame that had to be cut into segments in software (its destination does not take it whole) is not the
+    /// TCP packet its offload metadata says: another protocol, an IP fragment or extension header, headers or options
+    /// overrunning the frame, IP lengths beyond it, or a segment size too small to be real.
+    /// </summary>
+    OffloadSegmentationFailed,
+
+    /// <summary>
+    /// A frame still asked for checksum or segmentation work that the receiving guest did not accept (its driver lacks
+    /// GUEST_CSUM or the matching GUEST_TSO4/6/ECN feature): the datapath should have finished it in software, and a
+    /// header the driver never negotiated must not reach it.
+    /// </summary>
+    TxOffloadRefused,
+
+    /// <summary>A <c>dec_ttl</c> found an IP TTL (or hop limit) of 0 or 1.</summary>
+    TtlExpired,
+
+    /// <summary>
+    /// The packet's way through the flow tables needed more datapath ops or counters than one translated flow may hold
+    /// (a pipeline too long or too wide to cache).
+    /// </summary>
+    FlowTooComplex,
+
+    /// <summary>A copy for the controllers (PACKET_IN) found the datapath thread's packet-in queue full.</summary>
+    PacketInQueueFull,
     /// <summary>A tunnel datagram too short for its tunnel header and an inner Ethernet header.</summary>
     TunnelTruncated,
 

@@ -19,6 +19,7 @@ public sealed unsafe class PacketBuffer
     private readonly int _headroom;
     private byte* _data;
     private int _length;
+    private PacketOffload _offload;
 
     internal PacketBuffer(PacketPool pool, byte* slot, int slotSize, int headroom)
     {
@@ -51,6 +52,16 @@ public sealed unsafe class PacketBuffer
     /// <summary>The port the packet came in on (set by the receiving port).</summary>
     public PortId InPort { get; set; }
 
+    /// <summary>
+    /// Checksum and segmentation work the sender left for the receiver (all zero for a plain frame). Set by the receiving
+    /// port; moved by <see cref="TryPrepend"/> and <see cref="TryTrimFront"/>; cleared by <see cref="Reset"/>.
+    /// </summary>
+    public ref PacketOffload Offload
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => ref _offload;
+    }
+
     /// <summary>Bytes that can still be prepended (for a pushed VLAN tag); 0 for external packets.</summary>
     public int Headroom => IsExternal ? 0 : (int)(_data - _slot);
 
@@ -70,6 +81,7 @@ public sealed unsafe class PacketBuffer
         _length = 0;
         IsExternal = false;
         InPort = default;
+        _offload = default;
     }
 
     /// <summary>Sets the packet length of an owned buffer. Returns false (and changes nothing) if it does not fit.</summary>
@@ -130,6 +142,7 @@ public sealed unsafe class PacketBuffer
         }
         _data -= bytes;
         _length += bytes;
+        _offload.Shift(bytes);
         return true;
     }
 
@@ -143,6 +156,7 @@ public sealed unsafe class PacketBuffer
         }
         _data += bytes;
         _length -= bytes;
+        _offload.Shift(-bytes);
         return true;
     }
 

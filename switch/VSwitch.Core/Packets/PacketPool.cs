@@ -9,8 +9,11 @@ namespace VSwitch.Core.Packets;
 /// (a datapath thread, or a test); <see cref="TryRent"/> and <see cref="Return"/> are not thread-safe and
 /// take no lock. Each slot is <c>headroom + dataRoom</c> bytes rounded up to a cache line. Renting and
 /// returning are a few loads and stores; nothing is allocated after construction.
+/// The slots live in a <see cref="PacketSlab"/> from a <see cref="PacketSlabAllocator"/> (by default
+/// <see cref="PacketSlabAllocator.Default"/>: the heap, or huge pages when the daemon chose them), which the pool owns:
+/// <see cref="Dispose"/> gives it back once no buffer of the pool is in use any more.
 /// </summary>
-public sealed unsafe class PacketPool
+public sealed unsafe class PacketPool : IDisposable
 {
     /// <summary>Default headroom in front of each packet, enough for pushed VLAN tags and a virtio-net header.</summary>
     public const int DefaultHeadroom = 128;
@@ -18,22 +21,36 @@ public sealed unsafe class PacketPool
     /// <summary>Default data room: a 9,000-byte MTU frame plus Ethernet and VLAN headers, rounded up.</summary>
     public const int DefaultDataRoom = 9216 + 64;
 
-    private readonly byte[] _storage;
+    private readonly PacketSlab _slab;
     private readonly PacketBuffer[] _free;
     private int _freeCount;
 
-    /// <summary>Creates a pool of <paramref name="count"/> buffers.</summary>
+    /// <summary>Creates a pool of <paramref name="count"/> buffers in a slab of <see cref="PacketSlabAllocator.Default"/>.</summary>
     public PacketPool(int count, int dataRoom = DefaultDataRoom, int headroom = DefaultHeadroom)
+        : this(count, dataRoom, headroom, null)
+    {
+    }
+
+    /// <summary>
+    /// Creates a pool of <paramref name="count"/> buffers in a slab of <paramref name="allocator"/> (null: the default).
+    /// </summary>
+    public PacketPool(int count, int dataRoom, int headroom, PacketSlabAllocator? allocator)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(dataRoom);
         ArgumentOutOfRangeException.ThrowIfNegative(headroom);
         int slotSize = (headroom + dataRoom + 63) & ~63;
-        _storage = GC.AllocateUninitializedArray<byte>(checked(slotSize * count) + 64, pinned: true);
+        nuint bytes = (nuint)checked(slotSize * count);
+        _slab = (allocator ?? PacketSlabAllocator.Default).Allocate(bytes, count, slotSize);
+        if (_slab.Length < bytes || ((nuint)_slab.Address & 63) != 0)
+        {
+            _slab.Dispose();
+            throw new InvalidOperationException("The slab allocator returned a slab that is too small or misaligned.");
+        }
         _free = new PacketBuffer[count];
-        // SAFETY: _storage is pinned for the life of the pool (pinned object heap), so pointers into it stay valid.
-        byte* basePtr = (byte*)Unsafe.AsPointer(ref _storage[0]);
-        basePtr = (byte*)(((nuint)basePtr + 63) & ~(nuint)63);
+        // SAFETY: the slab stays mapped (or pinned) until Dispose, and holds count slots of slotSize bytes from a
+        // 64-byte aligned start.
+        byte* basePtr = _slab.Address;
         for (int i = 0; i < count; i++)
         {
             var buffer = new PacketBuffer(this, basePtr + ((long)i * slotSize), slotSize, headroom) { InPool = true };
@@ -42,6 +59,7 @@ public sealed unsafe class PacketPool
         _freeCount = count;
         Count = count;
         SlotSize = slotSize;
+        DataRoom = slotSize - headroom;
     }
 
     /// <summary>Total number of buffers the pool owns.</summary>
@@ -49,6 +67,21 @@ public sealed unsafe class PacketPool
 
     /// <summary>Bytes per buffer slot (headroom + data room, cache-line aligned).</summary>
     public int SlotSize { get; }
+
+    /// <summary>Largest packet a buffer of this pool holds at the default headroom (<see cref="PacketBuffer.DataRoom"/>).</summary>
+    public int DataRoom { get; }
+
+    /// <summary>The memory the slots live in (heap, transparent huge pages or hugetlb pages).</summary>
+    public PacketSlabBacking Backing => _slab.Backing;
+
+    /// <summary>Bytes the slab holds from the system (whole 2 MiB pages for a huge-page mapping).</summary>
+    public nuint SlabBytes => _slab.MappedBytes;
+
+    /// <summary>Address of the first slot (64-byte aligned), for diagnostics and tests.</summary>
+    public nint SlabAddress => (nint)_slab.Address;
+
+    /// <summary>True once <see cref="Dispose"/> ran.</summary>
+    public bool IsDisposed => _slab.IsDisposed;
 
     /// <summary>Buffers currently free.</summary>
     public int Available => _freeCount;
@@ -92,6 +125,12 @@ public sealed unsafe class PacketPool
         buffer.InPool = true;
         _free[_freeCount++] = buffer;
     }
+
+    /// <summary>
+    /// Gives the slab back (unmaps a huge-page mapping). The owner calls it once no buffer of the pool is in use: after
+    /// its datapath thread stopped, or after the port's rings were quiesced. Idempotent.
+    /// </summary>
+    public void Dispose() => _slab.Dispose();
 
     [DoesNotReturn]
     [MethodImpl(MethodImplOptions.NoInlining)]

@@ -29,6 +29,12 @@ public interface IPort
     PortStats Stats { get; }
 
     /// <summary>
+    /// The offloads the port's peer accepts on frames sent to it now (may change when the peer renegotiates). The
+    /// datapath finishes in software whatever a frame asks beyond these before <see cref="Send"/>. Read once per batch.
+    /// </summary>
+    PortOffloads TxOffloads => PortOffloads.None;
+
+    /// <summary>
     /// Appends up to <c>batch.Free</c> received packets to <paramref name="batch"/> and returns how many.
     /// Ownership: the caller owns the appended packets and must free or send each one. Packets may be
     /// external (lent by the port, <see cref="PacketBuffer.IsExternal"/>); they stay valid until the caller

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using VSwitch.Control;
 using VSwitch.Control.Runtime;
 using VSwitch.Datapath.Capture;
+using VSwitch.Ports.Pcap;
 
 namespace VSwitch.Daemon.Capture;
 

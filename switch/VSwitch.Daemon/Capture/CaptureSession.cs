@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using VSwitch.Control;
 using VSwitch.Control.Runtime;
 using VSwitch.Datapath.Capture;
+using VSwitch.Ports.Pcap;
 
 namespace VSwitch.Daemon.Capture;
 
@@ -60,7 +61,7 @@ internal sealed class CaptureSession : IDisposable
         {
             directions |= CaptureDirections.Drops;
         }
-        _sink = new CaptureSink(new CaptureRing(RingSlots(request.Snaplen), request.Snaplen), directions);
+        _sink = new CaptureSink(new CaptureRing(RingSlots(request.Snaplen), request.Snaplen), directions, request.Segments);
         _taps = new CaptureTap[points.Count];
         for (int i = 0; i < _taps.Length; i++)
         {

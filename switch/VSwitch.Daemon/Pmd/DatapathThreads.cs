@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
+using VSwitch.Control.Memory;
 using VSwitch.Control.Model;
 using VSwitch.Control.Runtime;
 using VSwitch.Core.Diagnostics;
@@ -41,6 +42,15 @@ internal sealed class DatapathThreads : IDisposable
         foreach (PmdThread t in _threads)
         {
             t.Mode = mode;
+        }
+    }
+
+    /// <summary>Times one batch in <paramref name="interval"/> stage by stage (0: none); see <see cref="PmdContext.StageSampleInterval"/>.</summary>
+    public void SetStageSampling(int interval)
+    {
+        foreach (PmdThread t in _threads)
+        {
+            t.Context.StageSampleInterval = interval;
         }
     }
 
@@ -88,11 +98,19 @@ internal sealed class DatapathThreads : IDisposable
                 AllocatedBytes = t.Allocations.SinceClear,
                 AllocatedBytesSinceStart = t.Allocations.SinceStart,
                 Sleeps = t.Sleeps,
+                PoolBuffers = t.Context.Pool.Count,
+                PoolBytes = (long)t.Context.Pool.SlabBytes,
+                PoolBacking = HugePageSlabAllocator.Describe(t.Context.Pool.Backing),
                 Collections = gc,
+                Stages = Volatile.Read(ref s.SampledBatches) == 0 ? null : new PmdStageTimes(Volatile.Read(ref s.SampledBatches),
+                    Volatile.Read(ref s.SampledPackets), Nanoseconds(Volatile.Read(ref s.RxTicks)), Nanoseconds(Volatile.Read(ref s.PipelineTicks)),
+                    Nanoseconds(Volatile.Read(ref s.TxTicks)), Nanoseconds(Volatile.Read(ref s.CompleteTicks))),
             };
         }
         return result;
     }
+
+    private static long Nanoseconds(long ticks) => (long)(ticks * (1e9 / Stopwatch.Frequency));
 
     public void ClearStats()
     {
@@ -119,7 +137,7 @@ internal sealed class DatapathThreads : IDisposable
                 DatapathPort port = snapshot.Ports[p];
                 for (int q = 0; q < port.Port.RxQueueCount; q++)
                 {
-                    if (t.Owns(p, q))
+                    if (t.Owns(port.Port, q))
                     {
                         long ticks = usage.FirstOrDefault(u => ReferenceEquals(u.Port, port.Port) && u.Queue == q) is { } u
                             ? Volatile.Read(ref u.BusyTicks) : 0;

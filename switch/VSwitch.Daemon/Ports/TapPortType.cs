@@ -12,8 +12,9 @@ namespace VSwitch.Daemon.Ports;
 
 /// <summary>
 /// The <c>tap</c> port type, all of it in this one place: <c>ifname</c> (the Linux interface to create or attach to;
-/// default the port name, at most 15 bytes) and <c>queues</c> (1..16, default 1; more than one makes a multi_queue
-/// tap), both stored by <see cref="NormalizeOptions"/> so a restart re-creates the same interface; the MTU is the port's
+/// default the port name, at most 15 bytes), <c>queues</c> (1..16, default 1; more than one makes a multi_queue
+/// tap) and <c>offloads</c> (<c>on</c>, the default: checksum and TCP segmentation offload with the kernel; <c>off</c>),
+/// all stored by <see cref="NormalizeOptions"/> so a restart re-creates the same interface; the MTU is the port's
 /// generic <c>mtu</c> setting. It opens the <see cref="TapPort"/>s, changes their MTU in place and describes them. A tap
 /// that cannot be opened (name taken by another kind of device, no /dev/net/tun, busy, not permitted) becomes a
 /// <see cref="ControlException"/> naming the cause; the daemon carries on. Control thread only.
@@ -29,7 +30,10 @@ public sealed class TapPortType : IPortType
     /// <summary>Option key of the queue count.</summary>
     public const string Queues = "queues";
 
-    private static readonly string[] s_keys = [IfName, Queues];
+    /// <summary>Option key of the offload switch: <c>on</c> (default) or <c>off</c>.</summary>
+    public const string Offloads = "offloads";
+
+    private static readonly string[] s_keys = [IfName, Queues, Offloads];
 
     private readonly ILogger _log;
 
@@ -66,6 +70,12 @@ public sealed class TapPortType : IPortType
             throw ControlException.Invalid($"queues '{queues}' is not a number in 1..{TapPortOptions.MaxQueues}");
         }
         result[Queues] = n.ToString(CultureInfo.InvariantCulture);
+        string offloads = result.GetValueOrDefault(Offloads) ?? "on";
+        if (ParseOffloads(offloads) is null)
+        {
+            throw ControlException.Invalid($"offloads '{offloads}' is not on or off");
+        }
+        result[Offloads] = ParseOffloads(offloads) == true ? "on" : "off";
         return result.ToImmutable();
     }
 
@@ -81,12 +91,18 @@ public sealed class TapPortType : IPortType
         {
             throw ControlException.Invalid($"port '{port.Name}': queues '{port.Option(Queues)}' is not a number");
         }
+        // Ports stored before the option existed have no key: they get the default, offloads on.
+        if (ParseOffloads(port.Option(Offloads) ?? "on") is not bool offloads)
+        {
+            throw ControlException.Invalid($"port '{port.Name}': offloads '{port.Option(Offloads)}' is not on or off");
+        }
         var options = new TapPortOptions
         {
             Name = port.Name,
             IfName = port.Option(IfName) ?? port.Name,
             Queues = queues,
             Mtu = port.Mtu,
+            Offloads = offloads,
         };
         TapPort created;
         try
@@ -97,8 +113,8 @@ public sealed class TapPortType : IPortType
         {
             throw ControlException.Invalid($"port '{port.Name}': {e.Message}");
         }
-        _log.LogInformation("port {Port}: {Action} tap {IfName} with {Queues} queue(s)", port.Name,
-            created.Created ? "created" : "attached to existing", created.IfName, options.Queues);
+        _log.LogInformation("port {Port}: {Action} tap {IfName} with {Queues} queue(s), offloads {Offloads}", port.Name,
+            created.Created ? "created" : "attached to existing", created.IfName, options.Queues, OffloadNames(created.TxOffloads));
         return created;
     }
 
@@ -146,8 +162,20 @@ public sealed class TapPortType : IPortType
                 new("namespace", s.OtherNamespace ? "moved to another network namespace" : "vswitchd's own"),
                 new("flags", s.Flags),
                 new("queues", s.Queues.ToString(CultureInfo.InvariantCulture)),
-                new("vnet header", "12 bytes, offloads off"),
+                new("vnet header", "12 bytes"),
+                new("offloads", OffloadNames(s.Offloads)),
+                new("super-frames", string.Create(CultureInfo.InvariantCulture, $"rx {s.RxSuperFrames}, tx {s.TxSuperFrames}")),
             ],
         };
     }
+
+    /// <summary>The offloads by their TUNSETOFFLOAD names ("csum tso4 tso6 tso_ecn"), or "off".</summary>
+    public static string OffloadNames(PortOffloads offloads) => PortOffloadsText.Names(offloads, ' ', "tso_ecn", "off");
+
+    private static bool? ParseOffloads(string value) => value switch
+    {
+        "on" or "true" or "yes" => true,
+        "off" or "false" or "no" => false,
+        _ => null,
+    };
 }

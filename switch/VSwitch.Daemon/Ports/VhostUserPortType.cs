@@ -15,7 +15,8 @@ namespace VSwitch.Daemon.Ports;
 /// <summary>
 /// The two vhost-user port types, all of each in this one place: <c>vhostuser</c> (the switch listens; <c>socket</c>
 /// defaults to <c>RUN_DIR/NAME.sock</c>; <c>socket-mode</c> (default 0660), <c>socket-owner</c>, <c>socket-group</c>)
-/// and <c>vhostuserclient</c> (the switch connects and reconnects; <c>socket</c> required). It checks the options,
+/// and <c>vhostuserclient</c> (the switch connects and reconnects; <c>socket</c> required). Both take <c>offloads</c>
+/// (<c>on</c>, the default, or <c>off</c>): whether the guest is offered checksum and TCP segmentation offload. It checks the options,
 /// creates and starts the <see cref="VhostUserPort"/>s and describes them for port-status. A port logs its own events
 /// (connect, features, disconnect, broken ring) with its name. Control thread only.
 /// </summary>
@@ -39,12 +40,15 @@ public sealed class VhostUserPortType : IPortType
     /// <summary>Option key of the socket's group (server mode only).</summary>
     public const string SocketGroup = "socket-group";
 
+    /// <summary>Option key of the offload switch: <c>on</c> (default) or <c>off</c>.</summary>
+    public const string Offloads = "offloads";
+
     /// <summary>Longest socket path: sockaddr_un.sun_path holds 108 bytes including the terminating NUL (unix(7)).</summary>
     public const int MaxSocketPathBytes = 107;
 
-    private static readonly string[] s_serverKeys = [Socket, SocketMode, SocketOwner, SocketGroup];
+    private static readonly string[] s_serverKeys = [Socket, SocketMode, SocketOwner, SocketGroup, Offloads];
 
-    private static readonly string[] s_clientKeys = [Socket];
+    private static readonly string[] s_clientKeys = [Socket, Offloads];
 
     private readonly ILoggerFactory _loggers;
 
@@ -83,6 +87,10 @@ public sealed class VhostUserPortType : IPortType
             socket = Path.Combine(context.RunDirectory, portName + ".sock");
         }
         result[Socket] = CheckSocketPath(socket) is string problem ? throw ControlException.Invalid(problem) : socket;
+        if (result.TryGetValue(Offloads, out string? offloads))
+        {
+            result[Offloads] = ParseOnOff(offloads) ? "on" : "off";
+        }
         if (!ClientMode)
         {
             result[SocketMode] = CheckedMode(result.GetValueOrDefault(SocketMode));
@@ -114,6 +122,7 @@ public sealed class VhostUserPortType : IPortType
             SocketOwner = Resolve(port.Option(SocketOwner), SocketPermissions.ResolveUser, "user"),
             SocketGroup = Resolve(port.Option(SocketGroup), SocketPermissions.ResolveGroup, "group"),
             Mtu = port.Mtu,
+            Offloads = port.Option(Offloads) is not string offloads || ParseOnOff(offloads),
         };
         VhostUserPort created;
         try
@@ -142,14 +151,82 @@ public sealed class VhostUserPortType : IPortType
         for (int i = 0; i < rings.Length; i++)
         {
             VhostUserRingStatus r = s.Rings[i];
-            rings[i] = new VringStatus(r.Index, r.Size, r.Enabled, r.Running, r.NextAvail, r.NextUsed, r.BrokenReason);
+            rings[i] = new VringStatus(r.Index, r.Size, r.Enabled, r.Running, r.NextAvail, r.NextUsed, r.BrokenReason)
+            {
+                LastSetBase = r.LastSetBase,
+                LastGetBase = r.LastGetBase,
+            };
         }
         return new PortStatusReport(s.State, Connection(s), s.SocketPath, s.Mtu, s.QueuePairs, s.LastError)
         {
             VirtioFeatures = [.. s.AckedFeatures],
             ProtocolFeatures = [.. s.AckedProtocolFeatures],
             Vrings = rings,
+            Details = [.. OffloadDetails(s), .. MemoryDetails(s), .. MigrationDetails(s)],
         };
+    }
+
+    /// <summary>
+    /// Whether offloads are offered, and once the guest acked its features, what it may leave to the switch (from the
+    /// guest) and what the switch may leave to it (to the guest).
+    /// </summary>
+    private static IEnumerable<KeyValuePair<string, string>> OffloadDetails(VhostUserPortStatus s)
+    {
+        yield return new("offloads", s.OffloadsOffered ? "offered" : "off");
+        if (s.AckedFeatures.Count > 0)
+        {
+            yield return new("offloads from guest", OffloadNames(s.RxOffloads));
+            yield return new("offloads to guest", OffloadNames(s.TxOffloads));
+        }
+    }
+
+    private static string OffloadNames(PortOffloads offloads) => PortOffloadsText.Names(offloads, ',', "ecn", "none");
+
+    private static bool ParseOnOff(string value)
+    {
+        if (string.Equals(value, "on", StringComparison.OrdinalIgnoreCase) || string.Equals(value, "true", StringComparison.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+        if (string.Equals(value, "off", StringComparison.OrdinalIgnoreCase) || string.Equals(value, "false", StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+        throw ControlException.Invalid($"offloads '{value}' is neither on nor off");
+    }
+
+    /// <summary>
+    /// One line per guest memory region (where, how large, what file and whether it is sealed against shrinking), and
+    /// the rings whose guest notifications failed (call eventfd counter full or broken), if any.
+    /// </summary>
+    private static IEnumerable<KeyValuePair<string, string>> MemoryDetails(VhostUserPortStatus s)
+    {
+        foreach (VhostUserRegionStatus r in s.Regions)
+        {
+            yield return new(string.Create(CultureInfo.InvariantCulture, $"memory region {r.Index}"), string.Create(CultureInfo.InvariantCulture,
+                $"guest 0x{r.GuestAddress:x}, {r.Size} bytes, {r.Backing}, {(r.ShrinkSealed ? "sealed against shrinking" : "not sealed")}"));
+        }
+        var failures = s.Rings.Where(r => r.CallFailures != 0).Select(r => string.Create(CultureInfo.InvariantCulture, $"ring {r.Index}: {r.CallFailures}")).ToList();
+        if (failures.Count > 0)
+        {
+            yield return new("failed guest notifications", string.Join(", ", failures));
+        }
+    }
+
+    /// <summary>
+    /// Live migration: whether dirty logging runs, the log's size, pages marked and pages beyond the log; SEND_RARP
+    /// requests, the RARP announcements sent into the switch for them, and the MAC of the last request. Always present,
+    /// so that scripts find the keys before a migration too. (Ring bases are columns of the ring table.)
+    /// </summary>
+    private static IEnumerable<KeyValuePair<string, string>> MigrationDetails(VhostUserPortStatus s)
+    {
+        yield return new("dirty logging", s.DirtyLogging ? "on" : "off");
+        yield return new("dirty log bytes", s.DirtyLogBytes.ToString(CultureInfo.InvariantCulture));
+        yield return new("dirty pages marked", s.DirtyPagesMarked.ToString(CultureInfo.InvariantCulture));
+        yield return new("dirty pages beyond log", s.DirtyPagesBeyondLog.ToString(CultureInfo.InvariantCulture));
+        yield return new("rarp requested", s.RarpRequested.ToString(CultureInfo.InvariantCulture));
+        yield return new("rarp sent", s.RarpSent.ToString(CultureInfo.InvariantCulture));
+        yield return new("rarp mac", s.RarpMac?.ToString() ?? "-");
     }
 
     /// <summary>Null when <paramref name="path"/> can be a socket path, else why not.</summary>
@@ -177,8 +254,8 @@ public sealed class VhostUserPortType : IPortType
         return (s.Mode, s.State) switch
         {
             (_, PortState.Down) => "stopped",
-            (VhostUserMode.Server, PortState.Waiting) => $"listening (connections so far: {connects})",
-            (VhostUserMode.Client, PortState.Waiting) => $"reconnecting (connections so far: {connects})",
+            (VhostUserMode.Server, PortState.Waiting or PortState.Error) => $"listening (connections so far: {connects})",
+            (VhostUserMode.Client, PortState.Waiting or PortState.Error) => $"reconnecting (connections so far: {connects})",
             _ => $"connected (connections so far: {connects})",
         };
     }

@@ -1,83 +1,100 @@
 using VSwitch.Core.Diagnostics;
-using VSwitch.Core.Net;
+using VSwitch.Core.Offload;
 using VSwitch.Core.Packets;
+using VSwitch.Datapath.Controller;
 using VSwitch.Datapath.Pipeline;
 using VSwitch.Datapath.Ports;
-using VSwitch.Flows.Actions;
+using VSwitch.Flows.Cache;
 using VSwitch.Flows.Keys;
+using VSwitch.Flows.Translation;
 
 namespace VSwitch.Datapath.Actions;
 
 /// <summary>
-/// Runs a flow's <see cref="ActionList"/> on the packets of one flow batch, in order (OVS
-/// <c>dp_netdev_execute_actions</c>). Actions apply in sequence to the packet; each output sends the packet as it
-/// is at that point. Every output except the last goes out as a clone, so header edits after an output never
-/// reach a copy already queued; the last output sends the original. Header edits make a lent packet owned first.
-/// Drops: a list without outputs counts <see cref="DropReason.FlowDrop"/>; each output that cannot deliver counts
-/// its own reason (<see cref="DropReason.NoSuchPort"/>, <see cref="DropReason.SameAsIngress"/>,
-/// <see cref="DropReason.NoFloodTarget"/>, ...); a failed edit
-/// discards the packet under the edit's reason. OpenFlow <c>output</c>, <c>in_port</c>, <c>flood</c> and <c>all</c>
-/// ignore port VLAN settings, as in OVS; only NORMAL applies them.
-/// Owning datapath thread only; no allocation.
+/// Runs a translated flow's datapath ops (<see cref="DpOp"/>) on the packets of one flow batch, in order (OVS
+/// <c>dp_netdev_execute_actions</c>). Each output sends the packet as it is at that point; every output but the flow's
+/// last use of the packet sends a clone, so later edits never reach a copy already queued, and the last one sends the
+/// original. A <see cref="DpOpKind.Clone"/> scope (a group bucket that edits headers) runs on a copy of its own, or on
+/// the original when nothing after it needs the packet. The common shapes (exactly NORMAL, exactly one output, drop) skip
+/// the interpreter. Drops: a flow that sends a packet nowhere counts <see cref="DropReason.NoRule"/> when a table missed,
+/// else <see cref="DropReason.FlowDrop"/>; each output that cannot deliver counts its own reason; a failed edit discards
+/// the packet under the edit's reason; an expired TTL counts <see cref="DropReason.TtlExpired"/>. OpenFlow
+/// <c>output</c>, <c>in_port</c>, <c>flood</c> and <c>all</c> ignore port VLAN settings, as in OVS; only NORMAL
+/// applies them. Owning datapath thread only; no allocation.
 /// </summary>
 internal sealed class ActionExecutor
 {
+    private const byte ReasonInvalidTtl = 2;
+
     private readonly PacketOutput _output;
     private readonly NormalAction _normal;
+    private readonly PacketInRing _packetIns;
     private DatapathConfig _config = null!;
     private int _inIndex;
+    private ushort _inPort;
 
-    public ActionExecutor(PacketOutput output)
+    public ActionExecutor(PacketOutput output, PacketInRing packetIns)
     {
         _output = output;
+        _packetIns = packetIns;
         _normal = new NormalAction(output);
     }
 
-    /// <summary>Starts a receive batch from the port at dense index <paramref name="inIndex"/>.</summary>
-    public void BeginBatch(DatapathConfig config, int inIndex, long nowMs)
+    /// <summary>
+    /// Starts a batch from port number <paramref name="inPort"/>, at dense index <paramref name="inIndex"/> of
+    /// <paramref name="config"/> (-1 for a PACKET_OUT whose in_port is not a port of the snapshot).
+    /// </summary>
+    public void BeginBatch(DatapathConfig config, int inIndex, ushort inPort, long nowMs)
     {
         _config = config;
         _inIndex = inIndex;
+        _inPort = inPort;
         _normal.BeginBatch(config, inIndex, nowMs);
     }
 
     /// <summary>
-    /// Executes <paramref name="actions"/> on the packets of <paramref name="batch"/> at <paramref name="packets"/>
-    /// (ascending), taking ownership of each: every one ends up queued for transmission or freed.
+    /// Executes <paramref name="flow"/> (ops <paramref name="ops"/>) on the packets of <paramref name="batch"/> at
+    /// <paramref name="packets"/> (ascending), taking ownership of each: every one ends up queued for transmission or freed.
     /// </summary>
-    public void Execute(ActionList actions, PacketBatch batch, ReadOnlySpan<int> packets, FlowKey[] keys)
+    public void Execute(in CachedFlow flow, ReadOnlySpan<DpOp> ops, PacketBatch batch, ReadOnlySpan<int> packets, FlowKey[] keys)
     {
-        if (actions.IsNormal)
+        switch (flow.Shape)
         {
-            _normal.BeginFlow();
-            foreach (int i in packets)
-            {
-                _normal.Forward(batch[i], in keys[i]);
-            }
-            return;
+            case FlowShape.Normal:
+                _normal.BeginFlow();
+                foreach (int i in packets)
+                {
+                    _normal.Forward(batch[i], in keys[i]);
+                }
+                return;
+            case FlowShape.Drop:
+                DropReason reason = NoOutputReason(flow.End);
+                foreach (int i in packets)
+                {
+                    _output.Drop(batch[i], reason);
+                }
+                return;
+            case FlowShape.Output when TrySendAll(flow.Port, batch, packets):
+                return;
         }
-        if (actions.IsDrop)
-        {
-            foreach (int i in packets)
-            {
-                _output.Drop(batch[i], DropReason.FlowDrop);
-            }
-            return;
-        }
-        ReadOnlySpan<FlowAction> list = actions.Actions;
-        if (list.Length == 1 && list[0].Kind == FlowActionKind.Output && TrySendAll(list[0].Port, batch, packets))
-        {
-            return;
-        }
-        int lastOutput = LastOutputIndex(list);
         _normal.BeginFlow();
+        DropReason noOutput = NoOutputReason(flow.End);
         foreach (int i in packets)
         {
-            ExecuteList(batch[i], in keys[i], list, lastOutput);
+            Run(batch[i], in keys[i], ops, 0, ops.Length, flow.LastUse, noOutput);
         }
     }
 
-    /// <summary>The common <c>actions=output:PORT</c> flow: every packet goes to one valid port without copies.</summary>
+    /// <summary>Executes <paramref name="ops"/> on one packet (a PACKET_OUT), taking ownership of it.</summary>
+    public void ExecuteOnce(PacketBuffer packet, in FlowKey key, ReadOnlySpan<DpOp> ops, FlowEnd end)
+    {
+        _normal.BeginFlow();
+        Run(packet, in key, ops, 0, ops.Length, DpOpList.LastUse(ops, 0, ops.Length), NoOutputReason(end));
+    }
+
+    private static DropReason NoOutputReason(FlowEnd end) => end == FlowEnd.TableMiss ? DropReason.NoRule : DropReason.FlowDrop;
+
+    /// <summary>The common single-output flow: every packet goes to one valid port without copies.</summary>
     private bool TrySendAll(ushort port, PacketBatch batch, ReadOnlySpan<int> packets)
     {
         int index = _config.IndexOf(port);
@@ -92,62 +109,84 @@ internal sealed class ActionExecutor
         return true;
     }
 
-    private static int LastOutputIndex(ReadOnlySpan<FlowAction> list)
+    // Runs ops [start, end) on packet, which it owns. lastUse: the op that takes the packet itself (-1: none, the packet
+    // is dropped with noOutput when the ops are done).
+    private void Run(PacketBuffer packet, in FlowKey key, ReadOnlySpan<DpOp> ops, int start, int end, int lastUse, DropReason noOutput)
     {
-        for (int a = list.Length - 1; a >= 0; a--)
+        for (int i = start; i < end; i++)
         {
-            if (IsOutput(list[a].Kind))
-            {
-                return a;
-            }
-        }
-        return -1;
-    }
-
-    private static bool IsOutput(FlowActionKind kind) =>
-        kind is FlowActionKind.Output or FlowActionKind.Normal or FlowActionKind.Flood
-            or FlowActionKind.All or FlowActionKind.InPort;
-
-    private void ExecuteList(PacketBuffer packet, in FlowKey key, ReadOnlySpan<FlowAction> list, int lastOutput)
-    {
-        for (int a = 0; a <= lastOutput; a++)
-        {
-            FlowAction action = list[a];
-            bool last = a == lastOutput;
+            DpOp op = ops[i];
+            bool last = i == lastUse;
             DropReason reason = default;
             bool ok = true;
-            switch (action.Kind)
+            switch (op.Kind)
             {
-                case FlowActionKind.Output:
-                    OutputToPort(packet, _config.IndexOf(action.Port), last);
+                case DpOpKind.Output:
+                    OutputToPort(packet, _config.IndexOf(op.Port), last);
                     break;
-                case FlowActionKind.InPort:
-                    Emit(_inIndex, packet, last);
+                case DpOpKind.InPort:
+                    OutputToPort(packet, _inIndex, last, toInPort: true);
                     break;
-                case FlowActionKind.Flood:
-                case FlowActionKind.All:
-                    OutputToAll(packet, action.Kind == FlowActionKind.Flood, last);
+                case DpOpKind.Flood:
+                case DpOpKind.All:
+                    OutputToAll(packet, op.Kind == DpOpKind.Flood, last);
                     break;
-                case FlowActionKind.Normal:
+                case DpOpKind.Normal:
                     OutputNormal(packet, in key, last);
                     break;
-                case FlowActionKind.SetVlanVid:
-                    ok = FrameEditor.TrySetVlanVid(packet, (ushort)action.Argument, out reason);
+                case DpOpKind.Controller:
+                    ToController(packet, op.MaxLen, new PacketInRecord(_inPort, op.Reason, op.TableId, op.Cookie, op.Metadata, packet.Length), last);
                     break;
-                case FlowActionKind.SetVlanPcp:
-                    ok = FrameEditor.TrySetVlanPcp(packet, (byte)action.Argument, out reason);
+                case DpOpKind.Clone:
+                    int scopeEnd = Math.Min(end, i + 1 + op.Length);
+                    int scopeLast = DpOpList.LastUse(ops, i + 1, scopeEnd);
+                    if (last)
+                    {
+                        Run(packet, in key, ops, i + 1, scopeEnd, scopeLast, DropReason.FlowDrop);
+                        return;
+                    }
+                    if (_output.TryClone(packet, out PacketBuffer? copy))
+                    {
+                        Run(copy, in key, ops, i + 1, scopeEnd, scopeLast, DropReason.FlowDrop);
+                    }
+                    i = scopeEnd - 1;
                     break;
-                case FlowActionKind.StripVlan:
+                case DpOpKind.PushVlan:
+                    ok = FrameEditor.TryPushVlanCopy(packet, op.Tpid, out reason);
+                    break;
+                case DpOpKind.PopVlan:
                     ok = FrameEditor.TryStripVlan(packet, out reason);
                     break;
-                case FlowActionKind.PushVlan:
-                    ok = FrameEditor.TryPushVlan(packet, (ushort)action.Argument, 0, out reason);
+                case DpOpKind.SetVlanVid:
+                    ok = FrameEditor.TrySetTaggedVid(packet, op.VlanValue, out reason);
                     break;
-                case FlowActionKind.SetDlSrc:
-                    ok = FrameEditor.TrySetMac(packet, new MacAddress(action.Argument), source: true, out reason);
+                case DpOpKind.SetVlanPcp:
+                    ok = FrameEditor.TrySetTaggedPcp(packet, (byte)op.VlanValue, out reason);
                     break;
-                case FlowActionKind.SetDlDst:
-                    ok = FrameEditor.TrySetMac(packet, new MacAddress(action.Argument), source: false, out reason);
+                case DpOpKind.ModVlanVid:
+                    ok = FrameEditor.TrySetVlanVid(packet, op.VlanValue, out reason);
+                    break;
+                case DpOpKind.ModVlanPcp:
+                    ok = FrameEditor.TrySetVlanPcp(packet, (byte)op.VlanValue, out reason);
+                    break;
+                case DpOpKind.SetField:
+                    ok = FieldEditor.TrySetField(packet, op.Field, op.Value, out reason);
+                    break;
+                case DpOpKind.SetTtl:
+                    ok = FieldEditor.TrySetTtl(packet, op.Ttl, out reason);
+                    break;
+                case DpOpKind.DecTtl:
+                    ok = FieldEditor.TryDecTtl(packet, out bool expired, out reason);
+                    if (ok && expired)
+                    {
+                        if (op.ToController)
+                        {
+                            _packetIns.TryWrite(packet.Span, op.MaxLen,
+                                new PacketInRecord(_inPort, ReasonInvalidTtl, op.TableId, op.Cookie, op.Metadata, packet.Length));
+                        }
+                        ok = false;
+                        reason = DropReason.TtlExpired;
+                    }
                     break;
             }
             if (!ok)
@@ -155,13 +194,21 @@ internal sealed class ActionExecutor
                 _output.Drop(packet, reason);
                 return;
             }
+            if (last)
+            {
+                return;
+            }
         }
+        _output.Drop(packet, noOutput);
     }
 
-    /// <summary>OpenFlow <c>output:PORT</c>: never to the input port (that needs <c>in_port</c>), never to a missing port.</summary>
-    private void OutputToPort(PacketBuffer packet, int index, bool last)
+    /// <summary>
+    /// OpenFlow <c>output:PORT</c>: never to the input port (that needs <c>in_port</c>), never to a missing port.
+    /// <paramref name="toInPort"/>: the <c>in_port</c> action, which has no port when the packet came from a controller.
+    /// </summary>
+    private void OutputToPort(PacketBuffer packet, int index, bool last, bool toInPort = false)
     {
-        if (index == _inIndex || index < 0)
+        if (index < 0 || (!toInPort && index == _inIndex))
         {
             DropReason reason = index < 0 ? DropReason.NoSuchPort : DropReason.SameAsIngress;
             if (last)
@@ -216,9 +263,52 @@ internal sealed class ActionExecutor
         {
             _normal.Forward(packet, in key);
         }
+        else if (_output.NeedsSegmentedCopy(packet))
+        {
+            ForwardSegments(packet, in key);
+        }
         else if (_output.TryClone(packet, out PacketBuffer? clone))
         {
             _normal.Forward(clone, in key);
+        }
+    }
+
+    /// <summary>NORMAL on a copy of a super-frame too long for a clone: each of its segments is forwarded (same L2 header, same decision).</summary>
+    private void ForwardSegments(PacketBuffer packet, in FlowKey key)
+    {
+        if (!_output.TryParseSuperFrame(packet, out TcpSuperFrame layout))
+        {
+            return;
+        }
+        int count = layout.SegmentCount;
+        for (int s = 0; s < count; s++)
+        {
+            if (!_output.TryCopySegment(packet, in layout, s, out PacketBuffer? segment))
+            {
+                return;
+            }
+            _normal.Forward(segment, in key);
+        }
+    }
+
+    // A PACKET_IN: the frame is copied into the thread's ring (the original is then done with when this was its last use).
+    private void ToController(PacketBuffer packet, ushort maxLen, in PacketInRecord record, bool last)
+    {
+        bool queued = _packetIns.TryWrite(packet.Span, maxLen, in record);
+        if (last)
+        {
+            if (queued)
+            {
+                packet.Free();
+            }
+            else
+            {
+                _output.Drop(packet, DropReason.PacketInQueueFull);
+            }
+        }
+        else if (!queued)
+        {
+            _output.Count(DropReason.PacketInQueueFull);
         }
     }
 
@@ -228,9 +318,9 @@ internal sealed class ActionExecutor
         {
             _output.Send(portIndex, packet);
         }
-        else if (_output.TryClone(packet, out PacketBuffer? clone))
+        else
         {
-            _output.Send(portIndex, clone);
+            _output.SendCopy(portIndex, packet);
         }
     }
 }

@@ -10,7 +10,9 @@ namespace VSwitch.Datapath.Actions;
 /// In-place header rewrites of one packet: VLAN push, strip and modify, and Ethernet address changes.
 /// Design note: every edit first makes an external (lent) packet owned (<see cref="PacketBuffer.TryMakeOwned"/>),
 /// because lent memory must not be written. A push uses the buffer's headroom, or shifts the payload when there is
-/// none. Edits never read or write outside the packet, whatever its bytes say, and report failure as a
+/// none. Pushes and strips move the packet's offload offsets (<see cref="PacketBuffer.Offload"/>) with the headers, so a
+/// pending checksum or a super-frame stays correct; Ethernet address and TCI edits are outside every checksum. Edits
+/// never read or write outside the packet, whatever its bytes say, and report failure as a
 /// <see cref="DropReason"/> instead of throwing. Stateless and thread-safe; the caller owns the packet.
 /// Cost: a 12-byte move for push/strip, a copy of the whole frame only when the packet was external.
 /// </summary>
@@ -65,6 +67,8 @@ public static class FrameEditor
         {
             span = packet.Span;
             span[AddressBytes..^VlanTag.Size].CopyTo(span[(AddressBytes + VlanTag.Size)..]);
+            // Everything behind the addresses moved back by a tag: so did the offload offsets (checksum, headers).
+            packet.Offload.Shift(VlanTag.Size);
         }
         else
         {
@@ -122,6 +126,31 @@ public static class FrameEditor
             return TryPushVlan(packet, EtherType.Vlan, bits, out reason);
         }
         return TryRewriteTci(packet, 0x1fff, bits, out reason);
+    }
+
+    /// <summary>
+    /// OpenFlow 1.3 push_vlan: a new outermost tag with <paramref name="tpid"/> whose VID and PCP copy the tag it goes in
+    /// front of, or are 0 on an untagged frame (OpenFlow 1.3.5 §7.2.5, "Push VLAN header").
+    /// </summary>
+    public static bool TryPushVlanCopy(PacketBuffer packet, ushort tpid, out DropReason reason)
+    {
+        ReadOnlySpan<byte> frame = packet.Span;
+        ushort tci = HasOuterTag(frame) ? BinaryPrimitives.ReadUInt16BigEndian(frame[(EthernetHeader.TypeOffset + 2)..]) : (ushort)0;
+        return TryPushVlan(packet, tpid, tci, out reason);
+    }
+
+    /// <summary>OpenFlow set_field on VLAN_VID: rewrites the outermost tag's VLAN id, keeping its PCP; an untagged frame is left alone.</summary>
+    public static bool TrySetTaggedVid(PacketBuffer packet, ushort vid, out DropReason reason)
+    {
+        reason = default;
+        return !HasOuterTag(packet.Span) || TryRewriteTci(packet, 0xf000, (ushort)(vid & VlanTag.MaxVid), out reason);
+    }
+
+    /// <summary>OpenFlow set_field on VLAN_PCP: rewrites the outermost tag's priority, keeping its VLAN id; an untagged frame is left alone.</summary>
+    public static bool TrySetTaggedPcp(PacketBuffer packet, byte pcp, out DropReason reason)
+    {
+        reason = default;
+        return !HasOuterTag(packet.Span) || TryRewriteTci(packet, 0x1fff, (ushort)((pcp & 7) << 13), out reason);
     }
 
     /// <summary>Writes <paramref name="mac"/> into the source (<paramref name="source"/> true) or destination address.</summary>

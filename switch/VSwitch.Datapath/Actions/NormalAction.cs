@@ -29,7 +29,7 @@ internal sealed class NormalAction
 {
     private readonly PacketOutput _output;
     private DatapathConfig _config = null!;
-    private DatapathPort _inPort = null!;
+    private DatapathPort? _inPort;
     private int _inIndex;
     private long _nowMs;
     private int[] _targets = [];
@@ -55,12 +55,16 @@ internal sealed class NormalAction
         Flood,
     }
 
-    /// <summary>Starts a receive batch from the port at <paramref name="inIndex"/> of <paramref name="config"/>.</summary>
+    /// <summary>
+    /// Starts a receive batch from the port at <paramref name="inIndex"/> of <paramref name="config"/>, or -1 for a packet
+    /// from the controllers (PACKET_OUT with in_port CONTROLLER or a port that is gone): such a packet's VLAN is its
+    /// 802.1Q tag's (0 when untagged), its source is not learnt, and it may go to any port.
+    /// </summary>
     public void BeginBatch(DatapathConfig config, int inIndex, long nowMs)
     {
         _config = config;
         _inIndex = inIndex;
-        _inPort = config.PortArray[inIndex];
+        _inPort = inIndex >= 0 ? config.PortArray[inIndex] : null;
         _nowMs = nowMs;
         int ports = config.PortArray.Length;
         if (_targets.Length < ports)
@@ -81,7 +85,7 @@ internal sealed class NormalAction
     /// </summary>
     public void Forward(PacketBuffer packet, in FlowKey key)
     {
-        uint tags = ((uint)key.OuterVlanTci << 16) | key.VlanTci;
+        uint tags = ((uint)key.InnerVlanTci << 16) | key.VlanTci;
         if (!_memoValid || key.DlSrc != _memoSrc || key.DlDst != _memoDst || tags != _memoTags)
         {
             Decide(packet.Span);
@@ -111,7 +115,13 @@ internal sealed class NormalAction
             SetDrop(DropReason.RxRunt);
             return;
         }
-        if (!_inPort.Vlan.TryIngress(FrameEditor.ReadDot1QTci(frame), out ushort vlan))
+        int tci = FrameEditor.ReadDot1QTci(frame);
+        ushort vlan;
+        if (_inPort is null)
+        {
+            vlan = tci < 0 ? (ushort)0 : (ushort)(tci & VlanTag.MaxVid);
+        }
+        else if (!_inPort.Vlan.TryIngress(tci, out vlan))
         {
             SetDrop(DropReason.VlanNotAllowed);
             return;
@@ -120,7 +130,10 @@ internal sealed class NormalAction
         MacLearningTable table = _config.MacTable;
         MacAddress src = EthernetHeader.Source(frame);
         MacAddress dst = EthernetHeader.Destination(frame);
-        table.Learn(vlan, src, _inPort.Id, _nowMs);
+        if (_inPort is not null)
+        {
+            table.Learn(vlan, src, _inPort.Id, _nowMs);
+        }
         if (!dst.IsMulticast && table.TryLookup(vlan, dst, _nowMs, out var port))
         {
             int index = _config.IndexOf(port.Value);
@@ -180,17 +193,15 @@ internal sealed class NormalAction
 
     /// <summary>True when the input port and <paramref name="port"/> are in the same split-horizon group.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private bool SameSplitHorizon(DatapathPort port) => _inPort.SplitHorizonGroup != 0 && port.SplitHorizonGroup == _inPort.SplitHorizonGroup;
+    private bool SameSplitHorizon(DatapathPort port) =>
+        _inPort is { SplitHorizonGroup: not 0 } inPort && port.SplitHorizonGroup == inPort.SplitHorizonGroup;
 
     private void Flood(PacketBuffer packet)
     {
         int last = _targetCount - 1;
         for (int t = 0; t < last; t++)
         {
-            if (_output.TryClone(packet, out PacketBuffer? clone))
-            {
-                _output.SendWithVlan(_targets[t], clone, _targetEgress[t], _vlan);
-            }
+            _output.SendCopyWithVlan(_targets[t], packet, _targetEgress[t], _vlan);
         }
         _output.SendWithVlan(_targets[last], packet, _targetEgress[last], _vlan);
     }

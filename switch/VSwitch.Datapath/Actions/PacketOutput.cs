@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using VSwitch.Core.Diagnostics;
 using VSwitch.Core.Net;
+using VSwitch.Core.Offload;
 using VSwitch.Core.Packets;
 using VSwitch.Datapath.Capture;
 using VSwitch.Datapath.Pipeline;
@@ -12,8 +13,11 @@ namespace VSwitch.Datapath.Actions;
 /// <summary>
 /// Where executed actions put packets: the thread's transmit buffers, its clone pool and its drop counters.
 /// Design note: a packet sent to several ports travels as one original plus clones copied into the thread's
-/// pool; the original goes to the last destination. Every copy that is meant to leave and cannot is freed and
-/// counted under one <see cref="DropReason"/>. Owning datapath thread only; no allocation.
+/// pool; the original goes to the last destination. A clone keeps the original's offload metadata; a super-frame
+/// longer than the pool's buffers is copied as its segments instead (complete frames, cut as for a port that does not
+/// take super-frames), so flooding a 64 KiB TCP frame costs segmentation for every copy but the last. Every copy that
+/// is meant to leave and cannot is freed and counted under one <see cref="DropReason"/>. Owning datapath thread only;
+/// no allocation.
 /// </summary>
 internal sealed class PacketOutput
 {
@@ -66,7 +70,105 @@ internal sealed class PacketOutput
             return false;
         }
         clone.InPort = source.InPort;
+        clone.Offload = source.Offload;
         return true;
+    }
+
+    /// <summary>
+    /// True when a copy of <paramref name="source"/> cannot be one buffer of the thread's pool but can travel as the
+    /// super-frame's segments: a TCP super-frame longer than the pool's buffers (a 64 KiB frame from a tap or a guest).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool NeedsSegmentedCopy(PacketBuffer source) => source.Length > _pool.DataRoom && source.Offload.Gso != GsoType.None;
+
+    /// <summary>
+    /// Queues a copy of <paramref name="source"/> (which the caller keeps) for the port at <paramref name="portIndex"/>:
+    /// a clone, or the segments of a super-frame too long for a clone (<see cref="NeedsSegmentedCopy"/>). Lost copies are
+    /// counted.
+    /// </summary>
+    public void SendCopy(int portIndex, PacketBuffer source)
+    {
+        if (NeedsSegmentedCopy(source))
+        {
+            SendSegments(portIndex, source, withVlan: false, default, 0);
+        }
+        else if (TryClone(source, out PacketBuffer? clone))
+        {
+            _tx.Add(portIndex, clone);
+        }
+    }
+
+    /// <summary>As <see cref="SendCopy"/>, with each copy in the VLAN form of <see cref="SendWithVlan"/>.</summary>
+    public void SendCopyWithVlan(int portIndex, PacketBuffer source, VlanEgress egress, ushort vlan)
+    {
+        if (NeedsSegmentedCopy(source))
+        {
+            SendSegments(portIndex, source, withVlan: true, egress, vlan);
+        }
+        else if (TryClone(source, out PacketBuffer? clone))
+        {
+            SendWithVlan(portIndex, clone, egress, vlan);
+        }
+    }
+
+    /// <summary>
+    /// Finds the headers of the super-frame <paramref name="source"/> for copies as segments. On failure the lost copy
+    /// is counted (<see cref="DropReason.OffloadSegmentationFailed"/>).
+    /// </summary>
+    public bool TryParseSuperFrame(PacketBuffer source, out TcpSuperFrame layout)
+    {
+        if (TcpSegmenter.TryParse(source.Span, in source.Offload, out layout, out DropReason reason))
+        {
+            return true;
+        }
+        _drops.Add(reason);
+        return false;
+    }
+
+    /// <summary>
+    /// Copies segment <paramref name="index"/> of <paramref name="source"/> into a buffer of the thread's pool; the
+    /// caller owns it. On failure this and the later segments of the copy are counted as lost
+    /// (<see cref="DropReason.PoolExhausted"/> or <see cref="DropReason.PacketTooLarge"/>) and the caller stops.
+    /// </summary>
+    public bool TryCopySegment(PacketBuffer source, in TcpSuperFrame layout, int index, [NotNullWhen(true)] out PacketBuffer? segment)
+    {
+        if (!_pool.TryRent(out segment))
+        {
+            _drops.Add(DropReason.PoolExhausted, layout.SegmentCount - index);
+            return false;
+        }
+        if (!TcpSegmenter.TryWriteSegment(source, in layout, index, segment))
+        {
+            segment.Free();
+            segment = null;
+            _drops.Add(DropReason.PacketTooLarge, layout.SegmentCount - index);
+            return false;
+        }
+        return true;
+    }
+
+    private void SendSegments(int portIndex, PacketBuffer source, bool withVlan, VlanEgress egress, ushort vlan)
+    {
+        if (!TryParseSuperFrame(source, out TcpSuperFrame layout))
+        {
+            return;
+        }
+        int count = layout.SegmentCount;
+        for (int s = 0; s < count; s++)
+        {
+            if (!TryCopySegment(source, in layout, s, out PacketBuffer? segment))
+            {
+                return;
+            }
+            if (withVlan)
+            {
+                SendWithVlan(portIndex, segment, egress, vlan);
+            }
+            else
+            {
+                _tx.Add(portIndex, segment);
+            }
+        }
     }
 
     /// <summary>

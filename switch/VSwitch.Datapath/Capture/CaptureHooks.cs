@@ -11,9 +11,14 @@ namespace VSwitch.Datapath.Capture;
 /// </summary>
 internal static class CaptureHooks
 {
-    /// <summary>Records every packet of <paramref name="batch"/> as <paramref name="kind"/> (Rx or Tx).</summary>
+    /// <summary>
+    /// Records every packet of <paramref name="batch"/> as <paramref name="kind"/> (Rx or Tx), as a wire would carry it:
+    /// a pending checksum is filled in, in a copy made in <paramref name="scratch"/> (the packet is not changed). A
+    /// super-frame is recorded whole, or as its segments when the sink asks for them (<see cref="CaptureSink.Segments"/>);
+    /// on transmit, one the port does not take whole was already cut into segments, which are recorded instead.
+    /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    public static void RecordBatch(CaptureTap[] taps, PacketBatch batch, CaptureKind kind, DropCounters drops)
+    public static void RecordBatch(CaptureTap[] taps, PacketBatch batch, CaptureKind kind, DropCounters drops, OffloadCaptureScratch scratch)
     {
         long now = CaptureClock.NowNanoseconds();
         for (int t = 0; t < taps.Length; t++)
@@ -26,7 +31,12 @@ internal static class CaptureHooks
             }
             for (int i = 0; i < batch.Count; i++)
             {
-                if (!tap.Offer(batch[i].Span, now, kind, default))
+                PacketBuffer packet = batch[i];
+                if (sink.Segments && packet.Offload.Gso != GsoType.None)
+                {
+                    scratch.OfferSegments(tap, packet, now, kind, drops);
+                }
+                else if (!tap.Offer(scratch.FrameOf(packet), now, kind, default))
                 {
                     drops.Add(DropReason.CaptureRingFull);
                 }

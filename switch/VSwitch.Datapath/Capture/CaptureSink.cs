@@ -13,13 +13,23 @@ public sealed class CaptureSink
 {
     private long _ringFull;
 
-    /// <summary>Creates a sink over <paramref name="ring"/> recording <paramref name="directions"/>.</summary>
-    public CaptureSink(CaptureRing ring, CaptureDirections directions)
+    /// <summary>
+    /// Creates a sink over <paramref name="ring"/> recording <paramref name="directions"/>; with
+    /// <paramref name="segments"/>, TCP super-frames are recorded as their segments instead of whole.
+    /// </summary>
+    public CaptureSink(CaptureRing ring, CaptureDirections directions, bool segments = false)
     {
         ArgumentNullException.ThrowIfNull(ring);
         Ring = ring;
         Directions = directions;
+        Segments = segments;
     }
+
+    /// <summary>
+    /// True when TCP super-frames (segmentation offload) are recorded as the segments a port that does not take them
+    /// would receive; false (the default) records them whole, with their checksum filled in.
+    /// </summary>
+    public bool Segments { get; }
 
     /// <summary>The ring the datapath writes into.</summary>
     public CaptureRing Ring { get; }

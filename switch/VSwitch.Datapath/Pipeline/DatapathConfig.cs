@@ -2,13 +2,13 @@ using System.Runtime.CompilerServices;
 using VSwitch.Core.Ports;
 using VSwitch.Datapath.Learning;
 using VSwitch.Datapath.Ports;
-using VSwitch.Flows.Classifier;
+using VSwitch.Flows.Translation;
 
 namespace VSwitch.Datapath.Pipeline;
 
 /// <summary>
 /// One immutable snapshot of everything a datapath thread needs to forward: the ports (each with a dense index,
-/// its position in <see cref="Ports"/>), the flow classifier and the MAC learning table. The control plane builds
+/// its position in <see cref="Ports"/>), the OpenFlow pipeline and the MAC learning table. The control plane builds
 /// a new snapshot for every change and publishes it through <see cref="SwitchDatapath.Publish"/>; datapath threads
 /// read it once per batch. Thread-safe (immutable; the MAC table it references is itself thread-safe).
 /// Cost: finding a port by number is one array load.
@@ -20,10 +20,10 @@ public sealed class DatapathConfig
 
     /// <summary>Builds a snapshot. Port numbers must be unique and at most <see cref="PortId.MaxValue"/>.</summary>
     /// <exception cref="ArgumentException">Two ports share a number, or there are more than 32767 ports.</exception>
-    public DatapathConfig(IReadOnlyList<DatapathPort> ports, MegaflowClassifier classifier, MacLearningTable macTable)
+    public DatapathConfig(IReadOnlyList<DatapathPort> ports, FlowPipeline pipeline, MacLearningTable macTable)
     {
         ArgumentNullException.ThrowIfNull(ports);
-        ArgumentNullException.ThrowIfNull(classifier);
+        ArgumentNullException.ThrowIfNull(pipeline);
         ArgumentNullException.ThrowIfNull(macTable);
         if (ports.Count > short.MaxValue)
         {
@@ -47,15 +47,15 @@ public sealed class DatapathConfig
             }
             slot = (short)i;
         }
-        Classifier = classifier;
+        Pipeline = pipeline;
         MacTable = macTable;
     }
 
     /// <summary>The ports; a port's index in this list is its dense index in this snapshot.</summary>
     public IReadOnlyList<DatapathPort> Ports => _ports;
 
-    /// <summary>The flow classifier (its generation tags exact-match cache entries).</summary>
-    public MegaflowClassifier Classifier { get; }
+    /// <summary>The OpenFlow pipeline (its generation tags every cached translation).</summary>
+    public FlowPipeline Pipeline { get; }
 
     /// <summary>The forwarding database used by the NORMAL action (shared across snapshots and threads).</summary>
     public MacLearningTable MacTable { get; }

@@ -1,19 +1,18 @@
 using System.Runtime.CompilerServices;
 using VSwitch.Core.Packets;
-using VSwitch.Flows.Rules;
 
 namespace VSwitch.Datapath.Pipeline;
 
 /// <summary>
-/// The packets of one receive batch grouped by the rule they hit (OVS <c>packet_batch_per_flow</c>), keeping
-/// receive order within each group, with each group's packet and byte totals for the rule's counters.
-/// Design note: grouping compares rule references, checking the previous packet's group first (runs of one flow
+/// The packets of one receive batch grouped by the translated flow they hit (OVS <c>packet_batch_per_flow</c>),
+/// keeping receive order within each group, with each group's packet and byte totals for the flow's counters.
+/// Design note: grouping compares flow indexes, checking the previous packet's group first (runs of one flow
 /// are the common case) and then the others; a batch has at most 32 groups. A counting sort then lays the packet
 /// indices out group by group. Owning datapath thread only; fixed arrays, no allocation.
 /// </summary>
 internal sealed class FlowBatches
 {
-    private readonly FlowRule?[] _rules = new FlowRule?[PacketBatch.Capacity];
+    private readonly int[] _flows = new int[PacketBatch.Capacity];
     private readonly int[] _counts = new int[PacketBatch.Capacity];
     private readonly long[] _bytes = new long[PacketBatch.Capacity];
     private readonly int[] _groupOf = new int[PacketBatch.Capacity];
@@ -26,26 +25,26 @@ internal sealed class FlowBatches
     public int Count { get; private set; }
 
     /// <summary>
-    /// Groups packets 0..<paramref name="n"/>-1 by <paramref name="rules"/> (packets whose rule is null are skipped),
+    /// Groups packets 0..<paramref name="n"/>-1 by <paramref name="flows"/> (packets whose flow is negative are skipped),
     /// adding up <paramref name="lengths"/> per group.
     /// </summary>
-    public void Build(int n, FlowRule?[] rules, int[] lengths)
+    public void Build(int n, int[] flows, int[] lengths)
     {
         int groups = 0;
         int last = -1;
         for (int i = 0; i < n; i++)
         {
-            FlowRule? rule = rules[i];
-            if (rule is null)
+            int flow = flows[i];
+            if (flow < 0)
             {
                 _groupOf[i] = -1;
                 continue;
             }
-            int g = last >= 0 && ReferenceEquals(_rules[last], rule) ? last : Find(rule, groups);
+            int g = last >= 0 && _flows[last] == flow ? last : Find(flow, groups);
             if (g < 0)
             {
                 g = groups++;
-                _rules[g] = rule;
+                _flows[g] = flow;
                 _counts[g] = 0;
                 _bytes[g] = 0;
             }
@@ -71,19 +70,19 @@ internal sealed class FlowBatches
         Count = groups;
     }
 
-    /// <summary>Makes packets 0..<paramref name="n"/>-1, all hitting <paramref name="rule"/>, the one group (no sorting needed).</summary>
-    public void BuildSingle(int n, FlowRule rule, long bytes)
+    /// <summary>Makes packets 0..<paramref name="n"/>-1, all hitting <paramref name="flow"/>, the one group (no sorting needed).</summary>
+    public void BuildSingle(int n, int flow, long bytes)
     {
         _identity.AsSpan(0, n).CopyTo(_order);
-        _rules[0] = rule;
+        _flows[0] = flow;
         _counts[0] = n;
         _bytes[0] = bytes;
         _start[0] = 0;
         Count = 1;
     }
 
-    /// <summary>The rule of group <paramref name="group"/>.</summary>
-    public FlowRule Rule(int group) => _rules[group]!;
+    /// <summary>The flow index of group <paramref name="group"/>.</summary>
+    public int Flow(int group) => _flows[group];
 
     /// <summary>Bytes of the packets in group <paramref name="group"/> (as received).</summary>
     public long Bytes(int group) => _bytes[group];
@@ -92,12 +91,8 @@ internal sealed class FlowBatches
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ReadOnlySpan<int> Packets(int group) => _order.AsSpan(_start[group], _counts[group]);
 
-    /// <summary>Drops the rule references so replaced rules can be collected.</summary>
-    public void Clear()
-    {
-        Array.Clear(_rules, 0, Count);
-        Count = 0;
-    }
+    /// <summary>Forgets the groups.</summary>
+    public void Clear() => Count = 0;
 
     private static int[] CreateIdentity()
     {
@@ -109,11 +104,11 @@ internal sealed class FlowBatches
         return identity;
     }
 
-    private int Find(FlowRule rule, int groups)
+    private int Find(int flow, int groups)
     {
         for (int g = 0; g < groups; g++)
         {
-            if (ReferenceEquals(_rules[g], rule))
+            if (_flows[g] == flow)
             {
                 return g;
             }

@@ -3,17 +3,18 @@ using VSwitch.Core.Packets;
 using VSwitch.Datapath.Actions;
 using VSwitch.Datapath.Capture;
 using VSwitch.Flows.Cache;
-using VSwitch.Flows.Classifier;
 using VSwitch.Flows.Keys;
-using VSwitch.Flows.Rules;
+using VSwitch.Flows.Translation;
 
 namespace VSwitch.Datapath.Pipeline;
 
 /// <summary>
 /// The stages one received batch goes through on a datapath thread (OVS <c>dp_netdev_input__</c>): extract keys and
-/// probe the exact-match cache, classify the misses, handle what no rule matched, then execute each flow's actions
-/// into the transmit buffers. Design note: per-packet state lives in fixed arrays indexed like the batch (key,
-/// hash, rule); a null rule after the upcall stage means the packet is already gone (freed and counted).
+/// probe the exact-match cache, look the misses up in the megaflows, translate what is still unknown through the
+/// OpenFlow tables (the upcall) and cache the result, then execute each flow's datapath ops into the transmit buffers.
+/// Design note: per-packet state lives in fixed arrays indexed like the batch (key, hash, flow); a negative flow after
+/// the upcall stage means the packet is already gone (freed and counted). However many tables a packet walks, once its
+/// flow is cached it costs one exact-match (or megaflow) lookup and its folded ops.
 /// Ownership: <see cref="Process"/> takes every packet of the batch (queued for transmission or freed) and leaves
 /// the batch empty. Owning datapath thread only; no allocation, no locks, no per-packet interface calls.
 /// </summary>
@@ -21,20 +22,22 @@ internal sealed class Pipeline
 {
     private readonly FlowKey[] _keys = new FlowKey[PacketBatch.Capacity];
     private readonly uint[] _hashes = new uint[PacketBatch.Capacity];
-    private readonly FlowRule?[] _rules = new FlowRule?[PacketBatch.Capacity];
+    private readonly int[] _flowIds = new int[PacketBatch.Capacity];
     private readonly int[] _lengths = new int[PacketBatch.Capacity];
     private readonly int[] _misses = new int[PacketBatch.Capacity];
     private readonly FlowBatches _flows = new();
-    private readonly ExactMatchCache _cache;
+    private readonly FlowCache _cache;
+    private readonly FlowTranslator _translator;
     private readonly ActionExecutor _executor;
     private readonly PmdStats _stats;
     private readonly DropCapture _capture;
-    private FlowRule? _uniformRule;
+    private int _uniformFlow;
     private long _uniformBytes;
 
-    public Pipeline(ExactMatchCache cache, ActionExecutor executor, PmdStats stats, DropCapture capture)
+    public Pipeline(FlowCache cache, FlowTranslator translator, ActionExecutor executor, PmdStats stats, DropCapture capture)
     {
         _cache = cache;
+        _translator = translator;
         _executor = executor;
         _stats = stats;
         _capture = capture;
@@ -43,32 +46,33 @@ internal sealed class Pipeline
     /// <summary>Runs <paramref name="batch"/>, received on the port at <paramref name="inIndex"/> of <paramref name="config"/>, through every stage.</summary>
     public void Process(PacketBatch batch, DatapathConfig config, int inIndex, long nowMs)
     {
-        MegaflowClassifier classifier = config.Classifier;
+        FlowPipeline pipeline = config.Pipeline;
         ushort inPort = config.PortArray[inIndex].Id.Value;
-        int misses = ExtractAndProbeCache(batch, inPort, classifier.Generation);
+        _cache.BeginBatch(pipeline);
+        int misses = ExtractAndProbeCache(batch, inPort);
         if (misses != 0)
         {
-            misses = ClassifyMisses(classifier, misses);
+            misses = ClassifyMisses(misses);
         }
         if (misses != 0)
         {
-            HandleUpcalls(batch, misses);
+            HandleUpcalls(batch, pipeline, misses);
         }
-        _executor.BeginBatch(config, inIndex, nowMs);
+        _executor.BeginBatch(config, inIndex, inPort, nowMs);
         ExecuteFlowBatches(batch, nowMs);
         batch.Clear();
     }
 
     /// <summary>
     /// Drops runts, extracts each key and looks it up in the exact-match cache. Returns the number of misses.
-    /// Notes whether every packet hit one and the same rule, the common case that needs no grouping.
+    /// Notes whether every packet hit one and the same flow, the common case that needs no grouping.
     /// </summary>
-    private int ExtractAndProbeCache(PacketBatch batch, ushort inPort, long generation)
+    private int ExtractAndProbeCache(PacketBatch batch, ushort inPort)
     {
         int n = batch.Count;
         int misses = 0;
         int runts = 0;
-        FlowRule? first = null;
+        int first = -1;
         bool uniform = true;
         long bytes = 0;
         for (int i = 0; i < n; i++)
@@ -80,7 +84,7 @@ internal sealed class Pipeline
                 _stats.Drops.Add(DropReason.RxRunt);
                 _capture.Record(packet, DropReason.RxRunt);
                 packet.Free();
-                _rules[i] = null;
+                _flowIds[i] = -1;
                 runts++;
                 continue;
             }
@@ -89,19 +93,22 @@ internal sealed class Pipeline
             _hashes[i] = hash;
             _lengths[i] = length;
             bytes += length;
-            if (_cache.TryLookup(in key, hash, generation, out FlowRule? rule))
+            if (_cache.TryLookupExact(in key, hash, out int flow))
             {
-                _rules[i] = rule;
-                first ??= rule;
-                uniform &= ReferenceEquals(first, rule);
+                _flowIds[i] = flow;
+                if (first < 0)
+                {
+                    first = flow;
+                }
+                uniform &= first == flow;
             }
             else
             {
-                _rules[i] = null;
+                _flowIds[i] = -1;
                 _misses[misses++] = i;
             }
         }
-        _uniformRule = uniform && misses == 0 && runts == 0 ? first : null;
+        _uniformFlow = uniform && misses == 0 && runts == 0 ? first : -1;
         _uniformBytes = bytes;
         _stats.Packets += n;
         _stats.Batches++;
@@ -110,61 +117,93 @@ internal sealed class Pipeline
         return misses;
     }
 
-    /// <summary>Looks the cache misses up in the classifier, caching each hit. Returns the misses left (kept first in the list).</summary>
-    private int ClassifyMisses(MegaflowClassifier classifier, int misses)
+    /// <summary>Looks the exact-match misses up in the megaflows. Returns the misses left (kept first in the list).</summary>
+    private int ClassifyMisses(int misses)
     {
         int left = 0;
         for (int m = 0; m < misses; m++)
         {
             int i = _misses[m];
-            FlowRule? rule = classifier.Lookup(in _keys[i]);
-            if (rule is null)
+            if (_cache.TryLookupMegaflow(in _keys[i], _hashes[i], out int flow))
+            {
+                _flowIds[i] = flow;
+            }
+            else
             {
                 _misses[left++] = i;
-                continue;
             }
-            _rules[i] = rule;
-            _cache.Insert(in _keys[i], _hashes[i], classifier.Generation, rule);
         }
         _stats.ClassifierHits += misses - left;
         return left;
     }
 
     /// <summary>
-    /// The slow path. The classifier holds the whole flow table, so a packet it cannot match has no rule at all:
-    /// it is dropped as <see cref="DropReason.NoRule"/> (an empty table, or one without a catch-all flow).
+    /// The slow path: translates each remaining packet through the OpenFlow tables and caches the result as a megaflow.
+    /// A later packet of the batch that falls in a flow installed here finds it first. A translation too large to hold
+    /// drops its packet as <see cref="DropReason.FlowTooComplex"/>.
     /// </summary>
-    private void HandleUpcalls(PacketBatch batch, int misses)
+    private void HandleUpcalls(PacketBatch batch, FlowPipeline pipeline, int misses)
     {
         for (int m = 0; m < misses; m++)
         {
             int i = _misses[m];
-            _stats.Drops.Add(DropReason.NoRule);
-            _capture.Record(batch[i], DropReason.NoRule);
-            batch[i].Free();
+            if (_cache.TryLookupMegaflow(in _keys[i], _hashes[i], out int flow))
+            {
+                _flowIds[i] = flow;
+                continue;
+            }
+            _stats.Upcalls++;
+            if (!_translator.Translate(pipeline, in _keys[i]))
+            {
+                _stats.Drops.Add(DropReason.FlowTooComplex);
+                _capture.Record(batch[i], DropReason.FlowTooComplex);
+                batch[i].Free();
+                continue;
+            }
+            _flowIds[i] = _cache.Install(in _keys[i], _hashes[i], _translator);
         }
-        _stats.Upcalls += misses;
     }
 
-    /// <summary>Groups packets by rule, counts each group once on its rule, and executes the group's actions.</summary>
+    /// <summary>Groups packets by flow, counts each group once on everything its flow credits, and executes its ops.</summary>
     private void ExecuteFlowBatches(PacketBatch batch, long nowMs)
     {
-        if (_uniformRule is not null)
+        if (_uniformFlow >= 0)
         {
-            _flows.BuildSingle(batch.Count, _uniformRule, _uniformBytes);
-            _uniformRule = null;
+            _flows.BuildSingle(batch.Count, _uniformFlow, _uniformBytes);
         }
         else
         {
-            _flows.Build(batch.Count, _rules, _lengths);
+            _flows.Build(batch.Count, _flowIds, _lengths);
         }
         for (int g = 0; g < _flows.Count; g++)
         {
-            FlowRule rule = _flows.Rule(g);
+            int flow = _flows.Flow(g);
             ReadOnlySpan<int> packets = _flows.Packets(g);
-            rule.RecordHit(packets.Length, _flows.Bytes(g), nowMs);
-            _executor.Execute(rule.Actions, batch, packets, _keys);
+            Credit(_cache.Credits(flow), packets.Length, _flows.Bytes(g), nowMs);
+            _executor.Execute(in _cache.Flow(flow), _cache.Ops(flow), batch, packets, _keys);
         }
         _flows.Clear();
     }
+
+    /// <summary>Adds a group of packets to what their flow credits: shared flow and group counters, this thread's table counters.</summary>
+    internal static void Credit(ReadOnlySpan<FlowCredit> credits, int packets, long bytes, long nowMs, PmdStats stats)
+    {
+        foreach (FlowCredit c in credits)
+        {
+            if (c.Counters is { } counters)
+            {
+                counters.Record(packets, bytes, nowMs);
+            }
+            else
+            {
+                stats.TableLookups[c.TableId] += packets;
+                if (c.Matched)
+                {
+                    stats.TableMatches[c.TableId] += packets;
+                }
+            }
+        }
+    }
+
+    private void Credit(ReadOnlySpan<FlowCredit> credits, int packets, long bytes, long nowMs) => Credit(credits, packets, bytes, nowMs, _stats);
 }

@@ -1,4 +1,5 @@
 using VSwitch.Core.Diagnostics;
+using VSwitch.Flows.Rules;
 
 namespace VSwitch.Datapath.Pipeline;
 
@@ -15,16 +16,16 @@ public sealed class PmdStats
     /// <summary>Non-empty receive batches processed.</summary>
     public long Batches;
 
-    /// <summary>Packets whose rule came from the exact-match cache.</summary>
+    /// <summary>Packets whose flow came from the exact-match cache.</summary>
     public long EmcHits;
 
     /// <summary>Packets that missed the exact-match cache.</summary>
     public long EmcMisses;
 
-    /// <summary>Cache misses the classifier resolved.</summary>
+    /// <summary>Exact-match misses a cached megaflow answered.</summary>
     public long ClassifierHits;
 
-    /// <summary>Cache misses the classifier could not resolve (no rule matched).</summary>
+    /// <summary>Packets translated through the OpenFlow tables (missed both caches); each result is cached.</summary>
     public long Upcalls;
 
     /// <summary>Packets handed to ports for transmission (including clones).</summary>
@@ -33,11 +34,38 @@ public sealed class PmdStats
     /// <summary>Transmit batches handed to ports.</summary>
     public long TxBatches;
 
-    /// <summary>Completed poll iterations (one per <see cref="PmdContext.PollOnce"/>); a quiescent point between each.</summary>
+    /// <summary>Completed poll iterations (one per <see cref="PmdContext.PollOnce(VSwitch.Core.Ports.IPort, int)"/>); a quiescent point between each.</summary>
     public long Iterations;
+
+    /// <summary>
+    /// Stage timing (OVS <c>pmd-perf-show</c>), counted only when <see cref="PmdContext.StageSampleInterval"/> is set:
+    /// non-empty batches timed stage by stage, one in every interval.
+    /// </summary>
+    public long SampledBatches;
+
+    /// <summary>Packets in the <see cref="SampledBatches"/>.</summary>
+    public long SampledPackets;
+
+    /// <summary><see cref="System.Diagnostics.Stopwatch"/> ticks of the sampled batches spent in the port's Receive.</summary>
+    public long RxTicks;
+
+    /// <summary>Ticks of the sampled batches spent in the pipeline (keys, cache, classifier, actions into the transmit buffers).</summary>
+    public long PipelineTicks;
+
+    /// <summary>Ticks of the sampled batches spent handing the transmit buffers to the output ports (their Send).</summary>
+    public long TxTicks;
+
+    /// <summary>Ticks of the sampled batches spent in the receiving port's CompleteReceive.</summary>
+    public long CompleteTicks;
 
     /// <summary>Packets discarded by the datapath, by reason (ports count their own drops).</summary>
     public DropCounters Drops { get; } = new();
+
+    /// <summary>Packets looked up in each OpenFlow table (by table id), counted once per packet of a flow batch.</summary>
+    public long[] TableLookups { get; } = new long[FlowTables.TableCount];
+
+    /// <summary>Packets that matched a flow in each OpenFlow table (by table id).</summary>
+    public long[] TableMatches { get; } = new long[FlowTables.TableCount];
 
     /// <summary>Zeroes every counter (racy by design with a running thread).</summary>
     public void Clear()
@@ -51,6 +79,14 @@ public sealed class PmdStats
         TxPackets = 0;
         TxBatches = 0;
         Iterations = 0;
+        SampledBatches = 0;
+        SampledPackets = 0;
+        RxTicks = 0;
+        PipelineTicks = 0;
+        TxTicks = 0;
+        CompleteTicks = 0;
         Drops.Clear();
+        Array.Clear(TableLookups);
+        Array.Clear(TableMatches);
     }
 }

@@ -51,12 +51,13 @@ public sealed class SwitchDatapath
 
     /// <summary>
     /// Creates the context of datapath thread <paramref name="threadIndex"/>. It clones into <paramref name="pool"/>
-    /// (default: 1024 buffers of the default size), which then belongs to that thread. Control thread.
+    /// (default: 1024 buffers of the default size), which then belongs to that thread. Its flow cache holds
+    /// <paramref name="emcEntries"/> exact matches and <paramref name="megaflows"/> translated flows. Control thread.
     /// </summary>
-    public PmdContext CreatePmd(int threadIndex, PacketPool? pool = null, int emcEntries = 8192)
+    public PmdContext CreatePmd(int threadIndex, PacketPool? pool = null, int emcEntries = 8192, int megaflows = 16384)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(threadIndex);
-        var pmd = new PmdContext(this, threadIndex, pool ?? new PacketPool(1024), emcEntries);
+        var pmd = new PmdContext(this, threadIndex, pool ?? new PacketPool(1024), emcEntries, megaflows);
         lock (_pmds)
         {
             _pmds.Add(pmd);

@@ -9,5 +9,6 @@ namespace VSwitch.Rpc.Messages;
 /// <param name="Count">Stop after this many frames were written (0: no limit).</param>
 /// <param name="DurationSeconds">Stop after this many seconds (0: no limit).</param>
 /// <param name="Drops">Also record frames the switch dropped on the ports, with the reason.</param>
+/// <param name="Segments">Record TCP super-frames (segmentation offload) as their segments instead of whole.</param>
 public sealed record CaptureStartParams(string[] Ports, string Direction, string? Filter, int Snaplen, string Format, long Count,
-    double DurationSeconds, bool Drops);
+    double DurationSeconds, bool Drops, bool Segments = false);

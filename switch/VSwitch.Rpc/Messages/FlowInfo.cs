@@ -12,5 +12,6 @@ namespace VSwitch.Rpc.Messages;
 /// <param name="IdleAgeSeconds">Seconds since the last hit.</param>
 /// <param name="IdleTimeout">Idle timeout in seconds (0 = none).</param>
 /// <param name="HardTimeout">Hard timeout in seconds (0 = none).</param>
+/// <param name="Table">The flow's table.</param>
 public sealed record FlowInfo(string Text, int Priority, string Match, string Actions, string Cookie, long Packets, long Bytes,
-    double DurationSeconds, long IdleAgeSeconds, int IdleTimeout, int HardTimeout);
+    double DurationSeconds, long IdleAgeSeconds, int IdleTimeout, int HardTimeout, int Table = 0);

@@ -39,4 +39,30 @@ public sealed record PmdStatsInfo(int Thread, int? Cpu, long Packets, long Batch
 
     /// <summary>Gen-2 garbage collections of the whole process since the last pmd-stats-clear (or start).</summary>
     public int GcGen2 { get; init; }
+
+    /// <summary>
+    /// Stage timing (vswitchd --pmd-perf-metrics: one received batch in 64 timed stage by stage), or null when off or
+    /// nothing was timed since the last pmd-stats-clear.
+    /// </summary>
+    public PmdStageInfo? Stages { get; init; }
+
+    /// <summary>Buffers in the thread's own packet pool (clones and floods are copied into it).</summary>
+    public int PoolBuffers { get; init; }
+
+    /// <summary>Bytes of memory the thread's packet pool holds (whole 2 MiB pages when in huge pages).</summary>
+    public long PoolBytes { get; init; }
+
+    /// <summary>What the thread's packet pool lives in: "hugetlb", "thp" or "heap" (null from an older daemon).</summary>
+    public string? PoolBacking { get; init; }
 }
+
+/// <summary>Where the sampled batches of one datapath thread spent their time, per packet (OVS <c>pmd-perf-show</c>).</summary>
+/// <param name="SampledBatches">Batches timed.</param>
+/// <param name="SampledPackets">Packets in them.</param>
+/// <param name="RxNsPerPacket">The receiving port's Receive (guest ring → packets).</param>
+/// <param name="PipelineNsPerPacket">Key extraction, caches, classifier, actions into the transmit buffers.</param>
+/// <param name="TxNsPerPacket">The output ports' Send (packets → guest rings).</param>
+/// <param name="CompleteNsPerPacket">The receiving port's CompleteReceive (used ring, buffers returned).</param>
+/// <param name="TotalNs">The four stages of all sampled batches together, in nanoseconds (at most the busy time).</param>
+public sealed record PmdStageInfo(long SampledBatches, long SampledPackets, double RxNsPerPacket, double PipelineNsPerPacket,
+    double TxNsPerPacket, double CompleteNsPerPacket, long TotalNs);

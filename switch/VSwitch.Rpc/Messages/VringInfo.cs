@@ -9,4 +9,11 @@ namespace VSwitch.Rpc.Messages;
 /// <param name="NextAvail">Next available-ring index the switch will read.</param>
 /// <param name="NextUsed">Next used-ring index the switch will write.</param>
 /// <param name="BrokenReason">Why the guest broke the ring, or null.</param>
-public sealed record VringInfo(int Index, int Size, bool Enabled, bool Started, bool Broken, int NextAvail, int NextUsed, string? BrokenReason);
+public sealed record VringInfo(int Index, int Size, bool Enabled, bool Started, bool Broken, int NextAvail, int NextUsed, string? BrokenReason)
+{
+    /// <summary>The last SET_VRING_BASE value (where the front-end resumed: a migration destination), or null.</summary>
+    public long? LastSetBase { get; init; }
+
+    /// <summary>The last GET_VRING_BASE reply (where the ring stopped: a migration source), or null.</summary>
+    public long? LastGetBase { get; init; }
+}

@@ -16,7 +16,9 @@ public sealed class FakeRuntime : ISwitchRuntime
 
     public List<LearnedMac> Fdb { get; } = [];
 
-    public FlowTable? PublishedFlows { get; private set; }
+    public long FdbMoves { get; set; }
+
+    public FlowTables? PublishedFlows { get; private set; }
 
     public int PublishCount { get; private set; }
 
@@ -51,13 +53,15 @@ public sealed class FakeRuntime : ISwitchRuntime
 
     public PortState GetPortState(PortConfig port) => Ports.ContainsKey(port.Name) ? PortState.Waiting : PortState.Error;
 
-    public void ReplaceFlows(FlowTable table)
+    public void ReplaceFlows(FlowTables table)
     {
         PublishedFlows = table;
         PublishCount++;
     }
 
     public IReadOnlyList<LearnedMac> FdbShow() => Fdb;
+
+    public FdbStats FdbStats() => new(Fdb.Count, MacTableSize, Fdb.Count, FdbMoves, 0, 0, 0);
 
     public int FdbFlush(int? ofPort) => Fdb.RemoveAll(e => ofPort is null || e.OfPort == ofPort);
 

@@ -60,6 +60,7 @@ public sealed class PortHandlerTests : IDisposable
     [InlineData("vm2", "vhostuser", "socket-mode=0999", RpcErrorCodes.InvalidParams, "octal")]
     [InlineData("vm2", "vhostuser", "socket-owner=no-such-user-xyz", RpcErrorCodes.NotFound, "no such user")]
     [InlineData("vm2", "vhostuserclient", "socket-mode=0600", RpcErrorCodes.InvalidParams, "no option 'socket-mode'")]
+    [InlineData("vm2", "vhostuser", "offloads=maybe", RpcErrorCodes.InvalidParams, "offloads 'maybe' is neither on nor off")]
     public void Bad_add_port_requests_are_refused_with_one_clear_line_and_change_nothing(string name, string type, string? option,
         int code, string message)
     {
@@ -131,6 +132,22 @@ public sealed class PortHandlerTests : IDisposable
         var e = Assert.Throws<ControlException>(() => _ports.DelPort(new PortNameParams("vm1")));
         Assert.Equal(RpcErrorCodes.NotFound, e.Code);
         Assert.Equal("no port named 'vm1'", e.Message);
+    }
+
+    [Theory]
+    [InlineData("vhostuser", "OFF", "off")]
+    [InlineData("vhostuserclient", "true", "on")]
+    public void The_offloads_option_is_stored_as_on_or_off(string type, string given, string stored)
+    {
+        var options = new Dictionary<string, string> { ["offloads"] = given };
+        if (type == "vhostuserclient")
+        {
+            options["socket"] = Path.Combine(_f.RunDir, "c.sock");
+        }
+        PortInfo info = _ports.AddPort(new AddPortParams("vm1", type, new PortSettings(null, null, null, null, options)));
+        Assert.Equal(stored, info.Options["offloads"]);
+        Assert.Equal(stored, _f.StoredConfig().FindPort("vm1")!.Option("offloads"));
+        Assert.DoesNotContain("offloads", Add("vm2").Options.Keys);
     }
 
     [Fact]

@@ -44,3 +44,30 @@ public sealed class RestoreTests
         Assert.Contains("flow 2", e.Message, StringComparison.Ordinal);
     }
 }
+
+public sealed class RestoreGroupTests
+{
+    [Fact]
+    public void Stored_groups_and_flows_in_several_tables_come_back_and_are_stored_again_unchanged()
+    {
+        var config = SwitchConfig.Default with
+        {
+            Groups = ["group_id=5,type=all,bucket=actions=output:1,bucket=actions=output:2"],
+            Flows = ["priority=1,actions=goto_table:2", "table=2,priority=7,actions=group:5"],
+        };
+        using var f = new ControlFixture(config);
+        Assert.NotNull(f.Control.Flows.FindGroup(5));
+        Assert.Equal(7, f.Control.Flows.Rules.Single(r => r.TableId == 2).Priority);
+        SwitchConfig again = f.Control.WithFlows(f.Control.Config);
+        Assert.Equal(config.Groups, again.Groups);
+        Assert.Equal(config.Flows, again.Flows);
+    }
+
+    [Fact]
+    public void A_stored_group_that_does_not_parse_is_a_corrupt_db()
+    {
+        var config = SwitchConfig.Default with { Groups = ["group_id=1,type=select,bucket=actions=output:1"] };
+        var e = Assert.Throws<CorruptConfigException>(() => new ControlFixture(config));
+        Assert.Contains("group 1", e.Message, StringComparison.Ordinal);
+    }
+}

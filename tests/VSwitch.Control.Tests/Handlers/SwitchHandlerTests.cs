@@ -45,6 +45,17 @@ public sealed class SwitchHandlerTests : IDisposable
     }
 
     [Fact]
+    public void Fdb_show_carries_the_table_counters_with_the_moved_MACs()
+    {
+        _f.Runtime.Fdb.Add(new LearnedMac(1, 0, MacAddress.Parse("52:54:00:00:00:01"), 0));
+        _f.Runtime.FdbMoves = 3;
+        FdbStatsInfo? stats = new FdbHandlers(_f.Control).FdbShow().Stats;
+        Assert.NotNull(stats);
+        Assert.Equal(3, stats.Moved);
+        Assert.Equal(1, stats.Entries);
+    }
+
+    [Fact]
     public void Set_applies_and_stores_settings_after_checking_all_of_them()
     {
         var settings = new SettingsHandlers(_f.Control);

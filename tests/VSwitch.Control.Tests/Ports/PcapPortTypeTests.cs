@@ -13,7 +13,7 @@ public sealed class PcapPortTypeTests
     private readonly PcapPortType _type = new(NullLoggerFactory.Instance);
 
     [Fact]
-    public void ALiveInterfaceNeedsNothingElse()
+    public void A_live_interface_needs_nothing_else()
     {
         var o = _type.NormalizeOptions("p", new Dictionary<string, string> { ["iface"] = "eth1" }, Context);
         Assert.Equal(["iface"], o.Keys);
@@ -21,7 +21,7 @@ public sealed class PcapPortTypeTests
     }
 
     [Fact]
-    public void AnRxFileGetsItsLoopDefaultAndANormalisedRate()
+    public void An_rx_file_gets_its_loop_default_and_a_normalised_rate()
     {
         var o = _type.NormalizeOptions("p", new Dictionary<string, string> { ["rx-file"] = "/tmp/a.pcap", ["rx-rate"] = "1e3" }, Context);
         Assert.Equal("false", o["rx-loop"]);
@@ -33,7 +33,7 @@ public sealed class PcapPortTypeTests
     }
 
     [Fact]
-    public void FilesBothWaysAreAllowed()
+    public void Files_both_ways_are_allowed()
     {
         var o = _type.NormalizeOptions("p",
             new Dictionary<string, string> { ["rx-file"] = "/tmp/a.pcap", ["tx-file"] = "/tmp/b.pcap", ["rx-loop"] = "true" }, Context);
@@ -64,7 +64,7 @@ public sealed class PcapPortTypeTests
 
     [Theory]
     [MemberData(nameof(Invalid))]
-    public void InvalidOptionsAreRefusedWithTheReason(string options, string reason)
+    public void Invalid_options_are_refused_with_the_reason(string options, string reason)
     {
         var dict = new Dictionary<string, string>();
         foreach (string kv in options.Split(',', StringSplitOptions.RemoveEmptyEntries))

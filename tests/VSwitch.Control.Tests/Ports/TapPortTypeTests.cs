@@ -15,11 +15,12 @@ public sealed class TapPortTypeTests
         new TapPortType(NullLoggerFactory.Instance).NormalizeOptions(name, options.ToDictionary(o => o.Key, o => o.Value), Context);
 
     [Fact]
-    public void Defaults_are_the_port_name_and_one_queue()
+    public void Defaults_are_the_port_name_one_queue_and_offloads_on()
     {
         IReadOnlyDictionary<string, string> o = Normalize("tap0");
         Assert.Equal("tap0", o[TapPortType.IfName]);
         Assert.Equal("1", o[TapPortType.Queues]);
+        Assert.Equal("on", o[TapPortType.Offloads]);
         Assert.Null(new TapPortType(NullLoggerFactory.Instance).SocketPath(new PortConfig("tap0", "tap", 1, null, null, null, System.Collections.Immutable.ImmutableSortedDictionary<string, string>.Empty)));
     }
 
@@ -32,6 +33,22 @@ public sealed class TapPortTypeTests
     }
 
     [Theory]
+    [InlineData("off", "off")]
+    [InlineData("false", "off")]
+    [InlineData("on", "on")]
+    [InlineData("yes", "on")]
+    public void Offloads_are_stored_as_on_or_off(string given, string stored) =>
+        Assert.Equal(stored, Normalize("p1", ("offloads", given))[TapPortType.Offloads]);
+
+    [Fact]
+    public void Offload_names_are_the_tun_flags_or_off()
+    {
+        Assert.Equal("csum tso4 tso6 tso_ecn", TapPortType.OffloadNames(VSwitch.Ports.Tap.TapPort.EnabledOffloads));
+        Assert.Equal("off", TapPortType.OffloadNames(VSwitch.Core.Ports.PortOffloads.None));
+    }
+
+    [Theory]
+    [InlineData("offloads", "maybe", "offloads 'maybe' is not on or off")]
     [InlineData("queues", "0", "queues '0' is not a number in 1..16")]
     [InlineData("queues", "17", "queues '17' is not a number in 1..16")]
     [InlineData("queues", "-1", "queues '-1' is not a number in 1..16")]

@@ -65,6 +65,21 @@ public sealed class RuntimeMessagesTests
         Assert.Equal(0, RuntimeMessages.PmdStats(new PmdThreadStats(0, null, 0, 0, 0, 0, 0, 0, 0, 0, new DropCounters())).AvgBatchSize);
     }
 
+    [Fact]
+    public void Pmd_stage_times_become_nanoseconds_per_timed_packet_and_are_absent_when_nothing_was_timed()
+    {
+        var stats = new PmdThreadStats(0, null, 6400, 200, 10, 20, 0, 0, 0, 0, new DropCounters())
+        {
+            Stages = new PmdStageTimes(Batches: 3, Packets: 96, RxNs: 960, PipelineNs: 1920, TxNs: 2880, CompleteNs: 480),
+        };
+        PmdStageInfo s = RuntimeMessages.PmdStats(stats).Stages!;
+        Assert.Equal((3, 96), (s.SampledBatches, s.SampledPackets));
+        Assert.Equal((10.0, 20.0, 30.0, 5.0), (s.RxNsPerPacket, s.PipelineNsPerPacket, s.TxNsPerPacket, s.CompleteNsPerPacket));
+        Assert.Equal(6240, s.TotalNs);
+        Assert.Null(RuntimeMessages.PmdStats(stats with { Stages = null }).Stages);
+        Assert.Null(RuntimeMessages.PmdStats(stats with { Stages = new PmdStageTimes(0, 0, 0, 0, 0, 0) }).Stages);
+    }
+
     [Theory]
     [InlineData("rx", "pcapng")]
     [InlineData("tx", "pcap")]
@@ -78,6 +93,16 @@ public sealed class RuntimeMessagesTests
         Assert.Equal(["vm1", "vm2"], info.Ports);
         Assert.Equal(("icmp", 128, true), (info.Filter, info.Snaplen, info.Drops));
         Assert.Equal((9, 1, 2), (info.Captured, info.Dropped, info.Filtered));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_capture_asks_for_super_frames_as_segments_only_when_told(bool segments)
+    {
+        var p = new CaptureStartParams(["vm1"], "both", null, 65535, "pcapng", 0, 0, false, segments);
+        Assert.Equal(segments, RuntimeMessages.CaptureRequest(p).Segments);
+        Assert.False(RuntimeMessages.CaptureRequest(p with { Segments = false }).Segments);
     }
 
     [Fact]

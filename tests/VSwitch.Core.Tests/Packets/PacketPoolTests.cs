@@ -6,7 +6,7 @@ namespace VSwitch.Core.Tests.Packets;
 public class PacketPoolTests
 {
     [Fact]
-    public void RentsEveryBufferOnceThenReportsEmpty()
+    public void Rents_every_buffer_once_then_reports_empty()
     {
         var pool = new PacketPool(4, dataRoom: 256);
         var rented = new List<PacketBuffer>();
@@ -25,7 +25,7 @@ public class PacketPoolTests
     }
 
     [Fact]
-    public void DoubleReturnThrows()
+    public void Double_return_throws()
     {
         var pool = new PacketPool(2, dataRoom: 256);
         Assert.True(pool.TryRent(out var b));
@@ -34,7 +34,7 @@ public class PacketPoolTests
     }
 
     [Fact]
-    public void ReturnToWrongPoolThrows()
+    public void Return_to_wrong_pool_throws()
     {
         var a = new PacketPool(1, dataRoom: 256);
         var other = new PacketPool(1, dataRoom: 256);
@@ -43,7 +43,7 @@ public class PacketPoolTests
     }
 
     [Fact]
-    public void SlotsAreCacheAlignedAndDisjoint()
+    public void Slots_are_cache_aligned_and_disjoint()
     {
         var pool = new PacketPool(3, dataRoom: 100, headroom: 16);
         Assert.Equal(128, pool.SlotSize);
@@ -57,7 +57,7 @@ public class PacketPoolTests
     }
 
     [Fact]
-    public unsafe void PrependUsesHeadroomAndExternalPacketsCanBeMadeOwned()
+    public unsafe void Prepend_uses_headroom_and_external_packets_can_be_made_owned()
     {
         var pool = new PacketPool(1, dataRoom: 256, headroom: 8);
         Assert.True(pool.TryRent(out var b));

@@ -8,7 +8,7 @@ namespace VSwitch.Core.Tests.Packets;
 public class PcapFileFormatTests
 {
     [Fact]
-    public void FileHeaderIsMagicVersionZeroZoneSnaplenAndEthernet()
+    public void File_header_is_magic_version_zero_zone_snaplen_and_Ethernet()
     {
         byte[] h = new byte[PcapFileFormat.FileHeaderSize + 1];
         PcapFileFormat.WriteFileHeader(h, 65535);
@@ -16,7 +16,7 @@ public class PcapFileFormatTests
     }
 
     [Fact]
-    public void RecordHeaderSplitsMicrosecondsIntoSecondsAndFraction()
+    public void Record_header_splits_microseconds_into_seconds_and_fraction()
     {
         byte[] h = new byte[PcapFileFormat.RecordHeaderSize];
         PcapFileFormat.WriteRecordHeader(h, 1_700_000_000_123_456, 60, 1514);
@@ -27,7 +27,7 @@ public class PcapFileFormatTests
     }
 
     [Fact]
-    public void TooSmallADestinationIsRefusedBeforeAnythingIsWritten()
+    public void Too_small_a_destination_is_refused_before_anything_is_written()
     {
         byte[] h = new byte[PcapFileFormat.RecordHeaderSize - 1];
         Assert.Throws<ArgumentOutOfRangeException>(() => PcapFileFormat.WriteRecordHeader(h, 1, 1, 1));

@@ -11,7 +11,7 @@ public sealed class FrameEditorTests
     private readonly PacketPool _pool = new(8, 256, headroom: 64);
 
     [Fact]
-    public void PushThenStrip_RestoresTheFrame()
+    public void Push_then_strip_restores_the_frame()
     {
         byte[] frame = Frames.Udp(1, 2);
         PacketBuffer p = Load(frame);
@@ -25,7 +25,7 @@ public sealed class FrameEditorTests
     }
 
     [Fact]
-    public void Push_WithoutHeadroom_ShiftsThePayload()
+    public void Push_without_headroom_shifts_the_payload()
     {
         var pool = new PacketPool(2, 256, headroom: 0);
         byte[] frame = Frames.Udp(1, 2);
@@ -37,7 +37,7 @@ public sealed class FrameEditorTests
     }
 
     [Fact]
-    public void Push_WhenNoRoomAtAll_ReportsPacketTooLarge()
+    public void Push_when_there_is_no_room_at_all_reports_PacketTooLarge()
     {
         var pool = new PacketPool(1, 64, headroom: 0);
         Assert.True(pool.TryRent(out PacketBuffer? p));
@@ -49,7 +49,7 @@ public sealed class FrameEditorTests
     }
 
     [Fact]
-    public void SetVid_OnTagged_KeepsPcp_OnUntagged_PushesPriorityZero()
+    public void Set_VID_on_tagged_keeps_PCP_and_on_untagged_pushes_priority_zero()
     {
         PacketBuffer tagged = Load(Frames.Tagged(Frames.Udp(1, 2), 100, pcp: 5));
         Assert.True(FrameEditor.TrySetVlanVid(tagged, 200, out _));
@@ -62,7 +62,7 @@ public sealed class FrameEditorTests
     }
 
     [Fact]
-    public void SetPcp_KeepsVid()
+    public void Set_PCP_keeps_VID()
     {
         PacketBuffer p = Load(Frames.Tagged(Frames.Udp(1, 2), 100, pcp: 1));
         Assert.True(FrameEditor.TrySetVlanPcp(p, 6, out _));
@@ -71,7 +71,7 @@ public sealed class FrameEditorTests
     }
 
     [Fact]
-    public void Strip_OnUntaggedOrTruncatedTag_ChangesNothing()
+    public void Strip_on_untagged_or_a_truncated_tag_changes_nothing()
     {
         byte[] frame = Frames.Udp(1, 2);
         PacketBuffer p = Load(frame);
@@ -87,7 +87,7 @@ public sealed class FrameEditorTests
     }
 
     [Fact]
-    public void SetMac_WritesSourceOrDestination()
+    public void Set_MAC_writes_source_or_destination()
     {
         PacketBuffer p = Load(Frames.Udp(1, 2));
         Assert.True(FrameEditor.TrySetMac(p, TestSwitch.MacOf(9), source: true, out _));

@@ -17,7 +17,7 @@ public sealed class CaptureFileWriterTests : IDisposable
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     [Fact]
-    public void PcapNg_BlocksAreWellFormed_AndCarryInterfacesDirectionsCommentAndStatistics()
+    public void Pcapng_blocks_are_well_formed_and_carry_interfaces_directions_comment_and_statistics()
     {
         byte[] file = WriteSample(CaptureFormat.PcapNg);
         var blocks = new List<(uint Type, byte[] Body)>();
@@ -40,7 +40,7 @@ public sealed class CaptureFileWriterTests : IDisposable
     }
 
     [Fact]
-    public void PcapNg_TsharkReadsInterfacesDirectionsAndDropComment()
+    public void Pcapng_tshark_reads_interfaces_directions_and_drop_comment()
     {
         string? tshark = Prerequisite.FindOnPath("tshark");
         Prerequisite.Require(tshark is not null, "tshark is not installed");
@@ -62,7 +62,7 @@ public sealed class CaptureFileWriterTests : IDisposable
     }
 
     [Fact]
-    public void Pcap_TsharkReadsFramesWithMicrosecondTimestamps()
+    public void Pcap_tshark_reads_frames_with_microsecond_timestamps()
     {
         string? tshark = Prerequisite.FindOnPath("tshark");
         Prerequisite.Require(tshark is not null, "tshark is not installed");

@@ -9,7 +9,7 @@ namespace VSwitch.Datapath.Tests.Capture;
 public sealed class CaptureHookTests
 {
     [Fact]
-    public void RxTxAndDrops_AreRecordedOnTheRightPortWithReasons()
+    public void Rx_tx_and_drops_are_recorded_on_the_right_port_with_reasons()
     {
         var sw = new TestSwitch(3);
         sw.AddFlow("priority=10,dl_src=02:00:00:00:00:03,actions=drop");
@@ -32,7 +32,7 @@ public sealed class CaptureHookTests
     }
 
     [Fact]
-    public void DirectionFilter_AndDetach_AreHonoured()
+    public void Direction_filter_and_detach_are_honoured()
     {
         var sw = new TestSwitch(2);
         var sink = new CaptureSink(new CaptureRing(64, 2048), CaptureDirections.Tx);
@@ -47,7 +47,7 @@ public sealed class CaptureHookTests
     }
 
     [Fact]
-    public void FullRing_CountsCaptureRingFull_AndStillForwards()
+    public void A_full_ring_counts_CaptureRingFull_and_still_forwards()
     {
         var sw = new TestSwitch(2);
         var sink = new CaptureSink(new CaptureRing(2, 2048), CaptureDirections.Rx);
@@ -61,7 +61,7 @@ public sealed class CaptureHookTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public void Forwarding_AllocatesZeroBytes_WithAndWithoutCapture(bool capture)
+    public void Forwarding_allocates_zero_bytes_with_and_without_capture(bool capture)
     {
         const int Packets = 100_000;
         var sw = new TestSwitch(3);

@@ -8,7 +8,7 @@ namespace VSwitch.Datapath.Tests.Capture;
 public sealed class CaptureRingTests
 {
     [Fact]
-    public void FullRing_RefusesAndSinkCountsTheLoss_ThenAcceptsAfterRelease()
+    public void A_full_ring_refuses_and_the_sink_counts_the_loss_then_accepts_after_release()
     {
         var sink = new CaptureSink(new CaptureRing(4, 64), CaptureDirections.Rx);
         var tap = new CaptureTap(sink, 0);
@@ -36,7 +36,7 @@ public sealed class CaptureRingTests
     }
 
     [Fact]
-    public void LongFrame_IsCutToTheSlot_KeepingItsOriginalLengthAndMetadata()
+    public void A_long_frame_is_cut_to_the_slot_keeping_its_original_length_and_metadata()
     {
         var ring = new CaptureRing(2, 8);
         byte[] frame = [.. Enumerable.Range(0, 100).Select(i => (byte)i)];
@@ -47,7 +47,7 @@ public sealed class CaptureRingTests
     }
 
     [Fact]
-    public void TwoProducers_NothingLostWhileNotFull_AndEachProducersOrderKept()
+    public void Two_producers_nothing_lost_while_not_full_and_each_producers_order_kept()
     {
         const int PerProducer = 200_000;
         var ring = new CaptureRing(1024, 16);

@@ -9,7 +9,7 @@ namespace VSwitch.Datapath.Tests.Dummy;
 public sealed class DummyPortTests
 {
     [Fact]
-    public void Injected_Frames_AreReceivedInOrder_AsOwnedCopies()
+    public void Injected_frames_are_received_in_order_as_owned_copies()
     {
         var port = new DummyPort(new PortId(3), "d", poolSize: 8);
         byte[] a = [1, 2, 3];
@@ -29,7 +29,7 @@ public sealed class DummyPortTests
     }
 
     [Fact]
-    public void Receive_StopsAtBatchCapacity()
+    public void Receive_stops_at_batch_capacity()
     {
         var port = new DummyPort(new PortId(1), "d", poolSize: 64);
         for (int i = 0; i < 40; i++)
@@ -43,7 +43,7 @@ public sealed class DummyPortTests
     }
 
     [Fact]
-    public void Receive_WhenPoolEmpty_CountsPoolExhausted()
+    public void Receive_when_the_pool_is_empty_counts_PoolExhausted()
     {
         var port = new DummyPort(new PortId(1), "d", poolSize: 1);
         port.Inject([1]);
@@ -55,7 +55,7 @@ public sealed class DummyPortTests
     }
 
     [Fact]
-    public void Send_RecordsCopies_CountsAndFrees()
+    public void Send_records_copies_counts_and_frees()
     {
         var port = new DummyPort(new PortId(1), "d", txQueues: 2, poolSize: 4);
         var pool = new PacketPool(4, 256);
@@ -78,7 +78,7 @@ public sealed class DummyPortTests
     }
 
     [Fact]
-    public void Send_WhenDown_DropsPortDown()
+    public void Send_when_down_drops_PortDown()
     {
         var port = new DummyPort(new PortId(1), "d");
         port.SetState(PortState.Down);
@@ -93,7 +93,7 @@ public sealed class DummyPortTests
     }
 
     [Fact]
-    public void Generator_ReplaysFramesForever_InBursts()
+    public void The_generator_replays_frames_forever_in_bursts()
     {
         var port = new DummyPort(new PortId(1), "d", poolSize: 64);
         port.LoadGenerator([[1], [2], [3]], burst: 4);

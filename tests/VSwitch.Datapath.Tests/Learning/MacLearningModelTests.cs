@@ -21,7 +21,7 @@ public sealed class MacLearningModelTests
     [InlineData(4, 24)]
     [InlineData(5, 24)]
     [InlineData(6, 5)]
-    public void Table_BehavesLikeDictionaryModel(int seed, int maxEntries)
+    public void The_table_behaves_like_a_dictionary_model(int seed, int maxEntries)
     {
         var rng = new Random(seed);
         var clock = new ManualClock { NowMilliseconds = 10_000 };

@@ -16,7 +16,7 @@ public sealed class MacLearningTableTests
     private readonly ManualClock _clock = new() { NowMilliseconds = 5_000 };
 
     [Fact]
-    public void Learn_ThenLookup_FindsPortOnSameVlanOnly()
+    public void Learn_then_lookup_finds_the_port_on_the_same_VLAN_only()
     {
         var table = new MacLearningTable(_clock);
         Assert.Equal(LearnResult.Learned, table.Learn(10, A, P1));
@@ -29,7 +29,7 @@ public sealed class MacLearningTableTests
     }
 
     [Fact]
-    public void Entry_AgesOut_AfterAgingTimeWithoutTraffic()
+    public void An_entry_ages_out_after_the_aging_time_without_traffic()
     {
         var table = new MacLearningTable(_clock, agingSeconds: 15);
         table.Learn(0, A, P1);
@@ -43,7 +43,7 @@ public sealed class MacLearningTableTests
     }
 
     [Fact]
-    public void Traffic_RefreshesEntry_SoItDoesNotAgeOut()
+    public void Traffic_refreshes_the_entry_so_it_does_not_age_out()
     {
         var table = new MacLearningTable(_clock, agingSeconds: 15);
         table.Learn(0, A, P1);
@@ -56,7 +56,7 @@ public sealed class MacLearningTableTests
     }
 
     [Fact]
-    public void Refresh_WithinOneSecond_WritesNothing()
+    public void A_refresh_within_one_second_writes_nothing()
     {
         var table = new MacLearningTable(_clock);
         table.Learn(0, A, P1);
@@ -67,7 +67,7 @@ public sealed class MacLearningTableTests
     }
 
     [Fact]
-    public void Move_ToAnotherPort_IsRecordedAndCounted()
+    public void A_move_to_another_port_is_recorded_and_counted()
     {
         var table = new MacLearningTable(_clock);
         table.Learn(0, A, P1);
@@ -79,7 +79,7 @@ public sealed class MacLearningTableTests
     }
 
     [Fact]
-    public void MulticastSource_IsRefused()
+    public void A_multicast_source_is_refused()
     {
         var table = new MacLearningTable(_clock);
         Assert.Equal(LearnResult.Refused, table.Learn(0, MacAddress.Broadcast, P1));
@@ -90,7 +90,7 @@ public sealed class MacLearningTableTests
     }
 
     [Fact]
-    public void Full_EvictsLeastRecentlySeen_AndCounts()
+    public void A_full_table_evicts_the_least_recently_seen_and_counts()
     {
         var table = new MacLearningTable(_clock, maxEntries: 4);
         for (int i = 0; i < 4; i++)
@@ -109,7 +109,7 @@ public sealed class MacLearningTableTests
     }
 
     [Fact]
-    public void RemovePort_ForgetsOnlyThatPortsEntries()
+    public void RemovePort_forgets_only_that_ports_entries()
     {
         var table = new MacLearningTable(_clock);
         table.Learn(0, A, P1);
@@ -123,7 +123,7 @@ public sealed class MacLearningTableTests
     }
 
     [Fact]
-    public void Flush_ForgetsEverything()
+    public void Flush_forgets_everything()
     {
         var table = new MacLearningTable(_clock);
         table.Learn(0, A, P1);
@@ -134,7 +134,7 @@ public sealed class MacLearningTableTests
     }
 
     [Fact]
-    public void GetEntries_ListsLiveEntriesWithAge()
+    public void GetEntries_lists_live_entries_with_age()
     {
         var table = new MacLearningTable(_clock, agingSeconds: 60);
         table.Learn(7, A, P2);
@@ -147,14 +147,14 @@ public sealed class MacLearningTableTests
     [Theory]
     [InlineData(14)]
     [InlineData(3601)]
-    public void AgingSeconds_OutOfRange_Throws(int seconds)
+    public void AgingSeconds_out_of_range_throws(int seconds)
     {
         var table = new MacLearningTable(_clock);
         Assert.Throws<ArgumentOutOfRangeException>(() => table.AgingSeconds = seconds);
     }
 
     [Fact]
-    public void MaxEntries_CanBeLowered_AndTheLimitApplies()
+    public void MaxEntries_can_be_lowered_and_the_limit_applies()
     {
         var table = new MacLearningTable(_clock);
         table.MaxEntries = 2;
@@ -168,7 +168,7 @@ public sealed class MacLearningTableTests
     }
 
     [Fact]
-    public void FullBucket_EvictsOldestOfBucket()
+    public void A_full_bucket_evicts_the_oldest_of_the_bucket()
     {
         // One bucket of eight ways when the limit is small: the ninth address must replace the oldest.
         var table = new MacLearningTable(_clock, maxEntries: 4);
@@ -186,7 +186,7 @@ public sealed class MacLearningTableTests
     }
 
     [Fact]
-    public void ConcurrentLearnersAndReaders_NeverSeeAPortThatWasNotLearnt()
+    public void Concurrent_learners_and_readers_never_see_a_port_that_was_not_learnt()
     {
         // Two writers move the same addresses between ports 1 and 2 while a reader looks them up: a torn read
         // would show up as any other port value.
@@ -196,9 +196,12 @@ public sealed class MacLearningTableTests
         {
             macs[i] = new MacAddress(0x02_00_00_00_03_00UL + (uint)i);
         }
-        using var stop = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+        using var stop = new CancellationTokenSource();
         long bad = 0;
-        void Writer(ushort port)
+        // Passes over the addresses per thread: the race ends once every thread has made enough of them (and 300 ms
+        // passed), not at a fixed time, which a thread started late on a busy machine could miss entirely.
+        long[] passes = new long[3];
+        void Writer(ushort port, int index)
         {
             long t = 0;
             while (!stop.IsCancellationRequested)
@@ -207,6 +210,7 @@ public sealed class MacLearningTableTests
                 {
                     table.Learn(1, m, new PortId(port), t++);
                 }
+                Interlocked.Increment(ref passes[index]);
             }
         }
         void Reader()
@@ -220,13 +224,18 @@ public sealed class MacLearningTableTests
                         Interlocked.Increment(ref bad);
                     }
                 }
+                Interlocked.Increment(ref passes[2]);
             }
         }
-        Thread[] threads = [new(() => Writer(1)), new(() => Writer(2)), new(Reader)];
+        Thread[] threads = [new(() => Writer(1, 0)), new(() => Writer(2, 1)), new(Reader)];
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         foreach (Thread t in threads)
         {
             t.Start();
         }
+        Eventually.True(() => clock.ElapsedMilliseconds >= 300 && Enumerable.Range(0, passes.Length).All(i => Interlocked.Read(ref passes[i]) >= 1000),
+            "1000 passes of every thread", detail: () => string.Join(", ", passes));
+        stop.Cancel();
         foreach (Thread t in threads)
         {
             t.Join();

@@ -16,6 +16,7 @@ public sealed class AllocationTests
         NormalFloodWithVlanPush,
         FlowEditsAndTwoOutputs,
         ClassifierMissesEveryBatch,
+        TablesGroupAndFieldEdits,
     }
 
     [Theory]
@@ -23,7 +24,8 @@ public sealed class AllocationTests
     [InlineData(Scenario.NormalFloodWithVlanPush)]
     [InlineData(Scenario.FlowEditsAndTwoOutputs)]
     [InlineData(Scenario.ClassifierMissesEveryBatch)]
-    public void Forwarding_AllocatesZeroBytes_AfterWarmUp(Scenario scenario)
+    [InlineData(Scenario.TablesGroupAndFieldEdits)]
+    public void Forwarding_allocates_zero_bytes_after_warm_up(Scenario scenario)
     {
         var sw = new TestSwitch(3, p => scenario == Scenario.NormalFloodWithVlanPush && p == 1 ? PortVlanConfig.Access(5) : null,
             clonePool: 128);
@@ -47,6 +49,20 @@ public sealed class AllocationTests
             case Scenario.ClassifierMissesEveryBatch:
                 // More distinct flows than the 1024-entry cache holds, all under one rule.
                 sw.AddFlow("priority=10,udp,actions=output:2");
+                for (int i = 0; i < 4096; i++)
+                {
+                    frames.Add(PacketFactory.Ipv4Udp(srcPort: (ushort)i, dstPort: (ushort)(i * 7), ethSrc: TestSwitch.MacOf(1), ethDst: MacAddress.Broadcast));
+                }
+                break;
+            case Scenario.TablesGroupAndFieldEdits:
+                // Three tables, metadata, an ALL group whose buckets edit, L3/L4 set_field with checksum updates, and
+                // more distinct ports than the exact-match cache holds (megaflow hits and upcalls every batch).
+                sw.Flows.AddGroup(VSwitch.Flows.Syntax.GroupParser.ParseGroup(
+                    "group_id=1,type=all,bucket=set_field:10.1.1.1->ipv4_src,output:2,bucket=set_field:99->udp_dst,output:3", sw.Clock));
+                sw.AddFlow("table=0,priority=10,udp,actions=write_metadata:0x1/0x1,goto_table:1");
+                sw.AddFlow("table=1,priority=10,metadata=0x1/0x1,udp,tp_src=0/0x1,actions=mod_nw_tos:8,goto_table:2");
+                sw.AddFlow("table=1,priority=9,actions=dec_ttl,goto_table:2");
+                sw.AddFlow("table=2,priority=10,actions=group:1");
                 for (int i = 0; i < 4096; i++)
                 {
                     frames.Add(PacketFactory.Ipv4Udp(srcPort: (ushort)i, dstPort: (ushort)(i * 7), ethSrc: TestSwitch.MacOf(1), ethDst: MacAddress.Broadcast));

@@ -7,7 +7,7 @@ namespace VSwitch.Datapath.Tests.Pipeline;
 public sealed class FlowActionTests
 {
     [Fact]
-    public void Output_SendsToNamedPortOnly_AndCountsTheRule()
+    public void Output_sends_to_the_named_port_only_and_counts_the_rule()
     {
         var sw = new TestSwitch(4);
         sw.AddFlow("priority=10,in_port=1,actions=output:3");
@@ -20,7 +20,7 @@ public sealed class FlowActionTests
     }
 
     [Fact]
-    public void SeveralOutputs_EachGetACopy()
+    public void Several_outputs_each_get_a_copy()
     {
         var sw = new TestSwitch(4);
         sw.AddFlow("priority=10,actions=output:2,output:3,output:4");
@@ -33,7 +33,7 @@ public sealed class FlowActionTests
     }
 
     [Fact]
-    public void EditsBetweenOutputs_OnlyAffectLaterOutputs()
+    public void Edits_between_outputs_only_affect_later_outputs()
     {
         var sw = new TestSwitch(3);
         sw.AddFlow("priority=10,actions=output:2,mod_vlan_vid:7,mod_dl_dst:02:00:00:00:00:63,output:3");
@@ -47,7 +47,7 @@ public sealed class FlowActionTests
     }
 
     [Fact]
-    public void Flood_And_All_SkipIngress_FloodSkipsNoFloodPorts()
+    public void Flood_and_all_skip_ingress_and_flood_skips_no_flood_ports()
     {
         var sw = new TestSwitch(3);
         sw.AddPort(new VSwitch.Ports.Dummy.DummyPort(new Core.Ports.PortId(4), "p4", poolSize: 64), noFlood: true);
@@ -60,7 +60,7 @@ public sealed class FlowActionTests
     }
 
     [Fact]
-    public void FloodAndAll_WithNoOtherPort_CountNoFloodTarget()
+    public void Flood_and_all_with_no_other_port_count_NoFloodTarget()
     {
         var sw = new TestSwitch(1);
         sw.AddFlow("priority=10,udp,tp_src=1,actions=flood");
@@ -74,7 +74,7 @@ public sealed class FlowActionTests
     }
 
     [Fact]
-    public void InPort_SendsBack_OutputToIngress_IsDropped()
+    public void In_port_sends_back_and_output_to_ingress_is_dropped()
     {
         var sw = new TestSwitch(2);
         sw.AddFlow("priority=10,in_port=1,actions=in_port");
@@ -87,7 +87,7 @@ public sealed class FlowActionTests
     }
 
     [Fact]
-    public void Drop_CountsFlowDrop()
+    public void Drop_counts_FlowDrop()
     {
         var sw = new TestSwitch(2);
         sw.AddFlow("priority=10,actions=drop");
@@ -98,7 +98,7 @@ public sealed class FlowActionTests
     }
 
     [Fact]
-    public void StripVlan_And_PushVlan_And_SetPcp()
+    public void Strip_vlan_push_vlan_and_mod_vlan_pcp()
     {
         var sw = new TestSwitch(4);
         sw.AddFlow("priority=10,in_port=1,actions=strip_vlan,output:2");
@@ -115,7 +115,7 @@ public sealed class FlowActionTests
     }
 
     [Fact]
-    public void ModDlSrc_Rewrites()
+    public void Mod_dl_src_rewrites()
     {
         var sw = new TestSwitch(2);
         sw.AddFlow("priority=10,actions=mod_dl_src:02:00:00:00:00:42,output:2");
@@ -124,7 +124,7 @@ public sealed class FlowActionTests
     }
 
     [Fact]
-    public void EditThenNormal_ForwardsTheEditedFrame()
+    public void Edit_then_normal_forwards_the_edited_frame()
     {
         // mod_vlan_vid on an all-VLAN trunk: NORMAL sees VLAN 9 and keeps the tag towards the trunk.
         var sw = new TestSwitch(2);
@@ -135,7 +135,7 @@ public sealed class FlowActionTests
     }
 
     [Fact]
-    public void OutputThenNormal_BothHappen()
+    public void Output_then_normal_both_happen()
     {
         var sw = new TestSwitch(3);
         sw.AddFlow("priority=10,in_port=1,actions=output:3,normal");
@@ -145,7 +145,7 @@ public sealed class FlowActionTests
     }
 
     [Fact]
-    public void OrderWithinAFlow_IsKept_WhenFlowsInterleave()
+    public void Order_within_a_flow_is_kept_when_flows_interleave()
     {
         var sw = new TestSwitch(3);
         sw.AddFlow("priority=10,udp,tp_src=1000,actions=output:2");
@@ -164,7 +164,7 @@ public sealed class FlowActionTests
     }
 
     [Fact]
-    public void FlowChange_IsSeenAtTheNextBatch_DespiteTheCache()
+    public void A_flow_change_is_seen_at_the_next_batch_despite_the_cache()
     {
         var sw = new TestSwitch(3);
         sw.AddFlow("priority=10,actions=output:2");
@@ -178,7 +178,7 @@ public sealed class FlowActionTests
     }
 
     [Fact]
-    public void EditOnLentPacket_CopiesFirst_AndLeavesLenderMemoryAlone()
+    public void An_edit_on_a_lent_packet_copies_first_and_leaves_lender_memory_alone()
     {
         var sw = new TestSwitch(2);
         byte[] frame = Frames.Udp(1, 2);
@@ -195,7 +195,7 @@ public sealed class FlowActionTests
     }
 
     [Fact]
-    public void UnmodifiedLentPacket_IsSentWithoutCopy_BeforeCompleteReceive()
+    public void An_unmodified_lent_packet_is_sent_without_copy_before_CompleteReceive()
     {
         var sw = new TestSwitch(2);
         byte[] frame = Frames.Udp(1, 2);

@@ -16,7 +16,7 @@ public sealed class HostileFrameTests
     [InlineData(12, "normal")]
     [InlineData(13, "strip_vlan,mod_vlan_pcp:3,output:2,push_vlan:0x88a8,mod_vlan_vid:4095,normal")]
     [InlineData(14, "mod_dl_src:02:00:00:00:00:01,strip_vlan,strip_vlan,all,in_port")]
-    public void RandomFrames_AreSentOrCountedAsDrops(int seed, string actions)
+    public void Random_frames_are_sent_or_counted_as_drops(int seed, string actions)
     {
         var sw = new TestSwitch(4, p => p switch
         {

@@ -13,7 +13,7 @@ namespace VSwitch.Datapath.Tests.Pipeline;
 public sealed class MultiThreadTests
 {
     [Fact]
-    public void TwoDatapathThreads_ShareTheMacTable_AndLoseNothing()
+    public void Two_datapath_threads_share_the_MAC_table_and_lose_nothing()
     {
         var clock = new ManualClock { NowMilliseconds = 1 };
         var mac = new MacLearningTable(clock);
@@ -23,7 +23,7 @@ public sealed class MultiThreadTests
             ports[i] = new DummyPort(new PortId((ushort)(i + 1)), $"p{i + 1}", txQueues: 2, poolSize: 128) { RecordSent = false };
             ports[i].LoadGenerator([Frames.Udp(i + 1, ((i + 1) % 4) + 1)]);
         }
-        var config = new DatapathConfig([.. ports.Select(p => new DatapathPort(p))], new FlowTable(clock).BuildClassifier(), mac);
+        var config = new DatapathConfig([.. ports.Select(p => new DatapathPort(p))], new FlowTables(clock).Build(), mac);
         var datapath = new SwitchDatapath(config, clock);
         PmdContext a = datapath.CreatePmd(0, new PacketPool(256, 2048), 1024);
         PmdContext b = datapath.CreatePmd(1, new PacketPool(256, 2048), 1024);

@@ -12,7 +12,7 @@ public sealed class NormalForwardingTests
     [InlineData(3)]
     [InlineData(8)]
     [InlineData(16)]
-    public void UnknownDestination_Floods_ThenLearntDestination_IsUnicast(int ports)
+    public void An_unknown_destination_floods_then_a_learnt_destination_is_unicast(int ports)
     {
         var sw = new TestSwitch(ports);
         sw.Send(1, Frames.Udp(1, 2));
@@ -36,7 +36,7 @@ public sealed class NormalForwardingTests
     }
 
     [Fact]
-    public void Forwarded_Frames_AreByteForByteTheSame()
+    public void Forwarded_frames_are_byte_for_byte_the_same()
     {
         var sw = new TestSwitch(3);
         byte[] frame = Frames.Udp(1, 2, payload: 300);
@@ -46,7 +46,7 @@ public sealed class NormalForwardingTests
     }
 
     [Fact]
-    public void Broadcast_AlwaysFloods_EvenWhenLearnt()
+    public void Broadcast_always_floods_even_when_learnt()
     {
         var sw = new TestSwitch(4);
         sw.Send(2, Frames.Udp(2, 1));
@@ -56,7 +56,7 @@ public sealed class NormalForwardingTests
     }
 
     [Fact]
-    public void DestinationOnIngressPort_IsDroppedSameAsIngress()
+    public void A_destination_on_the_ingress_port_is_dropped_SameAsIngress()
     {
         var sw = new TestSwitch(3);
         sw.Send(1, Frames.Udp(7, 8));
@@ -67,7 +67,7 @@ public sealed class NormalForwardingTests
     }
 
     [Fact]
-    public void MacMove_RedirectsTraffic()
+    public void A_MAC_move_redirects_traffic()
     {
         var sw = new TestSwitch(3);
         sw.Send(1, Frames.Udp(1, 9));
@@ -81,7 +81,7 @@ public sealed class NormalForwardingTests
     }
 
     [Fact]
-    public void AgedOutDestination_FloodsAgain()
+    public void An_aged_out_destination_floods_again()
     {
         var sw = new TestSwitch(3);
         sw.Mac.AgingSeconds = 15;
@@ -95,7 +95,7 @@ public sealed class NormalForwardingTests
     }
 
     [Fact]
-    public void AccessPorts_OfDifferentVlans_AreIsolated()
+    public void Access_ports_of_different_VLANs_are_isolated()
     {
         // Ports 1,2 in VLAN 10; ports 3,4 in VLAN 20.
         var sw = new TestSwitch(4, p => PortVlanConfig.Access(p <= 2 ? (ushort)10 : (ushort)20));
@@ -108,7 +108,7 @@ public sealed class NormalForwardingTests
     }
 
     [Fact]
-    public void TaggedFrame_OnAccessPort_IsDroppedVlanNotAllowed()
+    public void A_tagged_frame_on_an_access_port_is_dropped_VlanNotAllowed()
     {
         var sw = new TestSwitch(2, _ => PortVlanConfig.Access(10));
         sw.Send(1, Frames.Tagged(Frames.Udp(1, 2), 10));
@@ -118,7 +118,7 @@ public sealed class NormalForwardingTests
     }
 
     [Fact]
-    public void AccessToTrunk_PushesTag_TrunkToAccess_StripsIt()
+    public void Access_to_trunk_pushes_the_tag_and_trunk_to_access_strips_it()
     {
         // Port 1: access VLAN 10. Port 2: trunk of all VLANs. Port 3: access VLAN 20.
         var sw = new TestSwitch(3, p => p == 2 ? PortVlanConfig.TrunkAll : PortVlanConfig.Access(p == 1 ? (ushort)10 : (ushort)20));
@@ -141,7 +141,7 @@ public sealed class NormalForwardingTests
     }
 
     [Fact]
-    public void TrunkToTrunk_KeepsTag_AndTrunkListFilters()
+    public void Trunk_to_trunk_keeps_the_tag_and_the_trunk_list_filters()
     {
         var sw = new TestSwitch(3, p => p == 3 ? PortVlanConfig.Trunk([30]) : PortVlanConfig.TrunkAll);
         byte[] frame = Frames.Tagged(Frames.Broadcast(1), 40, pcp: 2);
@@ -154,7 +154,7 @@ public sealed class NormalForwardingTests
     }
 
     [Fact]
-    public void NativeUntagged_SendsNativeVlanUntagged_OthersTagged()
+    public void Native_untagged_sends_the_native_VLAN_untagged_and_others_tagged()
     {
         // Port 1: native-untagged VLAN 5 trunking 6. Port 2: access 5. Port 3: access 6.
         var sw = new TestSwitch(3, p => p switch
@@ -173,7 +173,7 @@ public sealed class NormalForwardingTests
     }
 
     [Fact]
-    public void SameMac_OnTwoVlans_IsLearntSeparately()
+    public void The_same_MAC_on_two_VLANs_is_learnt_separately()
     {
         var sw = new TestSwitch(3);
         sw.Send(1, Frames.Tagged(Frames.Udp(5, 6), 10));
@@ -185,7 +185,7 @@ public sealed class NormalForwardingTests
     }
 
     [Fact]
-    public void NoFloodPort_IsSkippedByFlooding_ButReachesLearntUnicast()
+    public void A_no_flood_port_is_skipped_by_flooding_but_reaches_learnt_unicast()
     {
         var sw = new TestSwitch(2);
         sw.AddPort(new VSwitch.Ports.Dummy.DummyPort(new PortId(3), "p3", poolSize: 64), noFlood: true);
@@ -198,7 +198,7 @@ public sealed class NormalForwardingTests
     }
 
     [Fact]
-    public void DeletedPort_ItsEntriesAreGone_AndTrafficFloodsToTheRest()
+    public void A_deleted_ports_entries_are_gone_and_traffic_floods_to_the_rest()
     {
         var sw = new TestSwitch(3);
         sw.Send(3, Frames.Udp(3, 1));
@@ -210,7 +210,7 @@ public sealed class NormalForwardingTests
     }
 
     [Fact]
-    public void MulticastSource_IsNotLearnt_ButStillForwarded()
+    public void A_multicast_source_is_not_learnt_but_still_forwarded()
     {
         var sw = new TestSwitch(3);
         byte[] frame = Frames.Udp(1, 2);
@@ -222,7 +222,7 @@ public sealed class NormalForwardingTests
     }
 
     [Fact]
-    public void QinQFrame_OnAccessPort_IsCarriedAsUntagged()
+    public void A_QinQ_frame_on_an_access_port_is_carried_as_untagged()
     {
         var sw = new TestSwitch(2, p => p == 1 ? PortVlanConfig.Access(10) : PortVlanConfig.TrunkAll);
         byte[] qinq = VSwitch.TestKit.PacketFactory.WithVlan(Frames.Broadcast(1), 99, tpid: Core.Net.EtherType.QinQ);

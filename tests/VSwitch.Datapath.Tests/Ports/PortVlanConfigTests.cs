@@ -6,7 +6,7 @@ namespace VSwitch.Datapath.Tests.Ports;
 public sealed class PortVlanConfigTests
 {
     [Fact]
-    public void Access_AdmitsUntaggedAndPriorityTagged_IntoItsVlan_AndRefusesTagged()
+    public void Access_admits_untagged_and_priority_tagged_into_its_VLAN_and_refuses_tagged()
     {
         var access = PortVlanConfig.Access(10);
         Assert.True(access.TryIngress(-1, out ushort vlan));
@@ -20,7 +20,7 @@ public sealed class PortVlanConfigTests
     }
 
     [Fact]
-    public void TrunkAll_CarriesEveryVlan_UntaggedIsVlanZero()
+    public void Trunk_all_carries_every_VLAN_and_untagged_is_VLAN_zero()
     {
         var trunk = PortVlanConfig.TrunkAll;
         Assert.True(trunk.TryIngress(-1, out ushort vlan));
@@ -32,7 +32,7 @@ public sealed class PortVlanConfigTests
     }
 
     [Fact]
-    public void TrunkList_DropsOtherVlans_AndUntaggedUnlessZeroIsListed()
+    public void Trunk_list_drops_other_VLANs_and_untagged_unless_zero_is_listed()
     {
         var trunk = PortVlanConfig.Trunk([10, 20]);
         Assert.True(trunk.TryIngress(20, out _));
@@ -46,7 +46,7 @@ public sealed class PortVlanConfigTests
     [Theory]
     [InlineData(true, VlanEgress.Untagged)]
     [InlineData(false, VlanEgress.Tagged)]
-    public void Native_UntaggedJoinsNativeVlan_EgressDependsOnMode(bool untagged, VlanEgress nativeEgress)
+    public void Native_untagged_joins_the_native_VLAN_and_egress_depends_on_mode(bool untagged, VlanEgress nativeEgress)
     {
         var port = PortVlanConfig.Native(5, [10], untagged);
         Assert.True(port.TryIngress(-1, out ushort vlan));
@@ -60,7 +60,7 @@ public sealed class PortVlanConfigTests
     }
 
     [Fact]
-    public void InvalidTags_Throw()
+    public void Invalid_tags_throw()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => PortVlanConfig.Access(0));
         Assert.Throws<ArgumentOutOfRangeException>(() => PortVlanConfig.Access(4096));

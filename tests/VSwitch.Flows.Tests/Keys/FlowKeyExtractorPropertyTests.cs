@@ -17,7 +17,7 @@ public sealed class FlowKeyExtractorPropertyTests
 
     [Theory]
     [MemberData(nameof(Seeds))]
-    public void RandomBytes_NeverThrow_AndIgnoreBytesBeyondTheSpan(int seed)
+    public void Random_bytes_never_throw_and_bytes_beyond_the_span_are_ignored(int seed)
     {
         var rng = new Random(seed);
         byte[] buffer = new byte[256];
@@ -36,7 +36,7 @@ public sealed class FlowKeyExtractorPropertyTests
 
     [Theory]
     [MemberData(nameof(Seeds))]
-    public void EveryPrefixOfValidFrames_NeverThrows_AndOnlyLosesLayers(int seed)
+    public void Every_prefix_of_valid_frames_never_throws_and_only_loses_layers(int seed)
     {
         var rng = new Random(seed);
         foreach (byte[] frame in SampleFrames(rng))
@@ -57,7 +57,7 @@ public sealed class FlowKeyExtractorPropertyTests
 
     [Theory]
     [MemberData(nameof(Seeds))]
-    public void FlippedBytesInValidFrames_NeverThrow(int seed)
+    public void Flipped_bytes_in_valid_frames_never_throw(int seed)
     {
         var rng = new Random(seed);
         foreach (byte[] original in SampleFrames(rng))

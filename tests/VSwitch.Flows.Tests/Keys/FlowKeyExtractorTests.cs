@@ -11,7 +11,7 @@ public sealed class FlowKeyExtractorTests
     private static FlowKeyLayers Layers(in FlowKey k) => (FlowKeyLayers)k.Present;
 
     [Fact]
-    public void Runt_IsRejected_WithOnlyTheInPortSet()
+    public void A_runt_is_rejected_with_only_the_in_port_set()
     {
         Assert.False(FlowKeyExtractor.TryExtract(new byte[13], 3, out FlowKey key));
         FlowKey expected = default;
@@ -20,7 +20,7 @@ public sealed class FlowKeyExtractorTests
     }
 
     [Fact]
-    public void BareEthernetHeader_GivesAddressesAndType()
+    public void A_bare_Ethernet_header_gives_addresses_and_type()
     {
         byte[] frame = PacketFactory.Ethernet(new MacAddress(0x0a0b0c0d0e0f), MacAddress.Broadcast, 0x88cc, []);
         FlowKey k = Extract(frame);
@@ -31,7 +31,7 @@ public sealed class FlowKeyExtractorTests
     }
 
     [Fact]
-    public void Ipv4Tcp_FieldsAndFlags()
+    public void IPv4_TCP_fields_and_flags()
     {
         byte[] frame = PacketFactory.Ipv4Tcp("192.168.1.10", "10.9.8.7", 40000, 443, tcpFlags: 0x012, ttl: 33, tos: 0xb8, payloadLength: 100);
         FlowKey k = Extract(frame);
@@ -57,13 +57,13 @@ public sealed class FlowKeyExtractorTests
     [InlineData(0x080)]
     [InlineData(0x100)]
     [InlineData(0x1ff)]
-    public void TcpFlags_EachBit(ushort flags)
+    public void TCP_flags_each_bit(ushort flags)
     {
         Assert.Equal(flags, Extract(PacketFactory.Ipv4Tcp(tcpFlags: flags)).TcpFlags);
     }
 
     [Fact]
-    public void Ipv4Udp()
+    public void IPv4_UDP()
     {
         FlowKey k = Extract(PacketFactory.Ipv4Udp("1.2.3.4", "5.6.7.8", 68, 67));
         Assert.Equal((byte)17, k.NwProto);
@@ -73,7 +73,7 @@ public sealed class FlowKeyExtractorTests
     }
 
     [Fact]
-    public void Ipv4Icmp_TypeAndCodeGoToPorts()
+    public void IPv4_ICMP_type_and_code_go_to_ports()
     {
         FlowKey k = Extract(PacketFactory.Ipv4Icmp(type: 3, code: 4));
         Assert.Equal((byte)1, k.NwProto);
@@ -83,7 +83,7 @@ public sealed class FlowKeyExtractorTests
     }
 
     [Fact]
-    public void Ipv4Sctp_Ports()
+    public void IPv4_SCTP_ports()
     {
         FlowKey k = Extract(PacketFactory.Ipv4Sctp(2905, 2906));
         Assert.Equal((byte)132, k.NwProto);
@@ -93,7 +93,7 @@ public sealed class FlowKeyExtractorTests
     }
 
     [Fact]
-    public void Ipv4Options_AreSkippedUsingIhl()
+    public void IPv4_options_are_skipped_using_IHL()
     {
         byte[] options = [0x94, 0x04, 0x00, 0x00, 0x01, 0x01, 0x01, 0x00];
         byte[] frame = PacketFactory.WithIpv4Options(PacketFactory.Ipv4Tcp(srcPort: 1111, dstPort: 2222), options);
@@ -104,7 +104,7 @@ public sealed class FlowKeyExtractorTests
     }
 
     [Fact]
-    public void Ipv4FirstFragment_HasFragBitsAndPorts()
+    public void An_IPv4_first_fragment_has_frag_bits_and_ports()
     {
         Assert.True(FlowKeyExtractor.TryExtract(PacketFactory.Ipv4Fragment(moreFragments: true, offsetUnits: 0), 1, out FlowKey k));
         Assert.Equal((byte)1, k.NwFrag);
@@ -113,7 +113,7 @@ public sealed class FlowKeyExtractorTests
     }
 
     [Fact]
-    public void Ipv4LaterFragment_HasNoPorts()
+    public void An_IPv4_later_fragment_has_no_ports()
     {
         Assert.True(FlowKeyExtractor.TryExtract(PacketFactory.Ipv4Fragment(moreFragments: false, offsetUnits: 3), 1, out FlowKey k));
         Assert.Equal((byte)3, k.NwFrag);
@@ -125,7 +125,7 @@ public sealed class FlowKeyExtractorTests
     }
 
     [Fact]
-    public void Ipv4DontFragmentAlone_IsNotAFragment()
+    public void IPv4_dont_fragment_alone_is_not_a_fragment()
     {
         byte[] frame = PacketFactory.Ipv4Udp();
         frame[14 + 6] = 0x40;
@@ -133,7 +133,7 @@ public sealed class FlowKeyExtractorTests
     }
 
     [Fact]
-    public void Ipv6Tcp()
+    public void IPv6_TCP()
     {
         FlowKey k = Extract(PacketFactory.Ipv6Tcp("fe80::1", "2001:db8:1::ff", 5000, 22, tcpFlags: 0x011, hopLimit: 255, trafficClass: 0x28));
         Assert.Equal(V6("fe80::1"), k.Ipv6Src);
@@ -146,7 +146,7 @@ public sealed class FlowKeyExtractorTests
     }
 
     [Fact]
-    public void Ipv6Udp()
+    public void IPv6_UDP()
     {
         FlowKey k = Extract(PacketFactory.Ipv6Udp(srcPort: 546, dstPort: 547));
         Assert.Equal((byte)17, k.NwProto);
@@ -155,7 +155,7 @@ public sealed class FlowKeyExtractorTests
     }
 
     [Fact]
-    public void Icmpv6_TypeAndCode()
+    public void ICMPv6_type_and_code()
     {
         FlowKey k = Extract(PacketFactory.Icmpv6(type: 135, code: 0));
         Assert.Equal((byte)58, k.NwProto);
@@ -165,7 +165,7 @@ public sealed class FlowKeyExtractorTests
     }
 
     [Fact]
-    public void Ipv6HopByHopThenUdp_IsWalked()
+    public void IPv6_hop_by_hop_then_UDP_is_walked()
     {
         byte[] frame = Ipv6WithExtension(nextHeaderOfExtension: 17, extensionType: 0, extension: [17, 0, 1, 4, 0, 0, 0, 0]);
         Assert.True(FlowKeyExtractor.TryExtract(frame, 1, out FlowKey k));
@@ -175,7 +175,7 @@ public sealed class FlowKeyExtractorTests
     }
 
     [Fact]
-    public void Ipv6LaterFragment_StopsAtFragmentHeader()
+    public void An_IPv6_later_fragment_stops_at_the_fragment_header()
     {
         // Fragment header: next=UDP, reserved, offset 2 (units of 8) with M=1.
         byte[] frame = Ipv6WithExtension(17, 44, [17, 0, 0x00, 0x11, 0, 0, 0, 9]);
@@ -186,7 +186,7 @@ public sealed class FlowKeyExtractorTests
     }
 
     [Fact]
-    public void Ipv6FirstFragment_ParsesPorts()
+    public void An_IPv6_first_fragment_parses_ports()
     {
         byte[] frame = Ipv6WithExtension(17, 44, [17, 0, 0x00, 0x01, 0, 0, 0, 9]);
         Assert.True(FlowKeyExtractor.TryExtract(frame, 1, out FlowKey k));
@@ -195,7 +195,7 @@ public sealed class FlowKeyExtractorTests
     }
 
     [Fact]
-    public void Arp_RequestAndReply()
+    public void ARP_request_and_reply()
     {
         FlowKey req = Extract(PacketFactory.Arp(1, "10.1.1.1", "10.1.1.254"));
         Assert.Equal((ushort)0x0806, req.DlType);
@@ -207,7 +207,7 @@ public sealed class FlowKeyExtractorTests
     }
 
     [Fact]
-    public void Arp_WithNonEthernetHardware_HasNoArpFields()
+    public void ARP_with_non_Ethernet_hardware_has_no_ARP_fields()
     {
         byte[] frame = PacketFactory.Arp();
         frame[15] = 6;
@@ -218,47 +218,48 @@ public sealed class FlowKeyExtractorTests
     }
 
     [Fact]
-    public void SingleVlanTag_SetsTciWithPresentBit()
+    public void A_single_VLAN_tag_sets_TCI_with_the_present_bit()
     {
         byte[] frame = PacketFactory.WithVlan(PacketFactory.Ipv4Udp(dstPort: 4789), vid: 100, pcp: 5);
         FlowKey k = Extract(frame);
         Assert.Equal((ushort)(0x1000 | (5 << 13) | 100), k.VlanTci);
-        Assert.Equal((ushort)0, k.OuterVlanTci);
+        Assert.Equal((ushort)0, k.InnerVlanTci);
         Assert.Equal((ushort)0x0800, k.DlType);
         Assert.Equal((ushort)4789, k.TpDst);
         Assert.True(Layers(k).HasFlag(FlowKeyLayers.Vlan));
     }
 
     [Fact]
-    public void VlanZero_IsStillTagged()
+    public void VLAN_zero_is_still_tagged()
     {
         FlowKey k = Extract(PacketFactory.WithVlan(PacketFactory.Ipv4Udp(), vid: 0));
         Assert.Equal((ushort)0x1000, k.VlanTci);
     }
 
     [Fact]
-    public void QinQ_OuterServiceTagAndInnerCustomerTag()
+    public void QinQ_outer_service_tag_is_the_vlan_and_the_customer_tag_is_inner()
     {
         byte[] inner = PacketFactory.WithVlan(PacketFactory.Ipv4Tcp(dstPort: 8080), vid: 20, pcp: 1);
         byte[] frame = PacketFactory.WithVlan(inner, vid: 300, pcp: 3, tpid: EtherType.QinQ);
         Assert.True(FlowKeyExtractor.TryExtract(frame, 2, out FlowKey k));
-        Assert.Equal((ushort)(0x1000 | (3 << 13) | 300), k.OuterVlanTci);
-        Assert.Equal((ushort)(0x1000 | (1 << 13) | 20), k.VlanTci);
+        // OpenFlow's VLAN_VID is the outermost tag's.
+        Assert.Equal((ushort)(0x1000 | (3 << 13) | 300), k.VlanTci);
+        Assert.Equal((ushort)(0x1000 | (1 << 13) | 20), k.InnerVlanTci);
         Assert.Equal((ushort)0x0800, k.DlType);
         Assert.Equal((ushort)8080, k.TpDst);
-        Assert.True(Layers(k).HasFlag(FlowKeyLayers.OuterVlan | FlowKeyLayers.Vlan));
+        Assert.True(Layers(k).HasFlag(FlowKeyLayers.InnerVlan | FlowKeyLayers.Vlan));
     }
 
     [Fact]
-    public void LoneServiceTag_CountsAsTheVlan()
+    public void A_lone_service_tag_counts_as_the_VLAN()
     {
         FlowKey k = Extract(PacketFactory.WithVlan(PacketFactory.Ipv4Udp(), vid: 42, tpid: EtherType.QinQ));
         Assert.Equal((ushort)(0x1000 | 42), k.VlanTci);
-        Assert.Equal((ushort)0, k.OuterVlanTci);
+        Assert.Equal((ushort)0, k.InnerVlanTci);
     }
 
     [Fact]
-    public void Ieee8023LengthFrame_GetsDlTypeNone()
+    public void An_IEEE_802_3_length_frame_gets_DlTypeNone()
     {
         byte[] frame = PacketFactory.Ethernet(PacketFactory.DefaultSrc, PacketFactory.DefaultDst, 46, [0x42, 0x42, 0x03, 1, 2, 3], pad: true);
         Assert.True(FlowKeyExtractor.TryExtract(frame, 1, out FlowKey k));
@@ -266,7 +267,7 @@ public sealed class FlowKeyExtractorTests
     }
 
     [Fact]
-    public void LlcSnap_CarriesTheEtherType()
+    public void LLC_SNAP_carries_the_EtherType()
     {
         byte[] snap = [0xaa, 0xaa, 0x03, 0, 0, 0, 0x08, 0x06];
         byte[] frame = PacketFactory.Ethernet(PacketFactory.DefaultSrc, PacketFactory.DefaultDst, 8, snap, pad: true);
@@ -275,7 +276,7 @@ public sealed class FlowKeyExtractorTests
     }
 
     [Fact]
-    public void Ipv4TotalLengthBeyondFrame_IsMalformed()
+    public void IPv4_total_length_beyond_the_frame_is_malformed()
     {
         byte[] frame = PacketFactory.Ipv4Tcp();
         frame[14 + 2] = 0x7f;
@@ -286,7 +287,7 @@ public sealed class FlowKeyExtractorTests
     }
 
     [Fact]
-    public void Ipv4BadIhl_IsMalformed()
+    public void IPv4_bad_IHL_is_malformed()
     {
         byte[] frame = PacketFactory.Ipv4Tcp();
         frame[14] = 0x44;
@@ -295,7 +296,7 @@ public sealed class FlowKeyExtractorTests
     }
 
     [Fact]
-    public void Ipv4EthernetPadding_IsIgnoredForTransport()
+    public void IPv4_Ethernet_padding_is_ignored_for_transport()
     {
         // A TCP header cut by the IPv4 total length must not be read from the Ethernet padding after it.
         byte[] frame = PacketFactory.Ipv4Tcp();
@@ -307,7 +308,7 @@ public sealed class FlowKeyExtractorTests
     }
 
     [Fact]
-    public void TcpDataOffsetTooSmall_IsMalformed()
+    public void TCP_data_offset_too_small_is_malformed()
     {
         byte[] frame = PacketFactory.Ipv4Tcp();
         frame[14 + 20 + 12] = 0x40;
@@ -318,7 +319,7 @@ public sealed class FlowKeyExtractorTests
     }
 
     [Fact]
-    public void TruncatedVlanTag_IsMalformed()
+    public void A_truncated_VLAN_tag_is_malformed()
     {
         byte[] frame = PacketFactory.WithVlan(PacketFactory.Ipv4Udp(), 5)[..16];
         Assert.True(FlowKeyExtractor.TryExtract(frame, 1, out FlowKey k));

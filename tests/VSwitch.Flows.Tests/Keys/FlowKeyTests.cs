@@ -8,7 +8,7 @@ namespace VSwitch.Flows.Tests.Keys;
 public sealed class FlowKeyTests
 {
     [Fact]
-    public void Layout_IsEightyBytesWithoutPadding()
+    public void Layout_is_128_bytes_without_padding()
     {
         Assert.Equal(FlowKey.Size, Unsafe.SizeOf<FlowKey>());
         Assert.Equal(FlowKey.Size, Unsafe.SizeOf<FlowMask>());
@@ -18,7 +18,7 @@ public sealed class FlowKeyTests
     }
 
     [Fact]
-    public void MaskFields_HaveTheKeyFieldsOffsets()
+    public void Mask_fields_have_the_key_fields_offsets()
     {
         FlowKey key = default;
         FlowMask mask = default;
@@ -42,7 +42,7 @@ public sealed class FlowKeyTests
     }
 
     [Fact]
-    public void EqualKeys_HashEqual_AndEveryFieldChangesTheHash()
+    public void Equal_keys_hash_equal_and_every_field_changes_the_hash()
     {
         FlowKey a = Sample();
         FlowKey b = Sample();
@@ -61,7 +61,7 @@ public sealed class FlowKeyTests
     }
 
     [Fact]
-    public void Covers_IsBitSubset()
+    public void Covers_is_a_bit_subset()
     {
         var wide = new FlowMask { NwDst = 0xffff0000 };
         var narrow = new FlowMask { NwDst = 0xffffff00, InPort = 0xffff };
@@ -74,7 +74,7 @@ public sealed class FlowKeyTests
 
     private static FlowKey Sample() => new()
     {
-        InPort = 3, DlSrc = 0x020000000001, DlDst = 0x020000000002, VlanTci = 0x1064, OuterVlanTci = 0x1001, DlType = 0x0800,
+        InPort = 3, DlSrc = 0x020000000001, DlDst = 0x020000000002, VlanTci = 0x1064, InnerVlanTci = 0x1001, DlType = 0x0800, NdTarget = 7, Metadata = 8, ArpSha = 9, ArpTha = 10, Ipv6Label = 11,
         NwSrc = 0x0a000001, NwDst = 0x0a000002, Ipv6Src = 5, Ipv6Dst = 6, NwProto = 6, NwTos = 4, NwTtl = 64, NwFrag = 1,
         TpSrc = 1000, TpDst = 80, TcpFlags = 2, ArpOp = 1, Present = 0x51,
     };

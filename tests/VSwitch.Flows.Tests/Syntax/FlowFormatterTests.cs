@@ -25,7 +25,7 @@ public sealed class FlowFormatterTests
     [InlineData("dl_vlan=0xffff,actions=mod_vlan_vid:10,mod_vlan_pcp:2,output:10",
         "priority=32768,vlan_tci=0x0000,actions=mod_vlan_vid:10,mod_vlan_pcp:2,output:uplink")]
     [InlineData("vlan_tci=0x1000/0x1000,actions=push_vlan:0x88a8,output:1", "priority=32768,vlan_tci=0x1000/0x1000,actions=push_vlan:0x88a8,output:vm1")]
-    [InlineData("outer_vlan_tci=0x1064,actions=drop", "priority=32768,outer_vlan_tci=0x1064,actions=drop")]
+    [InlineData("inner_vlan_tci=0x1064,actions=drop", "priority=32768,inner_vlan_tci=0x1064,actions=drop")]
     [InlineData("ip,nw_dst=10.0.0.0/255.255.255.0,nw_src=192.168.1.1,actions=drop", "priority=32768,ip,nw_src=192.168.1.1,nw_dst=10.0.0.0/24,actions=drop")]
     [InlineData("ip,nw_src=10.0.0.1/255.0.0.255,actions=drop", "priority=32768,ip,nw_src=10.0.0.1/255.0.0.255,actions=drop")]
     [InlineData("arp,nw_src=10.0.0.1,arp_op=1,actions=normal", "priority=32768,arp,arp_spa=10.0.0.1,arp_op=1,actions=normal")]
@@ -48,7 +48,7 @@ public sealed class FlowFormatterTests
     [InlineData("in_port=LOCAL,actions=output:LOCAL,mod_dl_src:02:00:00:00:00:01,mod_dl_dst:02:00:00:00:00:02,output:11",
         "priority=32768,in_port=LOCAL,actions=output:LOCAL,mod_dl_src:02:00:00:00:00:01,mod_dl_dst:02:00:00:00:00:02,output:11")]
     [InlineData("hard_timeout=20,cookie=0x1f,idle_timeout=10,priority=1,actions=drop", "cookie=0x1f,idle_timeout=10,hard_timeout=20,priority=1,actions=drop")]
-    public void Canonical_AndRoundTrip(string input, string canonical)
+    public void Canonical_form_and_round_trip(string input, string canonical)
     {
         FlowRule parsed = FlowParser.ParseFlow(input, s_clock, TestPorts.Instance);
         string text = FlowFormatter.Format(parsed, TestPorts.Instance);
@@ -58,26 +58,26 @@ public sealed class FlowFormatterTests
     }
 
     [Fact]
-    public void WithoutPortTable_PrintsNumbers()
+    public void Without_a_port_table_prints_numbers()
     {
         FlowRule r = FlowParser.ParseFlow("in_port=vm1,actions=output:vm2", s_clock, TestPorts.Instance);
         Assert.Equal("priority=32768,in_port=1,actions=output:2", FlowFormatter.Format(r));
     }
 
     [Fact]
-    public void Stats_LikeDumpFlows()
+    public void Stats_like_dump_flows()
     {
         var clock = new ManualClock { NowMilliseconds = 10_000 };
         FlowRule r = FlowParser.ParseFlow("priority=10,idle_timeout=60,in_port=1,actions=output:2", clock);
         r.RecordHit(2, 120, 11_000);
         r.RecordHit(1, 60, 11_500);
         string text = FlowFormatter.Format(r, withStats: true, nowMs: 12_234);
-        Assert.Equal("cookie=0x0, duration=2.234s, n_packets=3, n_bytes=180, idle_timeout=60, idle_age=0, priority=10,in_port=1,actions=output:2", text);
+        Assert.Equal("cookie=0x0, duration=2.234s, table=0, n_packets=3, n_bytes=180, idle_timeout=60, idle_age=0, priority=10,in_port=1,actions=output:2", text);
         Assert.Contains("idle_age=3,", FlowFormatter.Format(r, withStats: true, nowMs: 14_600), StringComparison.Ordinal);
     }
 
     [Fact]
-    public void FormatMatch_AndActions_Alone()
+    public void FormatMatch_and_FormatActions_alone()
     {
         Assert.Equal(string.Empty, FlowFormatter.FormatMatch(FlowMatch.CatchAll));
         Assert.Equal("drop", FlowFormatter.FormatActions(ActionList.DropAll));
@@ -90,7 +90,7 @@ public sealed class FlowFormatterTests
     [InlineData(1)]
     [InlineData(2)]
     [InlineData(3)]
-    public void RandomFlows_RoundTrip(int seed)
+    public void Random_flows_round_trip(int seed)
     {
         var rng = new Random(seed);
         for (int i = 0; i < 2000; i++)

@@ -41,7 +41,7 @@ public sealed class FlowParserActionTests
     [InlineData("push_vlan:0x88a8", FlowActionKind.PushVlan, 0x88a8)]
     [InlineData("mod_dl_src:52:54:00:00:00:0a", FlowActionKind.SetDlSrc, 0x52540000000a)]
     [InlineData("mod_dl_dst:ff:ff:ff:ff:ff:ff", FlowActionKind.SetDlDst, 0xffffffffffff)]
-    public void SingleAction(string text, FlowActionKind kind, long argument)
+    public void Single_action(string text, FlowActionKind kind, long argument)
     {
         Assert.Equal(new FlowAction(kind, (ulong)argument), One(text));
     }
@@ -50,7 +50,7 @@ public sealed class FlowParserActionTests
     [InlineData("")]
     [InlineData("drop")]
     [InlineData(" DROP ")]
-    public void Drop_IsTheEmptyList(string text)
+    public void Drop_is_the_empty_list(string text)
     {
         ActionList list = FlowParser.ParseActions(text);
         Assert.Equal(0, list.Count);
@@ -58,7 +58,7 @@ public sealed class FlowParserActionTests
     }
 
     [Fact]
-    public void Sequence_KeepsOrder()
+    public void A_sequence_keeps_its_order()
     {
         ActionList list = FlowParser.ParseActions("strip_vlan, mod_dl_dst:02:00:00:00:00:09,output:1,output:vm2,normal", TestPorts.Instance);
         FlowAction[] expected =
@@ -71,21 +71,21 @@ public sealed class FlowParserActionTests
     }
 
     [Fact]
-    public void RewritesWithoutOutput_AreADrop()
+    public void Rewrites_without_output_are_a_drop()
     {
         Assert.True(FlowParser.ParseActions("mod_vlan_vid:3").IsDrop);
         Assert.False(FlowParser.ParseActions("mod_vlan_vid:3,in_port").IsDrop);
     }
 
     [Fact]
-    public void ActionsInAFlow_TakeTheRestOfTheText()
+    public void Actions_in_a_flow_take_the_rest_of_the_text()
     {
         var rule = FlowParser.ParseFlow("priority=3,in_port=1,actions=mod_vlan_vid:5,output:2 ,output:3", new VSwitch.TestKit.ManualClock());
         Assert.Equal(3, rule.Actions.Count);
     }
 
     [Fact]
-    public void ActionList_EqualityAndWellKnownLists()
+    public void ActionList_equality_and_well_known_lists()
     {
         Assert.Equal(FlowParser.ParseActions("normal"), ActionList.Normal);
         Assert.True(ActionList.Normal.IsNormal);

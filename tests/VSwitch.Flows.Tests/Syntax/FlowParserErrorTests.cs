@@ -48,12 +48,12 @@ public sealed class FlowParserErrorTests
     [InlineData("actions=push_vlan:0x9100", "0x8100 or 0x88a8", "0x9100", 18)]
     [InlineData("actions=output:", "needs an argument", "output:", 8)]
     [InlineData("actions=output:0", "output port must be", "0", 15)]
-    [InlineData("actions=output:0xfffd", "output port must be", "0xfffd", 15)]
-    [InlineData("actions=controller", "not supported", "controller", 8)]
+    [InlineData("actions=output:0xff01", "output port must be", "0xff01", 15)]
+    [InlineData("actions=output:0xfff9", "output port must be", "0xfff9", 15)]
     [InlineData("actions=normal:3", "takes no argument", "normal:3", 8)]
     [InlineData("actions=mod_dl_src:zz", "MAC address", "zz", 19)]
     [InlineData("priority=1, actions= output:vm9", "no port has this name", "vm9", 28)]
-    public void ParseFlow_Errors(string text, string problem, string token, int position)
+    public void ParseFlow_errors(string text, string problem, string token, int position)
     {
         FlowParseException e = Assert.Throws<FlowParseException>(() => FlowParser.ParseFlow(text, s_clock, TestPorts.Instance));
         Assert.Contains(problem, e.Problem, StringComparison.Ordinal);
@@ -67,7 +67,7 @@ public sealed class FlowParserErrorTests
     }
 
     [Fact]
-    public void PortNames_WithoutAPortTable_SayWhy()
+    public void Port_names_without_a_port_table_say_why()
     {
         FlowParseException e = Assert.Throws<FlowParseException>(() => FlowParser.ParseFlow("in_port=vm1,actions=drop", s_clock));
         Assert.Contains("port table", e.Problem, StringComparison.Ordinal);
@@ -75,7 +75,7 @@ public sealed class FlowParserErrorTests
     }
 
     [Fact]
-    public void ParseMatch_RefusesCookieSelection()
+    public void ParseMatch_refuses_cookie_selection()
     {
         FlowParseException e = Assert.Throws<FlowParseException>(() => FlowParser.ParseMatch("in_port=1,cookie=0x5", null, out _));
         Assert.Equal("cookie=0x5", e.Token);
@@ -83,7 +83,7 @@ public sealed class FlowParserErrorTests
     }
 
     [Fact]
-    public void ParseActions_PositionsAreRelativeToTheActionText()
+    public void ParseActions_positions_are_relative_to_the_action_text()
     {
         FlowParseException e = Assert.Throws<FlowParseException>(() => FlowParser.ParseActions("normal, frobnicate"));
         Assert.Equal("frobnicate", e.Token);
@@ -91,7 +91,7 @@ public sealed class FlowParserErrorTests
     }
 
     [Fact]
-    public void ParseException_IsAFormatException()
+    public void ParseException_is_a_FormatException()
     {
         Assert.ThrowsAny<FormatException>(() => FlowParser.ParseActions("x:y"));
     }

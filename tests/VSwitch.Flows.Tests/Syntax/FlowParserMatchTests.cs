@@ -14,7 +14,7 @@ public sealed class FlowParserMatchTests
     private static FlowMatch M(string text) => FlowParser.ParseFlow(text + ",actions=drop", s_clock, TestPorts.Instance).Match;
 
     [Fact]
-    public void Defaults_PriorityCookieTimeouts()
+    public void Defaults_for_priority_cookie_and_timeouts()
     {
         FlowRule r = FlowParser.ParseFlow("actions=normal", s_clock);
         Assert.Equal(FlowRule.DefaultPriority, r.Priority);
@@ -26,7 +26,7 @@ public sealed class FlowParserMatchTests
     }
 
     [Fact]
-    public void FlowSettings()
+    public void Flow_settings()
     {
         FlowRule r = FlowParser.ParseFlow("priority=65535 cookie=0xdeadbeef idle_timeout=10 hard_timeout=0x20 actions=normal", s_clock);
         Assert.Equal(65535, r.Priority);
@@ -40,7 +40,7 @@ public sealed class FlowParserMatchTests
     [InlineData("in_port=vm2", 2)]
     [InlineData("in_port=LOCAL", 0xfffe)]
     [InlineData("in_port=0x10", 16)]
-    public void InPort(string text, int port)
+    public void In_port(string text, int port)
     {
         FlowMatch m = M(text);
         Assert.Equal((ushort)port, m.Key.InPort);
@@ -48,7 +48,7 @@ public sealed class FlowParserMatchTests
     }
 
     [Fact]
-    public void DlSrcDst_WithAndWithoutMask()
+    public void Dl_src_and_dl_dst_with_and_without_mask()
     {
         FlowMatch m = M("dl_src=52:54:00:AB:cd:01,dl_dst=01:00:00:00:00:00/01:00:00:00:00:00");
         Assert.Equal(0x525400abcd01UL, m.Key.DlSrc);
@@ -58,7 +58,7 @@ public sealed class FlowParserMatchTests
     }
 
     [Fact]
-    public void DlType_AndShorthands()
+    public void Dl_type_and_shorthands()
     {
         Assert.Equal((ushort)0x88cc, M("dl_type=0x88cc").Key.DlType);
         AssertProto("ip", 0x0800, null);
@@ -76,7 +76,7 @@ public sealed class FlowParserMatchTests
     }
 
     [Fact]
-    public void Vlan_Forms()
+    public void VLAN_forms()
     {
         FlowMatch vid = M("dl_vlan=100");
         Assert.Equal((ushort)0x1064, vid.Key.VlanTci);
@@ -93,11 +93,40 @@ public sealed class FlowParserMatchTests
         FlowMatch tci = M("vlan_tci=0x1000/0x1000");
         Assert.Equal((ushort)0x1000, tci.Key.VlanTci);
         Assert.Equal((ushort)0x1000, tci.Mask.VlanTci);
-        Assert.Equal((ushort)0x1005, M("outer_vlan_tci=0x1005").Key.OuterVlanTci);
+        Assert.Equal((ushort)0x1005, M("inner_vlan_tci=0x1005").Key.InnerVlanTci);
     }
 
     [Fact]
-    public void Ipv4Addresses_CidrAndDottedMask()
+    public void The_older_outer_vlan_tci_name_loads_as_the_outermost_tag_with_the_old_vlan_tci_as_the_inner_one()
+    {
+        // Stored flows of earlier releases: outer_vlan_tci was the 802.1ad tag, vlan_tci the inner (or only) tag.
+        FlowMatch qinq = M("outer_vlan_tci=0x1064,vlan_tci=0x1005");
+        Assert.Equal((ushort)0x1064, qinq.Key.VlanTci);
+        Assert.Equal((ushort)0xffff, qinq.Mask.VlanTci);
+        Assert.Equal((ushort)0x1005, qinq.Key.InnerVlanTci);
+        Assert.Equal((ushort)0xffff, qinq.Mask.InnerVlanTci);
+        // An outer tag alone still asks for a second tag, as it did: only double-tagged frames had one.
+        FlowMatch outerOnly = M("outer_vlan_tci=0x1064");
+        Assert.Equal((ushort)0x1064, outerOnly.Key.VlanTci);
+        Assert.Equal((ushort)0x1000, outerOnly.Key.InnerVlanTci);
+        Assert.Equal((ushort)0x1000, outerOnly.Mask.InnerVlanTci);
+        // "No outer tag" keeps vlan_tci as the lone tag and refuses a second one.
+        FlowMatch single = M("outer_vlan_tci=0/0x1000,dl_vlan=7");
+        Assert.Equal((ushort)0x1007, single.Key.VlanTci);
+        Assert.Equal((ushort)0, single.Key.InnerVlanTci);
+        Assert.Equal((ushort)0x1000, single.Mask.InnerVlanTci);
+        Assert.Throws<FlowParseException>(() => M("outer_vlan_tci=0x1064,inner_vlan_tci=0x1005"));
+        string written = FlowFormatter.Format(FlowParser.ParseFlow("outer_vlan_tci=0x1064,vlan_tci=0x1005,actions=drop", s_clock, TestPorts.Instance));
+        Assert.DoesNotContain("outer_vlan_tci", written, StringComparison.Ordinal);
+        FlowMatch again = M(written[..written.IndexOf(",actions=", StringComparison.Ordinal)]);
+        Assert.Equal(qinq.Key.VlanTci, again.Key.VlanTci);
+        Assert.Equal(qinq.Mask.VlanTci, again.Mask.VlanTci);
+        Assert.Equal(qinq.Key.InnerVlanTci, again.Key.InnerVlanTci);
+        Assert.Equal(qinq.Mask.InnerVlanTci, again.Mask.InnerVlanTci);
+    }
+
+    [Fact]
+    public void IPv4_addresses_in_CIDR_and_dotted_mask_form()
     {
         FlowMatch m = M("ip,nw_src=10.1.2.3,nw_dst=192.168.0.0/16");
         Assert.Equal(V4("10.1.2.3"), m.Key.NwSrc);
@@ -111,7 +140,7 @@ public sealed class FlowParserMatchTests
     }
 
     [Fact]
-    public void ArpFields()
+    public void ARP_fields()
     {
         FlowMatch m = M("arp,arp_spa=10.0.0.1,arp_tpa=10.0.0.0/24,arp_op=2");
         Assert.Equal(V4("10.0.0.1"), m.Key.NwSrc);
@@ -121,7 +150,7 @@ public sealed class FlowParserMatchTests
     }
 
     [Fact]
-    public void Ipv6Addresses()
+    public void IPv6_addresses()
     {
         FlowMatch m = M("ipv6,ipv6_src=2001:db8::1,ipv6_dst=fe80::/10");
         Assert.Equal(V6("2001:db8::1"), m.Key.Ipv6Src);
@@ -132,7 +161,7 @@ public sealed class FlowParserMatchTests
     }
 
     [Fact]
-    public void IpFields()
+    public void IP_fields()
     {
         FlowMatch m = M("ip,nw_proto=47,nw_tos=184,nw_ecn=3,nw_ttl=1");
         Assert.Equal((byte)47, m.Key.NwProto);
@@ -149,7 +178,7 @@ public sealed class FlowParserMatchTests
     [InlineData("later", 3, 3)]
     [InlineData("not_later", 0, 2)]
     [InlineData("2/2", 2, 2)]
-    public void IpFrag(string value, int v, int m)
+    public void IP_frag(string value, int v, int m)
     {
         FlowMatch match = M("ip,ip_frag=" + value);
         Assert.Equal((byte)v, match.Key.NwFrag);
@@ -157,7 +186,7 @@ public sealed class FlowParserMatchTests
     }
 
     [Fact]
-    public void TransportPorts_WithMask()
+    public void Transport_ports_with_mask()
     {
         FlowMatch m = M("tcp,tp_src=1024,tp_dst=0x1000/0xf000");
         Assert.Equal((ushort)1024, m.Key.TpSrc);
@@ -175,7 +204,7 @@ public sealed class FlowParserMatchTests
     [InlineData("+ns+cwr+ece+urg", 0x1e0, 0x1e0)]
     [InlineData("0x12", 0x012, 0xfff)]
     [InlineData("0x12/0x12", 0x012, 0x012)]
-    public void TcpFlags(string value, int v, int m)
+    public void TCP_flags(string value, int v, int m)
     {
         FlowMatch match = M("tcp,tcp_flags=" + value);
         Assert.Equal((ushort)v, match.Key.TcpFlags);
@@ -183,7 +212,7 @@ public sealed class FlowParserMatchTests
     }
 
     [Fact]
-    public void IcmpTypeAndCode()
+    public void ICMP_type_and_code()
     {
         FlowMatch m = M("icmp,icmp_type=8,icmp_code=0");
         Assert.Equal((ushort)8, m.Key.TpSrc);
@@ -193,7 +222,7 @@ public sealed class FlowParserMatchTests
     }
 
     [Fact]
-    public void Separators_CommasAndSpaces_ColonForm()
+    public void Separators_commas_and_spaces_and_the_colon_form()
     {
         FlowMatch a = M("tcp, in_port=1  tp_dst:80");
         FlowMatch b = M("tcp,in_port=1,tp_dst=80");
@@ -201,19 +230,19 @@ public sealed class FlowParserMatchTests
     }
 
     [Fact]
-    public void PrerequisiteAfterTheField_IsAccepted()
+    public void A_prerequisite_after_the_field_is_accepted()
     {
         Assert.Equal(M("ip,nw_src=1.1.1.1"), M("nw_src=1.1.1.1,ip"));
     }
 
     [Fact]
-    public void RepeatedAgreeingField_IsAccepted()
+    public void A_repeated_agreeing_field_is_accepted()
     {
         Assert.Equal(M("tcp"), M("tcp,ip,dl_type=0x0800,nw_proto=6"));
     }
 
     [Fact]
-    public void ParseMatch_ReturnsPriorityAndIgnoresTimeouts()
+    public void ParseMatch_returns_priority_and_ignores_timeouts()
     {
         FlowMatch m = FlowParser.ParseMatch("priority=7,idle_timeout=5,in_port=vm1,actions=output:2", TestPorts.Instance, out int? priority, out var actions);
         Assert.Equal(7, priority);
@@ -225,7 +254,7 @@ public sealed class FlowParserMatchTests
     }
 
     [Fact]
-    public void ParsedMatch_SelectsTheExtractedPacket()
+    public void A_parsed_match_selects_the_extracted_packet()
     {
         byte[] frame = PacketFactory.Ipv4Tcp("10.0.0.5", "10.0.1.9", 3333, 22, tcpFlags: 0x002);
         Assert.True(FlowKeyExtractor.TryExtract(frame, 1, out FlowKey key));

@@ -9,7 +9,7 @@ public sealed class GuestFeaturesTests
     private const string Recorded = "1110010111100111111101010000110010000000000000000000000000000000";
 
     [Fact]
-    public void ParsesSysfsBitsLowestFirst()
+    public void Parses_sysfs_bits_lowest_first()
     {
         Assert.Equal(0x130afe7a7UL, GuestFeatures.Parse(Recorded));
         Assert.Equal(1UL, GuestFeatures.Parse("1"));
@@ -20,13 +20,13 @@ public sealed class GuestFeaturesTests
     [Theory]
     [InlineData("0102")]
     [InlineData("1 1")]
-    public void RejectsOtherCharacters(string bits) => Assert.Throws<FormatException>(() => GuestFeatures.Parse(bits));
+    public void Rejects_other_characters(string bits) => Assert.Throws<FormatException>(() => GuestFeatures.Parse(bits));
 
     [Fact]
-    public void RejectsMoreThan64Bits() => Assert.Throws<FormatException>(() => GuestFeatures.Parse(new string('1', 65)));
+    public void Rejects_more_than_64_bits() => Assert.Throws<FormatException>(() => GuestFeatures.Parse(new string('1', 65)));
 
     [Fact]
-    public void NamesSetBits()
+    public void Names_set_bits()
     {
         ulong f = GuestFeatures.Parse(Recorded);
         Assert.True(GuestFeatures.Has(f, GuestFeatures.Version1));

@@ -10,7 +10,7 @@ namespace VSwitch.Integration.Tests.Guests;
 public sealed class GuestPayloadTests
 {
     [Fact]
-    public void ChunksStartWithTheirNumberAndThenTheFixedLines()
+    public void Chunks_start_with_their_number_and_then_the_fixed_lines()
     {
         byte[] p = GuestPayload.Create(GuestPayload.ChunkSize + 27);
         Assert.Equal("00000000\n10000000\n10000001\n", Encoding.ASCII.GetString(p, 0, 27));
@@ -25,7 +25,7 @@ public sealed class GuestPayloadTests
     [InlineData(9)]
     [InlineData(1048581)]
     [InlineData(3000001)]
-    public void Md5MatchesTheBytes(int bytes)
+    public void MD5_matches_the_bytes(int bytes)
     {
         byte[] p = GuestPayload.Create(bytes);
         Assert.Equal(bytes, p.Length);
@@ -33,7 +33,7 @@ public sealed class GuestPayloadTests
     }
 
     [Fact]
-    public void ChunksDifferSoLostOrRepeatedChunksChangeTheMd5()
+    public void Chunks_differ_so_lost_or_repeated_chunks_change_the_MD5()
     {
         byte[] p = GuestPayload.Create(3 * GuestPayload.ChunkSize);
         byte[] swapped = [.. p.AsSpan(GuestPayload.ChunkSize, GuestPayload.ChunkSize), .. p.AsSpan(0, GuestPayload.ChunkSize), .. p.AsSpan(2 * GuestPayload.ChunkSize)];
@@ -45,7 +45,7 @@ public sealed class GuestPayloadTests
     [InlineData(4_194_304)]
     [InlineData(1_048_590)]
     [InlineData(100)]
-    public void TheGuestShellGeneratorProducesTheSameBytes(int bytes)
+    public void The_guest_shell_generator_produces_the_same_bytes(int bytes)
     {
         string? busybox = Prerequisite.FindOnPath("busybox");
         Prerequisite.Require(busybox is not null, "busybox not installed (tests/guests/build.sh installs busybox-static)");

@@ -17,7 +17,7 @@ public sealed class QemuCommandLineTests
     }
 
     [Fact]
-    public void QemuClientReconnectsAndHasSharedMemoryAndNoMsix()
+    public void QEMU_client_reconnects_and_has_shared_memory_and_no_MSIX()
     {
         var args = QemuCommandLine.Build(Image, Options);
         Assert.Equal(QemuCommandLine.Qemu, args[0]);
@@ -35,14 +35,29 @@ public sealed class QemuCommandLineTests
     }
 
     [Fact]
-    public void QemuServerListensWithoutWaiting()
+    public void QEMU_server_listens_without_waiting()
     {
         var args = QemuCommandLine.Build(Image, Options with { SocketMode = GuestSocketMode.QemuServer });
         Assert.Equal("socket,id=c0,path=/run/t/a.sock,server=on,wait=off", ValueOf(args, "-chardev"));
     }
 
     [Fact]
-    public void MultiqueueMtuAndMergeableBuffersReachTheDevice()
+    public void Packed_ring_reaches_the_device()
+    {
+        var args = QemuCommandLine.Build(Image, Options with { PackedRing = true });
+        Assert.Equal("virtio-net-pci,netdev=n0,mac=02:00:00:00:00:01,vectors=0,packed=on", ValueOf(args, "-device"));
+    }
+
+    [Fact]
+    public void Offloads_off_turns_the_checksum_and_segmentation_properties_of_the_device_off()
+    {
+        var args = QemuCommandLine.Build(Image, Options with { Offloads = false });
+        Assert.Equal("virtio-net-pci,netdev=n0,mac=02:00:00:00:00:01,vectors=0,csum=off,guest_csum=off,guest_tso4=off,guest_tso6=off,"
+            + "host_tso4=off,host_tso6=off", ValueOf(args, "-device"));
+    }
+
+    [Fact]
+    public void Multiqueue_MTU_and_mergeable_buffers_reach_the_device()
     {
         var args = QemuCommandLine.Build(Image, Options with { Queues = 2, Cpus = 2, HostMtu = 9000, MergeableRxBuffers = false, MemoryMb = 512 });
         Assert.Equal("virtio-net-pci,netdev=n0,mac=02:00:00:00:00:01,vectors=0,mq=on,host_mtu=9000,mrg_rxbuf=off", ValueOf(args, "-device"));
@@ -52,21 +67,21 @@ public sealed class QemuCommandLineTests
     }
 
     [Fact]
-    public void AffinityRunsQemuUnderTaskset()
+    public void Affinity_runs_QEMU_under_taskset()
     {
         var args = QemuCommandLine.Build(Image, Options with { CpuAffinity = "1" });
         Assert.Equal(["taskset", "-c", "1", QemuCommandLine.Qemu], args.Take(4));
     }
 
     [Fact]
-    public void CompressedKernelOnRequest()
+    public void Compressed_kernel_on_request()
     {
         var args = QemuCommandLine.Build(Image, Options with { BootCompressedKernel = true });
         Assert.Equal("/k/vmlinuz", ValueOf(args, "-kernel"));
     }
 
     [Fact]
-    public void RoleParametersGoOnTheKernelCommandLine()
+    public void Role_parameters_go_on_the_kernel_command_line()
     {
         var o = Options with
         {
@@ -74,10 +89,25 @@ public sealed class QemuCommandLineTests
             Bytes = 33554432, Port = 5002, Seconds = 30, WaitSeconds = 20,
         };
         Assert.Equal(
-            "console=ttyS0 quiet panic=-1 vs.role=ping,send vs.ip=10.0.0.1/24 vs.peer=10.0.0.2 vs.mtu=9000 vs.count=7 vs.size=8972 "
+            "console=ttyS0 quiet panic=-1 no_timer_check vs.role=ping,send vs.ip=10.0.0.1/24 vs.peer=10.0.0.2 vs.mtu=9000 vs.count=7 vs.size=8972 "
             + "vs.bytes=33554432 vs.port=5002 vs.time=30 vs.wait=20",
             ValueOf(QemuCommandLine.Build(Image, o), "-append"));
-        Assert.Equal("console=ttyS0 quiet panic=-1 vs.role=features", QemuCommandLine.KernelArguments(Options));
+        Assert.Equal("console=ttyS0 quiet panic=-1 no_timer_check vs.role=features", QemuCommandLine.KernelArguments(Options));
+    }
+
+    [Fact]
+    public void Migration_options_reach_QEMU_and_the_kernel()
+    {
+        var o = Options with
+        {
+            Queues = 2, Cpus = 2, GuestAnnounce = false, QmpSocket = "/run/t/a.qmp", Incoming = "unix:/run/t/m.sock",
+            Pace = 40000, KernelExtra = ["init_on_alloc=0", "ipv6.disable=1"],
+        };
+        var args = QemuCommandLine.Build(Image, o);
+        Assert.Equal("virtio-net-pci,netdev=n0,mac=02:00:00:00:00:01,vectors=0,mq=on,guest_announce=off", ValueOf(args, "-device"));
+        Assert.Equal("unix:/run/t/a.qmp,server=on,wait=off", ValueOf(args, "-qmp"));
+        Assert.Equal("unix:/run/t/m.sock", ValueOf(args, "-incoming"));
+        Assert.EndsWith(" vs.pace=40000 init_on_alloc=0 ipv6.disable=1", ValueOf(args, "-append"), StringComparison.Ordinal);
     }
 
     public static TheoryData<GuestOptions> Invalid => new()
@@ -94,10 +124,15 @@ public sealed class QemuCommandLineTests
         Options with { Role = "ping vs.peer=1.2.3.4" },
         Options with { Ip = "10.0.0.1/24\"" },
         Options with { Peer = "$(reboot)" },
+        Options with { KernelExtra = ["init=/bin/sh quiet"] },
+        Options with { KernelExtra = ["nowords"] },
+        Options with { QmpSocket = "/run/a.qmp,server=off" },
+        Options with { Incoming = "unix:/run/m,x=1" },
+        Options with { Pace = 0 },
     };
 
     [Theory]
     [MemberData(nameof(Invalid))]
-    public void RejectsValuesThatWouldBreakQemuOrKernelSyntax(GuestOptions o) =>
+    public void Rejects_values_that_would_break_QEMU_or_kernel_syntax(GuestOptions o) =>
         Assert.Throws<ArgumentException>(() => QemuCommandLine.Build(Image, o));
 }

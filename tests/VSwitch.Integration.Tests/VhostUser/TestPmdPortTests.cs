@@ -18,9 +18,24 @@ public sealed class TestPmdPortTests(ITestOutputHelper output)
 
     public static TheoryData<VhostUserMode> Modes => new() { VhostUserMode.Server, VhostUserMode.Client };
 
+    /// <summary>Both socket modes, each with split rings and with packed rings (testpmd's <c>packed_vq=1</c>).</summary>
+    public static TheoryData<VhostUserMode, bool> ModesAndRings => new()
+    {
+        { VhostUserMode.Server, false }, { VhostUserMode.Client, false }, { VhostUserMode.Server, true }, { VhostUserMode.Client, true },
+    };
+
+    /// <summary>The ring layout really negotiated: the port's acked features, and the layout every started ring reports.</summary>
+    private static void AssertRingLayout(PortHarness h, bool packed)
+    {
+        VhostUserPortStatus status = h.Port.GetStatus();
+        Assert.Equal(packed, status.AckedFeatures.Contains("RingPacked"));
+        Assert.NotEmpty(status.Rings);
+        Assert.All(status.Rings, r => Assert.Equal(packed ? "packed" : "split", r.Layout));
+    }
+
     [Theory]
     [MemberData(nameof(Modes))]
-    public void TxOnlyPacketsArriveWithTheirLengthAndHeaders(VhostUserMode mode)
+    public void Txonly_packets_arrive_with_their_length_and_headers(VhostUserMode mode)
     {
         TestPmd.RequireAvailable();
         foreach (int size in new[] { 64, 1518 })
@@ -46,8 +61,9 @@ public sealed class TestPmdPortTests(ITestOutputHelper output)
                 }
             });
             double seconds = sw.Elapsed.TotalSeconds;
-            pmd.Send("stop");
-            received += h.Drain(0, TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(10), p =>
+            // Once testpmd has stopped, what it sent is in the ring: an empty poll means all of it was received.
+            pmd.Stop();
+            received += h.DrainUntilEmpty(0, p =>
             {
                 if (p.Length != size)
                 {
@@ -65,34 +81,37 @@ public sealed class TestPmdPortTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [MemberData(nameof(Modes))]
-    public void MacswapReturnsEveryPacketByteIdentical(VhostUserMode mode)
+    [MemberData(nameof(ModesAndRings))]
+    public void Macswap_returns_every_packet_byte_identical(VhostUserMode mode, bool packed)
     {
         TestPmd.RequireAvailable();
         using var h = new PortHarness(mode);
-        using var pmd = TestPmd.Start([h.VirtioUserVdev()], ["--forward-mode=macswap", "--auto-start"]);
+        using var pmd = TestPmd.Start([h.VirtioUserVdev(packed: packed)], ["--forward-mode=macswap", "--auto-start"]);
         pmd.WaitForPrompt(Boot);
         h.WaitUntilUp(Boot);
+        AssertRingLayout(h, packed);
+        // 3000 frames through rings of 256: both rings wrap many times.
         RoundTrip(h, count: 3000, minSize: 60, maxSize: 1514, seed: 7);
     }
 
     [Theory]
-    [MemberData(nameof(Modes))]
-    public void MergeableJumboFramesReturnByteIdentical(VhostUserMode mode)
+    [MemberData(nameof(ModesAndRings))]
+    public void Mergeable_jumbo_frames_return_byte_identical(VhostUserMode mode, bool packed)
     {
         TestPmd.RequireAvailable();
         using var h = new PortHarness(mode, mtu: 9000);
-        using var pmd = TestPmd.Start([h.VirtioUserVdev(mergeable: true)],
+        using var pmd = TestPmd.Start([h.VirtioUserVdev(mergeable: true, packed: packed)],
             ["--forward-mode=macswap", "--auto-start", "--max-pkt-len=9018", "--mbuf-size=2048", "--enable-scatter"]);
         pmd.WaitForPrompt(Boot);
         h.WaitUntilUp(Boot);
         Assert.Contains("MrgRxbuf", h.Port.GetStatus().AckedFeatures);
+        AssertRingLayout(h, packed);
         RoundTrip(h, count: 400, minSize: 60, maxSize: 9014, seed: 11, includeMax: true);
     }
 
     [Theory]
     [MemberData(nameof(Modes))]
-    public void TwoQueuePairsBothCarryTraffic(VhostUserMode mode)
+    public void Two_queue_pairs_both_carry_traffic(VhostUserMode mode)
     {
         TestPmd.RequireAvailable();
         using var h = new PortHarness(mode);
@@ -103,7 +122,8 @@ public sealed class TestPmdPortTests(ITestOutputHelper output)
         pmd.Send("start");
         long q0 = 0, q1 = 0;
         var sw = Stopwatch.StartNew();
-        while (sw.Elapsed < TimeSpan.FromSeconds(2))
+        // Until both queues carried traffic: how soon depends on how busy the machine is.
+        while ((q0 <= 100 || q1 <= 100) && sw.Elapsed < Boot)
         {
             q0 += h.Drain(0, TimeSpan.FromMilliseconds(1), TimeSpan.FromMilliseconds(5));
             q1 += h.Drain(1, TimeSpan.FromMilliseconds(1), TimeSpan.FromMilliseconds(5));
@@ -117,7 +137,7 @@ public sealed class TestPmdPortTests(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(Modes))]
-    public void FrontendKilledMidTrafficReconnectsWithoutLeaks(VhostUserMode mode)
+    public void Frontend_killed_mid_traffic_reconnects_without_leaks(VhostUserMode mode)
     {
         TestPmd.RequireAvailable();
         using var h = new PortHarness(mode);
@@ -135,8 +155,8 @@ public sealed class TestPmdPortTests(ITestOutputHelper output)
                 pmd.WaitForPrompt(Boot);
                 h.WaitUntilUp(Boot);
                 pmd.Send("start");
-                long got = h.Drain(0, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
-                Assert.True(got > 100, $"round {round}: only {got} packets before the kill");
+                long got = h.DrainAtLeast(0, 101, Boot);
+                Assert.True(got > 100, $"round {round}: only {got} packets before the kill within {Boot.TotalSeconds} s");
                 mapsWhileUp = Maps();
                 pmd.Kill();
             }
@@ -208,6 +228,17 @@ public sealed class TestPmdPortTests(ITestOutputHelper output)
             }
         }
         output.WriteLine($"returned {returned}/{count}, mismatched {mismatched}, tx drops {h.Port.Stats.Tx[0].Drops.Total}");
+        foreach (VhostUserRingStatus r in h.Port.GetStatus().Rings)
+        {
+            output.WriteLine($"ring {r.Index} ({r.Layout}): next avail {r.NextAvail}, next used {r.NextUsed}, broken {r.BrokenReason ?? "no"}");
+        }
+        foreach (VSwitch.Core.Diagnostics.DropReason reason in Enum.GetValues<VSwitch.Core.Diagnostics.DropReason>())
+        {
+            if (h.Port.Stats.Tx[0].Drops[reason] != 0 || h.Port.Stats.Rx[0].Drops[reason] != 0)
+            {
+                output.WriteLine($"drop {reason}: tx {h.Port.Stats.Tx[0].Drops[reason]}, rx {h.Port.Stats.Rx[0].Drops[reason]}");
+            }
+        }
         Assert.Equal(0, mismatched);
         Assert.Equal(count, returned);
     }

@@ -33,6 +33,17 @@ public sealed record GuestOptions
     /// <summary>Mergeable rx buffers (<c>mrg_rxbuf=</c>). Null: QEMU's default (on).</summary>
     public bool? MergeableRxBuffers { get; init; }
 
+    /// <summary>
+    /// False turns the NIC's checksum and TCP segmentation offloads off in QEMU (<c>csum=off,guest_csum=off,
+    /// guest_tso4=off,guest_tso6=off,host_tso4=off,host_tso6=off</c>): the guest then computes every checksum and sends
+    /// and takes only MTU-sized frames, whatever the backend offers (it still acks the ECN bits, which mean nothing
+    /// without TSO). True: QEMU's defaults.
+    /// </summary>
+    public bool Offloads { get; init; } = true;
+
+    /// <summary>Packed virtqueues on the guest's device (<c>packed=on</c>, VIRTIO_F_RING_PACKED); QEMU's default is split.</summary>
+    public bool PackedRing { get; init; }
+
     /// <summary>Host CPUs QEMU may run on (<c>taskset -c</c> list, e.g. <c>"1"</c>), away from a busy-polling backend. Null: any.</summary>
     public string? CpuAffinity { get; init; }
 
@@ -45,7 +56,7 @@ public sealed record GuestOptions
     /// <summary>QEMU is killed when it runs longer than this.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>Comma-separated roles, run in order: features, reach, ping, probe, send, recv, hold, idle, reload.</summary>
+    /// <summary>Comma-separated roles, run in order: features, reach, ping, probe, send, recv, duplex, pinger, pingend, hold, idle, reload.</summary>
     public string Role { get; init; } = "features";
 
     /// <summary>The guest's address with prefix, e.g. <c>10.0.0.1/24</c>.</summary>
@@ -60,7 +71,7 @@ public sealed record GuestOptions
     /// <summary>Echo requests the ping role sends after the peer first answered.</summary>
     public int? PingCount { get; init; }
 
-    /// <summary>Seconds between echo requests (<c>ping -i</c>; the init's default is 0.2).</summary>
+    /// <summary>Seconds between echo requests of ping and pinger (<c>ping -i</c>; the init's default is 0.2).</summary>
     public double? PingInterval { get; init; }
 
     /// <summary>ICMP payload bytes per echo request (<c>ping -s</c>).</summary>
@@ -80,4 +91,25 @@ public sealed record GuestOptions
 
     /// <summary>Attempts (about a second each) reach and send make before giving up.</summary>
     public int? WaitSeconds { get; init; }
+
+    /// <summary>
+    /// Microseconds the recv role pauses after each read of at most 64 KiB (<c>vs.pace</c>): received data then waits
+    /// in the guest's socket buffers, and a transfer lasts at least bytes / (64 KiB / pace). Null: reads at once.
+    /// </summary>
+    public int? Pace { get; init; }
+
+    /// <summary>Extra kernel command line words, each <c>name=value</c> (e.g. <c>init_on_alloc=0</c>).</summary>
+    public IReadOnlyList<string> KernelExtra { get; init; } = [];
+
+    /// <summary><c>guest_announce=</c> of the NIC (VIRTIO_NET_F_GUEST_ANNOUNCE). Null: QEMU's default (on).</summary>
+    public bool? GuestAnnounce { get; init; }
+
+    /// <summary>A unix socket path on which QEMU serves QMP (<see cref="Qmp"/>). Null: no QMP.</summary>
+    public string? QmpSocket { get; init; }
+
+    /// <summary>
+    /// Starts QEMU as a live-migration destination (<c>-incoming</c>, e.g. <c>unix:/path</c>): it loads the migration
+    /// stream instead of booting. Null: boots.
+    /// </summary>
+    public string? Incoming { get; init; }
 }

@@ -7,9 +7,13 @@ namespace VSwitch.TestKit.Guests;
 /// Builds the command line of one test guest under QEMU 7.2 with TCG. What each part is for:
 /// <list type="bullet">
 /// <item>guest memory is a shared memfd (<c>share=on</c>): a vhost-user backend maps it to reach the rings and buffers;</item>
-/// <item><c>vectors=0</c>: QEMU 7.2 under TCG crashes when a vhost-user virtio-net device starts with MSI-X on;</item>
+/// <item><c>vectors=0</c>: QEMU 7.2 under TCG crashes when a vhost-user virtio-net device starts with MSI-X on (seen
+/// again with <c>mq=on,vectors=6</c>);</item>
 /// <item><c>-kernel</c> is the uncompressed kernel, booted through its PVH note without decompressing under TCG;</item>
-/// <item>the serial console is QEMU's stdout; <c>-no-reboot</c> and <c>panic=-1</c> make any reboot or panic end QEMU.</item>
+/// <item>the serial console is QEMU's stdout; <c>-no-reboot</c> and <c>panic=-1</c> make any reboot or panic end QEMU;</item>
+/// <item><c>no_timer_check</c>: the kernel's early check that the timer interrupt reaches the IO-APIC counts ticks in
+/// a short busy loop, which an emulated CPU on a busy host can lose; the kernel then panics ("IO-APIC + timer doesn't
+/// work!"). Virtual machines skip that check.</item>
 /// </list>
 /// Pure: no I/O. Options are validated because their values end up inside QEMU's comma syntax and the kernel command line.
 /// </summary>
@@ -42,13 +46,21 @@ public static partial class QemuCommandLine
             "-netdev", "vhost-user,id=n0,chardev=c0,queues=" + I(o.Queues),
             "-device", Device(o),
         ]);
+        if (o.QmpSocket is not null)
+        {
+            args.AddRange(["-qmp", $"unix:{o.QmpSocket},server=on,wait=off"]);
+        }
+        if (o.Incoming is not null)
+        {
+            args.AddRange(["-incoming", o.Incoming]);
+        }
         return args;
     }
 
-    /// <summary>The kernel command line: console, quiet boot, and the init's <c>vs.*</c> parameters.</summary>
+    /// <summary>The kernel command line: console, quiet boot, no timer check, and the init's <c>vs.*</c> parameters.</summary>
     public static string KernelArguments(GuestOptions o)
     {
-        var words = new List<string> { "console=ttyS0", "quiet", "panic=-1", "vs.role=" + o.Role };
+        var words = new List<string> { "console=ttyS0", "quiet", "panic=-1", "no_timer_check", "vs.role=" + o.Role };
         void Add(string name, string? value)
         {
             if (value is not null)
@@ -67,6 +79,8 @@ public static partial class QemuCommandLine
         Add("streams", N(o.Streams));
         Add("time", N(o.Seconds));
         Add("wait", N(o.WaitSeconds));
+        Add("pace", N(o.Pace));
+        words.AddRange(o.KernelExtra);
         return string.Join(' ', words);
     }
 
@@ -85,6 +99,20 @@ public static partial class QemuCommandLine
         {
             device += ",mrg_rxbuf=" + (mrg ? "on" : "off");
         }
+        if (o.PackedRing)
+        {
+            device += ",packed=on";
+        }
+        if (o.GuestAnnounce is bool announce)
+        {
+            device += ",guest_announce=" + (announce ? "on" : "off");
+        }
+        if (!o.Offloads)
+        {
+            // The ECN bits stay on, as users write it: QEMU 7.2 then still offers GUEST_ECN and HOST_ECN, and Linux acks
+            // them without the TSO bits they qualify (VIRTIO 1.2 §5.1.3.1), which the backend must tolerate.
+            device += ",csum=off,guest_csum=off,guest_tso4=off,guest_tso6=off,host_tso4=off,host_tso6=off";
+        }
         return device;
     }
 
@@ -101,6 +129,15 @@ public static partial class QemuCommandLine
         Check(o.HostMtu is null or (>= 68 and <= 65535), nameof(o.HostMtu), N(o.HostMtu) ?? "");
         Check(o.CpuAffinity is null || CpuListRegex().IsMatch(o.CpuAffinity), nameof(o.CpuAffinity), o.CpuAffinity ?? "");
         Check(NameRegex().IsMatch(o.Machine), nameof(o.Machine), o.Machine);
+        Check(o.Pace is null or (>= 1 and <= 10_000_000), nameof(o.Pace), N(o.Pace) ?? "");
+        foreach (string? path in new[] { o.QmpSocket, o.Incoming })
+        {
+            Check(path is null || (path.Length is > 0 and < 108 && !path.Contains(',', StringComparison.Ordinal)), "socket path", path ?? "");
+        }
+        foreach (string word in o.KernelExtra)
+        {
+            Check(KernelWordRegex().IsMatch(word), nameof(o.KernelExtra), word);
+        }
         foreach (string? value in new[] { o.Role, o.Ip, o.Peer })
         {
             Check(value is null || WordRegex().IsMatch(value), "kernel parameter", value ?? "");
@@ -131,4 +168,7 @@ public static partial class QemuCommandLine
     // Kernel command line words are split on spaces and the init evaluates them: letters, digits and . , : / _ - only.
     [GeneratedRegex("^[A-Za-z0-9.,:/_-]+$")]
     private static partial Regex WordRegex();
+
+    [GeneratedRegex("^[A-Za-z0-9._-]+=[A-Za-z0-9.,:/_-]+$")]
+    private static partial Regex KernelWordRegex();
 }

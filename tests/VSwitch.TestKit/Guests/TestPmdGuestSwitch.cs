@@ -74,7 +74,7 @@ public sealed partial class TestPmdGuestSwitch : IDisposable
     {
         int offset = TestPmd.Output.Length;
         TestPmd.Send("show fwd stats all");
-        Match end = TestPmd.WaitFor(AccumulatedRegex(), TimeSpan.FromSeconds(10), offset);
+        Match end = TestPmd.WaitFor(AccumulatedRegex(), TimeSpan.FromSeconds(30), offset);
         string text = TestPmd.Output[offset..end.Index];
         var result = new List<TestPmdStreamStats>();
         foreach (Match m in StreamRegex().Matches(text))

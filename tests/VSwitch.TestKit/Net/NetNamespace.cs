@@ -20,10 +20,22 @@ public sealed partial class NetNamespace : IDisposable
     /// <summary>The namespace's name.</summary>
     public string Name { get; }
 
-    /// <summary>Moves <paramref name="ifName"/> here, gives it <paramref name="cidr"/> (e.g. 10.9.0.1/24) and brings it up.</summary>
-    public void Adopt(string ifName, string cidr)
+    /// <summary>
+    /// Moves <paramref name="ifName"/> here, gives it <paramref name="cidr"/> (e.g. 10.9.0.1/24) and brings it up. Without
+    /// <paramref name="ipv6"/>, IPv6 is off on it before it comes up, so the kernel sends nothing of its own through it
+    /// (duplicate address detection, MLD reports and router solicitations go out at random moments for seconds).
+    /// </summary>
+    public void Adopt(string ifName, string cidr, bool ipv6 = true)
     {
         HostCommand.Ip("link", "set", ifName, "netns", Name);
+        if (!ipv6)
+        {
+            (int code, _, string stderr) = Exec(10_000, "sysctl", "-qw", $"net.ipv6.conf.{ifName}.disable_ipv6=1");
+            if (code != 0)
+            {
+                throw new InvalidOperationException($"cannot turn IPv6 off on {ifName} in {Name}: {stderr.Trim()}");
+            }
+        }
         HostCommand.Ip("-n", Name, "addr", "add", cidr, "dev", ifName);
         HostCommand.Ip("-n", Name, "link", "set", ifName, "up");
     }

@@ -16,7 +16,7 @@ public sealed class HostileFrontEndTests(ITestOutputHelper output)
     [InlineData(1)]
     [InlineData(2)]
     [InlineData(3)]
-    public void GarbageOnOnePortLeavesTheOtherRunning(int seed)
+    public void Garbage_on_one_port_leaves_the_other_running(int seed)
     {
         using var victim = new PortRig(name: "victim");
         using var bystander = new PortRig(name: "bystander");
@@ -45,7 +45,7 @@ public sealed class HostileFrontEndTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void TwentySessionsLeaveNoFdOrMappingBehind()
+    public void Twenty_sessions_leave_no_fd_or_mapping_behind()
     {
         using var rig = new PortRig();
         RunSession(rig, 0);

@@ -15,7 +15,7 @@ public sealed class TestPmdSmokeTests(ITestOutputHelper output)
     [Theory]
     [InlineData(VhostUserMode.Server)]
     [InlineData(VhostUserMode.Client)]
-    public void TestPmdReturnsEveryFrameMacSwapped(VhostUserMode mode)
+    public void Testpmd_returns_every_frame_MAC_swapped(VhostUserMode mode)
     {
         TestPmd.RequireAvailable();
         using var rig = new PortRig(mode, configure: o => o with { ReconnectInterval = TimeSpan.FromMilliseconds(200) });

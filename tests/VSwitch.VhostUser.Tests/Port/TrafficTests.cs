@@ -12,7 +12,7 @@ namespace VSwitch.VhostUser.Tests.Port;
 public sealed class TrafficTests
 {
     [Fact]
-    public void QemuNegotiationCarriesFramesBothWays()
+    public void QEMU_negotiation_carries_frames_both_ways()
     {
         using var rig = new PortRig();
         using var guest = rig.Connect();
@@ -45,7 +45,7 @@ public sealed class TrafficTests
     }
 
     [Fact]
-    public void DpdkNegotiationCarriesFramesBothWays()
+    public void DPDK_negotiation_carries_frames_both_ways()
     {
         using var rig = new PortRig();
         using var guest = rig.Connect();
@@ -71,7 +71,7 @@ public sealed class TrafficTests
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
-    public void FramesSplitOverDescriptorsOrWithASeparateHeaderArriveWhole(bool zeroCopy)
+    public void Frames_split_over_descriptors_or_with_a_separate_header_arrive_whole(bool zeroCopy)
     {
         using var rig = new PortRig(zeroCopy: zeroCopy);
         using var guest = rig.Connect();
@@ -98,7 +98,7 @@ public sealed class TrafficTests
     }
 
     [Fact]
-    public void MergeableReceiveSpreadsAJumboFrameOverBuffers()
+    public void Mergeable_receive_spreads_a_jumbo_frame_over_buffers()
     {
         using var rig = new PortRig();
         using var guest = rig.Connect();
@@ -127,7 +127,7 @@ public sealed class TrafficTests
     }
 
     [Fact]
-    public void WithoutMergeableBuffersAFrameNeedsOneLargeEnoughChain()
+    public void Without_mergeable_buffers_a_frame_needs_one_large_enough_chain()
     {
         using var rig = new PortRig();
         using var guest = rig.Connect();
@@ -143,7 +143,7 @@ public sealed class TrafficTests
     }
 
     [Fact]
-    public void NoGuestBufferIsACountedDrop()
+    public void No_guest_buffer_is_a_counted_drop()
     {
         using var rig = new PortRig();
         using var guest = rig.Connect();
@@ -155,7 +155,7 @@ public sealed class TrafficTests
     }
 
     [Fact]
-    public void RuntsAreDroppedAndTheirChainsReturned()
+    public void Runts_are_dropped_and_their_chains_returned()
     {
         using var rig = new PortRig();
         using var guest = rig.Connect();
@@ -171,7 +171,7 @@ public sealed class TrafficTests
     }
 
     [Fact]
-    public void TwoQueuePairsCarryTrafficIndependently()
+    public void Two_queue_pairs_carry_traffic_independently()
     {
         using var rig = new PortRig();
         using var guest = rig.Connect();
@@ -193,7 +193,7 @@ public sealed class TrafficTests
     }
 
     [Fact]
-    public void GuestThatBreaksItsRingStopsOnlyThatRing()
+    public void Guest_that_breaks_its_ring_stops_only_that_ring()
     {
         using var rig = new PortRig();
         using var guest = rig.Connect();

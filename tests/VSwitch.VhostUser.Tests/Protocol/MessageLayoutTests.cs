@@ -9,7 +9,7 @@ namespace VSwitch.VhostUser.Tests.Protocol;
 public sealed class MessageLayoutTests
 {
     [Fact]
-    public void EveryStructHasItsSpecifiedSize()
+    public void Every_struct_has_its_specified_size()
     {
         Assert.Equal(12, MessageHeader.Size);
         Assert.Equal(MessageHeader.Size, Unsafe.SizeOf<MessageHeader>());
@@ -28,7 +28,7 @@ public sealed class MessageLayoutTests
     }
 
     [Fact]
-    public void VringAddrFieldsSitWhereTheSpecPutsThem()
+    public void VringAddr_fields_sit_where_the_spec_puts_them()
     {
         byte[] bytes = new byte[VringAddr.Size];
         for (int i = 0; i < bytes.Length; i++)
@@ -45,7 +45,7 @@ public sealed class MessageLayoutTests
     }
 
     [Fact]
-    public void SingleRegionSkipsEightBytesOfPadding()
+    public void Single_region_skips_eight_bytes_of_padding()
     {
         byte[] bytes = new byte[SingleMemoryRegion.Size];
         BitConverter.TryWriteBytes(bytes.AsSpan(8), 0x1000UL);
@@ -63,7 +63,7 @@ public sealed class MessageLayoutTests
     [InlineData(0x2u, false)]
     [InlineData(0x11u, false)]
     [InlineData(0x8000_0001u, false)]
-    public void HeaderNeedsVersionOneAndKnownFlags(uint flags, bool valid) =>
+    public void Header_needs_version_one_and_known_flags(uint flags, bool valid) =>
         Assert.Equal(valid, new MessageHeader(1, flags, 0).IsValid());
 
     [Theory]
@@ -72,7 +72,7 @@ public sealed class MessageLayoutTests
     [InlineData(ulong.MaxValue - 10, 0x1000UL, 0x7f00_0000_0000UL, 0UL, false)]
     [InlineData(0x1000UL, 0x1000UL, ulong.MaxValue - 10, 0UL, false)]
     [InlineData(0x1000UL, 0x1000UL, 0x7f00_0000_0000UL, ulong.MaxValue - 10, false)]
-    public void RegionMustBeNonEmptyAndNotWrap(ulong gpa, ulong size, ulong user, ulong offset, bool valid) =>
+    public void Region_must_be_non_empty_and_not_wrap(ulong gpa, ulong size, ulong user, ulong offset, bool valid) =>
         Assert.Equal(valid, new MemoryRegion(gpa, size, user, offset).IsValid());
 
     [Theory]
@@ -81,25 +81,25 @@ public sealed class MessageLayoutTests
     [InlineData(0u, 8, false)]
     [InlineData(9u, 296, false)]
     [InlineData(2u, 40, false)]
-    public void MemoryTableCountMustMatchItsPayload(uint count, int payload, bool valid) =>
+    public void Memory_table_count_must_match_its_payload(uint count, int payload, bool valid) =>
         Assert.Equal(valid, new MemoryTableHeader(count, 0).IsValid(payload));
 
     [Theory]
     [InlineData(0u, true)]
     [InlineData(1u, true)]
     [InlineData(2u, false)]
-    public void VringAddrAcceptsOnlyTheLogFlag(uint flags, bool valid) =>
+    public void VringAddr_accepts_only_the_log_flag(uint flags, bool valid) =>
         Assert.Equal(valid, new VringAddr(0, flags, 0x1000, 0x2000, 0x3000, 0).IsValid());
 
     [Fact]
-    public void VringAddrRejectsNullRings() => Assert.False(new VringAddr(0, 0, 0, 0x2000, 0x3000, 0).IsValid());
+    public void VringAddr_rejects_null_rings() => Assert.False(new VringAddr(0, 0, 0, 0x2000, 0x3000, 0).IsValid());
 
     [Theory]
     [InlineData(0x05UL, 5u, false, true)]
     [InlineData(0x105UL, 5u, true, true)]
     [InlineData(0x205UL, 5u, false, false)]
     [InlineData(0x1_0000_0000UL, 0u, false, false)]
-    public void VringFdPayloadSplitsIndexAndNoFdFlag(ulong value, uint index, bool noFd, bool valid)
+    public void Vring_fd_payload_splits_index_and_no_fd_flag(ulong value, uint index, bool noFd, bool valid)
     {
         var payload = new VringFdPayload(value);
         Assert.Equal(index, payload.Index);
@@ -112,11 +112,11 @@ public sealed class MessageLayoutTests
     [InlineData(4096UL, 0UL, true)]
     [InlineData(4096UL, ulong.MaxValue - 100, false)]
     [InlineData((1UL << 40) + 1, 0UL, false)]
-    public void LogPayloadMustBeNonEmptyBoundedAndNotWrap(ulong size, ulong offset, bool valid) =>
+    public void Log_payload_must_be_non_empty_bounded_and_not_wrap(ulong size, ulong offset, bool valid) =>
         Assert.Equal(valid, new LogPayload(size, offset).IsValid());
 
     [Fact]
-    public void RequestNumbersFollowTheSpec()
+    public void Request_numbers_follow_the_spec()
     {
         Assert.Equal(1u, (uint)FrontendRequest.GetFeatures);
         Assert.Equal(5u, (uint)FrontendRequest.SetMemTable);
@@ -146,7 +146,7 @@ public sealed class MessageLayoutTests
     [InlineData(FrontendRequest.SetLogBase, 16, 0, false)]
     [InlineData(FrontendRequest.AddMemReg, 40, 0, false)]
     [InlineData(FrontendRequest.RemMemReg, 40, 1, true)]
-    public void RulesBoundPayloadAndFds(FrontendRequest request, int size, int fds, bool fits)
+    public void Rules_bound_payload_and_fds(FrontendRequest request, int size, int fds, bool fits)
     {
         RequestRule rule = RequestRule.For(request);
         Assert.True(rule.Supported);
@@ -158,5 +158,5 @@ public sealed class MessageLayoutTests
     [InlineData(FrontendRequest.GetConfig)]
     [InlineData(FrontendRequest.PostcopyAdvise)]
     [InlineData((FrontendRequest)999)]
-    public void RequestsWithoutAHandlerAreUnsupported(FrontendRequest request) => Assert.False(RequestRule.For(request).Supported);
+    public void Requests_without_a_handler_are_unsupported(FrontendRequest request) => Assert.False(RequestRule.For(request).Supported);
 }

@@ -12,7 +12,7 @@ namespace VSwitch.VhostUser.Tests.Session;
 public sealed class MemoryRequestTests
 {
     [Fact]
-    public void MemTableWithTwoRegionsServesChainsInEither()
+    public void Mem_table_with_two_regions_serves_chains_in_either()
     {
         using var rig = new PortRig();
         using var f = rig.Connect();
@@ -33,7 +33,7 @@ public sealed class MemoryRequestTests
     }
 
     [Fact]
-    public void ReplacingTheMemTableWhileRunningKeepsTraffic()
+    public void Replacing_the_mem_table_while_running_keeps_traffic()
     {
         using var rig = new PortRig();
         using var f = rig.Connect();
@@ -51,7 +51,7 @@ public sealed class MemoryRequestTests
     [Theory]
     [InlineData(0)]
     [InlineData(2)]
-    public void MemTableWithTheWrongNumberOfFdsEndsTheSessionAndClosesThem(int fdCount)
+    public void Mem_table_with_the_wrong_number_of_fds_ends_the_session_and_closes_them(int fdCount)
     {
         using var rig = new PortRig();
         using var f = rig.Connect();
@@ -85,7 +85,7 @@ public sealed class MemoryRequestTests
 
     [Theory]
     [MemberData(nameof(BadTables))]
-    public void MalformedMemTableEndsTheSessionAndMapsNothing(string why, ulong gpa0, ulong size0, ulong gpa1, ulong size1, ulong userDelta, ulong userGap)
+    public void Malformed_mem_table_ends_the_session_and_maps_nothing(string why, ulong gpa0, ulong size0, ulong gpa1, ulong size1, ulong userDelta, ulong userGap)
     {
         using var rig = new PortRig();
         using var f = rig.Connect();
@@ -103,7 +103,7 @@ public sealed class MemoryRequestTests
     }
 
     [Fact]
-    public void NineRegionsAreMoreThanOneMessageMayCarry()
+    public void Nine_regions_are_more_than_one_message_may_carry()
     {
         using var rig = new PortRig();
         using var f = rig.Connect();
@@ -120,7 +120,7 @@ public sealed class MemoryRequestTests
     }
 
     [Fact]
-    public void AddAndRemoveRegionsOneByOne()
+    public void Add_and_remove_regions_one_by_one()
     {
         using var rig = new PortRig();
         using var f = rig.Connect();
@@ -145,7 +145,7 @@ public sealed class MemoryRequestTests
     }
 
     [Fact]
-    public void AddRegionBeyondTheSlotLimitEndsTheSession()
+    public void Add_region_beyond_the_slot_limit_ends_the_session()
     {
         using var rig = new PortRig();
         using var f = rig.Connect();
@@ -161,7 +161,7 @@ public sealed class MemoryRequestTests
     }
 
     [Fact]
-    public void AddRegionWithoutConfigureMemSlotsEndsTheSession()
+    public void Add_region_without_ConfigureMemSlots_ends_the_session()
     {
         using var rig = new PortRig();
         using var f = rig.Connect();
@@ -170,7 +170,7 @@ public sealed class MemoryRequestTests
     }
 
     [Fact]
-    public void DirtyLogMarksEveryPageTheSwitchWrites()
+    public void Dirty_log_marks_every_page_the_switch_writes()
     {
         using var rig = new PortRig();
         using var f = rig.Connect();
@@ -199,7 +199,7 @@ public sealed class MemoryRequestTests
     }
 
     [Fact]
-    public void LogBaseWithoutLogShmfdEndsTheSession()
+    public void Log_base_without_LogShmfd_ends_the_session()
     {
         using var rig = new PortRig();
         using var f = rig.Connect();
@@ -211,7 +211,7 @@ public sealed class MemoryRequestTests
     }
 
     [Fact]
-    public void LogLargerThanItsFileEndsTheSession()
+    public void Log_larger_than_its_file_ends_the_session()
     {
         using var rig = new PortRig();
         using var f = rig.Connect();
@@ -224,7 +224,7 @@ public sealed class MemoryRequestTests
     }
 
     [Fact]
-    public void LogFdIsKeptForTheSessionAndClosedAfterIt()
+    public void Log_fd_is_kept_for_the_session_and_closed_after_it()
     {
         using var rig = new PortRig();
         using var f = rig.Connect();

@@ -28,12 +28,23 @@ public sealed class VringRequestTests
         return f;
     }
 
+    /// <summary><see cref="Prepared"/>, then the guest transmit ring of queue pair 0 started, enabled and running.</summary>
+    private static FakeFrontend Running(PortRig rig, out FakeFrontendRing tx)
+    {
+        FakeFrontend f = Prepared(rig);
+        tx = f.Ring(1);
+        f.StartRing(tx);
+        f.SetVringEnable(1, true);
+        PortRig.WaitFor(() => rig.Port.RxQueueCount == 1, "ring running");
+        return f;
+    }
+
     [Theory]
     [InlineData(0u)]
     [InlineData(3u)]
     [InlineData(32769u)]
     [InlineData(65536u)]
-    public void QueueSizeMustBeAPowerOfTwoUpTo32768(uint num)
+    public void Queue_size_must_be_a_power_of_two_up_to_32768(uint num)
     {
         using var rig = new PortRig();
         using var f = rig.Connect();
@@ -48,7 +59,7 @@ public sealed class VringRequestTests
     [InlineData(R.SetVringBase)]
     [InlineData(R.GetVringBase)]
     [InlineData(R.SetVringEnable)]
-    public void RingIndexBeyondTheQueuePairsEndsTheSession(uint request)
+    public void Ring_index_beyond_the_queue_pairs_ends_the_session(uint request)
     {
         using var rig = new PortRig(maxQueuePairs: 2);
         using var f = rig.Connect();
@@ -60,7 +71,7 @@ public sealed class VringRequestTests
     [InlineData(R.SetVringKick)]
     [InlineData(R.SetVringCall)]
     [InlineData(R.SetVringErr)]
-    public void FdRequestForARingBeyondTheQueuePairsEndsTheSessionAndClosesTheFd(uint request)
+    public void Fd_request_for_a_ring_beyond_the_queue_pairs_ends_the_session_and_closes_the_fd(uint request)
     {
         using var rig = new PortRig(maxQueuePairs: 2);
         using var f = rig.Connect();
@@ -74,7 +85,7 @@ public sealed class VringRequestTests
     [InlineData(0x100UL, 1)]
     [InlineData(0x000UL, 0)]
     [InlineData(0x200UL, 1)]
-    public void FdCountMustAgreeWithTheNoFdFlag(ulong flags, int fds)
+    public void Fd_count_must_agree_with_the_no_fd_flag(ulong flags, int fds)
     {
         using var rig = new PortRig();
         using var f = rig.Connect();
@@ -85,7 +96,7 @@ public sealed class VringRequestTests
     }
 
     [Fact]
-    public void RingStartsOnKickOnceSizeAddressesAndMemoryAreKnown()
+    public void Ring_starts_on_kick_once_size_addresses_and_memory_are_known()
     {
         using var rig = new PortRig();
         using FakeFrontend f = rig.Connect();
@@ -107,7 +118,7 @@ public sealed class VringRequestTests
     }
 
     [Fact]
-    public void PollingKickStartsTheRingWithoutAKickFd()
+    public void Polling_kick_starts_the_ring_without_a_kick_fd()
     {
         using var rig = new PortRig();
         using FakeFrontend f = Prepared(rig);
@@ -128,7 +139,7 @@ public sealed class VringRequestTests
 
     [Theory]
     [MemberData(nameof(BadAddresses))]
-    public void RingOutsideGuestMemoryEndsTheSessionAtStart(string why, long descOffset)
+    public void Ring_outside_guest_memory_ends_the_session_at_start(string why, long descOffset)
     {
         using var rig = new PortRig();
         using FakeFrontend f = Prepared(rig);
@@ -145,7 +156,7 @@ public sealed class VringRequestTests
     [Theory]
     [InlineData(2u)]
     [InlineData(0x8000_0000u)]
-    public void UnknownVringAddrFlagsEndTheSession(uint flags)
+    public void Unknown_VringAddr_flags_end_the_session(uint flags)
     {
         using var rig = new PortRig();
         using FakeFrontend f = Prepared(rig);
@@ -155,7 +166,7 @@ public sealed class VringRequestTests
     }
 
     [Fact]
-    public void VringBaseBeyondSixteenBitsEndsTheSession()
+    public void Vring_base_beyond_sixteen_bits_ends_the_session()
     {
         using var rig = new PortRig();
         using var f = rig.Connect();
@@ -164,7 +175,7 @@ public sealed class VringRequestTests
     }
 
     [Fact]
-    public void GetVringBaseReportsTheNextAvailIndexAndSetVringBaseResumesThere()
+    public void GetVringBase_reports_the_next_avail_index_and_SetVringBase_resumes_there()
     {
         using var rig = new PortRig();
         using FakeFrontend f = Prepared(rig);
@@ -187,7 +198,7 @@ public sealed class VringRequestTests
     }
 
     [Fact]
-    public void GetVringBaseOnARingThatNeverStartedReportsTheSetBase()
+    public void GetVringBase_on_a_ring_that_never_started_reports_the_set_base()
     {
         using var rig = new PortRig();
         using var f = rig.Connect();
@@ -196,7 +207,7 @@ public sealed class VringRequestTests
     }
 
     [Fact]
-    public void GetVringBaseWaitsUntilTheDatapathCompletesItsReceive()
+    public void GetVringBase_waits_until_the_datapath_completes_its_receive()
     {
         using var rig = new PortRig();
         using var f = rig.Connect();
@@ -218,7 +229,7 @@ public sealed class VringRequestTests
     }
 
     [Fact]
-    public void CallFdIsSignalledAfterDeliveryAndReplacingItClosesTheOldOne()
+    public void Call_fd_is_signalled_after_delivery_and_replacing_it_closes_the_old_one()
     {
         using var rig = new PortRig();
         using FakeFrontend f = Prepared(rig, FakeFrontend.LinuxGuestFeatures & ~R.FeatureEventIdx);
@@ -234,7 +245,7 @@ public sealed class VringRequestTests
         Assert.False(rx.WaitForCall(TimeSpan.FromMilliseconds(100)));
         rx.Driver.SetAvailFlags(0);
 
-        using var probe = new FakeFrontendFdProbe();
+        using var probe = FakeFrontendFdProbe.EventFd();
         f.SetVringCall(0, probe.Fd);
         Assert.False(probe.IsClosedEverywhere(TimeSpan.FromMilliseconds(100)));
         f.SetVringCall(0, rx.CallFd);
@@ -245,7 +256,7 @@ public sealed class VringRequestTests
     }
 
     [Fact]
-    public void CallWithTheNoFdFlagMeansTheGuestPolls()
+    public void Call_with_the_no_fd_flag_means_the_guest_polls()
     {
         using var rig = new PortRig();
         using FakeFrontend f = Prepared(rig);
@@ -261,12 +272,12 @@ public sealed class VringRequestTests
     }
 
     [Fact]
-    public void ErrFdIsKeptUntilReplacedOrTheSessionEnds()
+    public void Err_fd_is_kept_until_replaced_or_the_session_ends()
     {
         using var rig = new PortRig();
         using var f = rig.Connect();
-        using var first = new FakeFrontendFdProbe();
-        using var second = new FakeFrontendFdProbe();
+        using var first = FakeFrontendFdProbe.EventFd();
+        using var second = FakeFrontendFdProbe.EventFd();
         f.SetVringErr(0, first.Fd);
         f.SetVringErr(0, second.Fd);
         Assert.True(first.IsClosedEverywhere(PortRig.Timeout));
@@ -276,7 +287,7 @@ public sealed class VringRequestTests
     }
 
     [Fact]
-    public void DisabledRingIsLeftAloneUntilEnabled()
+    public void Disabled_ring_is_left_alone_until_enabled()
     {
         using var rig = new PortRig();
         using FakeFrontend f = Prepared(rig);
@@ -295,7 +306,7 @@ public sealed class VringRequestTests
     }
 
     [Fact]
-    public void WithoutProtocolFeaturesRingsStartEnabled()
+    public void Without_protocol_features_rings_start_enabled()
     {
         using var rig = new PortRig();
         using FakeFrontend f = Prepared(rig, FakeFrontend.LinuxGuestFeatures & ~R.FeatureProtocolFeatures);
@@ -305,7 +316,7 @@ public sealed class VringRequestTests
     }
 
     [Fact]
-    public void EnableValueOtherThanZeroOrOneEndsTheSession()
+    public void Enable_value_other_than_zero_or_one_ends_the_session()
     {
         using var rig = new PortRig();
         using var f = rig.Connect();
@@ -316,7 +327,7 @@ public sealed class VringRequestTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public void DatapathTurnsGuestKicksOffWhilePollingAndOnBeforeSleeping(bool eventIdx)
+    public void Datapath_turns_guest_kicks_off_while_polling_and_on_before_sleeping(bool eventIdx)
     {
         using var rig = new PortRig();
         ulong features = eventIdx ? FakeFrontend.LinuxGuestFeatures : FakeFrontend.LinuxGuestFeatures & ~R.FeatureEventIdx;
@@ -341,5 +352,44 @@ public sealed class VringRequestTests
             rig.Port.SetRxNotifications(0, enabled: false);
             Assert.Equal(1, tx.Driver.UsedFlags);
         }
+    }
+
+    [Fact]
+    public void Turning_guest_kicks_off_resets_the_kick_eventfd_so_the_next_sleep_does_not_wake_at_once()
+    {
+        using var rig = new PortRig();
+        using FakeFrontend f = Running(rig, out FakeFrontendRing tx);
+        Assert.False(rig.Port.SetRxNotifications(0, enabled: true));
+        tx.Kick();
+        Assert.True(tx.KickPending);
+        // The sleeper only waits on the kick fd; the port resets it when the sleeper disarms.
+        Assert.False(rig.Port.SetRxNotifications(0, enabled: false));
+        Assert.False(tx.KickPending);
+
+        // A disabled ring keeps its kick fd as a wake fd, so a kick on it is reset too, or it would wake every sleep.
+        f.SetVringEnable(1, false);
+        Assert.True(rig.Port.TryGetRxKickFd(0, out _));
+        tx.Kick();
+        Assert.False(rig.Port.SetRxNotifications(0, enabled: false));
+        Assert.False(tx.KickPending);
+
+        // Nothing pending: disarming reads nothing (the eventfd is blocking, so a read would hang this thread).
+        Assert.False(rig.Port.SetRxNotifications(0, enabled: false));
+    }
+
+    [Fact]
+    public void A_new_kick_fd_on_a_running_ring_replaces_the_old_one_for_sleepers_and_for_draining()
+    {
+        using var rig = new PortRig();
+        using FakeFrontend f = Running(rig, out FakeFrontendRing tx);
+        tx.RenewEventFds();
+        f.SetVringKick(1, tx.KickFd);
+        Assert.True(rig.Port.TryGetRxKickFd(0, out _));
+        Assert.Equal(1, rig.Port.RxQueueCount);
+        tx.Kick();
+        Assert.False(rig.Port.SetRxNotifications(0, enabled: false));
+        Assert.False(tx.KickPending);
+        tx.Transmit(PortRig.Frame(1));
+        Assert.Single(rig.Receive(0, 1));
     }
 }

@@ -12,7 +12,8 @@ namespace VSwitch.VhostUser.Tests.Support;
 /// </summary>
 internal sealed class PortRig : IDisposable
 {
-    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+    /// <summary>How long a wait for something the port must do may take: generous, for a busy machine; only a failing test waits it out.</summary>
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
     public PortRig(VhostUserMode mode = VhostUserMode.Server, int maxQueuePairs = 8, bool zeroCopy = true, string name = "vm1",
         Func<VhostUserPortOptions, VhostUserPortOptions>? configure = null)

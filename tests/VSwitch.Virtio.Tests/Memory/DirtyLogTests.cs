@@ -84,4 +84,56 @@ public sealed unsafe class DirtyLogTests
         });
         Assert.All(bits, b => Assert.Equal(0xFF, b));
     }
+
+    [Fact]
+    public void Pages_marked_counts_bits_the_log_set_not_writes()
+    {
+        var (log, bits) = Make(4);
+        bits[1] = 0x01;                                          // page 8: already dirty (the frontend has not synced)
+        log.Mark(new GuestAddress(5 * 4096), 1);                 // page 5: new
+        log.Mark(new GuestAddress((5 * 4096) + 100), 10);        // page 5 again: nothing new
+        log.Mark(new GuestAddress(7 * 4096), 3 * 4096);          // pages 7, 8, 9: 8 was set
+        Assert.Equal(3, log.PagesMarked);
+        bits.AsSpan().Clear();                                   // the frontend copied and cleared
+        log.Mark(new GuestAddress(5 * 4096), 1);
+        Assert.Equal(4, log.PagesMarked);
+        log.Mark(new GuestAddress(40 * 4096), 1);                // beyond the 32 pages: counted apart
+        Assert.Equal(4, log.PagesMarked);
+        Assert.Equal(1, log.OutOfRange);
+        Assert.Equal(32UL, log.PagesCovered);
+    }
+
+    [Fact]
+    public void Eight_threads_sharing_every_byte_lose_no_bit_and_no_count()
+    {
+        const int Pages = 4096;
+        const int Rounds = 20;
+        var (log, bits) = Make(Pages / 8);
+        for (int round = 0; round < Rounds; round++)
+        {
+            using var start = new Barrier(8);
+            var threads = new Thread[8];
+            for (int t = 0; t < threads.Length; t++)
+            {
+                int lane = t;
+                // Thread t owns bit t of every byte: any lost compare-and-swap shows as a missing bit.
+                threads[t] = new Thread(() =>
+                {
+                    start.SignalAndWait();
+                    for (ulong p = (ulong)lane; p < Pages; p += 8)
+                    {
+                        log.Mark(new GuestAddress(p * 4096), 1);
+                    }
+                });
+                threads[t].Start();
+            }
+            foreach (Thread t in threads)
+            {
+                Assert.True(t.Join(TimeSpan.FromSeconds(30)));
+            }
+            Assert.All(bits, b => Assert.Equal(0xFF, b));
+            Assert.Equal((long)Pages * (round + 1), log.PagesMarked);
+            bits.AsSpan().Clear();
+        }
+    }
 }

@@ -151,4 +151,20 @@ public sealed unsafe class GuestMemoryTests
         Assert.False(w.TryWriteU32Pair(9, 1, 2));
         Assert.True(fake.GuardsIntact());
     }
+
+    [Fact]
+    public void Packed_used_body_write_leaves_address_and_flags_alone()
+    {
+        const ulong Base = 0x10000;
+        var fake = new FakeGuestMemory(Base, 4096);
+        byte[] before = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 0x82, 0x80];
+        fake.Write(Base, before);
+        Assert.True(fake.Memory.TryGetWindow(new GuestAddress(Base), 16, out GuestWindow w));
+
+        Assert.True(w.TryWritePackedUsedBody(0, 0x11223344, 0x5566));
+
+        // The flags word (bytes 14..15) is published by its own release store; nothing else may touch it.
+        Assert.Equal([1, 2, 3, 4, 5, 6, 7, 8, 0x44, 0x33, 0x22, 0x11, 0x66, 0x55, 0x82, 0x80], fake.Read(Base, 16));
+        Assert.False(w.TryWritePackedUsedBody(1, 0, 0));
+    }
 }

@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using VSwitch.Core.Packets;
 using VSwitch.Core.Ports;
+using VSwitch.TestKit;
 using VSwitch.TestKit.Virtio;
 using VSwitch.Virtio.Memory;
 using VSwitch.Virtio.Net;
@@ -24,22 +24,22 @@ public sealed unsafe class AllocationTests
     }
 
     /// <summary>
-    /// Runs <paramref name="round"/> long enough for tiered compilation to settle (the runtime's own bookkeeping
-    /// when a method is promoted is not ours to count), then returns the bytes allocated by 100k packets' worth.
+    /// Runs <paramref name="round"/> 200 times to warm up, then measures 100k packets' worth in steady state (see
+    /// <see cref="Allocations.SteadyState(Action, int)"/>).
     /// </summary>
     private static long MeasureAfterWarmUp(Action round)
     {
-        var clock = Stopwatch.StartNew();
-        for (int i = 0; i < 200 || clock.ElapsedMilliseconds < 500; i++)
+        for (int i = 0; i < 200; i++)
         {
             round();
         }
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < Packets / PacketBatch.Capacity; i++)
+        return Allocations.SteadyState(() =>
         {
-            round();
-        }
-        return GC.GetAllocatedBytesForCurrentThread() - before;
+            for (int i = 0; i < Packets / PacketBatch.Capacity; i++)
+            {
+                round();
+            }
+        });
     }
 
     [Theory]
@@ -116,6 +116,92 @@ public sealed unsafe class AllocationTests
             {
                 rig.Driver.PushAvail(heads[next]);
                 next = (next + 1) % heads.Length;
+            }
+            rig.Driver.PublishAvail();
+        }
+
+        long allocated = MeasureAfterWarmUp(Round);
+
+        Assert.Equal(0, allocated);
+        Assert.True(stats.Packets >= Packets, $"only {stats.Packets} packets went through");
+        Assert.Equal(0, stats.Drops.Total);
+        GC.KeepAlive(bits);
+        GC.KeepAlive(rig);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Packed_receive_and_complete_allocate_nothing(bool zeroCopy)
+    {
+        var rig = new PackedQueueRig(queueSize: 256);
+        var rx = new PackedNetRx(rig.Queue);
+        var pool = new PacketPool(64);
+        var batch = new PacketBatch();
+        var stats = new QueueStats();
+        var (log, bits) = NewLog();
+        ulong data = rig.Driver.AllocateWith(new byte[12 + 64]);
+        for (int i = 0; i < PacketBatch.Capacity; i++)
+        {
+            rig.Driver.AddBuffer(data, 12 + 64, writable: false);
+        }
+        rig.Driver.PublishAvail();
+
+        void Round()
+        {
+            rx.Receive(rig.Memory, batch, pool, 12, zeroCopy, stats);
+            batch.FreeAll();
+            rx.Complete(rig.Memory, log);
+            int used = rig.Driver.ReclaimUsed();
+            for (int i = 0; i < used; i++)
+            {
+                rig.Driver.AddBuffer(data, 12 + 64, writable: false);
+            }
+            rig.Driver.PublishAvail();
+        }
+
+        long allocated = MeasureAfterWarmUp(Round);
+
+        Assert.Equal(0, allocated);
+        Assert.True(stats.Packets >= Packets, $"only {stats.Packets} packets went through");
+        Assert.Equal(0, stats.Drops.Total);
+        GC.KeepAlive(bits);
+        GC.KeepAlive(rig);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Packed_send_allocates_nothing(bool mergeable)
+    {
+        var rig = new PackedQueueRig(queueSize: 256);
+        var tx = new PackedNetTx(rig.Queue);
+        var pool = new PacketPool(64);
+        var batch = new PacketBatch();
+        var stats = new QueueStats();
+        var (log, bits) = NewLog();
+        uint bufferLength = mergeable ? 1024u : 2048u;
+        ulong buffer = rig.Driver.Allocate(bufferLength);
+        for (int i = 0; i < PacketBatch.Capacity * 2; i++)
+        {
+            rig.Driver.AddBuffer(buffer, bufferLength, writable: true);
+        }
+        rig.Driver.PublishAvail();
+        int frame = mergeable ? 1500 : 64;   // mergeable: two buffers per packet
+
+        void Round()
+        {
+            for (int i = 0; i < PacketBatch.Capacity; i++)
+            {
+                pool.TryRent(out PacketBuffer? p);
+                p!.TrySetLength(frame);
+                batch.TryAdd(p);
+            }
+            tx.Send(rig.Memory, batch, mergeable, 12, log, stats);
+            int used = rig.Driver.ReclaimUsed();
+            for (int i = 0; i < used; i++)
+            {
+                rig.Driver.AddBuffer(buffer, bufferLength, writable: true);
             }
             rig.Driver.PublishAvail();
         }

@@ -239,6 +239,30 @@ public sealed class DescriptorChainWalkerTests
         Assert.Equal(ChainStatus.WrongDirection, Walk(head).Final);
     }
 
+    [Theory]
+    [InlineData(ChainDirection.ReadableOnly, true)]
+    [InlineData(ChainDirection.WritableOnly, false)]
+    public void Buffer_against_the_queue_direction_is_wrong_direction(ChainDirection direction, bool writable)
+    {
+        ulong a = Driver.Allocate(8), b = Driver.Allocate(8);
+        ushort head = Driver.AddChain(new DriverBuffer(a, 8, !writable), new DriverBuffer(b, 8, writable));
+        var walker = new DescriptorChainWalker(_rig.Memory, _rig.Queue, head, direction);
+
+        Assert.Equal(ChainStatus.Ok, walker.Next(out _));
+        Assert.Equal(ChainStatus.WrongDirection, walker.Next(out _, out GuestWindow buffer));
+        Assert.True(buffer.IsEmpty);
+        Assert.Equal(ChainStatus.WrongDirection, walker.Next(out _));
+    }
+
+    [Fact]
+    public void Buffer_outside_memory_is_out_of_range_before_it_is_wrong_direction()
+    {
+        // The order of the checks decides the verdict (and the drop counter) when a descriptor breaks two rules.
+        ushort head = Driver.AddChain(DriverBuffer.Writable(0xdead_0000, 8));
+        var walker = new DescriptorChainWalker(_rig.Memory, _rig.Queue, head, ChainDirection.ReadableOnly);
+        Assert.Equal(ChainStatus.OutOfRange, walker.Next(out _));
+    }
+
     [Fact]
     public void Unconfigured_queue_gives_out_of_range()
     {

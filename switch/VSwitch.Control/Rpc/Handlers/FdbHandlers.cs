@@ -16,7 +16,7 @@ public sealed class FdbHandlers
         _control = control;
     }
 
-    /// <summary>fdb-show: learned MACs with port names, ordered by port, VLAN and MAC.</summary>
+    /// <summary>fdb-show: learned MACs with port names, ordered by port, VLAN and MAC, and the table's counters.</summary>
     public FdbShowResult FdbShow()
     {
         SwitchConfig config = _control.Config;
@@ -31,7 +31,11 @@ public sealed class FdbHandlers
             c = c != 0 ? c : a.Vlan.CompareTo(b.Vlan);
             return c != 0 ? c : string.CompareOrdinal(a.Mac, b.Mac);
         });
-        return new FdbShowResult([.. entries]);
+        FdbStats s = _control.Runtime.FdbStats();
+        return new FdbShowResult([.. entries])
+        {
+            Stats = new FdbStatsInfo(s.Entries, s.MaxEntries, s.Learned, s.Moved, s.Evicted, s.Expired, s.RefusedMulticast),
+        };
     }
 
     /// <summary>fdb-flush [PORT]: PORT by name or number.</summary>
