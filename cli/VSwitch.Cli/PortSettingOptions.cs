@@ -65,7 +65,7 @@ internal sealed class PortSettingOptions
 
     public Option<string?> RemoteIp { get; } = new("--remote-ip")
     {
-        Description = "vxlan: the remote VTEP's IPv4 address, or 'flow' to take it from each packet (set_field:IP->tun_dst)",
+        Description = "vxlan: the remote VTEP's IPv4 address (the other host's underlay address)",
         HelpName = "IP",
     };
 
@@ -77,7 +77,7 @@ internal sealed class PortSettingOptions
 
     public Option<string?> Key { get; } = new("--key")
     {
-        Description = "vxlan: the VNI, 0..16777215 (default 0), or 'flow' to take it from each packet (set_field:N->tun_id)",
+        Description = "vxlan: the VNI, 0..16777215 (default 0)",
         HelpName = "VNI",
     };
 

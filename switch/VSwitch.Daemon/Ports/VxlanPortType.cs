@@ -11,14 +11,15 @@ using VSwitch.Ports.Vxlan;
 namespace VSwitch.Daemon.Ports;
 
 /// <summary>
-/// The <c>vxlan</c> port type, all of it in this one place: <c>remote-ip</c> (required: the remote VTEP's IPv4 address,
-/// or <c>flow</c>), <c>local-ip</c> (the address to send from and receive on; default any), <c>key</c> (the VNI,
-/// 0..16777215 or <c>flow</c>; default 0), <c>dst-port</c> (default 4789), <c>df</c> (don't-fragment, default true),
+/// The <c>vxlan</c> port type, all of it in this one place: <c>remote-ip</c> (required: the remote VTEP's IPv4 address),
+/// <c>local-ip</c> (the address to send from and receive on; default any), <c>key</c> (the VNI, 0..16777215; default 0), <c>dst-port</c> (default 4789), <c>df</c> (don't-fragment, default true),
 /// <c>ttl</c> (1..255, default 64) and <c>src-ports</c> (how many outer UDP source ports a port spreads its flows over,
 /// 1..64, default 8); OVS's spellings (<c>remote_ip</c>, <c>local_ip</c>, <c>dst_port</c>, <c>df_default</c>) are
 /// accepted too. The MTU is the port's generic <c>mtu</c>, the overlay MTU (default: the route's MTU less 50, so 1450
 /// on a 1500-byte underlay). Every port of the type shares the receive sockets in one <see cref="VxlanEndpoints"/>,
 /// and every one is in the tunnel split-horizon group, so NORMAL never forwards from one tunnel into another.
+/// Flow-based tunnels (<c>remote-ip=flow</c>, <c>key=flow</c>) are refused until the flow engine carries tunnel
+/// metadata (<c>tun_id</c>, <c>tun_src</c>, <c>tun_dst</c>) for them.
 /// Control thread only.
 /// </summary>
 public sealed class VxlanPortType : IPortType
@@ -33,8 +34,10 @@ public sealed class VxlanPortType : IPortType
     public const string RemoteIp = "remote-ip", LocalIp = "local-ip", Key = "key", DstPort = "dst-port", Df = "df", Ttl = "ttl",
         SourcePorts = "src-ports";
 
-    /// <summary>The value of <c>remote-ip</c> or <c>key</c> that takes it from each packet's tunnel metadata.</summary>
+    /// <summary>The value of <c>remote-ip</c> or <c>key</c> that would take it from each packet's tunnel metadata (refused for now).</summary>
     public const string Flow = "flow";
+
+    private const string NoFlowTunnels = "flow-based tunnels (remote-ip=flow, key=flow) are not supported yet: the flow engine has no tun_id/tun_dst fields";
 
     private static readonly string[] s_keys = [RemoteIp, LocalIp, Key, DstPort, Df, Ttl, SourcePorts];
 
@@ -78,15 +81,19 @@ public sealed class VxlanPortType : IPortType
         var result = PortOptions.CopyKnown(TypeName, renamed, s_keys);
         if (!result.TryGetValue(RemoteIp, out string? remote))
         {
-            throw ControlException.Invalid("a vxlan port needs remote-ip (--remote-ip IP, or flow)");
+            throw ControlException.Invalid("a vxlan port needs remote-ip (--remote-ip IP)");
         }
-        result[RemoteIp] = remote == Flow ? Flow : Ipv4(RemoteIp, remote);
+        string key = result.GetValueOrDefault(Key) ?? "0";
+        if (remote == Flow || key == Flow)
+        {
+            throw ControlException.Invalid(NoFlowTunnels);
+        }
+        result[RemoteIp] = Ipv4(RemoteIp, remote);
         if (result.TryGetValue(LocalIp, out string? local))
         {
             result[LocalIp] = Ipv4(LocalIp, local);
         }
-        string key = result.GetValueOrDefault(Key) ?? "0";
-        result[Key] = key == Flow ? Flow : Number(Key, key, 0, VxlanHeader.MaxVni).ToString(CultureInfo.InvariantCulture);
+        result[Key] = Number(Key, key, 0, VxlanHeader.MaxVni).ToString(CultureInfo.InvariantCulture);
         result[DstPort] = Number(DstPort, result.GetValueOrDefault(DstPort) ?? "4789", 1, 65535).ToString(CultureInfo.InvariantCulture);
         result[Ttl] = Number(Ttl, result.GetValueOrDefault(Ttl) ?? "64", 1, 255).ToString(CultureInfo.InvariantCulture);
         result[SourcePorts] = Number(SourcePorts, result.GetValueOrDefault(SourcePorts) ?? "8", 1, VxlanPortOptions.MaxSourcePorts)
@@ -189,12 +196,16 @@ public sealed class VxlanPortType : IPortType
     {
         string remote = port.Option(RemoteIp) ?? throw ControlException.Invalid("remote-ip is missing");
         string key = port.Option(Key) ?? "0";
+        if (remote == Flow || key == Flow)
+        {
+            throw ControlException.Invalid(NoFlowTunnels);
+        }
         return new VxlanPortOptions
         {
             Name = port.Name,
-            RemoteIp = remote == Flow ? null : ParseIpv4(RemoteIp, remote),
+            RemoteIp = ParseIpv4(RemoteIp, remote),
             LocalIp = port.Option(LocalIp) is string local ? ParseIpv4(LocalIp, local) : 0,
-            Vni = key == Flow ? null : (uint)Number(Key, key, 0, VxlanHeader.MaxVni),
+            Vni = (uint)Number(Key, key, 0, VxlanHeader.MaxVni),
             DstPort = (ushort)Number(DstPort, port.Option(DstPort) ?? "4789", 1, 65535),
             DontFragment = port.Option(Df) != "false",
             Ttl = (byte)Number(Ttl, port.Option(Ttl) ?? "64", 1, 255),
@@ -213,7 +224,7 @@ public sealed class VxlanPortType : IPortType
         }
         throw ControlException.Invalid(text.Contains(':', StringComparison.Ordinal)
             ? $"{key} '{text}': IPv6 underlays are not supported yet; give an IPv4 address"
-            : $"{key} '{text}' is not an IPv4 address" + (key == RemoteIp ? " (or flow)" : ""));
+            : $"{key} '{text}' is not an IPv4 address");
     }
 
     private static long Number(string key, string text, long min, long max)
