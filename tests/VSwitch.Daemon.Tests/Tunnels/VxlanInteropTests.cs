@@ -1,5 +1,6 @@
 using VSwitch.Daemon.Tests.Capture;
 using VSwitch.Daemon.Tests.Forwarding;
+using VSwitch.TestKit;
 using VSwitch.TestKit.Net;
 using Xunit;
 
@@ -72,6 +73,18 @@ public sealed class VxlanInteropTests(ITestOutputHelper output)
             long tooBig = TunnelHosts.Counter(d, "vx1", "tx", "TunnelTooBig");
             TunnelHosts.PingFails(t, "192.168.77.2", 1423);
             Assert.True(TunnelHosts.Counter(d, "vx1", "tx", "TunnelTooBig") > tooBig, d.Ctl("port-stats", "vx1").Stdout);
+
+            // Hostile datagrams from the remote's address to vswitchd's VXLAN socket: each is dropped by name, and the
+            // tunnel keeps working.
+            byte[] frame = new byte[60];
+            Hostile(k, d.Root, [0x08, 0, 0, 0]);                                                  // shorter than a header
+            Hostile(k, d.Root, [0x00, 0, 0, 0, 0, 0x10, 0x92, 0, .. frame]);                    // I flag missing
+            Hostile(k, d.Root, [0x08, 0, 0, 0, 0, 0x10, 0x93, 0, .. frame]);                    // VNI 4243
+            Eventually.True(() => TunnelHosts.Counter(d, "vx1", "rx", "TunnelTruncated") == 1
+                && TunnelHosts.Counter(d, "vx1", "rx", "TunnelBadHeader") == 1
+                && TunnelHosts.Counter(d, "vx1", "rx", "TunnelBadVni") == 1, "the three hostile datagrams counted by reason",
+                detail: () => d.Ctl("port-stats", "vx1", "--json").Stdout);
+            TunnelHosts.Ping(t, "192.168.77.2");
         }
         catch
         {
@@ -79,6 +92,15 @@ public sealed class VxlanInteropTests(ITestOutputHelper output)
             output.WriteLine(d.Ctl("port-stats").Stdout);
             throw;
         }
+    }
+
+    /// <summary>Sends <paramref name="payload"/> as one UDP datagram from <paramref name="ns"/> to 10.77.0.1:4789.</summary>
+    private static void Hostile(NetNamespace ns, string dir, byte[] payload)
+    {
+        string file = Path.Combine(dir, "hostile.bin");
+        File.WriteAllBytes(file, payload);
+        // bash's /dev/udp: one write of the whole file, so one datagram.
+        Kernel(ns, "bash", "-c", $"cat '{file}' > /dev/udp/10.77.0.1/4789");
     }
 
     private static void Kernel(NetNamespace ns, params string[] command)
