@@ -6,7 +6,7 @@ namespace VSwitch.Cli;
 
 /// <summary>
 /// The port settings add-port and set-port share: --socket and friends, --ifname, --queues, --offloads (tap), --iface and
-/// the rx/tx files (pcap), --ofport, --tag, --trunks,
+/// the rx/tx files (pcap), --remote-ip and friends (vxlan), --ofport, --tag, --trunks,
 /// --mtu, -o KEY=VALUE. A type-specific flag is only a shorthand for its -o KEY=VALUE; the daemon's port type says
 /// which keys it knows.
 /// </summary>
@@ -63,6 +63,34 @@ internal sealed class PortSettingOptions
         HelpName = "on|off",
     };
 
+    public Option<string?> RemoteIp { get; } = new("--remote-ip")
+    {
+        Description = "vxlan: the remote VTEP's IPv4 address (the other host's underlay address)",
+        HelpName = "IP",
+    };
+
+    public Option<string?> LocalIp { get; } = new("--local-ip")
+    {
+        Description = "vxlan: the local IPv4 address to send from and receive on (default: any; the route picks the source)",
+        HelpName = "IP",
+    };
+
+    public Option<string?> Key { get; } = new("--key")
+    {
+        Description = "vxlan: the VNI, 0..16777215 (default 0)",
+        HelpName = "VNI",
+    };
+
+    public Option<int?> DstPort { get; } = new("--dst-port") { Description = "vxlan: the UDP port to send to and receive on (default 4789)", HelpName = "PORT" };
+
+    public Option<string?> Df { get; } = new("--df")
+    {
+        Description = "vxlan: set don't-fragment on the outer IP header, true (default) or false",
+        HelpName = "true|false",
+    };
+
+    public Option<int?> Ttl { get; } = new("--ttl") { Description = "vxlan: the outer IP header's TTL, 1..255 (default 64)", HelpName = "N" };
+
     public Option<int?> OfPort { get; } = new("--ofport") { Description = "OpenFlow port number (default: the lowest free one)", HelpName = "N" };
 
     public Option<int?> Tag { get; } = new("--tag") { Description = "Access VLAN: untagged frames from the port get this VLAN", HelpName = "VLAN" };
@@ -92,6 +120,12 @@ internal sealed class PortSettingOptions
         command.Add(IfName);
         command.Add(Queues);
         command.Add(Offloads);
+        command.Add(RemoteIp);
+        command.Add(LocalIp);
+        command.Add(Key);
+        command.Add(DstPort);
+        command.Add(Df);
+        command.Add(Ttl);
         command.Add(OfPort);
         command.Add(Tag);
         command.Add(Trunks);
@@ -139,6 +173,12 @@ internal sealed class PortSettingOptions
         AddIfSet(options, "ifname", parse.GetValue(IfName));
         AddIfSet(options, "queues", parse.GetValue(Queues)?.ToString(CultureInfo.InvariantCulture));
         AddIfSet(options, "offloads", parse.GetValue(Offloads));
+        AddIfSet(options, "remote-ip", parse.GetValue(RemoteIp));
+        AddIfSet(options, "local-ip", parse.GetValue(LocalIp));
+        AddIfSet(options, "key", parse.GetValue(Key));
+        AddIfSet(options, "dst-port", parse.GetValue(DstPort)?.ToString(CultureInfo.InvariantCulture));
+        AddIfSet(options, "df", parse.GetValue(Df));
+        AddIfSet(options, "ttl", parse.GetValue(Ttl)?.ToString(CultureInfo.InvariantCulture));
         return new PortSettings(parse.GetValue(OfPort), parse.GetValue(Tag), parse.GetValue(Trunks), parse.GetValue(Mtu),
             options.Count == 0 ? null : options);
     }

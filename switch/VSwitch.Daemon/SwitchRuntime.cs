@@ -251,7 +251,8 @@ internal sealed class SwitchRuntime : ISwitchRuntime, IDisposable
         var ports = new List<DatapathPort>(_ports.Count);
         foreach (RunningPort r in _ports.Values.OrderBy(p => p.Config.OfPort))
         {
-            ports.Add(new DatapathPort(r.Port, VlanOf(r.Config), capture: CapturePointOf(r.Config.Name)));
+            ports.Add(new DatapathPort(r.Port, VlanOf(r.Config), capture: CapturePointOf(r.Config.Name),
+                splitHorizonGroup: r.Type.SplitHorizonGroup(r.Config)));
         }
         _datapath.Publish(new DatapathConfig(ports, _pipeline, _macTable));
     }

@@ -119,6 +119,7 @@ internal static class Vswitchd
         types.Register(new VhostUserPortType(clientMode: true, loggers));
         types.Register(new PcapPortType(loggers));
         types.Register(new TapPortType(loggers));
+        types.Register(new VxlanPortType(loggers));
         using var runtime = new SwitchRuntime(types, settings, MonotonicClock.Instance, loggers.CreateLogger("datapath"), o.RunDirectory,
             o.ControlSocket, o.FailOpenDelay);
         if (o.PmdPerfMetrics)

@@ -13,12 +13,18 @@ namespace VSwitch.Daemon.Tests;
 public sealed class DaemonProcess : IDisposable
 {
     private readonly string _root;
+    private readonly string? _netns;
     private Process? _process;
     private readonly StringWriter _log = new();
 
-    /// <summary>A daemon with its own DB and, unless <paramref name="runDir"/> names another, its own run directory.</summary>
-    public DaemonProcess(string? runDir = null)
+    /// <summary>
+    /// A daemon with its own DB and, unless <paramref name="runDir"/> names another, its own run directory; it runs in
+    /// network namespace <paramref name="netns"/> when one is named (a host of its own: its tap interfaces and sockets are
+    /// there), else in the test's.
+    /// </summary>
+    public DaemonProcess(string? runDir = null, string? netns = null)
     {
+        _netns = netns;
         _root = Directory.CreateTempSubdirectory("vsc").FullName;
         DbPath = Path.Combine(_root, "db", "conf.json");
         RunDir = runDir ?? Path.Combine(_root, "run");
@@ -140,6 +146,16 @@ public sealed class DaemonProcess : IDisposable
         // The tests send it SIGTERM and SIGHUP, which must reach its handlers whatever the test run inherited.
         ProcessStartInfo start = Programs.Signalled(Programs.Daemon);
         start.RedirectStandardInput = false;
+        if (_netns is not null)
+        {
+            // ip netns exec execs the program, so the process is still the daemon's and signals reach it.
+            string[] inside = ["netns", "exec", _netns, start.FileName];
+            for (int i = inside.Length - 1; i >= 0; i--)
+            {
+                start.ArgumentList.Insert(0, inside[i]);
+            }
+            start.FileName = "ip";
+        }
         foreach (string a in args)
         {
             start.ArgumentList.Add(a);

@@ -49,14 +49,22 @@ internal sealed class TestSwitch
 
     public DummyPort Port(int id) => (DummyPort)_ports[(ushort)id].Port;
 
+    /// <summary>Puts port <paramref name="id"/> into split-horizon group <paramref name="group"/> (keeping its other settings).</summary>
+    public void SetSplitHorizon(int id, int group)
+    {
+        DatapathPort p = _ports[(ushort)id];
+        _ports[(ushort)id] = new DatapathPort(p.Port, p.Vlan, p.NoFlood, p.Capture, group);
+        Publish();
+    }
+
     /// <summary>The capture point of port <paramref name="id"/> (the same across snapshots).</summary>
     public VSwitch.Datapath.Capture.CapturePoint CapturePoint(int id) => _ports[(ushort)id].Capture;
 
     public static MacAddress MacOf(int host) => new(0x02_00_00_00_00_00UL | (uint)host);
 
-    public void AddPort(IPort port, PortVlanConfig? vlan = null, bool noFlood = false)
+    public void AddPort(IPort port, PortVlanConfig? vlan = null, bool noFlood = false, int splitHorizonGroup = 0)
     {
-        _ports[port.Id.Value] = new DatapathPort(port, vlan, noFlood);
+        _ports[port.Id.Value] = new DatapathPort(port, vlan, noFlood, splitHorizonGroup: splitHorizonGroup);
         if (Datapath is not null)
         {
             Publish();

@@ -11,8 +11,8 @@ internal static class PortCommands
     public static Command AddPort(GlobalOptions g)
     {
         var name = new Argument<string>("NAME") { Description = "Port name: a letter, then letters, digits, '_', '-' or '.'" };
-        var type = new Argument<string>("TYPE") { Description = "vhostuser (the switch listens), vhostuserclient (the switch connects), tap (a Linux TAP interface) or pcap (a live interface through libpcap, or pcap files to replay and record)" };
-        type.CompletionSources.Add("vhostuser", "vhostuserclient", "tap", "pcap");
+        var type = new Argument<string>("TYPE") { Description = "vhostuser (the switch listens), vhostuserclient (the switch connects), tap (a Linux TAP interface), pcap (a live interface through libpcap, or pcap files to replay and record) or vxlan (a tunnel to another host's switch)" };
+        type.CompletionSources.Add("vhostuser", "vhostuserclient", "tap", "pcap", "vxlan");
         var settings = new PortSettingOptions();
         var command = new Command("add-port", "Add a port to the bridge") { name, type };
         settings.AddTo(command);
@@ -23,7 +23,7 @@ internal static class PortCommands
             {
                 PortInfo p = RpcClient.ReadResult(result, RpcJsonContext.Default.PortInfo);
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"added port {p.Name}: {p.Type}, ofport {p.OfPort}{(p.Socket is null ? "" : ", socket " + p.Socket)}{TapSummary(p)}"));
+                    $"added port {p.Name}: {p.Type}, ofport {p.OfPort}{(p.Socket is null ? "" : ", socket " + p.Socket)}{TapSummary(p)}{VxlanSummary(p)}"));
             }, ct));
         return command;
     }
@@ -33,6 +33,12 @@ internal static class PortCommands
         p.Options.TryGetValue("ifname", out string? ifName)
             ? $", interface {ifName}, {p.Options.GetValueOrDefault("queues", "1")} queue(s)"
                 + (p.Options.TryGetValue("offloads", out string? offloads) ? $", offloads {offloads}" : "")
+            : "";
+
+    /// <summary>", to REMOTE:PORT, key K" for a vxlan port, else nothing.</summary>
+    private static string VxlanSummary(PortInfo p) =>
+        p.Type == "vxlan" && p.Options.TryGetValue("remote-ip", out string? remote)
+            ? $", to {remote}:{p.Options.GetValueOrDefault("dst-port", "4789")}, key {p.Options.GetValueOrDefault("key", "0")}"
             : "";
 
     public static Command DelPort(GlobalOptions g)

@@ -46,4 +46,10 @@ public interface IPortType
     /// </summary>
     /// <exception cref="ControlException">The device refused the change; the port is as it was.</exception>
     bool TryChangeMtu(IPort port, PortConfig next) => false;
+
+    /// <summary>
+    /// 0, or the split-horizon group the datapath puts ports of this type in: NORMAL never forwards a frame between two
+    /// ports of one group (tunnel types use one group, so a full mesh of tunnels has no loops). The default is 0.
+    /// </summary>
+    int SplitHorizonGroup(PortConfig port) => 0;
 }

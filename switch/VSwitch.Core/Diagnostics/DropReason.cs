@@ -101,6 +101,32 @@ public enum DropReason
 
     /// <summary>A copy for the controllers (PACKET_IN) found the datapath thread's packet-in queue full.</summary>
     PacketInQueueFull,
+    /// <summary>A tunnel datagram too short for its tunnel header and an inner Ethernet header.</summary>
+    TunnelTruncated,
+
+    /// <summary>A tunnel header with flags or reserved bits this switch does not accept (e.g. VXLAN without the I flag, or an extension).</summary>
+    TunnelBadHeader,
+
+    /// <summary>A tunnel packet from a known remote (or to a flow-based remote) whose VNI no tunnel port accepts.</summary>
+    TunnelBadVni,
+
+    /// <summary>A tunnel packet from a source address no tunnel port has as its remote.</summary>
+    TunnelUnknownRemote,
+
+    /// <summary>
+    /// A frame too big for the tunnel: to send, longer than the tunnel's overlay MTU allows or, with don't-fragment, than
+    /// the underlay's path MTU; received, an inner frame longer than the switch's largest buffer.
+    /// </summary>
+    TunnelTooBig,
+
+    /// <summary>A tunnel datagram that arrived in IP fragments (RFC 7348 §4.3 lets the receiver discard them).</summary>
+    TunnelFragment,
+
+    /// <summary>
+    /// NORMAL would have sent the frame from one port of a split-horizon group to another (from one tunnel into another):
+    /// in a full mesh every host hears a frame straight from its source, so tunnels never relay between each other.
+    /// </summary>
+    SplitHorizon,
 
     /// <summary>Number of reasons (not a reason).</summary>
     Count,

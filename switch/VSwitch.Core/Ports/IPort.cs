@@ -40,6 +40,9 @@ public interface IPort
     /// external (lent by the port, <see cref="PacketBuffer.IsExternal"/>); they stay valid until the caller
     /// calls <see cref="CompleteReceive"/> for this queue, which it must do after every receive that
     /// returned non-zero, once all of those packets have been sent or freed.
+    /// Each packet's <see cref="PacketBuffer.InPort"/> names the port it entered the switch on: normally this port; a
+    /// port that reads a socket shared with other ports (the tunnel ports of one UDP endpoint) names the port the
+    /// packet belongs to, and the datapath processes it as received there.
     /// Never blocks, never throws for peer errors (they become drop counters or a broken queue).
     /// </summary>
     int Receive(int queue, PacketBatch batch);

@@ -15,7 +15,9 @@ namespace VSwitch.Datapath.Actions;
 /// a unicast source is learnt as (VLAN, MAC) → input port. Forwarding: a known unicast destination goes to its
 /// port (never back out of the input port: <see cref="DropReason.SameAsIngress"/>); unknown unicast, broadcast
 /// and multicast are flooded to every other port that carries the VLAN and is not <c>no-flood</c> (none:
-/// <see cref="DropReason.NoFloodTarget"/>). Each copy leaves
+/// <see cref="DropReason.NoFloodTarget"/>). Split horizon: a frame from a port of a split-horizon group (a tunnel)
+/// never leaves through another port of that group, flooded or unicast (<see cref="DropReason.SplitHorizon"/>).
+/// Each copy leaves
 /// tagged or untagged as its port's settings say. Only 802.1Q (TPID 0x8100) tags select a VLAN here; a frame whose
 /// outer tag is 802.1ad is carried as an untagged frame with its tags as payload.
 /// Design note: within one flow batch all packets share an action list, so packets with the same input L2 header
@@ -142,6 +144,11 @@ internal sealed class NormalAction
             }
             if (index >= 0)
             {
+                if (SameSplitHorizon(_config.PortArray[index]))
+                {
+                    SetDrop(DropReason.SplitHorizon);
+                    return;
+                }
                 VlanEgress egress = _config.PortArray[index].Vlan.Egress(vlan);
                 if (egress == VlanEgress.Deny)
                 {
@@ -163,7 +170,7 @@ internal sealed class NormalAction
         int n = 0;
         for (int i = 0; i < ports.Length; i++)
         {
-            if (i == _inIndex || ports[i].NoFlood)
+            if (i == _inIndex || ports[i].NoFlood || SameSplitHorizon(ports[i]))
             {
                 continue;
             }
@@ -183,6 +190,11 @@ internal sealed class NormalAction
         }
         _decision = Decision.Flood;
     }
+
+    /// <summary>True when the input port and <paramref name="port"/> are in the same split-horizon group.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool SameSplitHorizon(DatapathPort port) =>
+        _inPort is { SplitHorizonGroup: not 0 } inPort && port.SplitHorizonGroup == inPort.SplitHorizonGroup;
 
     private void Flood(PacketBuffer packet)
     {

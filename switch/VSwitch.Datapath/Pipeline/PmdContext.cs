@@ -28,6 +28,7 @@ public sealed class PmdContext
     private readonly SwitchDatapath _datapath;
     private readonly IClock _clock;
     private readonly PacketBatch _rx = new();
+    private readonly PacketBatch _split = new();
     private readonly TxBuffers _tx;
     private readonly Pipeline _pipeline;
     private readonly DropCapture _dropCapture;
@@ -92,8 +93,11 @@ public sealed class PmdContext
 
     /// <summary>
     /// One iteration on one receive queue: Receive → process → flush the transmit buffers → CompleteReceive
-    /// (last, because received packets may be lent by the port and are valid only until then). Returns the number
-    /// of packets received. Reads the clock only when a batch arrived. Owning thread only.
+    /// (last, because received packets may be lent by the port and are valid only until then). Packets are processed as
+    /// received on the port their <see cref="PacketBuffer.InPort"/> names: the polled port, or for a port that
+    /// demultiplexes a shared socket (the tunnel ports of one UDP endpoint) another port, in which case the batch is
+    /// split by in-port, keeping the order within each. Returns the number of packets received. Reads the clock only
+    /// when a batch arrived. Owning thread only.
     /// </summary>
     public int PollOnce(IPort port, int rxQueue) => Poll(port, rxQueue, 0, clockRead: false);
 
@@ -114,7 +118,7 @@ public sealed class PmdContext
         int n = port.Receive(rxQueue, _rx);
         if (n != 0)
         {
-            Run(_rx, port.Id, config, clockRead ? nowMs : _clock.NowMilliseconds);
+            RunReceived(port.Id, config, clockRead ? nowMs : _clock.NowMilliseconds);
             _tx.Flush();
             port.CompleteReceive(rxQueue);
             if (_stageInterval != 0 && --_batchesUntilSample <= 0)
@@ -136,7 +140,7 @@ public sealed class PmdContext
         if (n != 0)
         {
             long t1 = Stopwatch.GetTimestamp();
-            Run(_rx, port.Id, config, clockRead ? nowMs : _clock.NowMilliseconds);
+            RunReceived(port.Id, config, clockRead ? nowMs : _clock.NowMilliseconds);
             long t2 = Stopwatch.GetTimestamp();
             _tx.Flush();
             long t3 = Stopwatch.GetTimestamp();
@@ -208,6 +212,55 @@ public sealed class PmdContext
         _tx.Flush();
         Stats.Packets++;
         return null;
+    }
+
+    /// <summary>Runs <c>_rx</c> as received on <paramref name="polled"/>, or split by in-port when a shared queue fed several ports.</summary>
+    private void RunReceived(PortId polled, DatapathConfig config, long nowMs)
+    {
+        if (AllFrom(_rx, polled))
+        {
+            Run(_rx, polled, config, nowMs);
+        }
+        else
+        {
+            RunByInPort(config, nowMs);
+        }
+    }
+
+    private static bool AllFrom(PacketBatch batch, PortId port)
+    {
+        for (int i = 0; i < batch.Count; i++)
+        {
+            if (batch[i].InPort != port)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>Runs the packets of <c>_rx</c> one in-port at a time (first come, first run), each group in its order.</summary>
+    private void RunByInPort(DatapathConfig config, long nowMs)
+    {
+        while (_rx.Count != 0)
+        {
+            PortId inPort = _rx[0].InPort;
+            int kept = 0;
+            for (int i = 0; i < _rx.Count; i++)
+            {
+                PacketBuffer p = _rx[i];
+                if (p.InPort == inPort)
+                {
+                    _split.TryAdd(p);
+                }
+                else
+                {
+                    _rx.Set(kept++, p);
+                }
+            }
+            _rx.Truncate(kept);
+            Run(_split, inPort, config, nowMs);
+        }
     }
 
     /// <summary>Runs the pipeline over <paramref name="batch"/>; its output waits in the transmit buffers for <see cref="TxBuffers.Flush"/>.</summary>

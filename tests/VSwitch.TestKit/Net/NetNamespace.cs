@@ -1,10 +1,13 @@
+using System.Runtime.ExceptionServices;
+using System.Runtime.InteropServices;
+
 namespace VSwitch.TestKit.Net;
 
 /// <summary>
 /// A Linux network namespace created for one test (unique name) and deleted on dispose, with helpers to move an
 /// interface in, address it and run commands inside. Needs root.
 /// </summary>
-public sealed class NetNamespace : IDisposable
+public sealed partial class NetNamespace : IDisposable
 {
     /// <summary>Creates a namespace named from <paramref name="prefix"/>, the PID and a counter; its loopback is brought up.</summary>
     public NetNamespace(string prefix = "vsns")
@@ -48,6 +51,55 @@ public sealed class NetNamespace : IDisposable
         return code == 0 ? stdout.Trim() : throw new InvalidOperationException($"cat {path} in {Name}: {stderr.Trim()}");
     }
 
+    /// <summary>
+    /// Runs <paramref name="work"/> on a new thread that has entered this namespace (setns) and returns its result; an
+    /// exception is rethrown here. Sockets opened by <paramref name="work"/> belong to the namespace for their whole life,
+    /// so the caller can use them from any thread afterwards.
+    /// </summary>
+    public T Run<T>(Func<T> work)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        T result = default!;
+        ExceptionDispatchInfo? failure = null;
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                int fd = Open("/var/run/netns/" + Name, 0x80000);
+                if (fd < 0)
+                {
+                    throw new InvalidOperationException($"cannot open namespace {Name}: errno {Marshal.GetLastPInvokeError()}");
+                }
+                int rc = Setns(fd, 0x40000000);
+                int errno = Marshal.GetLastPInvokeError();
+                _ = Close(fd);
+                if (rc != 0)
+                {
+                    throw new InvalidOperationException($"cannot enter namespace {Name}: errno {errno}");
+                }
+                result = work();
+            }
+            catch (Exception e)
+            {
+                failure = ExceptionDispatchInfo.Capture(e);
+            }
+        })
+        { IsBackground = true, Name = "netns " + Name };
+        thread.Start();
+        thread.Join();
+        failure?.Throw();
+        return result;
+    }
+
     /// <summary>Deletes the namespace (interfaces inside that were created by a tap fd vanish with the fd, veths with the namespace).</summary>
     public void Dispose() => HostCommand.IpQuiet("netns", "delete", Name);
+
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "setns", SetLastError = true)]
+    private static partial int Setns(int fd, int nstype);
+
+    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
+    private static partial int Close(int fd);
 }

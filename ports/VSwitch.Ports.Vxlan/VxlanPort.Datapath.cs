@@ -1,0 +1,69 @@
+using VSwitch.Core.Diagnostics;
+using VSwitch.Core.Packets;
+using VSwitch.Core.Ports;
+
+namespace VSwitch.Ports.Vxlan;
+
+/// <summary>The datapath half of <see cref="VxlanPort"/>: receive (for the endpoint's poller), send and wake-up. No allocation, lock or exception per packet.</summary>
+public sealed partial class VxlanPort
+{
+    /// <summary>
+    /// On the endpoint's poller: appends up to <c>batch.Free</c> packets read from the shared socket, each with the
+    /// in-port of the tunnel port it belongs to (this one or another on the same endpoint), and returns how many. Their
+    /// frames are lent from the endpoint's receive slots and stay valid until the next Receive, so the caller must have
+    /// sent or freed them (and called <see cref="CompleteReceive"/>) by then. Returns 0 on any other port. Only the
+    /// thread that polls the queue.
+    /// </summary>
+    public int Receive(int queue, PacketBatch batch)
+    {
+        VxlanEndpoint endpoint = _endpoint;
+        return queue == 0 && !_disposed && ReferenceEquals(endpoint.Poller, this) ? endpoint.Receive(this, batch) : 0;
+    }
+
+    /// <summary>Nothing to release: a receive slot is reused only by the next read, which comes after the batch completed.</summary>
+    public void CompleteReceive(int queue)
+    {
+    }
+
+    /// <summary>
+    /// Encapsulates and sends every packet of <paramref name="batch"/> (any queue number; there is one transmit queue).
+    /// Runts count as <see cref="DropReason.RxRunt"/>, frames longer than the overlay MTU allows (or, with don't-fragment,
+    /// than the path MTU) as <see cref="DropReason.TunnelTooBig"/>, a full socket buffer as <see cref="DropReason.TxQueueFull"/>,
+    /// no route to the remote as <see cref="DropReason.PortDown"/>. Takes ownership of all packets; the batch is empty on
+    /// return. Any datapath thread.
+    /// </summary>
+    public void Send(int queue, PacketBatch batch)
+    {
+        if (batch.Count == 0)
+        {
+            return;
+        }
+        QueueStats stats = Stats.Tx[0];
+        VxlanSender sender = _sender;
+        SpinWait spin = default;
+        while (Interlocked.CompareExchange(ref sender.Busy, 1, 0) != 0)
+        {
+            spin.SpinOnce();
+        }
+        if (_disposed)
+        {
+            stats.Drops.Add(DropReason.PortDown, batch.Count);
+        }
+        else
+        {
+            sender.Send(batch, Volatile.Read(ref _maxFrame), stats);
+        }
+        Volatile.Write(ref sender.Busy, 0);
+        batch.FreeAll();
+    }
+
+    /// <summary>The wake-up fd of the shared socket (an epoll fd watching it): only the poller has a receive queue.</summary>
+    public bool TryGetRxWakeFd(int queue, out int fd)
+    {
+        fd = queue == 0 ? _endpoint.EpollFd : -1;
+        return fd >= 0;
+    }
+
+    /// <summary>The socket always signals; arming only checks whether packets are pending or a datagram waits.</summary>
+    public bool SetRxWakeup(int queue, bool armed) => armed && queue == 0 && _endpoint.HasWork;
+}

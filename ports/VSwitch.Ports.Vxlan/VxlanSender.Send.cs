@@ -1,0 +1,267 @@
+using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using VSwitch.Core.Diagnostics;
+using VSwitch.Core.Packets;
+using VSwitch.Core.Ports;
+using VSwitch.Ports.Vxlan.Interop;
+
+namespace VSwitch.Ports.Vxlan;
+
+/// <summary>
+/// The send loop of <see cref="VxlanSender"/>. A batch is checked packet by packet (runts, frames beyond the overlay
+/// MTU), grouped by socket with a stable counting sort (a flow's packets keep their order), and each socket's group
+/// goes out in one sendmmsg whose messages are runs of equal-size frames: a run of two or more is one
+/// <c>UDP_SEGMENT</c> message the kernel cuts into datagrams, a lone frame one plain datagram. A segmented message the
+/// route refuses is sent again frame by frame. Caller holds <see cref="VxlanSender.Busy"/>; no allocation, lock or exception.
+/// </summary>
+internal sealed unsafe partial class VxlanSender
+{
+    private readonly int[] _socketOf = new int[Capacity];
+    private readonly int[] _order = new int[Capacity];
+    private readonly int[] _msgFirst = new int[Capacity];
+    private readonly int[] _msgCount = new int[Capacity];
+    private int[] _groupEnd = [];
+
+    /// <summary>Why the last send failed in a way that is not a plain drop (for port-status), or null.</summary>
+    public string? LastError { get; private set; }
+
+    /// <summary>The errno of the last send that failed for an unexpected reason, or 0.</summary>
+    public int LastErrno { get; private set; }
+
+    /// <summary>
+    /// Encapsulates and sends every packet of <paramref name="batch"/> that is at least an Ethernet header long and at
+    /// most <paramref name="maxFrame"/> bytes (plus 4 per VLAN tag, up to two). Counts sent packets, inner frame bytes
+    /// and drops on <paramref name="stats"/>. Does not free the packets (the caller does, after this returns).
+    /// </summary>
+    public void Send(PacketBatch batch, int maxFrame, QueueStats stats)
+    {
+        int n = batch.Count;
+        int sockets = _fds.Length;
+        if (_groupEnd.Length != sockets)
+        {
+            _groupEnd = new int[sockets];
+        }
+        Array.Clear(_groupEnd);
+        for (int i = 0; i < n; i++)
+        {
+            ReadOnlySpan<byte> frame = batch[i].Span;
+            if (frame.Length < 14)
+            {
+                _socketOf[i] = -1;
+                stats.Drops.Add(DropReason.RxRunt);
+            }
+            else if (frame.Length > maxFrame + TagAllowance(frame))
+            {
+                _socketOf[i] = -1;
+                stats.Drops.Add(DropReason.TunnelTooBig);
+            }
+            else
+            {
+                int s = (int)(((ulong)InnerFlowHash.Compute(frame) * (uint)sockets) >> 32);
+                _socketOf[i] = s;
+                _groupEnd[s]++;
+            }
+        }
+        // Counting sort by socket: _groupEnd[s] becomes the end of socket s's packets in _order.
+        int start = 0;
+        for (int s = 0; s < sockets; s++)
+        {
+            int count = _groupEnd[s];
+            _groupEnd[s] = start;
+            start += count;
+        }
+        for (int i = 0; i < n; i++)
+        {
+            int s = _socketOf[i];
+            if (s >= 0)
+            {
+                _order[_groupEnd[s]++] = i;
+            }
+        }
+        start = 0;
+        for (int s = 0; s < sockets; s++)
+        {
+            int end = _groupEnd[s];
+            if (end > start)
+            {
+                SendGroup(_fds[s], batch, start, end, stats);
+            }
+            start = end;
+        }
+    }
+
+    /// <summary>Bytes a frame may exceed the overlay MTU's frame by: 4 per 802.1Q/802.1ad tag, at most two.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int TagAllowance(ReadOnlySpan<byte> frame)
+    {
+        if (!IsTag(BinaryPrimitives.ReadUInt16BigEndian(frame[12..])))
+        {
+            return 0;
+        }
+        return frame.Length >= 18 && IsTag(BinaryPrimitives.ReadUInt16BigEndian(frame[16..])) ? 8 : 4;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool IsTag(ushort type) => type is 0x8100 or 0x88a8;
+
+    private void SendGroup(int fd, PacketBatch batch, int start, int end, QueueStats stats)
+    {
+        for (int k = start; k < end; k++)
+        {
+            PacketBuffer p = batch[_order[k]];
+            _iovs[(2 * k) + 1].Base = p.Data;
+            _iovs[(2 * k) + 1].Length = (nuint)p.Length;
+        }
+        int messages = 0;
+        int k2 = start;
+        while (k2 < end)
+        {
+            int length = (int)_iovs[(2 * k2) + 1].Length;
+            int run = 1;
+            if (Gso)
+            {
+                int segment = length + VxlanHeader.Size;
+                while (k2 + run < end && run < MaxGsoSegments && (int)_iovs[(2 * (k2 + run)) + 1].Length == length
+                    && (run + 1) * segment <= MaxGsoBytes)
+                {
+                    run++;
+                }
+            }
+            BuildMessage(ref _msgs[messages], k2, run, messages, length);
+            _msgFirst[messages] = k2;
+            _msgCount[messages] = run;
+            messages++;
+            k2 += run;
+        }
+        Submit(fd, messages, stats);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void BuildMessage(ref Libc.MMsgHdr msg, int first, int run, int index, int length)
+    {
+        msg.Hdr.Name = _remote;
+        msg.Hdr.NameLen = (uint)sizeof(Libc.SockAddrIn);
+        msg.Hdr.Iov = _iovs + (2 * first);
+        msg.Hdr.IovLen = (nuint)(2 * run);
+        msg.Hdr.Flags = 0;
+        if (run > 1)
+        {
+            byte* control = _controls + (index * ControlSpace);
+            // SAFETY: each message's control buffer is ControlSpace (24) bytes: a 16-byte header (filled at setup) and the
+            // u16 segment size after it; CMSG_SPACE(2) is 24.
+            *(ushort*)(control + Libc.CmsgHeaderSize) = (ushort)(length + VxlanHeader.Size);
+            msg.Hdr.Control = control;
+            msg.Hdr.ControlLen = (nuint)Libc.CmsgSpace(sizeof(ushort));
+        }
+        else
+        {
+            msg.Hdr.Control = null;
+            msg.Hdr.ControlLen = 0;
+        }
+    }
+
+    private void Submit(int fd, int messages, QueueStats stats)
+    {
+        int done = 0;
+        while (done < messages)
+        {
+            // SAFETY: _msgs[done..messages) were built above over this sender's native iovecs, headers and control
+            // buffers and the batch's packet data, all valid until the caller frees the batch after Send returns.
+            int r = Libc.SendMMsg(fd, _msgs + done, (uint)(messages - done), Libc.MSG_DONTWAIT);
+            if (r > 0)
+            {
+                for (int j = done; j < done + r; j++)
+                {
+                    Sent(stats, _msgFirst[j], _msgCount[j]);
+                }
+                done += r;
+                continue;
+            }
+            int errno = Libc.Errno;
+            if (errno != Libc.EINTR)
+            {
+                Failed(fd, done, errno, stats);
+                done++;
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Sent(QueueStats stats, int first, int count)
+    {
+        stats.Packets += count;
+        stats.Bytes += (long)_iovs[(2 * first) + 1].Length * count;
+    }
+
+    /// <summary>A message failed: a segmented one is sent again frame by frame when the route refused segmentation; otherwise its frames are dropped.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void Failed(int fd, int message, int errno, QueueStats stats)
+    {
+        int first = _msgFirst[message];
+        int count = _msgCount[message];
+        if (count > 1 && errno is Libc.EINVAL or Libc.EMSGSIZE or Libc.EIO)
+        {
+            if (errno == Libc.EIO)
+            {
+                // The route cannot segment (no checksum offload, or IPsec): the kernel says EIO; stop asking.
+                Gso = false;
+                LastError = "the route to the remote refused UDP segmentation offload; sending datagram by datagram";
+            }
+            SendSingles(fd, first, count, stats);
+            return;
+        }
+        stats.Drops.Add(DropReasonOf(errno, stats), count);
+    }
+
+    private void SendSingles(int fd, int first, int count, QueueStats stats)
+    {
+        for (int j = 0; j < count; j++)
+        {
+            ref Libc.MMsgHdr m = ref _singles[j];
+            m.Hdr.Name = _remote;
+            m.Hdr.NameLen = (uint)sizeof(Libc.SockAddrIn);
+            m.Hdr.Iov = _iovs + (2 * (first + j));
+            m.Hdr.IovLen = 2;
+            m.Hdr.Control = null;
+            m.Hdr.ControlLen = 0;
+            m.Hdr.Flags = 0;
+        }
+        int done = 0;
+        while (done < count)
+        {
+            // SAFETY: as in Submit; _singles has room for a whole batch.
+            int r = Libc.SendMMsg(fd, _singles + done, (uint)(count - done), Libc.MSG_DONTWAIT);
+            if (r > 0)
+            {
+                Sent(stats, first + done, r);
+                done += r;
+                continue;
+            }
+            int errno = Libc.Errno;
+            if (errno != Libc.EINTR)
+            {
+                stats.Drops.Add(DropReasonOf(errno, stats));
+                done++;
+            }
+        }
+    }
+
+    private DropReason DropReasonOf(int errno, QueueStats stats)
+    {
+        switch (errno)
+        {
+            case Libc.EMSGSIZE:
+                return DropReason.TunnelTooBig;
+            case Libc.EAGAIN or Libc.ENOBUFS:
+                return DropReason.TxQueueFull;
+            case Libc.ENETUNREACH or Libc.EHOSTUNREACH or Libc.ECONNREFUSED:
+                LastError = "no route to the remote";
+                return DropReason.PortDown;
+            default:
+                Interlocked.Increment(ref stats.Errors);
+                LastErrno = errno;
+                LastError = "sending to the remote failed (see the errno)";
+                return DropReason.TxDeviceError;
+        }
+    }
+}

@@ -1,0 +1,122 @@
+using VSwitch.Daemon.Tests.Forwarding;
+using VSwitch.TestKit.Net;
+using Xunit;
+
+namespace VSwitch.Daemon.Tests.Tunnels;
+
+/// <summary>
+/// Several hosts, each a namespace running its own vswitchd with its own underlay address on one bridged underlay,
+/// joined by vxlan ports in a full mesh; tap endpoints behind each switch form one L2 segment.
+/// </summary>
+[Collection(RealPeerCollection.Name)]
+public sealed class VxlanMeshTests(ITestOutputHelper output)
+{
+    private const int Vni = 5000;
+
+    [Fact]
+    public void Endpoints_on_two_hosts_reach_each_other_and_a_third_host_joins_the_mesh_with_each_broadcast_heard_once()
+    {
+        using var hosts = new TunnelHosts();
+        NetNamespace u = hosts.Underlay();
+        NetNamespace ha = hosts.Namespace("vxa"), hb = hosts.Namespace("vxb"), hc = hosts.Namespace("vxc");
+        TunnelHosts.Link(ha, "10.78.0.1/24", u, "ha", null);
+        TunnelHosts.Link(hb, "10.78.0.2/24", u, "hb", null);
+        TunnelHosts.Link(hc, "10.78.0.3/24", u, "hc", null);
+        DaemonProcess da = hosts.Daemon(ha), db = hosts.Daemon(hb), dc = hosts.Daemon(hc);
+        DaemonProcess[] daemons = [da, db, dc];
+        try
+        {
+            (NetNamespace a1, string ifA1) = hosts.Endpoint(da, ha, "a1", "192.168.78.11/24");
+            (NetNamespace a2, string ifA2) = hosts.Endpoint(da, ha, "a2", "192.168.78.12/24");
+            (NetNamespace b1, string ifB1) = hosts.Endpoint(db, hb, "b1", "192.168.78.21/24");
+            (NetNamespace c1, string ifC1) = hosts.Endpoint(dc, hc, "c1", "192.168.78.31/24");
+
+            // Two hosts: every endpoint reaches every other, locally and across the tunnel.
+            TunnelHosts.Tunnel(da, "to-b", "10.78.0.1", "10.78.0.2", Vni);
+            TunnelHosts.Tunnel(db, "to-a", "10.78.0.2", "10.78.0.1", Vni);
+            var two = new (NetNamespace Ns, string Ip)[] { (a1, "192.168.78.11"), (a2, "192.168.78.12"), (b1, "192.168.78.21") };
+            PingAll(two);
+
+            // The third host joins: a tunnel to it from each, and from it to each.
+            TunnelHosts.Tunnel(da, "to-c", "10.78.0.1", "10.78.0.3", Vni);
+            TunnelHosts.Tunnel(db, "to-c", "10.78.0.2", "10.78.0.3", Vni);
+            TunnelHosts.Tunnel(dc, "to-a", "10.78.0.3", "10.78.0.1", Vni);
+            TunnelHosts.Tunnel(dc, "to-b", "10.78.0.3", "10.78.0.2", Vni);
+            PingAll([.. two, (c1, "192.168.78.31")]);
+
+            // A broadcast (ARP for an address nobody has) from a1 reaches each other endpoint once, and never comes
+            // back: every host floods it to its local ports and its tunnels, but a frame from a tunnel goes only to local
+            // ports, so no switch relays it into another tunnel.
+            // The endpoints' neighbour entries are made permanent first, so no ARP probe of theirs is counted with it.
+            var endpoints = new (NetNamespace Ns, string If)[] { (a1, ifA1), (a2, ifA2), (b1, ifB1), (c1, ifC1) };
+            string[] ips = ["192.168.78.11", "192.168.78.12", "192.168.78.21", "192.168.78.31"];
+            for (int i = 0; i < endpoints.Length; i++)
+            {
+                for (int j = 0; j < endpoints.Length; j++)
+                {
+                    if (i != j)
+                    {
+                        string mac = endpoints[j].Ns.ReadSys($"/sys/class/net/{endpoints[j].If}/address");
+                        HostCommand.Ip("-n", endpoints[i].Ns.Name, "neigh", "replace", ips[j], "lladdr", mac, "nud", "permanent",
+                            "dev", endpoints[i].If);
+                    }
+                }
+            }
+            WaitForRest(daemons);
+            long[] before = [.. endpoints.Select(e => TunnelHosts.RxPackets(e.Ns, e.If))];
+            long[] tunnelsBefore = TunnelTx(da, db, dc);
+            const int Broadcasts = 5;
+            _ = a1.Exec(60_000, "busybox", "arping", "-c", $"{Broadcasts}", "-w", "10", "-I", ifA1, "192.168.78.99");
+            WaitForRest(daemons);
+            long[] after = [.. endpoints.Select(e => TunnelHosts.RxPackets(e.Ns, e.If))];
+            output.WriteLine($"rx before {string.Join(',', before)}, after {string.Join(',', after)}");
+            Assert.Equal(0, after[0] - before[0]);
+            for (int i = 1; i < endpoints.Length; i++)
+            {
+                Assert.Equal(Broadcasts, after[i] - before[i]);
+            }
+            // A sent each one into both its tunnels; B and C sent none of them on (their tunnels carry nothing else now).
+            long[] tunnels = TunnelTx(da, db, dc);
+            Assert.Equal([Broadcasts, Broadcasts, 0, 0, 0, 0], tunnels.Select((n, i) => n - tunnelsBefore[i]));
+        }
+        catch
+        {
+            foreach (DaemonProcess d in daemons)
+            {
+                output.WriteLine("--- vswitchd log:\n" + d.Log);
+                output.WriteLine(d.Ctl("port-stats").Stdout);
+            }
+            throw;
+        }
+    }
+
+    private static void PingAll((NetNamespace Ns, string Ip)[] endpoints)
+    {
+        foreach ((NetNamespace from, string fromIp) in endpoints)
+        {
+            foreach ((_, string to) in endpoints)
+            {
+                if (to != fromIp)
+                {
+                    TunnelHosts.Ping(from, to, count: 2);
+                }
+            }
+        }
+    }
+
+    private static void WaitForRest(DaemonProcess[] daemons)
+    {
+        foreach (DaemonProcess d in daemons)
+        {
+            d.WaitForDatapathRest();
+        }
+    }
+
+    /// <summary>Packets sent by each tunnel port: A to B, A to C, B to A, B to C, C to A, C to B.</summary>
+    private static long[] TunnelTx(DaemonProcess da, DaemonProcess db, DaemonProcess dc) =>
+    [
+        TunnelHosts.Counter(da, "to-b", "tx"), TunnelHosts.Counter(da, "to-c", "tx"),
+        TunnelHosts.Counter(db, "to-a", "tx"), TunnelHosts.Counter(db, "to-c", "tx"),
+        TunnelHosts.Counter(dc, "to-a", "tx"), TunnelHosts.Counter(dc, "to-b", "tx"),
+    ];
+}
