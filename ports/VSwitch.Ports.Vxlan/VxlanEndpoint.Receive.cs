@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 using VSwitch.Core.Diagnostics;
 using VSwitch.Core.Packets;
 using VSwitch.Core.Ports;
-using VSwitch.Ports.Vxlan.Interop;
+using VSwitch.Native;
 
 namespace VSwitch.Ports.Vxlan;
 
@@ -36,7 +36,7 @@ internal sealed unsafe partial class VxlanEndpoint
     public bool HasPending => _slot < _received;
 
     /// <summary>True when packets are pending or the socket has a datagram (the poller's thread must not sleep).</summary>
-    public bool HasWork => HasPending || Sockets.Readable(Volatile.Read(ref _fd));
+    public bool HasWork => HasPending || FileDescriptor.IsReadable(Volatile.Read(ref _fd));
 
     /// <summary>
     /// Appends up to <c>batch.Free</c> packets, each with its in-port set to the port it belongs to, and returns how
@@ -83,13 +83,13 @@ internal sealed unsafe partial class VxlanEndpoint
         for (int i = 0; i < want; i++)
         {
             ref Libc.MsgHdr h = ref _msgs[i].Hdr;
-            h.NameLen = (uint)sizeof(Libc.SockAddrIn);
-            h.ControlLen = ControlSize;
+            h.NameLength = (uint)sizeof(Libc.SockaddrIn);
+            h.ControlLength = ControlSize;
             h.Flags = 0;
         }
         // SAFETY: _msgs[0..want) point at this endpoint's native slots, names and control buffers, allocated for
         // _slotCount ≥ want entries and freed only in Dispose, after the datapath stopped polling.
-        int n = Libc.RecvMMsg(fd, _msgs, want, Libc.MSG_DONTWAIT, null);
+        int n = Libc.recvmmsg(fd, _msgs, want, Libc.MSG_DONTWAIT, null);
         if (n <= 0)
         {
             if (n < 0 && Libc.Errno is not (Libc.EAGAIN or Libc.EINTR))
@@ -121,14 +121,14 @@ internal sealed unsafe partial class VxlanEndpoint
         _segmentSize = 0;
         bool fragment = false;
         byte* control = (byte*)m.Hdr.Control;
-        byte* end = control + (int)m.Hdr.ControlLen;
+        byte* end = control + (int)m.Hdr.ControlLength;
         byte* c = control;
-        // SAFETY: the kernel wrote ControlLen bytes of control messages into this slot's ControlSize-byte buffer; each
+        // SAFETY: the kernel wrote ControlLength bytes of control messages into this slot's ControlSize-byte buffer; each
         // header is read only when it lies wholly before end, each payload only when its length says it is there.
         while (c + Libc.CmsgHeaderSize <= end)
         {
             var h = (Libc.CmsgHdr*)c;
-            int len = (int)h->Len;
+            int len = (int)h->Length;
             if (len < Libc.CmsgHeaderSize || c + len > end)
             {
                 break;

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 using VSwitch.Core.Packets;
-using VSwitch.Ports.Vxlan.Interop;
+using VSwitch.Native;
 
 namespace VSwitch.Ports.Vxlan;
 
@@ -29,7 +29,7 @@ internal sealed unsafe partial class VxlanEndpoint : IDisposable
 
     private readonly byte* _native;
     private readonly byte* _slots;
-    private readonly Libc.SockAddrIn* _names;
+    private readonly Libc.SockaddrIn* _names;
     private readonly byte* _controls;
     private readonly Libc.IoVec* _iovs;
     private readonly Libc.MMsgHdr* _msgs;
@@ -47,11 +47,11 @@ internal sealed unsafe partial class VxlanEndpoint : IDisposable
         Gro = gro;
         _slotCount = slotCount;
         nuint slotBytes = (nuint)slotCount * SlotSize;
-        nuint total = slotBytes + (nuint)(slotCount * (sizeof(Libc.SockAddrIn) + ControlSize + sizeof(Libc.IoVec) + sizeof(Libc.MMsgHdr)));
+        nuint total = slotBytes + (nuint)(slotCount * (sizeof(Libc.SockaddrIn) + ControlSize + sizeof(Libc.IoVec) + sizeof(Libc.MMsgHdr)));
         _native = (byte*)NativeMemory.AlignedAlloc(total, 64);
         NativeMemory.Clear(_native, total);
         _slots = _native;
-        _names = (Libc.SockAddrIn*)(_native + slotBytes);
+        _names = (Libc.SockaddrIn*)(_native + slotBytes);
         _controls = (byte*)(_names + slotCount);
         _iovs = (Libc.IoVec*)(_controls + (slotCount * ControlSize));
         _msgs = (Libc.MMsgHdr*)(_iovs + slotCount);
@@ -61,7 +61,7 @@ internal sealed unsafe partial class VxlanEndpoint : IDisposable
             _iovs[i].Length = SlotSize;
             _msgs[i].Hdr.Name = _names + i;
             _msgs[i].Hdr.Iov = _iovs + i;
-            _msgs[i].Hdr.IovLen = 1;
+            _msgs[i].Hdr.IovLength = 1;
             _msgs[i].Hdr.Control = _controls + (i * ControlSize);
         }
         Pool = new PacketPool(PoolSize);
@@ -105,7 +105,7 @@ internal sealed unsafe partial class VxlanEndpoint : IDisposable
     /// <exception cref="IOException">The socket cannot be opened or bound; the message says why.</exception>
     public static VxlanEndpoint Open(uint localIp, ushort port, int slotCount)
     {
-        int fd = Libc.Socket(Libc.AF_INET, Libc.SOCK_DGRAM | Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC, Libc.IPPROTO_UDP);
+        int fd = Libc.socket(Libc.AF_INET, Libc.SOCK_DGRAM | Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC, Libc.IPPROTO_UDP);
         if (fd < 0)
         {
             throw new IOException($"cannot open a UDP socket: {Libc.Describe(Libc.Errno)}");
@@ -114,17 +114,17 @@ internal sealed unsafe partial class VxlanEndpoint : IDisposable
         try
         {
             // Several endpoints may share a port on different local addresses (and one on any address).
-            _ = Libc.SetInt(fd, Libc.SOL_SOCKET, Libc.SO_REUSEADDR, 1);
-            if (Libc.SetInt(fd, Libc.SOL_SOCKET, Libc.SO_RCVBUFFORCE, 8 << 20) != 0)
+            _ = Libc.SetSockOptInt(fd, Libc.SOL_SOCKET, Libc.SO_REUSEADDR, 1);
+            if (Libc.SetSockOptInt(fd, Libc.SOL_SOCKET, Libc.SO_RCVBUFFORCE, 8 << 20) != 0)
             {
-                _ = Libc.SetInt(fd, Libc.SOL_SOCKET, Libc.SO_RCVBUF, 8 << 20);
+                _ = Libc.SetSockOptInt(fd, Libc.SOL_SOCKET, Libc.SO_RCVBUF, 8 << 20);
             }
-            _ = Libc.SetInt(fd, Libc.SOL_IP, Libc.IP_PKTINFO, 1);
-            _ = Libc.SetInt(fd, Libc.SOL_IP, Libc.IP_RECVFRAGSIZE, 1);
-            bool gro = Libc.SetInt(fd, Libc.SOL_UDP, Libc.UDP_GRO, 1) == 0;
+            _ = Libc.SetSockOptInt(fd, Libc.SOL_IP, Libc.IP_PKTINFO, 1);
+            _ = Libc.SetSockOptInt(fd, Libc.SOL_IP, Libc.IP_RECVFRAGSIZE, 1);
+            bool gro = Libc.SetSockOptInt(fd, Libc.SOL_UDP, Libc.UDP_GRO, 1) == 0;
             var address = Sockets.Address(localIp, port);
             // SAFETY: address lives on this stack frame for the call.
-            if (Libc.Bind(fd, &address, (uint)sizeof(Libc.SockAddrIn)) != 0)
+            if (Libc.bind(fd, &address, (uint)sizeof(Libc.SockaddrIn)) != 0)
             {
                 int errno = Libc.Errno;
                 string where = $"{VxlanPortOptions.FormatIpv4(localIp)}:{port}";
@@ -135,16 +135,16 @@ internal sealed unsafe partial class VxlanEndpoint : IDisposable
                     _ => $"cannot bind UDP {where}: {Libc.Describe(errno)}",
                 });
             }
-            epollFd = Sockets.EpollOn(fd);
+            epollFd = Epoll.WatchReadable(fd);
             return new VxlanEndpoint(localIp, port, fd, epollFd, gro, slotCount);
         }
         catch
         {
             if (epollFd >= 0)
             {
-                _ = Libc.Close(epollFd);
+                _ = Libc.close(epollFd);
             }
-            _ = Libc.Close(fd);
+            _ = Libc.close(fd);
             throw;
         }
     }
@@ -177,12 +177,12 @@ internal sealed unsafe partial class VxlanEndpoint : IDisposable
         int fd = Interlocked.Exchange(ref _fd, -1);
         if (EpollFd >= 0)
         {
-            _ = Libc.Close(EpollFd);
+            _ = Libc.close(EpollFd);
             EpollFd = -1;
         }
         if (fd >= 0)
         {
-            _ = Libc.Close(fd);
+            _ = Libc.close(fd);
         }
         NativeMemory.AlignedFree(_native);
     }

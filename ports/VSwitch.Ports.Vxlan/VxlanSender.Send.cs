@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 using VSwitch.Core.Diagnostics;
 using VSwitch.Core.Packets;
 using VSwitch.Core.Ports;
-using VSwitch.Ports.Vxlan.Interop;
+using VSwitch.Native;
 
 namespace VSwitch.Ports.Vxlan;
 
@@ -140,9 +140,9 @@ internal sealed unsafe partial class VxlanSender
     private void BuildMessage(ref Libc.MMsgHdr msg, int first, int run, int index, int length)
     {
         msg.Hdr.Name = _remote;
-        msg.Hdr.NameLen = (uint)sizeof(Libc.SockAddrIn);
+        msg.Hdr.NameLength = (uint)sizeof(Libc.SockaddrIn);
         msg.Hdr.Iov = _iovs + (2 * first);
-        msg.Hdr.IovLen = (nuint)(2 * run);
+        msg.Hdr.IovLength = (nuint)(2 * run);
         msg.Hdr.Flags = 0;
         if (run > 1)
         {
@@ -151,12 +151,12 @@ internal sealed unsafe partial class VxlanSender
             // u16 segment size after it; CMSG_SPACE(2) is 24.
             *(ushort*)(control + Libc.CmsgHeaderSize) = (ushort)(length + VxlanHeader.Size);
             msg.Hdr.Control = control;
-            msg.Hdr.ControlLen = (nuint)Libc.CmsgSpace(sizeof(ushort));
+            msg.Hdr.ControlLength = (nuint)Libc.CmsgSpace(sizeof(ushort));
         }
         else
         {
             msg.Hdr.Control = null;
-            msg.Hdr.ControlLen = 0;
+            msg.Hdr.ControlLength = 0;
         }
     }
 
@@ -167,7 +167,7 @@ internal sealed unsafe partial class VxlanSender
         {
             // SAFETY: _msgs[done..messages) were built above over this sender's native iovecs, headers and control
             // buffers and the batch's packet data, all valid until the caller frees the batch after Send returns.
-            int r = Libc.SendMMsg(fd, _msgs + done, (uint)(messages - done), Libc.MSG_DONTWAIT);
+            int r = Libc.sendmmsg(fd, _msgs + done, (uint)(messages - done), Libc.MSG_DONTWAIT);
             if (r > 0)
             {
                 for (int j = done; j < done + r; j++)
@@ -219,18 +219,18 @@ internal sealed unsafe partial class VxlanSender
         {
             ref Libc.MMsgHdr m = ref _singles[j];
             m.Hdr.Name = _remote;
-            m.Hdr.NameLen = (uint)sizeof(Libc.SockAddrIn);
+            m.Hdr.NameLength = (uint)sizeof(Libc.SockaddrIn);
             m.Hdr.Iov = _iovs + (2 * (first + j));
-            m.Hdr.IovLen = 2;
+            m.Hdr.IovLength = 2;
             m.Hdr.Control = null;
-            m.Hdr.ControlLen = 0;
+            m.Hdr.ControlLength = 0;
             m.Hdr.Flags = 0;
         }
         int done = 0;
         while (done < count)
         {
             // SAFETY: as in Submit; _singles has room for a whole batch.
-            int r = Libc.SendMMsg(fd, _singles + done, (uint)(count - done), Libc.MSG_DONTWAIT);
+            int r = Libc.sendmmsg(fd, _singles + done, (uint)(count - done), Libc.MSG_DONTWAIT);
             if (r > 0)
             {
                 Sent(stats, first + done, r);

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using VSwitch.Core.Packets;
-using VSwitch.Ports.Vxlan.Interop;
+using VSwitch.Native;
 
 namespace VSwitch.Ports.Vxlan;
 
@@ -32,7 +32,7 @@ internal sealed unsafe partial class VxlanSender : IDisposable
     private readonly Libc.MMsgHdr* _msgs;
     private readonly Libc.MMsgHdr* _singles;
     private readonly byte* _controls;
-    private readonly Libc.SockAddrIn* _remote;
+    private readonly Libc.SockaddrIn* _remote;
     private bool _disposed;
 
     private VxlanSender(int[] fds, ushort[] sourcePorts, uint remoteIp, ushort dstPort, uint vni, bool gso)
@@ -41,7 +41,7 @@ internal sealed unsafe partial class VxlanSender : IDisposable
         SourcePorts = sourcePorts;
         Gso = gso;
         nuint total = (nuint)((Capacity * VxlanHeader.Size) + (2 * Capacity * sizeof(Libc.IoVec)) + (2 * Capacity * sizeof(Libc.MMsgHdr))
-            + (Capacity * ControlSpace) + sizeof(Libc.SockAddrIn));
+            + (Capacity * ControlSpace) + sizeof(Libc.SockaddrIn));
         _native = (byte*)NativeMemory.AlignedAlloc(total, 64);
         NativeMemory.Clear(_native, total);
         _headers = _native;
@@ -49,7 +49,7 @@ internal sealed unsafe partial class VxlanSender : IDisposable
         _msgs = (Libc.MMsgHdr*)(_iovs + (2 * Capacity));
         _singles = _msgs + Capacity;
         _controls = (byte*)(_singles + Capacity);
-        _remote = (Libc.SockAddrIn*)(_controls + (Capacity * ControlSpace));
+        _remote = (Libc.SockaddrIn*)(_controls + (Capacity * ControlSpace));
         *_remote = Sockets.Address(remoteIp, dstPort);
         for (int i = 0; i < Capacity; i++)
         {
@@ -57,7 +57,7 @@ internal sealed unsafe partial class VxlanSender : IDisposable
             _iovs[2 * i].Base = _headers + (i * VxlanHeader.Size);
             _iovs[2 * i].Length = VxlanHeader.Size;
             var control = (Libc.CmsgHdr*)(_controls + (i * ControlSpace));
-            control->Len = (nuint)Libc.CmsgLen(sizeof(ushort));
+            control->Length = (nuint)Libc.CmsgLen(sizeof(ushort));
             control->Level = Libc.SOL_UDP;
             control->Type = Libc.UDP_SEGMENT;
         }
@@ -99,7 +99,7 @@ internal sealed unsafe partial class VxlanSender : IDisposable
         {
             foreach (int fd in fds)
             {
-                _ = Libc.Close(fd);
+                _ = Libc.close(fd);
             }
             throw;
         }
@@ -107,35 +107,35 @@ internal sealed unsafe partial class VxlanSender : IDisposable
 
     private static int OpenSocket(uint localIp, bool dontFragment, byte ttl, out ushort sourcePort)
     {
-        int fd = Libc.Socket(Libc.AF_INET, Libc.SOCK_DGRAM | Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC, Libc.IPPROTO_UDP);
+        int fd = Libc.socket(Libc.AF_INET, Libc.SOCK_DGRAM | Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC, Libc.IPPROTO_UDP);
         if (fd < 0)
         {
             throw new IOException($"cannot open a UDP socket: {Libc.Describe(Libc.Errno)}");
         }
         try
         {
-            int rc = Libc.SetInt(fd, Libc.SOL_IP, Libc.IP_MTU_DISCOVER, dontFragment ? Libc.IP_PMTUDISC_DO : Libc.IP_PMTUDISC_DONT);
-            rc = rc != 0 ? rc : Libc.SetInt(fd, Libc.SOL_IP, Libc.IP_TTL, ttl);
+            int rc = Libc.SetSockOptInt(fd, Libc.SOL_IP, Libc.IP_MTU_DISCOVER, dontFragment ? Libc.IP_PMTUDISC_DO : Libc.IP_PMTUDISC_DONT);
+            rc = rc != 0 ? rc : Libc.SetSockOptInt(fd, Libc.SOL_IP, Libc.IP_TTL, ttl);
             if (rc != 0)
             {
                 throw new IOException($"cannot set don't-fragment or TTL on a UDP socket: {Libc.Describe(rc)}");
             }
-            if (Libc.SetInt(fd, Libc.SOL_SOCKET, Libc.SO_SNDBUFFORCE, 4 << 20) != 0)
+            if (Libc.SetSockOptInt(fd, Libc.SOL_SOCKET, Libc.SO_SNDBUFFORCE, 4 << 20) != 0)
             {
-                _ = Libc.SetInt(fd, Libc.SOL_SOCKET, Libc.SO_SNDBUF, 4 << 20);
+                _ = Libc.SetSockOptInt(fd, Libc.SOL_SOCKET, Libc.SO_SNDBUF, 4 << 20);
             }
             var me = Sockets.Address(localIp, 0);
-            var bound = default(Libc.SockAddrIn);
-            uint len = (uint)sizeof(Libc.SockAddrIn);
+            var bound = default(Libc.SockaddrIn);
+            uint len = (uint)sizeof(Libc.SockaddrIn);
             // SAFETY: me, bound and len live on this stack frame for the calls.
-            if (Libc.Bind(fd, &me, len) != 0)
+            if (Libc.bind(fd, &me, len) != 0)
             {
                 int errno = Libc.Errno;
                 throw new IOException(errno == Libc.EADDRNOTAVAIL
                     ? $"local address {VxlanPortOptions.FormatIpv4(localIp)} is not an address of this host"
                     : $"cannot bind a UDP socket to {VxlanPortOptions.FormatIpv4(localIp)}: {Libc.Describe(errno)}");
             }
-            if (Libc.GetSockName(fd, &bound, &len) != 0)
+            if (Libc.getsockname(fd, &bound, &len) != 0)
             {
                 throw new IOException($"cannot read a UDP socket's port: {Libc.Describe(Libc.Errno)}");
             }
@@ -144,14 +144,14 @@ internal sealed unsafe partial class VxlanSender : IDisposable
         }
         catch
         {
-            _ = Libc.Close(fd);
+            _ = Libc.close(fd);
             throw;
         }
     }
 
     /// <summary>True when the kernel knows <c>UDP_SEGMENT</c> (Linux 4.18 and later); leaves the socket's default at 0.</summary>
     private static bool ProbeGso(int fd) =>
-        Libc.SetInt(fd, Libc.SOL_UDP, Libc.UDP_SEGMENT, 1400) == 0 && Libc.SetInt(fd, Libc.SOL_UDP, Libc.UDP_SEGMENT, 0) == 0;
+        Libc.SetSockOptInt(fd, Libc.SOL_UDP, Libc.UDP_SEGMENT, 1400) == 0 && Libc.SetSockOptInt(fd, Libc.SOL_UDP, Libc.UDP_SEGMENT, 0) == 0;
 
     /// <summary>Closes the sockets and frees the scratch. Only after the datapath stopped sending to the port.</summary>
     public void Dispose()
@@ -163,7 +163,7 @@ internal sealed unsafe partial class VxlanSender : IDisposable
         _disposed = true;
         for (int i = 0; i < _fds.Length; i++)
         {
-            _ = Libc.Close(_fds[i]);
+            _ = Libc.close(_fds[i]);
             _fds[i] = -1;
         }
         NativeMemory.AlignedFree(_native);

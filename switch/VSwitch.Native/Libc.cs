@@ -28,7 +28,12 @@ internal static unsafe partial class Libc
     public const int EBADFD = 77;
     public const int EMSGSIZE = 90;
     public const int EOPNOTSUPP = 95;
+    public const int EADDRINUSE = 98;
+    public const int EADDRNOTAVAIL = 99;
+    public const int ENETUNREACH = 101;
     public const int ENOBUFS = 105;
+    public const int ECONNREFUSED = 111;
+    public const int EHOSTUNREACH = 113;
 
     /// <summary>errno of the last call of this class (each is declared with SetLastError).</summary>
     public static int Errno => Marshal.GetLastPInvokeError();
@@ -164,19 +169,54 @@ internal static unsafe partial class Libc
     [LibraryImport("libc", SetLastError = true)]
     public static partial int madvise(nint addr, nuint length, int advice);
 
-    // ---- Sockets: unix stream sockets with SCM_RIGHTS for vhost-user, datagram sockets for interface ioctls.
+    // ---- Sockets: unix stream sockets with SCM_RIGHTS for vhost-user, datagram sockets for interface ioctls, UDP
+    // sockets with batched sends and receives (recvmmsg/sendmmsg) and their control messages for VXLAN.
 
     public const int AF_UNIX = 1;
     public const int AF_INET = 2;
     public const int SOCK_STREAM = 1;
     public const int SOCK_DGRAM = 2;
+    public const int SOCK_NONBLOCK = 0x800;
     public const int SOCK_CLOEXEC = 0x80000;
+    public const int IPPROTO_UDP = 17;
     public const int SOL_SOCKET = 1;
+    public const int SO_REUSEADDR = 2;
+    public const int SO_SNDBUF = 7;
+    public const int SO_RCVBUF = 8;
+    public const int SO_SNDBUFFORCE = 32;
+    public const int SO_RCVBUFFORCE = 33;
     public const int SCM_RIGHTS = 1;
     public const int MSG_CTRUNC = 0x8;
+    public const int MSG_TRUNC = 0x20;
+    public const int MSG_DONTWAIT = 0x40;
     public const int MSG_NOSIGNAL = 0x4000;
     public const int MSG_CMSG_CLOEXEC = 0x40000000;
     public const int SHUT_RDWR = 2;
+
+    /// <summary>SOL_IP (= IPPROTO_IP).</summary>
+    public const int SOL_IP = 0;
+    public const int IP_TTL = 2;
+    public const int IP_PKTINFO = 8;
+    public const int IP_MTU_DISCOVER = 10;
+    public const int IP_MTU = 14;
+
+    /// <summary>linux/in.h: with it on, a datagram the kernel reassembled from fragments carries its largest fragment's size.</summary>
+    public const int IP_RECVFRAGSIZE = 25;
+
+    /// <summary>IP_MTU_DISCOVER value: never set DF; the kernel fragments datagrams larger than the path MTU.</summary>
+    public const int IP_PMTUDISC_DONT = 0;
+
+    /// <summary>IP_MTU_DISCOVER value: always set DF; a datagram larger than the path MTU fails with EMSGSIZE.</summary>
+    public const int IP_PMTUDISC_DO = 2;
+
+    /// <summary>SOL_UDP (= IPPROTO_UDP).</summary>
+    public const int SOL_UDP = 17;
+
+    /// <summary>linux/udp.h: segmentation offload size for sends (a u16 in a control message, or a socket option).</summary>
+    public const int UDP_SEGMENT = 103;
+
+    /// <summary>linux/udp.h: deliver coalesced datagrams with their segment size in a control message (an int).</summary>
+    public const int UDP_GRO = 104;
 
     /// <summary>Bytes of sun_path in struct sockaddr_un, the terminating NUL included.</summary>
     public const int UnixPathSize = 108;
@@ -187,6 +227,16 @@ internal static unsafe partial class Libc
     {
         public ushort Family;
         public fixed byte Path[UnixPathSize];
+    }
+
+    /// <summary>struct sockaddr_in (16 bytes): port and address in network byte order, then 8 bytes of zero.</summary>
+    [StructLayout(LayoutKind.Sequential, Size = 16)]
+    public struct SockaddrIn
+    {
+        public ushort Family;
+        public ushort PortBe;
+        public uint AddrBe;
+        public ulong Zero;
     }
 
     /// <summary>struct msghdr (56 bytes on 64-bit Linux).</summary>
@@ -211,11 +261,40 @@ internal static unsafe partial class Libc
         public int Type;
     }
 
+    /// <summary>Bytes of a control message header (sizeof(struct cmsghdr)); the data starts right after it.</summary>
+    public const int CmsgHeaderSize = 16;
+
+    /// <summary>CMSG_LEN: header plus <paramref name="dataSize"/> bytes.</summary>
+    public static int CmsgLen(int dataSize) => CmsgHeaderSize + dataSize;
+
+    /// <summary>CMSG_SPACE: header plus <paramref name="dataSize"/> bytes rounded up to 8.</summary>
+    public static int CmsgSpace(int dataSize) => CmsgHeaderSize + ((dataSize + 7) & ~7);
+
+    /// <summary>struct mmsghdr (64 bytes on 64-bit Linux): one message of a recvmmsg/sendmmsg batch and the bytes the call moved for it.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct MMsgHdr
+    {
+        public MsgHdr Hdr;
+        public uint Len;
+    }
+
+    /// <summary>struct in_pktinfo (12 bytes), the data of an IP_PKTINFO control message: the interface and addresses a datagram arrived with.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct InPktInfo
+    {
+        public int IfIndex;
+        public uint SpecDstBe;
+        public uint AddrBe;
+    }
+
     [LibraryImport("libc", SetLastError = true)]
     public static partial int socket(int domain, int type, int protocol);
 
     [LibraryImport("libc", SetLastError = true)]
     public static partial int bind(int fd, SockaddrUn* addr, uint length);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int bind(int fd, SockaddrIn* addr, uint length);
 
     [LibraryImport("libc", SetLastError = true)]
     public static partial int listen(int fd, int backlog);
@@ -227,6 +306,18 @@ internal static unsafe partial class Libc
     public static partial int connect(int fd, SockaddrUn* addr, uint length);
 
     [LibraryImport("libc", SetLastError = true)]
+    public static partial int connect(int fd, SockaddrIn* addr, uint length);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int getsockname(int fd, SockaddrIn* addr, uint* length);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int setsockopt(int fd, int level, int name, void* value, uint length);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int getsockopt(int fd, int level, int name, void* value, uint* length);
+
+    [LibraryImport("libc", SetLastError = true)]
     public static partial int shutdown(int fd, int how);
 
     [LibraryImport("libc", SetLastError = true)]
@@ -234,6 +325,32 @@ internal static unsafe partial class Libc
 
     [LibraryImport("libc", SetLastError = true)]
     public static partial nint sendmsg(int fd, MsgHdr* msg, int flags);
+
+    /// <summary>recvmmsg(2): the number of messages received, or -1. <paramref name="timeout"/> is a struct timespec* (null: none).</summary>
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int recvmmsg(int fd, MMsgHdr* msgs, uint count, int flags, void* timeout);
+
+    /// <summary>sendmmsg(2): the number of messages sent (fewer than asked when one fails after the first), or -1.</summary>
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int sendmmsg(int fd, MMsgHdr* msgs, uint count, int flags);
+
+    /// <summary>Sets an int socket option; returns 0 or the errno.</summary>
+    public static int SetSockOptInt(int fd, int level, int name, int value)
+    {
+        // SAFETY: value lives on this stack frame for the call; the kernel reads sizeof(int) bytes.
+        return setsockopt(fd, level, name, &value, sizeof(int)) == 0 ? 0 : Errno;
+    }
+
+    /// <summary>Reads an int socket option; returns 0 or the errno.</summary>
+    public static int GetSockOptInt(int fd, int level, int name, out int value)
+    {
+        int v = 0;
+        uint length = sizeof(int);
+        // SAFETY: v and length live on this stack frame for the call; the kernel writes at most length bytes.
+        int rc = getsockopt(fd, level, name, &v, &length) == 0 ? 0 : Errno;
+        value = v;
+        return rc;
+    }
 
     /// <summary>Fills a sockaddr_un; false if the path is empty or does not fit (108 bytes with the terminating NUL).</summary>
     public static bool TryMakeAddress(string path, out SockaddrUn addr, out uint length)

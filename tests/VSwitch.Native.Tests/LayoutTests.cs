@@ -33,6 +33,32 @@ public sealed class LayoutTests
     }
 
     [Fact]
+    public void Mmsghdr_is_a_msghdr_then_the_length_moved()
+    {
+        Assert.Equal(64, Unsafe.SizeOf<Libc.MMsgHdr>());
+        Assert.Equal(56, (int)Marshal.OffsetOf<Libc.MMsgHdr>(nameof(Libc.MMsgHdr.Len)));
+    }
+
+    [Fact]
+    public void Control_message_sizes_follow_cmsg_len_and_cmsg_space()
+    {
+        Assert.Equal(Libc.CmsgHeaderSize, Unsafe.SizeOf<Libc.CmsgHdr>());
+        Assert.Equal(18, Libc.CmsgLen(sizeof(ushort)));
+        Assert.Equal(24, Libc.CmsgSpace(sizeof(ushort)));
+        Assert.Equal(32, Libc.CmsgSpace(12));
+        Assert.Equal(12, Unsafe.SizeOf<Libc.InPktInfo>());
+        Assert.Equal(8, (int)Marshal.OffsetOf<Libc.InPktInfo>(nameof(Libc.InPktInfo.AddrBe)));
+    }
+
+    [Fact]
+    public void Sockaddr_in_is_16_bytes_with_port_and_address_in_front()
+    {
+        Assert.Equal(16, Unsafe.SizeOf<Libc.SockaddrIn>());
+        Assert.Equal(2, (int)Marshal.OffsetOf<Libc.SockaddrIn>(nameof(Libc.SockaddrIn.PortBe)));
+        Assert.Equal(4, (int)Marshal.OffsetOf<Libc.SockaddrIn>(nameof(Libc.SockaddrIn.AddrBe)));
+    }
+
+    [Fact]
     public void Sockaddr_un_holds_a_108_byte_path()
     {
         Assert.Equal(110, Unsafe.SizeOf<Libc.SockaddrUn>());
