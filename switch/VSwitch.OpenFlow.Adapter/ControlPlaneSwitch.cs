@@ -49,7 +49,7 @@ public sealed class ControlPlaneSwitch : IOpenFlowSwitch
     public const int MaxFlows = 200_000;
 
     /// <summary>Most groups (GROUP_MOD_FAILED/OUT_OF_GROUPS beyond).</summary>
-    public const int MaxGroups = 65_536;
+    public const int MaxGroups = VSwitch.Control.Rpc.Handlers.GroupHandlers.MaxGroups;
 
     /// <summary>Longest time between a change and its publication when no barrier or RPC change comes first.</summary>
     public static readonly TimeSpan PublishDelay = TimeSpan.FromMilliseconds(20);

@@ -39,6 +39,15 @@ public static class RpcMethods
     /// <summary>Flows with counters (<see cref="Messages.FlowParams"/> → <see cref="Messages.DumpFlowsResult"/>).</summary>
     public const string DumpFlows = "dump-flows";
 
+    /// <summary>Adds an OpenFlow group (<see cref="Messages.GroupParams"/> → <see cref="Messages.GroupChangeResult"/>).</summary>
+    public const string AddGroup = "add-group";
+
+    /// <summary>Deletes one group or all, with the flows that apply them (<see cref="Messages.GroupParams"/> → <see cref="Messages.GroupChangeResult"/>).</summary>
+    public const string DelGroups = "del-groups";
+
+    /// <summary>The groups (<see cref="Messages.GroupParams"/> → <see cref="Messages.DumpGroupsResult"/>).</summary>
+    public const string DumpGroups = "dump-groups";
+
     /// <summary>The MAC learning table (→ <see cref="Messages.FdbShowResult"/>).</summary>
     public const string FdbShow = "fdb-show";
 

@@ -14,6 +14,7 @@ public static class ControlMethods
         var ports = new PortHandlers(control);
         var stats = new StatsHandlers(control);
         var flows = new FlowHandlers(control);
+        var groups = new GroupHandlers(control);
         var fdb = new FdbHandlers(control);
         var settings = new SettingsHandlers(control);
         var pmd = new PmdHandlers(control);
@@ -32,6 +33,9 @@ public static class ControlMethods
         d.Register(RpcMethods.ModFlows, j.FlowParams, j.FlowChangeResult, flows.ModFlows);
         d.Register(RpcMethods.DelFlows, j.FlowParams, j.FlowChangeResult, flows.DelFlows);
         d.Register(RpcMethods.DumpFlows, j.FlowParams, j.DumpFlowsResult, flows.DumpFlows);
+        d.Register(RpcMethods.AddGroup, j.GroupParams, j.GroupChangeResult, groups.AddGroup);
+        d.Register(RpcMethods.DelGroups, j.GroupParams, j.GroupChangeResult, groups.DelGroups);
+        d.Register(RpcMethods.DumpGroups, j.GroupParams, j.DumpGroupsResult, groups.DumpGroups);
         d.Register(RpcMethods.FdbShow, j.FdbShowResult, fdb.FdbShow);
         d.Register(RpcMethods.FdbFlush, j.FdbFlushParams, j.FdbFlushResult, fdb.FdbFlush);
         d.Register(RpcMethods.Set, j.SetParams, j.SettingsInfo, settings.Set);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using VSwitch.Daemon.Tests.Forwarding;
+using VSwitch.Daemon.Tests.OpenFlow;
 using VSwitch.TestKit.Guests;
 using Xunit;
 
@@ -41,6 +42,48 @@ public sealed class VswitchdGuestTests(ITestOutputHelper output) : IDisposable
             Assert.Equal(send["md5"], recv["md5"]);
             Assert.Equal(GuestPayload.Md5(bytes), recv["md5"]);
             output.WriteLine($"{type}: 32 MiB in {recv["seconds"]} s; scenario {sw.Elapsed.TotalSeconds:F0} s; features {a.WaitForResult("features", BootTimeout)["hex"]}");
+        });
+    }
+
+    [Fact]
+    public void Two_guests_ping_each_other_only_through_the_flows_a_learning_switch_controller_installed()
+    {
+        var image = GuestKit.RequireAvailable();
+        using var controller = new OsKenController("learning_switch.py");
+        using var d = StartSwitch();
+        // Secure: without the controller's flows nothing is forwarded (no NORMAL fallback); the controller deletes
+        // every flow when it connects and sends table misses to itself.
+        Assert.Equal(0, d.Ctl("set-fail-mode", "secure").ExitCode);
+        controller.Start();
+        Assert.Equal(0, d.Ctl("set-controller", controller.Target).ExitCode);
+        controller.WaitFor(BootTimeout, "connected");
+        var a = Boot(image, d, "vhostuser", "vm1", "a", MacA, "10.0.0.1/24", "10.0.0.2", "ping,idle", null);
+        var b = Boot(image, d, "vhostuser", "vm2", "b", MacB, "10.0.0.2/24", "10.0.0.1", "ping,idle", null);
+        Checked(() =>
+        {
+            try
+            {
+                Assert.Equal("5", a.WaitForResult("ping", BootTimeout)["received"]);
+                Assert.Equal("5", b.WaitForResult("ping", BootTimeout)["received"]);
+                controller.WaitFor(BootTimeout, "flow", MacA, MacB, "output=2");
+                controller.WaitFor(BootTimeout, "flow", MacB, MacA, "output=1");
+                // The learned flows carried the pings both ways, and no flow but the controller's exists.
+                string flows = d.Ctl("dump-flows").Stdout;
+                output.WriteLine(flows);
+                Assert.DoesNotContain("normal", flows, StringComparison.OrdinalIgnoreCase);
+                foreach ((string src, string dst) in new[] { (MacA, MacB), (MacB, MacA) })
+                {
+                    var learned = d.Ctl("dump-flows", $"dl_src={src},dl_dst={dst}", "--json").Json().GetProperty("flows");
+                    Assert.True(learned.GetArrayLength() == 1, flows);
+                    Assert.True(learned[0].GetProperty("packets").GetInt64() > 0, flows);
+                    Assert.Equal(1, learned[0].GetProperty("priority").GetInt32());
+                }
+            }
+            catch
+            {
+                output.WriteLine("--- controller:\n" + controller.Output);
+                throw;
+            }
         });
     }
 

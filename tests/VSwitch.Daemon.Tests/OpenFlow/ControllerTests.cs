@@ -77,8 +77,8 @@ public sealed class ControllerTests(ITestOutputHelper output)
         d.Start("--pmd-cpus", "0", "--fail-open-delay", "1");
         try
         {
-            (NetNamespace a, _) = hosts.AddHost(d, "ta", "10.85.0.1/24");
-            hosts.AddHost(d, "tb", "10.85.0.2/24");
+            (NetNamespace a, string ifA) = hosts.AddHost(d, "ta", "10.85.0.1/24");
+            (NetNamespace b, string ifB) = hosts.AddHost(d, "tb", "10.85.0.2/24");
             Ok(d.Ctl("set-fail-mode", "secure"));
             Ok(d.Ctl("del-flows"));
             // Nothing listens there yet: the switch keeps trying with back-off.
@@ -92,11 +92,20 @@ public sealed class ControllerTests(ITestOutputHelper output)
 
             controller.Start();
             controller.WaitFor(Deadline, "connected");
-            TapNamespaces.Ping(a, "10.85.0.2");
 
-            // Table 0's miss sends 128 bytes (its max_len) with the frame's whole length, then table 1 floods.
-            string packetIn = controller.WaitFor(Deadline, "packet_in", "reason=0", "table=0");
-            Assert.Contains("data=", packetIn, StringComparison.Ordinal);
+            // Table 0's miss sends 128 bytes (its max_len) with the frame's whole length, then table 1 floods. With b's
+            // MAC known to a (no IPv6 on these hosts, so no other frame of a's comes first), a's first frame is a
+            // 1000-byte echo: 1042 bytes on the wire, of which the controller gets the first 128.
+            string macB = b.ReadSys($"/sys/class/net/{ifB}/address").Trim();
+            (int neigh, _, string neighErr) = a.Exec(10_000, "ip", "neigh", "replace", "10.85.0.2", "lladdr", macB, "dev", ifA, "nud", "permanent");
+            Assert.True(neigh == 0, neighErr);
+            a.Exec(30_000, "busybox", "ping", "-c", "1", "-s", "1000", "-W", "3", "10.85.0.2");
+            string big = controller.WaitFor(Deadline, "packet_in", "reason=0", "table=0", "in_port=1");
+            output.WriteLine(big);
+            Assert.Contains("total_len=1042 data=128 ", big, StringComparison.Ordinal);
+            TapNamespaces.Ping(a, "10.85.0.2");
+            Assert.All(controller.Events.Where(e => e.StartsWith("packet_in", StringComparison.Ordinal)),
+                e => Assert.Matches(@"total_len=(\d+) data=(128|\1) ", e));
             string flows = d.Ctl("dump-flows").Stdout;
             output.WriteLine(flows);
             Assert.Contains("table=1", flows, StringComparison.Ordinal);

@@ -151,6 +151,72 @@ public sealed class OvsOfctlDaemonTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Groups_added_by_vswitchctl_are_the_groups_ovs_ofctl_sees_and_the_reverse_and_a_group_flow_forwards()
+    {
+        using var hosts = new TapNamespaces();
+        using var d = new DaemonProcess();
+        d.Start("--pmd-cpus", "0");
+        (NetNamespace a, _) = hosts.AddHost(d, "ga", "10.87.0.1/24");
+        (NetNamespace b, _) = hosts.AddHost(d, "gb", "10.87.0.2/24");
+        try
+        {
+            var of = new OvsOfctl(d);
+            of.Ok("del-flows");
+
+            // Bad group text is refused with the parser's reason, and nothing is added.
+            CtlResult bad = d.Ctl("add-group", "group_id=5,type=select,bucket=output:1");
+            Assert.True(bad.ExitCode == 1, bad.ToString());
+            Assert.Contains("bad group", bad.Stderr, StringComparison.Ordinal);
+            Assert.Contains("all and indirect", bad.Stderr, StringComparison.Ordinal);
+            bad = d.Ctl("add-group", "group_id=5,type=all,bucket=output:nosuchport");
+            Assert.True(bad.ExitCode == 1, bad.ToString());
+            Assert.Contains("nosuchport", bad.Stderr, StringComparison.Ordinal);
+            Assert.Empty(d.Ctl("dump-groups").Stdout.Trim());
+
+            // vswitchctl adds (ports by name), ovs-ofctl sees it with the OpenFlow numbers; a second add of the id is refused.
+            CtlResult added = d.Ctl("add-group", "group_id=5,type=all,bucket=output:ga,bucket=output:gb");
+            Assert.True(added.ExitCode == 0, added.ToString());
+            Assert.Contains("group_id=5,type=all,bucket=actions=output:1,bucket=actions=output:2", of.Ok("dump-groups"), StringComparison.Ordinal);
+            CtlResult again = d.Ctl("add-group", "group_id=5,type=indirect,bucket=output:ga");
+            Assert.True(again.ExitCode == 1 && again.Stderr.Contains("group 5 exists", StringComparison.Ordinal), again.ToString());
+
+            // ovs-ofctl adds, vswitchctl sees it with port names, in text and JSON.
+            of.Ok("add-group", "group_id=7,type=indirect,bucket=output:2");
+            string ctlGroups = d.Ctl("dump-groups").Stdout;
+            Assert.Contains("group_id=5,type=all,bucket=actions=output:ga,bucket=actions=output:gb", ctlGroups, StringComparison.Ordinal);
+            Assert.Contains("group_id=7,type=indirect,bucket=actions=output:gb", ctlGroups, StringComparison.Ordinal);
+            Assert.Equal("indirect", d.Ctl("dump-groups", "group_id=7", "--json").Json().GetProperty("groups")[0].GetProperty("type").GetString());
+
+            // A flow that applies the ALL group forwards both ways (the bucket of the ingress port outputs nothing).
+            Assert.Equal(0, d.Ctl("add-flow", "priority=10,actions=group:5").ExitCode);
+            TapNamespaces.Ping(a, "10.87.0.2");
+            TapNamespaces.Ping(b, "10.87.0.1");
+            Assert.DoesNotContain("packet_count=0,", of.Ok("dump-group-stats", "group_id=5"), StringComparison.Ordinal);
+            Assert.Equal(1, d.Ctl("dump-groups", "group_id=5", "--json").Json().GetProperty("groups")[0].GetProperty("flow_count").GetInt32());
+
+            // Stored like the flows: a restart brings both groups back; deleting a group deletes the flows that apply it.
+            Assert.Contains("group_id=7,type=indirect", File.ReadAllText(d.DbPath), StringComparison.Ordinal);
+            Assert.Equal(0, d.Terminate());
+            d.Start("--pmd-cpus", "0");
+            of = new OvsOfctl(d);
+            string restored = of.Ok("dump-groups");
+            Assert.Contains("group_id=5,type=all", restored, StringComparison.Ordinal);
+            Assert.Contains("group_id=7,type=indirect", restored, StringComparison.Ordinal);
+            CtlResult deleted = d.Ctl("del-groups", "group_id=5", "--json");
+            Assert.True(deleted.ExitCode == 0, deleted.ToString());
+            Assert.Equal(1, deleted.Json().GetProperty("flows_removed").GetInt32());
+            Assert.DoesNotContain(of.DumpFlows(), f => f.Actions.Contains("group:5", StringComparison.Ordinal));
+            Assert.Equal(0, d.Ctl("del-groups").ExitCode);
+            Assert.DoesNotContain("group_id", of.Ok("dump-groups"), StringComparison.Ordinal);
+        }
+        catch
+        {
+            output.WriteLine("--- vswitchd log:\n" + d.Log);
+            throw;
+        }
+    }
+
+    [Fact]
     public void Flows_installed_by_ovs_ofctl_forward_between_namespaces_and_hostile_bytes_cost_only_their_connection()
     {
         using var hosts = new TapNamespaces();

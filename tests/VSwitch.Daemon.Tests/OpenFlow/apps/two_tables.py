@@ -9,7 +9,7 @@ import sys
 from os_ken.base import app_manager
 from os_ken.controller import ofp_event
 from os_ken.controller.handler import CONFIG_DISPATCHER, MAIN_DISPATCHER, set_ev_cls
-from os_ken.lib.packet import ethernet, packet
+from os_ken.lib.packet import ethernet
 from os_ken.ofproto import ofproto_v1_3
 
 
@@ -45,7 +45,8 @@ class TwoTables(app_manager.OSKenApp):
         dp = msg.datapath
         ofp, parser = dp.ofproto, dp.ofproto_parser
         in_port = msg.match['in_port']
-        eth = packet.Packet(msg.data).get_protocols(ethernet.ethernet)[0]
+        # Only the Ethernet header is parsed: the data may be cut to the max_len of the output action.
+        eth, _, _ = ethernet.ethernet.parser(msg.data)
         say("packet_in", "reason=%d" % msg.reason, "table=%d" % msg.table_id, "in_port=%d" % in_port,
             "total_len=%d" % msg.total_len, "data=%d" % len(msg.data), eth.src, eth.dst)
         self.flow(dp, 0, 10, parser.OFPMatch(in_port=in_port, eth_src=eth.src), [parser.OFPInstructionGotoTable(1)])
