@@ -13,22 +13,21 @@ namespace VSwitch.Daemon.OpenFlow;
 /// <see cref="PacketInRing"/> (it is their single consumer; the datapath side never waits or locks) and publishes each
 /// frame to the hub, which encodes it per connection. The datapath already cut each frame to the flow's max_len (or
 /// miss_send_len for an invalid TTL) as it copied it, so the frame goes up whole, with its original length as total_len.
-/// Waking: a short sleep (<see cref="Interval"/>), not a signal from the datapath, so the datapath pays nothing beyond the
-/// copy and a packet-in waits at most one interval; the pump drains until the rings are empty before sleeping again.
+/// Waking: the pump drains until the rings are empty, then sleeps on the datapath's <see cref="PacketInSignal"/>, which the
+/// next frame written to any ring sets; an idle switch therefore has no thread polling for packet-ins. After each sleep
+/// it reads the list of datapath contexts again (a control-thread one appears with the first PACKET_OUT).
 /// Thread rules: <see cref="Start"/> and <see cref="Dispose"/> from the composition root; the rest is its own thread's.
 /// </summary>
 internal sealed class PacketInPump : IDisposable
 {
-    /// <summary>Sleep between drains that found nothing.</summary>
-    public static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(2);
-
-    // Datapath contexts are only ever added (a control-thread one is made on the first PACKET_OUT); re-read now and then.
-    private const int RefreshEvery = 250;
+    /// <summary>Longest sleep when no frame arrives.</summary>
+    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
 
     private readonly SwitchDatapath _datapath;
     private readonly IOpenFlowEvents _events;
     private readonly ILogger _log;
-    private readonly ManualResetEventSlim _stop = new();
+    private readonly PacketInSignal _signal;
+    private volatile bool _stopping;
     private Thread? _thread;
     private long _published;
     private long _unsent;
@@ -37,6 +36,7 @@ internal sealed class PacketInPump : IDisposable
     public PacketInPump(SwitchDatapath datapath, IOpenFlowEvents events, ILogger log)
     {
         _datapath = datapath;
+        _signal = datapath.PacketInSignal;
         _events = events;
         _log = log;
     }
@@ -79,20 +79,24 @@ internal sealed class PacketInPump : IDisposable
     private void Run()
     {
         IReadOnlyList<PmdContext> pmds = _datapath.Pmds;
-        int sinceRefresh = 0;
         try
         {
-            while (!_stop.IsSet)
+            while (!_stopping)
             {
-                if (++sinceRefresh >= RefreshEvery)
+                if (DrainOnce(pmds) != 0)
                 {
-                    pmds = _datapath.Pmds;
-                    sinceRefresh = 0;
+                    continue;
                 }
-                if (DrainOnce(pmds) == 0)
+                // Announce the sleep, then look once more: a frame written before the announcement is seen here, one
+                // written after it sets the signal.
+                _signal.PrepareWait();
+                if (_stopping || DrainOnce(pmds) != 0)
                 {
-                    _stop.Wait(Interval);
+                    _signal.CancelWait();
+                    continue;
                 }
+                _signal.Wait(Interval);
+                pmds = _datapath.Pmds;
             }
         }
         catch (Exception e) when (e is InvalidOperationException or ArgumentException or IOException)
@@ -108,7 +112,8 @@ internal sealed class PacketInPump : IDisposable
         {
             return;
         }
-        _stop.Set();
+        _stopping = true;
+        _signal.Wake();
         _thread?.Join(TimeSpan.FromSeconds(5));
     }
 }

@@ -26,11 +26,16 @@ public sealed class PacketInRing
     private readonly int _mask;
     private long _head;
     private long _tail;
+    private readonly PacketInSignal? _signal;
     private long _lost;
 
-    /// <summary>Creates a ring of <paramref name="capacity"/> slots (rounded up to a power of two) of <paramref name="slotSize"/> bytes.</summary>
-    public PacketInRing(int capacity = DefaultCapacity, int slotSize = DefaultSlotSize)
+    /// <summary>
+    /// Creates a ring of <paramref name="capacity"/> slots (rounded up to a power of two) of <paramref name="slotSize"/> bytes;
+    /// every frame written is announced to <paramref name="signal"/> when given.
+    /// </summary>
+    public PacketInRing(int capacity = DefaultCapacity, int slotSize = DefaultSlotSize, PacketInSignal? signal = null)
     {
+        _signal = signal;
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 2);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(capacity, 1 << 16);
         ArgumentOutOfRangeException.ThrowIfLessThan(slotSize, 64);
@@ -75,6 +80,7 @@ public sealed class PacketInRing
         _records[slot] = record;
         // Release: the slot's contents are visible before the consumer sees the new head.
         Volatile.Write(ref _head, head + 1);
+        _signal?.Notify();
         return true;
     }
 

@@ -47,7 +47,7 @@ public sealed class PmdContext
         Pool = pool;
         Cache = new FlowCache(emcEntries, megaflows);
         Stats = new PmdStats();
-        PacketIns = new PacketInRing();
+        PacketIns = new PacketInRing(signal: datapath.PacketInSignal);
         _captureScratch = new OffloadCaptureScratch();
         _tx = new TxBuffers(Stats, threadIndex, pool, _captureScratch);
         _dropCapture = new DropCapture(Stats.Drops);

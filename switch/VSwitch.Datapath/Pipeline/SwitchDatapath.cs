@@ -1,5 +1,6 @@
 using VSwitch.Core.Packets;
 using VSwitch.Core.Time;
+using VSwitch.Datapath.Controller;
 
 namespace VSwitch.Datapath.Pipeline;
 
@@ -26,6 +27,9 @@ public sealed class SwitchDatapath
 
     /// <summary>The clock used for flow statistics and MAC aging (read once per batch).</summary>
     public IClock Clock { get; }
+
+    /// <summary>Announces frames written to any context's <see cref="PmdContext.PacketIns"/> to their consumer.</summary>
+    public PacketInSignal PacketInSignal { get; } = new();
 
     /// <summary>The published snapshot (acquire read). Any thread.</summary>
     public DatapathConfig Current => Volatile.Read(ref _config);
