@@ -79,6 +79,9 @@ public sealed class ControllerTests(ITestOutputHelper output)
         {
             (NetNamespace a, string ifA) = hosts.AddHost(d, "ta", "10.85.0.1/24");
             (NetNamespace b, string ifB) = hosts.AddHost(d, "tb", "10.85.0.2/24");
+            // No IPv6, so no router solicitation of a's reaches the controller first and teaches it a's MAC.
+            Assert.Equal(0, a.Exec(10_000, "sysctl", "-qw", $"net.ipv6.conf.{ifA}.disable_ipv6=1").ExitCode);
+            Assert.Equal(0, b.Exec(10_000, "sysctl", "-qw", $"net.ipv6.conf.{ifB}.disable_ipv6=1").ExitCode);
             Ok(d.Ctl("set-fail-mode", "secure"));
             Ok(d.Ctl("del-flows"));
             // Nothing listens there yet: the switch keeps trying with back-off.
@@ -94,13 +97,13 @@ public sealed class ControllerTests(ITestOutputHelper output)
             controller.WaitFor(Deadline, "connected");
 
             // Table 0's miss sends 128 bytes (its max_len) with the frame's whole length, then table 1 floods. With b's
-            // MAC known to a (no IPv6 on these hosts, so no other frame of a's comes first), a's first frame is a
+            // MAC known to a (IPv6 off on these hosts, so no other frame of a's comes first), a's first frame is a
             // 1000-byte echo: 1042 bytes on the wire, of which the controller gets the first 128.
             string macB = b.ReadSys($"/sys/class/net/{ifB}/address").Trim();
             (int neigh, _, string neighErr) = a.Exec(10_000, "ip", "neigh", "replace", "10.85.0.2", "lladdr", macB, "dev", ifA, "nud", "permanent");
             Assert.True(neigh == 0, neighErr);
             a.Exec(30_000, "busybox", "ping", "-c", "1", "-s", "1000", "-W", "3", "10.85.0.2");
-            string big = controller.WaitFor(Deadline, "packet_in", "reason=0", "table=0", "in_port=1");
+            string big = controller.WaitFor(Deadline, "packet_in", "reason=0", "table=0", "in_port=1", "total_len=1042 ");
             output.WriteLine(big);
             Assert.Contains("total_len=1042 data=128 ", big, StringComparison.Ordinal);
             TapNamespaces.Ping(a, "10.85.0.2");
