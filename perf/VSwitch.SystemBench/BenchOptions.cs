@@ -35,7 +35,9 @@ internal sealed class BenchOptions
           --capture           also measure each vswitchd configuration with `vswitchctl capture vm0 vm1
                               --snaplen 128 -w /dev/null` running (both ports, both directions)
           --smoke             a few seconds: vswitchd (vhostuser, NORMAL, 64 B) only, one short window;
-                              exits 1 unless packets crossed both ways with 0 bytes allocated on the datapath thread
+                              exits 1 unless packets crossed both ways with 0 bytes allocated on the datapath thread;
+                              with --tcp or --vxlan: one 2 s iperf3 window of vswitchd (across the tunnel with
+                              --vxlan), exits 1 unless TCP data crossed
           --out DIR           results directory (default: perf/results of the repository)
           --json PATH         also write the measurements as JSON
           --vswitchd DLL      vswitchd.dll (default: the Release build next to this program's repository)
@@ -228,6 +230,12 @@ internal sealed class BenchOptions
         if (vxlan && !tcpDevicesGiven)
         {
             o.TcpDevices = [.. TcpBench.TunnelDevices];
+        }
+        if (o.Smoke && o.Tcp)
+        {
+            // One short window of vswitchd: across the tunnel with --vxlan, else between two taps.
+            o.TcpDevices = tcpDevicesGiven ? o.TcpDevices : [vxlan ? "vswitchd-vxlan" : "vswitchd"];
+            o.TcpSeconds = 2;
         }
         if (!guestDevicesGiven && o.BeforeVswitchdDll is not null)
         {

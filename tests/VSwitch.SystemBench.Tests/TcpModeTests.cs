@@ -75,6 +75,10 @@ public sealed class TcpModeTests
         BenchOptions both = BenchOptions.Parse(["--tcp-devices", "vswitchd,vswitchd-vxlan", "--vxlan"], TextWriter.Null)!;
         Assert.Equal(["vswitchd", "vswitchd-vxlan"], both.TcpDevices.Order(StringComparer.Ordinal));
 
+        BenchOptions smoke = BenchOptions.Parse(["--vxlan", "--smoke"], TextWriter.Null)!;
+        Assert.Equal(["vswitchd-vxlan"], smoke.TcpDevices);
+        Assert.Equal((1, 2.0), (smoke.Reps, smoke.TcpSeconds));
+
         // The plain TCP mode keeps its four local devices.
         Assert.DoesNotContain("kernel-vxlan", BenchOptions.Parse(["--tcp"], TextWriter.Null)!.TcpDevices);
     }
