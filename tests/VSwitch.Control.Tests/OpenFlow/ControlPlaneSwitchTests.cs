@@ -249,6 +249,15 @@ public sealed class ControlPlaneSwitchTests : IDisposable
         Assert.Empty(_sw.GetTableFeatures()[254].NextTables);
     }
 
+    [Fact]
+    public void Datapath_id_is_derived_from_the_bridge_name_unless_one_is_given()
+    {
+        ulong derived = _sw.Features.DatapathId;
+        Assert.Equal(0x02UL, derived >> 40);
+        Assert.Equal(derived, new ControlPlaneSwitch(_f.Control, _f.Dispatcher, NullLogger.Instance).Features.DatapathId);
+        Assert.Equal(0x1UL, new ControlPlaneSwitch(_f.Control, _f.Dispatcher, NullLogger.Instance, 0x1).Features.DatapathId);
+    }
+
     private sealed class FakeEvents : IOpenFlowEvents
     {
         public List<FlowRemoved> Removed { get; } = [];
