@@ -449,10 +449,14 @@ public sealed class ControlPlaneSwitch : IOpenFlowSwitch
     public IReadOnlyList<TableStats> GetTableStats() => _gate.RunExclusive(() =>
     {
         FlowTables t = _control.Flows;
+        // The datapath threads count lookups and matches per table in their own arrays (no shared counter per lookup).
+        var lookups = new long[FlowTables.TableCount];
+        var matches = new long[FlowTables.TableCount];
+        _control.Runtime.AddTableCounts(lookups, matches);
         var result = new TableStats[FlowTables.TableCount];
         for (int i = 0; i < result.Length; i++)
         {
-            result[i] = new TableStats((byte)i, (uint)t.CountIn((byte)i), (ulong)t.TableLookups[i].Packets, (ulong)t.TableMatches[i].Packets);
+            result[i] = new TableStats((byte)i, (uint)t.CountIn((byte)i), (ulong)lookups[i], (ulong)matches[i]);
         }
         return (IReadOnlyList<TableStats>)result;
     });
