@@ -78,6 +78,12 @@ internal sealed class DaemonCommandLine
         HelpName = "SECONDS",
     };
 
+    private readonly Option<string?> _datapathId = new("--datapath-id")
+    {
+        Description = "OpenFlow datapath id of the bridge, 16 hex digits (OVS other-config:datapath-id; default: 0x0000 02 then a hash of the bridge name)",
+        HelpName = "HEX",
+    };
+
     /// <summary>Builds the root command; <paramref name="run"/> receives the resolved options.</summary>
     public RootCommand Create(Func<DaemonOptions, CancellationToken, Task<int>> run)
     {
@@ -86,7 +92,7 @@ internal sealed class DaemonCommandLine
             "A DB that exists but does not load is refused (exit 78) and left untouched.")
         {
             _db, _runDir, _pmdThreads, _pmdCpus, _pmdMode, _pmdPerfMetrics, _poolHugePages, _logLevel, _logFile, _detach, _pidFile, _ctlMode, _ctlOwner, _ctlGroup, _openFlowListen,
-            _failOpenDelay,
+            _failOpenDelay, _datapathId,
         };
         _pmdThreads.Validators.Add(r => Check(r, r.GetValueOrDefault<int?>() is null or (>= 1 and <= SwitchSettings.MaxPmdThreads),
             $"--pmd-threads must be 1..{SwitchSettings.MaxPmdThreads}"));
@@ -101,6 +107,8 @@ internal sealed class DaemonCommandLine
             "--openflow-listen must be ptcp:PORT or ptcp:PORT:IP, e.g. ptcp:6653 or ptcp:6653:0.0.0.0"));
         _failOpenDelay.Validators.Add(r => Check(r, r.GetValueOrDefault<int?>() is not int d || d is >= 1 and <= 3600,
             "--fail-open-delay must be 1 to 3600 seconds"));
+        _datapathId.Validators.Add(r => Check(r, r.GetValueOrDefault<string?>() is not string s || TryDatapathId(s, out _),
+            "--datapath-id must be 1 to 16 hex digits, not all zero, e.g. 0000000000000001"));
         root.SetAction((parse, ct) => run(Resolve(parse), ct));
         return root;
     }
@@ -124,8 +132,19 @@ internal sealed class DaemonCommandLine
         {
             PmdPerfMetrics = parse.GetValue(_pmdPerfMetrics),
             FailOpenDelay = parse.GetValue(_failOpenDelay) is int delay ? TimeSpan.FromSeconds(delay) : DaemonOptions.DefaultFailOpenDelay,
+            DatapathId = parse.GetValue(_datapathId) is string dpid && TryDatapathId(dpid, out ulong id) ? id : null,
             OpenFlowTcp = parse.GetValue(_openFlowListen) is string listen && TryPassiveTcp(listen, out System.Net.IPEndPoint? endPoint) ? endPoint : null,
         };
+    }
+
+    /// <summary>A datapath id as OVS takes it: hex digits (an optional 0x), at most 64 bits, not zero.</summary>
+    internal static bool TryDatapathId(string text, out ulong id)
+    {
+        string digits = text.StartsWith("0x", StringComparison.OrdinalIgnoreCase) ? text[2..] : text;
+        id = 0;
+        return digits.Length is >= 1 and <= 16
+            && ulong.TryParse(digits, System.Globalization.NumberStyles.AllowHexSpecifier, System.Globalization.CultureInfo.InvariantCulture, out id)
+            && id != 0;
     }
 
     /// <summary>OVS's passive TCP syntax, <c>ptcp:PORT[:IP]</c>; the address defaults to the loopback one.</summary>

@@ -21,6 +21,9 @@ internal sealed record DaemonOptions(string DbPath, string RunDirectory, int? Pm
     LogLevel LogLevel, string? LogFile, bool Detach, string? PidFile, SocketPermissions ControlSocket,
     HugePagePolicy PoolHugePages = HugePagePolicy.TransparentHugePages)
 {
+    /// <summary>The OpenFlow datapath id (<c>--datapath-id HEX</c>), or null for the one derived from the bridge name.</summary>
+    public ulong? DatapathId { get; init; }
+
     /// <summary>Where a passive OpenFlow TCP listener binds (<c>--openflow-listen ptcp:PORT[:IP]</c>), or null for none.</summary>
     public System.Net.IPEndPoint? OpenFlowTcp { get; init; }
 

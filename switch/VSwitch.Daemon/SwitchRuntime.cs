@@ -206,6 +206,12 @@ internal sealed class SwitchRuntime : ISwitchRuntime, IDisposable
 
     public void PmdStatsClear() => _threads.ClearStats();
 
+    public void AddTableCounts(Span<long> lookups, Span<long> matches)
+    {
+        _threads.AddTableCounts(lookups, matches);
+        _packetOut?.Stats.AddTableCountsTo(lookups, matches);
+    }
+
     public IReadOnlyList<PmdRxQueues> PmdRxqShow() => _threads.RxqShow(_datapath.Current);
 
     public CaptureStarted CaptureStart(CaptureRequest request)

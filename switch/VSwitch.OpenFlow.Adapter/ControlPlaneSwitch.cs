@@ -61,8 +61,11 @@ public sealed class ControlPlaneSwitch : IOpenFlowSwitch
     private bool _dirty;
     private int _publishScheduled;
 
-    /// <summary>Creates the adapter over <paramref name="control"/>, serialised by <paramref name="gate"/>.</summary>
-    public ControlPlaneSwitch(ControlPlane control, RpcDispatcher gate, ILogger logger)
+    /// <summary>
+    /// Creates the adapter over <paramref name="control"/>, serialised by <paramref name="gate"/>. Its datapath id is
+    /// <paramref name="datapathId"/> when given, else 0x0000 02 followed by 40 bits of a hash of the bridge name.
+    /// </summary>
+    public ControlPlaneSwitch(ControlPlane control, RpcDispatcher gate, ILogger logger, ulong? datapathId = null)
     {
         ArgumentNullException.ThrowIfNull(control);
         ArgumentNullException.ThrowIfNull(gate);
@@ -71,7 +74,7 @@ public sealed class ControlPlaneSwitch : IOpenFlowSwitch
         _gate = gate;
         _log = logger;
         _groupExists = id => _control.Flows.FindGroup(id) is not null;
-        ulong dpid = (0x02UL << 40) | (Fnv1a(control.Config.Bridge) & 0xff_ffff_ffffUL);
+        ulong dpid = datapathId ?? ((0x02UL << 40) | (Fnv1a(control.Config.Bridge) & 0xff_ffff_ffffUL));
         Features = new SwitchFeatures(dpid, 0, (byte)FlowTables.TableCount, 0,
             SwitchCapabilities.FlowStats | SwitchCapabilities.TableStats | SwitchCapabilities.PortStats | SwitchCapabilities.GroupStats);
         string version = typeof(ControlPlaneSwitch).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
@@ -446,10 +449,14 @@ public sealed class ControlPlaneSwitch : IOpenFlowSwitch
     public IReadOnlyList<TableStats> GetTableStats() => _gate.RunExclusive(() =>
     {
         FlowTables t = _control.Flows;
+        // The datapath threads count lookups and matches per table in their own arrays (no shared counter per lookup).
+        var lookups = new long[FlowTables.TableCount];
+        var matches = new long[FlowTables.TableCount];
+        _control.Runtime.AddTableCounts(lookups, matches);
         var result = new TableStats[FlowTables.TableCount];
         for (int i = 0; i < result.Length; i++)
         {
-            result[i] = new TableStats((byte)i, (uint)t.CountIn((byte)i), (ulong)t.TableLookups[i].Packets, (ulong)t.TableMatches[i].Packets);
+            result[i] = new TableStats((byte)i, (uint)t.CountIn((byte)i), (ulong)lookups[i], (ulong)matches[i]);
         }
         return (IReadOnlyList<TableStats>)result;
     });

@@ -255,6 +255,8 @@ public sealed partial class DaemonLifecycleTests
         using var d = new DaemonProcess();
         Assert.Equal(2, d.RunToExit("--pmd-mode", "lazy"));
         Assert.Equal(2, d.RunToExit("--pmd-cpus", "1-"));
+        Assert.Equal(2, d.RunToExit("--datapath-id", "0"));
+        Assert.Equal(2, d.RunToExit("--datapath-id", "12345678901234567"));
     }
 
     private static string StatesErased(string showJson) => StateRegex().Replace(showJson, "\"state\": \"?\"");

@@ -60,7 +60,16 @@ public interface ISwitchRuntime
     /// <summary>Counters of each datapath thread.</summary>
     IReadOnlyList<PmdThreadStats> PmdStats();
 
-    /// <summary>Zeroes the datapath thread counters.</summary>
+    /// <summary>
+    /// Adds each flow table's lookups and matches since start, as the datapath threads and PACKET_OUT counted them, to
+    /// <paramref name="lookups"/> and <paramref name="matches"/> (indexed by table id): the OpenFlow TABLE statistics.
+    /// A runtime without a datapath adds nothing.
+    /// </summary>
+    void AddTableCounts(Span<long> lookups, Span<long> matches)
+    {
+    }
+
+    /// <summary>Zeroes the datapath thread counters (not the table counters).</summary>
     void PmdStatsClear();
 
     /// <summary>Which receive queues each datapath thread polls.</summary>

@@ -42,7 +42,7 @@ internal sealed class OpenFlowService : IAsyncDisposable
     /// <exception cref="IOException">A socket cannot be bound (another process listens on it).</exception>
     public static OpenFlowService Start(ControlPlane control, RpcDispatcher gate, DaemonOptions options, ILoggerFactory loggers)
     {
-        var sw = new ControlPlaneSwitch(control, gate, loggers.CreateLogger("openflow"));
+        var sw = new ControlPlaneSwitch(control, gate, loggers.CreateLogger("openflow"), options.DatapathId);
         var hub = new OpenFlowHub(sw, MonotonicClock.Instance, loggers);
         sw.Events = hub;
         var service = new OpenFlowService(sw, hub, ManagementSocketPath(options.RunDirectory, control.Config.Bridge));

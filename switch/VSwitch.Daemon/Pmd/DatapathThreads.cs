@@ -115,6 +115,15 @@ internal sealed class DatapathThreads : IDisposable
 
     private static long Nanoseconds(long ticks) => (long)(ticks * (1e9 / Stopwatch.Frequency));
 
+    /// <summary>Adds every thread's table lookup and match counters to the two spans.</summary>
+    public void AddTableCounts(Span<long> lookups, Span<long> matches)
+    {
+        foreach (PmdThread t in _threads)
+        {
+            t.Context.Stats.AddTableCountsTo(lookups, matches);
+        }
+    }
+
     public void ClearStats()
     {
         _gcBase = GcCounts.Now();

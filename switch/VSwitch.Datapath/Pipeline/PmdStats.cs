@@ -61,13 +61,26 @@ public sealed class PmdStats
     /// <summary>Packets discarded by the datapath, by reason (ports count their own drops).</summary>
     public DropCounters Drops { get; } = new();
 
-    /// <summary>Packets looked up in each OpenFlow table (by table id), counted once per packet of a flow batch.</summary>
+    /// <summary>
+    /// Packets looked up in each OpenFlow table (by table id), counted once per packet of a flow batch. These are the
+    /// OpenFlow TABLE statistics: <see cref="Clear"/> leaves them, so they only grow.
+    /// </summary>
     public long[] TableLookups { get; } = new long[FlowTables.TableCount];
 
     /// <summary>Packets that matched a flow in each OpenFlow table (by table id).</summary>
     public long[] TableMatches { get; } = new long[FlowTables.TableCount];
 
-    /// <summary>Zeroes every counter (racy by design with a running thread).</summary>
+    /// <summary>Adds <see cref="TableLookups"/> and <see cref="TableMatches"/> to <paramref name="lookups"/> and <paramref name="matches"/> (any thread).</summary>
+    public void AddTableCountsTo(Span<long> lookups, Span<long> matches)
+    {
+        for (int i = 0; i < TableLookups.Length && i < lookups.Length && i < matches.Length; i++)
+        {
+            lookups[i] += Volatile.Read(ref TableLookups[i]);
+            matches[i] += Volatile.Read(ref TableMatches[i]);
+        }
+    }
+
+    /// <summary>Zeroes every counter but the table ones (racy by design with a running thread).</summary>
     public void Clear()
     {
         Packets = 0;
@@ -86,7 +99,5 @@ public sealed class PmdStats
         TxTicks = 0;
         CompleteTicks = 0;
         Drops.Clear();
-        Array.Clear(TableLookups);
-        Array.Clear(TableMatches);
     }
 }

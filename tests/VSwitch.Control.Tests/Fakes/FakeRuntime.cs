@@ -33,6 +33,18 @@ public sealed class FakeRuntime : ISwitchRuntime
 
     public int PmdStatsClears { get; private set; }
 
+    /// <summary>What <see cref="AddTableCounts"/> adds: lookups and matches by table id.</summary>
+    public Dictionary<int, (long Lookups, long Matches)> TableCounts { get; } = [];
+
+    public void AddTableCounts(Span<long> lookups, Span<long> matches)
+    {
+        foreach ((int table, (long l, long m)) in TableCounts)
+        {
+            lookups[table] += l;
+            matches[table] += m;
+        }
+    }
+
     public void AddPort(PortConfig port)
     {
         if (RefuseNextPort is string reason)

@@ -249,6 +249,26 @@ public sealed class ControlPlaneSwitchTests : IDisposable
         Assert.Empty(_sw.GetTableFeatures()[254].NextTables);
     }
 
+    [Fact]
+    public void Table_statistics_are_the_lookups_and_matches_the_datapath_counted()
+    {
+        _f.Runtime.TableCounts[0] = (7, 5);
+        _f.Runtime.TableCounts[3] = (2, 0);
+        IReadOnlyList<TableStats> stats = _sw.GetTableStats();
+        Assert.Equal((7ul, 5ul), (stats[0].LookupCount, stats[0].MatchedCount));
+        Assert.Equal((2ul, 0ul), (stats[3].LookupCount, stats[3].MatchedCount));
+        Assert.Equal((0ul, 0ul), (stats[1].LookupCount, stats[1].MatchedCount));
+    }
+
+    [Fact]
+    public void Datapath_id_is_derived_from_the_bridge_name_unless_one_is_given()
+    {
+        ulong derived = _sw.Features.DatapathId;
+        Assert.Equal(0x02UL, derived >> 40);
+        Assert.Equal(derived, new ControlPlaneSwitch(_f.Control, _f.Dispatcher, NullLogger.Instance).Features.DatapathId);
+        Assert.Equal(0x1UL, new ControlPlaneSwitch(_f.Control, _f.Dispatcher, NullLogger.Instance, 0x1).Features.DatapathId);
+    }
+
     private sealed class FakeEvents : IOpenFlowEvents
     {
         public List<FlowRemoved> Removed { get; } = [];

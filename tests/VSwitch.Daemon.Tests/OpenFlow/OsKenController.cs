@@ -7,20 +7,27 @@ namespace VSwitch.Daemon.Tests.OpenFlow;
 
 /// <summary>
 /// A real OpenFlow 1.3 controller: <c>osken-manager</c> (Debian python3-os-ken) running one of the apps in
-/// <c>OpenFlow/apps</c>, listening on a loopback port of its own. The apps print one "EVENT ..." line per event on
-/// stdout; they are collected here. Ended by its own PID on <see cref="Stop"/> or dispose.
+/// <c>OpenFlow/apps</c> (or an app given by its full path, with options of its own), listening on a loopback port of its
+/// own. The apps print one "EVENT ..." line per event on stdout; they are collected here. Ended by its own PID on
+/// <see cref="Stop"/> or dispose.
 /// </summary>
 internal sealed class OsKenController : IDisposable
 {
     private readonly List<string> _events = [];
     private readonly List<string> _output = [];
     private readonly string _app;
+    private readonly string[] _options;
     private Process? _process;
 
-    public OsKenController(string app, int? port = null)
+    /// <summary>
+    /// A controller running <paramref name="app"/> (a file in OpenFlow/apps, or a full path), with
+    /// <paramref name="options"/> given to osken-manager before it.
+    /// </summary>
+    public OsKenController(string app, int? port = null, params string[] options)
     {
         Prerequisite.Require(Prerequisite.FindOnPath("osken-manager") is not null, "osken-manager (Debian python3-os-ken) is missing");
         _app = Path.Combine(AppContext.BaseDirectory, "OpenFlow", "apps", app);
+        _options = options;
         Port = port ?? FreePort();
     }
 
@@ -63,7 +70,7 @@ internal sealed class OsKenController : IDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (string a in new[] { "--ofp-listen-host", "127.0.0.1", "--ofp-tcp-listen-port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), _app })
+        foreach (string a in (string[])["--ofp-listen-host", "127.0.0.1", "--ofp-tcp-listen-port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), .. _options, _app])
         {
             info.ArgumentList.Add(a);
         }
@@ -87,6 +94,18 @@ internal sealed class OsKenController : IDisposable
         Eventually.True(() => (found = Events.Find(e => words.All(w => e.Contains(w, StringComparison.Ordinal)))) is not null,
             "controller event with " + string.Join(' ', words), timeout, () => Output);
         return found!;
+    }
+
+    /// <summary>Waits up to <paramref name="timeout"/> for the process to end by itself (an app that stops the manager when done).</summary>
+    public bool WaitForExit(TimeSpan timeout)
+    {
+        Process p = _process ?? throw new InvalidOperationException("not started");
+        if (!p.WaitForExit(timeout))
+        {
+            return false;
+        }
+        p.WaitForExit(); // the last output lines
+        return true;
     }
 
     /// <summary>Ends the process by its PID and waits for it.</summary>

@@ -57,6 +57,14 @@ public sealed class MultiTableTests
         Assert.Equal(1, sw.Pmd.Stats.Drops[DropReason.NoRule]);
         Assert.Equal(1, sw.Pmd.Stats.TableLookups[1]);
         Assert.Equal(0, sw.Pmd.Stats.TableMatches[1]);
+
+        // They are the OpenFlow TABLE statistics: clearing the thread's counters leaves them, and they add up.
+        sw.Pmd.Stats.Clear();
+        long[] lookups = [5, 5, 5];
+        long[] matches = [0, 0, 0];
+        sw.Pmd.Stats.AddTableCountsTo(lookups, matches);
+        Assert.Equal([6, 6, 5], lookups);
+        Assert.Equal([1, 0, 0], matches);
         sw.AssertNoLeaks();
     }
 
