@@ -29,6 +29,9 @@ public sealed class VxlanMigrationTests(ITestOutputHelper output) : IDisposable
     private const int Port = 5001;
     private const long MaxBandwidth = 20L << 20;
 
+    /// <summary>Where host B's QEMU waits for the migration stream: B's underlay address.</summary>
+    private const string Incoming = "tcp:10.82.0.2:4444";
+
     /// <summary>
     /// The VM reads its stream at most 64 KiB per 40 ms: 12 MiB take at least 7.5 s, and the data waits in its socket
     /// buffers across the switchover (as in LiveMigrationTests).
@@ -48,58 +51,21 @@ public sealed class VxlanMigrationTests(ITestOutputHelper output) : IDisposable
     public void A_guest_migrates_from_host_A_to_host_B_over_the_underlay_and_a_peer_on_A_keeps_its_tcp_stream_to_it()
     {
         var sw = Stopwatch.StartNew();
-        GuestImage image = GuestKit.RequireAvailable();
-        var hosts = _hosts = new TunnelHosts();
-        NetNamespace u = hosts.Underlay();
-        NetNamespace ha = hosts.Namespace("vxa"), hb = hosts.Namespace("vxb");
-        TunnelHosts.Link(ha, "10.82.0.1/24", u, "ha", null);
-        TunnelHosts.Link(hb, "10.82.0.2/24", u, "hb", null);
-        DaemonProcess da = hosts.Daemon(ha), db = hosts.Daemon(hb);
-        _daemons.AddRange([da, db]);
+        // The VM pings the peer every 20 ms in the background (replies stamped, for the longest gap), and receives the
+        // peer's stream paced; the guest kernel does not zero the pages it hands out, so a page the switch wrote but did
+        // not mark in the dirty log would reach host B stale and change the md5.
         Checked(() =>
         {
-            (NetNamespace peer, _) = hosts.Endpoint(da, ha, "peer", PeerIp + "/24");
-            TunnelHosts.Tunnel(da, "to-b", "10.82.0.1", "10.82.0.2", Vni);
-            TunnelHosts.Tunnel(db, "to-a", "10.82.0.2", "10.82.0.1", Vni);
-            foreach (DaemonProcess d in new[] { da, db })
-            {
-                TunnelHosts.Ok(d.Ctl("add-port", "vm", "vhostuser", "--socket", Path.Combine(d.Root, "vm.sock")));
-            }
-
-            // The VM pings the peer every 20 ms in the background (replies stamped, for the longest gap), and receives
-            // the peer's stream paced; the guest kernel does not zero the pages it hands out, so a page the switch wrote
-            // but did not mark in the dirty log would reach host B stale and change the md5.
-            string incoming = "tcp:10.82.0.2:4444";
-            var src = new GuestOptions
-            {
-                Name = "vm-src",
-                Netns = ha.Name,
-                Mac = VmMac,
-                SocketPath = Path.Combine(da.Root, "vm.sock"),
-                SocketMode = GuestSocketMode.QemuClient,
-                QmpSocket = Path.Combine(da.Root, "vm.qmp"),
-                Timeout = TimeSpan.FromMinutes(10),
-                Role = "pinger,recv,pingend",
-                Ip = VmIp + "/24",
-                Peer = PeerIp,
-                Mtu = 1450,
-                PingInterval = 0.02,
-                Bytes = StreamBytes,
-                Port = Port,
-                Pace = PaceMicroseconds,
-                Seconds = 300,
-                KernelExtra = ["init_on_alloc=0"],
-            };
-            var dst = src with
-            {
-                Name = "vm-dst",
-                Netns = hb.Name,
-                SocketPath = Path.Combine(db.Root, "vm.sock"),
-                QmpSocket = Path.Combine(db.Root, "vm.qmp"),
-                Incoming = incoming,
-            };
-            QemuGuest source = Launch(image, src), destination = Launch(image, dst);
-            Qmp qmp = _qmp = Qmp.Connect(src.QmpSocket, TimeSpan.FromSeconds(30));
+            (NetNamespace ha, DaemonProcess da, DaemonProcess db, NetNamespace peer, QemuGuest source, QemuGuest destination, Qmp qmp) =
+                Start(o => o with
+                {
+                    Role = "pinger,recv,pingend",
+                    PingInterval = 0.02,
+                    Bytes = StreamBytes,
+                    Port = Port,
+                    Pace = PaceMicroseconds,
+                    KernelExtra = ["init_on_alloc=0"],
+                });
             source.WaitForResult("listen", BootTimeout);
             Assert.Equal("vm", MigrationSteps.FdbPort(da, VmMac));
 
@@ -116,7 +82,7 @@ public sealed class VxlanMigrationTests(ITestOutputHelper output) : IDisposable
             }, "1 MiB from the peer to the VM on host A", BootTimeout, () => da.Ctl("port-stats").Stdout);
 
             long underlayBefore = TunnelHosts.TxBytes(ha, "ul");
-            MigrationSteps.Start(qmp, incoming, MaxBandwidth);
+            MigrationSteps.Start(qmp, Incoming, MaxBandwidth);
             JsonObject active = MigrationSteps.WaitForProgress(qmp, MigrationTimeout);
             if (MigrationSteps.Status(active) == "active")
             {
@@ -160,6 +126,97 @@ public sealed class VxlanMigrationTests(ITestOutputHelper output) : IDisposable
             // moved would leave the VM without answers for far longer.
             Assert.True(gap < 10_000, $"the VM got no echo reply for {gap} ms");
         });
+    }
+
+    [Fact]
+    public void Without_guest_announce_host_B_announces_the_moved_MAC_with_a_RARP_frame_and_host_A_learns_it_on_its_tunnel()
+    {
+        var sw = Stopwatch.StartNew();
+        // The VM reaches the peer once, then idles; without IPv6 and without guest announce it sends nothing by itself
+        // after the switchover: only the RARP frame host B's switch sends for it (VHOST_USER_SEND_RARP) can tell host A
+        // where it went.
+        Checked(() =>
+        {
+            (_, DaemonProcess da, DaemonProcess db, NetNamespace peer, QemuGuest source, _, Qmp qmp) = Start(o => o with
+            {
+                Role = "reach,idle",
+                GuestAnnounce = false,
+                KernelExtra = ["ipv6.disable=1"],
+            });
+            source.WaitForResult("reach", BootTimeout);
+            Assert.Equal("vm", MigrationSteps.FdbPort(da, VmMac));
+            MigrationSteps.Start(qmp, Incoming, MaxBandwidth);
+            JsonObject done = MigrationSteps.WaitForCompletion(qmp, MigrationTimeout);
+            Eventually.True(() => MigrationSteps.FdbPort(da, VmMac) == "to-b" && MigrationSteps.FdbPort(db, VmMac) == "vm",
+                $"{VmMac} on to-b at host A and on vm at host B", TimeSpan.FromSeconds(60),
+                () => "host A:\n" + da.Ctl("fdb-show").Stdout + "\nhost B:\n" + db.Ctl("fdb-show").Stdout);
+            // The VM itself sent nothing on host B (the switch's RARP is not counted as received from it).
+            Assert.True(TunnelHosts.Counter(db, "vm", "rx") == 0, db.Ctl("port-stats", "vm").Stdout);
+            string text = db.Ctl("port-status", "vm").Stdout;
+            Assert.DoesNotContain(" GuestAnnounce ", text, StringComparison.Ordinal);
+            JsonElement status = db.Ctl("port-status", "vm", "--json").Json();
+            Assert.Equal(VmMac, MigrationSteps.Detail(status, "rarp mac"));
+            long rarps = long.Parse(MigrationSteps.Detail(status, "rarp sent"), CultureInfo.InvariantCulture);
+            Assert.True(rarps >= 1, "host B sent no RARP: " + text);
+            Assert.True(TunnelHosts.Counter(db, "to-a", "tx") > 0, db.Ctl("port-stats").Stdout);
+            output.WriteLine("--- host A fdb-show after the switchover:\n" + da.Ctl("fdb-show").Stdout);
+            // The peer on host A reaches the VM on host B now.
+            TunnelHosts.Ping(peer, VmIp);
+            output.WriteLine($"guest_announce=off: downtime {done["downtime"]} ms; host B sent {rarps} RARP frame(s); "
+                + $"scenario {sw.Elapsed.TotalSeconds:F0} s");
+        });
+    }
+
+    /// <summary>
+    /// Two hosts on one bridged underlay (A 10.82.0.1, B 10.82.0.2), each a vswitchd with vhost-user port vm and a
+    /// tunnel to the other, a tap endpoint "peer" on A; the VM booting on A's port (QEMU in A's namespace) and a QEMU
+    /// waiting for it with <c>-incoming</c> on B's (in B's namespace). <paramref name="shape"/> sets the VM's role.
+    /// </summary>
+    private (NetNamespace Ha, DaemonProcess Da, DaemonProcess Db, NetNamespace Peer, QemuGuest Source, QemuGuest Destination, Qmp Qmp)
+        Start(Func<GuestOptions, GuestOptions> shape)
+    {
+        GuestImage image = GuestKit.RequireAvailable();
+        var hosts = _hosts = new TunnelHosts();
+        NetNamespace u = hosts.Underlay();
+        NetNamespace ha = hosts.Namespace("vxa"), hb = hosts.Namespace("vxb");
+        TunnelHosts.Link(ha, "10.82.0.1/24", u, "ha", null);
+        TunnelHosts.Link(hb, "10.82.0.2/24", u, "hb", null);
+        DaemonProcess da = hosts.Daemon(ha);
+        _daemons.Add(da);
+        DaemonProcess db = hosts.Daemon(hb);
+        _daemons.Add(db);
+        (NetNamespace peer, _) = hosts.Endpoint(da, ha, "peer", PeerIp + "/24");
+        TunnelHosts.Tunnel(da, "to-b", "10.82.0.1", "10.82.0.2", Vni);
+        TunnelHosts.Tunnel(db, "to-a", "10.82.0.2", "10.82.0.1", Vni);
+        foreach (DaemonProcess d in new[] { da, db })
+        {
+            TunnelHosts.Ok(d.Ctl("add-port", "vm", "vhostuser", "--socket", Path.Combine(d.Root, "vm.sock")));
+        }
+        GuestOptions src = shape(new GuestOptions
+        {
+            Name = "vm-src",
+            Netns = ha.Name,
+            Mac = VmMac,
+            SocketPath = Path.Combine(da.Root, "vm.sock"),
+            SocketMode = GuestSocketMode.QemuClient,
+            QmpSocket = Path.Combine(da.Root, "vm.qmp"),
+            Timeout = TimeSpan.FromMinutes(10),
+            Ip = VmIp + "/24",
+            Peer = PeerIp,
+            Mtu = 1450,
+            Seconds = 300,
+        });
+        GuestOptions dst = src with
+        {
+            Name = "vm-dst",
+            Netns = hb.Name,
+            SocketPath = Path.Combine(db.Root, "vm.sock"),
+            QmpSocket = Path.Combine(db.Root, "vm.qmp"),
+            Incoming = Incoming,
+        };
+        QemuGuest source = Launch(image, src), destination = Launch(image, dst);
+        Qmp qmp = _qmp = Qmp.Connect(src.QmpSocket!, TimeSpan.FromSeconds(30));
+        return (ha, da, db, peer, source, destination, qmp);
     }
 
     private static long TxBytes(DaemonProcess d, string port) =>
