@@ -135,7 +135,7 @@ public sealed class VxlanGuestTests(ITestOutputHelper output) : IDisposable
     }
 
     /// <summary>A kernel host: a Linux vxlan device to <paramref name="remote"/> on the host's underlay link <c>ul</c>.</summary>
-    internal static void KernelVxlan(NetNamespace k, int vni, string local, string remote, string cidr)
+    private static void KernelVxlan(NetNamespace k, int vni, string local, string remote, string cidr)
     {
         Run(k, "ip", "link", "add", "vx0", "type", "vxlan", "id", $"{vni}", "remote", remote, "local", local, "dstport", "4789", "dev", "ul");
         // As in VxlanInteropTests: a veth passes partial checksums on unfinished, and vswitchd's UDP socket would get the
@@ -195,7 +195,7 @@ public sealed class VxlanGuestTests(ITestOutputHelper output) : IDisposable
         return g;
     }
 
-    internal static void Run(NetNamespace ns, params string[] command)
+    private static void Run(NetNamespace ns, params string[] command)
     {
         (int code, string stdout, string stderr) = ns.Exec(10_000, command);
         Assert.True(code == 0, $"{string.Join(' ', command)} in {ns.Name}: {stdout} {stderr}");
