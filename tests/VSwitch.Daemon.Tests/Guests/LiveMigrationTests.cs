@@ -7,6 +7,7 @@ using VSwitch.Daemon.Tests.Forwarding;
 using VSwitch.TestKit;
 using VSwitch.TestKit.Guests;
 using Xunit;
+using static VSwitch.Daemon.Tests.Guests.MigrationSteps;
 
 namespace VSwitch.Daemon.Tests.Guests;
 
@@ -139,8 +140,7 @@ public sealed class LiveMigrationTests(ITestOutputHelper output) : IDisposable
         Checked(() =>
         {
             WaitForStreams(s);
-            s.SrcQmp.Execute("migrate-set-parameters", new JsonObject { ["max-bandwidth"] = MaxBandwidth });
-            s.SrcQmp.Execute("migrate", new JsonObject { ["uri"] = s.Incoming });
+            MigrationSteps.Start(s.SrcQmp, s.Incoming, MaxBandwidth);
             // Well into the first copy: the switch logs every write by now.
             JsonObject active = s.SrcQmp.WaitForMigration(m => Status(m) != "setup" && Ram(m, "transferred") > (16L << 20), MigrationTimeout, "16 MiB copied");
             Assert.Equal("active", Status(active));
@@ -259,17 +259,15 @@ public sealed class LiveMigrationTests(ITestOutputHelper output) : IDisposable
     /// <summary>Starts the migration at 20 MiB/s and waits for it to complete; prints the ports meanwhile.</summary>
     private JsonObject Migrate(Scenario s)
     {
-        s.SrcQmp.Execute("migrate-set-parameters", new JsonObject { ["max-bandwidth"] = MaxBandwidth });
-        s.SrcQmp.Execute("migrate", new JsonObject { ["uri"] = s.Incoming });
-        JsonObject active = s.SrcQmp.WaitForMigration(m => Status(m) is not ("setup" or "none"), MigrationTimeout, "progress");
+        MigrationSteps.Start(s.SrcQmp, s.Incoming, MaxBandwidth);
+        JsonObject active = MigrationSteps.WaitForProgress(s.SrcQmp, MigrationTimeout);
         if (Status(active) == "active")
         {
             string during = s.D.Ctl("port-status", "src").Stdout;
             output.WriteLine("--- port-status src while migrating:\n" + during);
             Assert.Contains("dirty logging: on", during, StringComparison.Ordinal);
         }
-        JsonObject done = s.SrcQmp.WaitForMigration(m => Status(m) is "completed" or "failed" or "cancelled", MigrationTimeout, "end");
-        Assert.True(Status(done) == "completed", "migration ended " + done.ToJsonString());
+        JsonObject done = MigrationSteps.WaitForCompletion(s.SrcQmp, MigrationTimeout);
         // The source stays connected (paused): its log counters are still there. The switch wrote into the VM while
         // QEMU copied it (received frames, used rings), so it marked pages.
         JsonElement src = s.D.Ctl("port-status", "src", "--json").Json();
@@ -306,7 +304,7 @@ public sealed class LiveMigrationTests(ITestOutputHelper output) : IDisposable
 
     private void AssertMacOn(string port)
     {
-        Eventually.True(() => FdbPort(VmMac) == port, $"{VmMac} learned on {port}", TimeSpan.FromSeconds(60), () => _daemon!.Ctl("fdb-show").Stdout);
+        Eventually.True(() => MigrationSteps.FdbPort(_daemon!, VmMac) == port, $"{VmMac} learned on {port}", TimeSpan.FromSeconds(60), () => _daemon!.Ctl("fdb-show").Stdout);
         output.WriteLine("--- fdb-show:\n" + _daemon!.Ctl("fdb-show").Stdout);
         if (port == "dst")
         {
@@ -314,46 +312,6 @@ public sealed class LiveMigrationTests(ITestOutputHelper output) : IDisposable
             Assert.True(stats.GetProperty("moved").GetInt64() >= 1, "fdb-show counts no MAC move: " + stats);
         }
     }
-
-    private static string Detail(JsonElement status, string key)
-    {
-        foreach (JsonElement d in status.GetProperty("details").EnumerateArray())
-        {
-            if (d.GetProperty("key").GetString() == key)
-            {
-                return d.GetProperty("value").GetString() ?? "";
-            }
-        }
-        throw new KeyNotFoundException($"no '{key}' in port-status: {status}");
-    }
-
-    private string? FdbPort(string mac)
-    {
-        foreach (JsonElement e in _daemon!.Ctl("fdb-show", "--json").Json().GetProperty("entries").EnumerateArray())
-        {
-            if (string.Equals(e.GetProperty("mac").GetString(), mac, StringComparison.OrdinalIgnoreCase))
-            {
-                return e.GetProperty("port").GetString();
-            }
-        }
-        return null;
-    }
-
-    private static void AssertNoChecksumErrors(params QemuGuest[] guests)
-    {
-        foreach (QemuGuest g in guests)
-        {
-            GuestResult snmp = g.WaitForResult("snmp", TimeSpan.FromMinutes(2));
-            Assert.Equal("0", snmp["tcp_in_csum_errors"]);
-            Assert.Equal("0", snmp["udp_in_csum_errors"]);
-            Assert.Equal("0", snmp["icmp_in_csum_errors"]);
-            Assert.Equal("0", snmp["ip_in_hdr_errors"]);
-        }
-    }
-
-    private static string Status(JsonObject migration) => migration["status"]?.GetValue<string>() ?? "none";
-
-    private static long Ram(JsonObject migration, string field) => migration["ram"]?[field]?.GetValue<long>() ?? -1;
 
     private QemuGuest Launch(GuestImage image, GuestOptions options)
     {

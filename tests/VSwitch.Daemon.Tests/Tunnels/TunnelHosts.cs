@@ -121,6 +121,10 @@ internal sealed class TunnelHosts : IDisposable
     public static long RxPackets(NetNamespace ns, string ifName) =>
         long.Parse(ns.ReadSys($"/sys/class/net/{ifName}/statistics/rx_packets"), CultureInfo.InvariantCulture);
 
+    /// <summary>The bytes sent on <paramref name="ifName"/> in <paramref name="ns"/> (the kernel's counter).</summary>
+    public static long TxBytes(NetNamespace ns, string ifName) =>
+        long.Parse(ns.ReadSys($"/sys/class/net/{ifName}/statistics/tx_bytes"), CultureInfo.InvariantCulture);
+
     /// <summary>A port's counter: <paramref name="direction"/> rx or tx, <paramref name="reason"/> a drop reason or null for packets.</summary>
     public static long Counter(DaemonProcess d, string port, string direction, string? reason = null)
     {

@@ -74,6 +74,13 @@ public sealed class QemuCommandLineTests
     }
 
     [Fact]
+    public void A_namespace_runs_QEMU_under_ip_netns_exec_before_taskset()
+    {
+        var args = QemuCommandLine.Build(Image, Options with { Netns = "vxa-1", CpuAffinity = "1" });
+        Assert.Equal(["ip", "netns", "exec", "vxa-1", "taskset", "-c", "1", QemuCommandLine.Qemu], args.Take(8));
+    }
+
+    [Fact]
     public void Compressed_kernel_on_request()
     {
         var args = QemuCommandLine.Build(Image, Options with { BootCompressedKernel = true });
@@ -129,6 +136,7 @@ public sealed class QemuCommandLineTests
         Options with { QmpSocket = "/run/a.qmp,server=off" },
         Options with { Incoming = "unix:/run/m,x=1" },
         Options with { Pace = 0 },
+        Options with { Netns = "a b" },
     };
 
     [Theory]

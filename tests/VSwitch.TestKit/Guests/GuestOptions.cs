@@ -44,6 +44,12 @@ public sealed record GuestOptions
     /// <summary>Packed virtqueues on the guest's device (<c>packed=on</c>, VIRTIO_F_RING_PACKED); QEMU's default is split.</summary>
     public bool PackedRing { get; init; }
 
+    /// <summary>
+    /// A network namespace QEMU runs in (<c>ip netns exec</c>, which execs QEMU, so the PID stays QEMU's): its TCP
+    /// sockets (a migration stream, <see cref="Incoming"/>) use that namespace's addresses. Null: the test's own namespace.
+    /// </summary>
+    public string? Netns { get; init; }
+
     /// <summary>Host CPUs QEMU may run on (<c>taskset -c</c> list, e.g. <c>"1"</c>), away from a busy-polling backend. Null: any.</summary>
     public string? CpuAffinity { get; init; }
 

@@ -22,11 +22,18 @@ public static partial class QemuCommandLine
     /// <summary>The QEMU executable for x86-64 guests.</summary>
     public const string Qemu = "qemu-system-x86_64";
 
-    /// <summary>The program and its arguments (the program is <c>taskset</c> when <see cref="GuestOptions.CpuAffinity"/> is set).</summary>
+    /// <summary>
+    /// The program and its arguments (the program is <c>ip</c> when <see cref="GuestOptions.Netns"/> is set, else
+    /// <c>taskset</c> when <see cref="GuestOptions.CpuAffinity"/> is; both exec the next one).
+    /// </summary>
     public static IReadOnlyList<string> Build(GuestImage image, GuestOptions o)
     {
         Validate(o);
         var args = new List<string>();
+        if (o.Netns is not null)
+        {
+            args.AddRange(["ip", "netns", "exec", o.Netns]);
+        }
         if (o.CpuAffinity is not null)
         {
             args.AddRange(["taskset", "-c", o.CpuAffinity]);
@@ -129,6 +136,7 @@ public static partial class QemuCommandLine
         Check(o.HostMtu is null or (>= 68 and <= 65535), nameof(o.HostMtu), N(o.HostMtu) ?? "");
         Check(o.CpuAffinity is null || CpuListRegex().IsMatch(o.CpuAffinity), nameof(o.CpuAffinity), o.CpuAffinity ?? "");
         Check(NameRegex().IsMatch(o.Machine), nameof(o.Machine), o.Machine);
+        Check(o.Netns is null || NameRegex().IsMatch(o.Netns), nameof(o.Netns), o.Netns ?? "");
         Check(o.Pace is null or (>= 1 and <= 10_000_000), nameof(o.Pace), N(o.Pace) ?? "");
         foreach (string? path in new[] { o.QmpSocket, o.Incoming })
         {
