@@ -198,6 +198,11 @@ internal sealed unsafe partial class VxlanEndpoint
         }
         p.AttachExternal(packet + VxlanHeader.Size, frame);
         p.InPort = port.Id;
+        // Tunnel metadata for flows (tun_id, tun_src, tun_dst), on every vxlan port as in OVS, fixed or flow-based.
+        ref PacketTunnel tunnel = ref p.Tunnel;
+        tunnel.Id = vni;
+        tunnel.Source = _source;
+        tunnel.Destination = _destination;
         batch.TryAdd(p);
         QueueStats stats = port.Stats.Rx[0];
         stats.Packets++;

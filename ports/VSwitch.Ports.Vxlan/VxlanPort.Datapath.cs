@@ -29,7 +29,8 @@ public sealed partial class VxlanPort
     /// Encapsulates and sends every packet of <paramref name="batch"/> (any queue number; there is one transmit queue).
     /// Runts count as <see cref="DropReason.RxRunt"/>, frames longer than the overlay MTU allows (or, with don't-fragment,
     /// than the path MTU) as <see cref="DropReason.TunnelTooBig"/>, a full socket buffer as <see cref="DropReason.TxQueueFull"/>,
-    /// no route to the remote as <see cref="DropReason.PortDown"/>. Takes ownership of all packets; the batch is empty on
+    /// no route to the remote as <see cref="DropReason.PortDown"/>. On a flow-based port the VNI is the low 24 bits of each
+    /// packet's tun_id and the remote its tun_dst; one without a tun_dst counts as <see cref="DropReason.TunnelNoRemote"/>. Takes ownership of all packets; the batch is empty on
     /// return. Any datapath thread.
     /// </summary>
     public void Send(int queue, PacketBatch batch)

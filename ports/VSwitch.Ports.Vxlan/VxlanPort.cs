@@ -5,11 +5,13 @@ namespace VSwitch.Ports.Vxlan;
 
 /// <summary>
 /// A VXLAN tunnel port (RFC 7348) to one remote VTEP, through the host kernel's UDP stack (docs/TUNNELS.md says why).
-/// Sending: each frame gets a VXLAN header with the port's VNI and leaves as one UDP datagram to the remote's
+/// Sending: each frame gets a VXLAN header with the port's VNI (or, with <c>key=flow</c>, its tun_id) and leaves as one
+/// UDP datagram to the remote's (with <c>remote_ip=flow</c>, its tun_dst's)
 /// <see cref="VxlanPortOptions.DstPort"/>, from one of the port's own sockets picked by the inner flow's hash (its outer
 /// source port), batched with sendmmsg and segmentation offload (<see cref="VxlanSender"/>). Receiving: every port on
 /// the same local address and UDP port shares one socket (<see cref="VxlanEndpoint"/>); the endpoint's first port
-/// polls it and hands each packet to the port whose remote and VNI it carries, so only that port has a receive queue.
+/// polls it and hands each packet to the port whose remote and VNI it carries, so only that port has a receive queue,
+/// with the VNI and outer addresses as the packet's tunnel metadata (<see cref="PacketBuffer.Tunnel"/>).
 /// Frames longer than the overlay MTU allows are dropped as <see cref="Core.Diagnostics.DropReason.TunnelTooBig"/>.
 /// Threads: Receive, CompleteReceive and the wake-up members by the thread that polls the receive queue; Send by any
 /// datapath thread (serialised per batch by a spin flag); everything else by the control side.
@@ -93,7 +95,7 @@ public sealed partial class VxlanPort : IPort, IRxWakeup, IDisposable
             throw new ArgumentException("the UDP port and the TTL must not be 0", nameof(options));
         }
         int mtu = options.Mtu ?? DefaultMtuFor(options);
-        VxlanSender sender = VxlanSender.Open(options.LocalIp, options.RemoteIp ?? 0, options.DstPort, options.Vni ?? 0,
+        VxlanSender sender = VxlanSender.Open(options.LocalIp, options.RemoteIp, options.DstPort, options.Vni,
             options.SourcePorts, options.DontFragment, options.Ttl);
         var port = new VxlanPort(id, options, sender, endpoints, mtu);
         try

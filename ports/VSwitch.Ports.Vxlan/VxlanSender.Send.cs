@@ -50,6 +50,11 @@ internal sealed unsafe partial class VxlanSender
                 _socketOf[i] = -1;
                 stats.Drops.Add(DropReason.RxRunt);
             }
+            else if (_flowRemote && batch[i].Tunnel.Destination == 0)
+            {
+                _socketOf[i] = -1;
+                stats.Drops.Add(DropReason.TunnelNoRemote);
+            }
             else if (frame.Length > maxFrame + TagAllowance(frame))
             {
                 _socketOf[i] = -1;
@@ -111,6 +116,10 @@ internal sealed unsafe partial class VxlanSender
             PacketBuffer p = batch[_order[k]];
             _iovs[(2 * k) + 1].Base = p.Data;
             _iovs[(2 * k) + 1].Length = (nuint)p.Length;
+            if (_flowKey | _flowRemote)
+            {
+                FlowBased(k, p);
+            }
         }
         int messages = 0;
         int k2 = start;
@@ -122,7 +131,7 @@ internal sealed unsafe partial class VxlanSender
             {
                 int segment = length + VxlanHeader.Size;
                 while (k2 + run < end && run < MaxGsoSegments && (int)_iovs[(2 * (k2 + run)) + 1].Length == length
-                    && (run + 1) * segment <= MaxGsoBytes)
+                    && (run + 1) * segment <= MaxGsoBytes && SameRemote(k2, k2 + run))
                 {
                     run++;
                 }
@@ -136,10 +145,36 @@ internal sealed unsafe partial class VxlanSender
         Submit(fd, messages, stats);
     }
 
+    /// <summary>
+    /// A flow-based port: the packet at sorted position <paramref name="k"/> gets its VNI (the low 24 bits of tun_id) in
+    /// its header and its remote (tun_dst) as its message's destination.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void FlowBased(int k, PacketBuffer p)
+    {
+        ref PacketTunnel tunnel = ref p.Tunnel;
+        if (_flowKey)
+        {
+            VxlanHeader.Write(new Span<byte>(_headers + (k * VxlanHeader.Size), VxlanHeader.Size), (uint)tunnel.Id);
+        }
+        if (_flowRemote)
+        {
+            _flowRemotes[k] = Sockets.Address(tunnel.Destination, _dstPort);
+        }
+    }
+
+    /// <summary>True when the packets at sorted positions <paramref name="a"/> and <paramref name="b"/> go to the same remote (always, for a fixed remote).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool SameRemote(int a, int b) => !_flowRemote || _flowRemotes[a].AddrBe == _flowRemotes[b].AddrBe;
+
+    /// <summary>Where the message starting at sorted position <paramref name="first"/> goes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private Libc.SockaddrIn* RemoteOf(int first) => _flowRemote ? _flowRemotes + first : _remote;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void BuildMessage(ref Libc.MMsgHdr msg, int first, int run, int index, int length)
     {
-        msg.Hdr.Name = _remote;
+        msg.Hdr.Name = RemoteOf(first);
         msg.Hdr.NameLength = (uint)sizeof(Libc.SockaddrIn);
         msg.Hdr.Iov = _iovs + (2 * first);
         msg.Hdr.IovLength = (nuint)(2 * run);
@@ -218,7 +253,7 @@ internal sealed unsafe partial class VxlanSender
         for (int j = 0; j < count; j++)
         {
             ref Libc.MMsgHdr m = ref _singles[j];
-            m.Hdr.Name = _remote;
+            m.Hdr.Name = RemoteOf(first + j);
             m.Hdr.NameLength = (uint)sizeof(Libc.SockaddrIn);
             m.Hdr.Iov = _iovs + (2 * (first + j));
             m.Hdr.IovLength = 2;

@@ -33,15 +33,22 @@ internal sealed unsafe partial class VxlanSender : IDisposable
     private readonly Libc.MMsgHdr* _singles;
     private readonly byte* _controls;
     private readonly Libc.SockaddrIn* _remote;
+    private readonly Libc.SockaddrIn* _flowRemotes;
+    private readonly ushort _dstPort;
+    private readonly bool _flowRemote;
+    private readonly bool _flowKey;
     private bool _disposed;
 
-    private VxlanSender(int[] fds, ushort[] sourcePorts, uint remoteIp, ushort dstPort, uint vni, bool gso)
+    private VxlanSender(int[] fds, ushort[] sourcePorts, uint? remoteIp, ushort dstPort, uint? vni, bool gso)
     {
         _fds = fds;
         SourcePorts = sourcePorts;
         Gso = gso;
+        _dstPort = dstPort;
+        _flowRemote = remoteIp is null;
+        _flowKey = vni is null;
         nuint total = (nuint)((Capacity * VxlanHeader.Size) + (2 * Capacity * sizeof(Libc.IoVec)) + (2 * Capacity * sizeof(Libc.MMsgHdr))
-            + (Capacity * ControlSpace) + sizeof(Libc.SockaddrIn));
+            + (Capacity * ControlSpace) + ((Capacity + 1) * sizeof(Libc.SockaddrIn)));
         _native = (byte*)NativeMemory.AlignedAlloc(total, 64);
         NativeMemory.Clear(_native, total);
         _headers = _native;
@@ -50,10 +57,11 @@ internal sealed unsafe partial class VxlanSender : IDisposable
         _singles = _msgs + Capacity;
         _controls = (byte*)(_singles + Capacity);
         _remote = (Libc.SockaddrIn*)(_controls + (Capacity * ControlSpace));
-        *_remote = Sockets.Address(remoteIp, dstPort);
+        _flowRemotes = _remote + 1;
+        *_remote = Sockets.Address(remoteIp ?? 0, dstPort);
         for (int i = 0; i < Capacity; i++)
         {
-            VxlanHeader.Write(new Span<byte>(_headers + (i * VxlanHeader.Size), VxlanHeader.Size), vni);
+            VxlanHeader.Write(new Span<byte>(_headers + (i * VxlanHeader.Size), VxlanHeader.Size), vni ?? 0);
             _iovs[2 * i].Base = _headers + (i * VxlanHeader.Size);
             _iovs[2 * i].Length = VxlanHeader.Size;
             var control = (Libc.CmsgHdr*)(_controls + (i * ControlSpace));
@@ -77,10 +85,11 @@ internal sealed unsafe partial class VxlanSender : IDisposable
 
     /// <summary>
     /// Opens <paramref name="count"/> sockets on <paramref name="localIp"/> (0: any) sending to
-    /// <paramref name="remoteIp"/>:<paramref name="dstPort"/> with <paramref name="vni"/>.
+    /// <paramref name="remoteIp"/>:<paramref name="dstPort"/> with <paramref name="vni"/>. A null remote or VNI is
+    /// flow-based: each packet's tunnel metadata gives it (<see cref="PacketBuffer.Tunnel"/>).
     /// </summary>
     /// <exception cref="IOException">A socket cannot be opened, configured or bound; the message says why.</exception>
-    public static VxlanSender Open(uint localIp, uint remoteIp, ushort dstPort, uint vni, int count, bool dontFragment, byte ttl)
+    public static VxlanSender Open(uint localIp, uint? remoteIp, ushort dstPort, uint? vni, int count, bool dontFragment, byte ttl)
     {
         var fds = new List<int>(count);
         var ports = new ushort[count];

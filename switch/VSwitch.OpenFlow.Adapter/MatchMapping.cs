@@ -10,9 +10,10 @@ namespace VSwitch.OpenFlow.Adapter;
 /// Converts between an OpenFlow 1.3 OXM match (<see cref="OfpMatch"/>) and the flow engine's <see cref="FlowMatch"/>.
 /// <see cref="FlowField"/> uses the OXM basic field numbers, so most fields map one to one; the exceptions are the
 /// port numbers (32-bit in OpenFlow 1.3, 16-bit in the flow key: <see cref="PortMapping"/>) and the fields the flow key
-/// does not hold (IN_PHY_PORT, MPLS, PBB, TUNNEL_ID, IPV6_EXTHDR), which are refused with BAD_MATCH/BAD_FIELD.
-/// The other direction is lossy for matches written in the text syntax that OpenFlow 1.3 cannot express (tcp_flags,
-/// nw_ttl, ip_frag, the inner VLAN tag, partial masks of unmaskable fields): those parts are left out of the OXM
+/// does not hold (IN_PHY_PORT, MPLS, PBB, IPV6_EXTHDR), which are refused with BAD_MATCH/BAD_FIELD. TUNNEL_ID maps to
+/// <c>tun_id</c>. The other direction is lossy for matches written in the text syntax that OpenFlow 1.3 cannot express
+/// (tcp_flags, nw_ttl, ip_frag, the inner VLAN tag, tun_src/tun_dst, which are NXM fields in OVS, partial masks of
+/// unmaskable fields): those parts are left out of the OXM
 /// match, which is then wider than the flow's. Stateless and thread-safe.
 /// </summary>
 public static class MatchMapping
@@ -72,7 +73,7 @@ public static class MatchMapping
         foreach (FlowField field in FlowFields.All)
         {
             UInt128 bits = FlowFields.GetMask(field, in mask);
-            if (bits == 0 || !Applies(field, dlType, proto, icmpType))
+            if (bits == 0 || !FlowFields.IsOxmBasic(field) || !Applies(field, dlType, proto, icmpType))
             {
                 continue;
             }

@@ -3,8 +3,9 @@ namespace VSwitch.Flows.Keys;
 /// <summary>
 /// A field of <see cref="FlowKey"/> as a flow names it in a match or a <c>set_field</c> action. The numbers are those of
 /// OpenFlow 1.3's OXM basic fields (<c>enum oxm_ofb_match_fields</c>, OpenFlow 1.3.5 §7.2.3.7), so the OpenFlow layer
-/// maps one onto the other without a table; fields the key cannot hold (MPLS, PBB, tunnels, extension headers) are
-/// absent. Where each one lives in the key, its width and whether set_field may write it: <see cref="FlowFields"/>.
+/// maps one onto the other without a table; fields the key cannot hold (MPLS, PBB, extension headers) are absent. The
+/// tunnel's outer addresses are Nicira extension fields in OVS (NXM_NX_TUN_IPV4_SRC/DST), not OXM basic fields: they
+/// take numbers past the OXM basic range (<see cref="FlowFields.IsOxmBasic"/> tells them apart). Where each one lives in the key, its width and whether set_field may write it: <see cref="FlowFields"/>.
 /// </summary>
 public enum FlowField : byte
 {
@@ -106,4 +107,13 @@ public enum FlowField : byte
 
     /// <summary>Neighbour discovery target link-layer address (advertisements).</summary>
     NdTll = 33,
+
+    /// <summary>Tunnel key (<c>tun_id</c>, OXM TUNNEL_ID, 64 bits; a VXLAN VNI is its low 24 bits).</summary>
+    TunnelId = 38,
+
+    /// <summary>Outer IPv4 source of the tunnel (<c>tun_src</c>; an NXM extension field in OVS, not an OXM basic field).</summary>
+    TunIpv4Src = 62,
+
+    /// <summary>Outer IPv4 destination of the tunnel (<c>tun_dst</c>; an NXM extension field in OVS, not an OXM basic field).</summary>
+    TunIpv4Dst = 63,
 }

@@ -20,11 +20,17 @@ public static class FlowFields
     /// <summary>True for a number that names a field here.</summary>
     public static bool IsKnown(int field) => field is >= 0 and <= byte.MaxValue && Enum.IsDefined((FlowField)(byte)field);
 
+    /// <summary>Number of OXM basic field numbers (OpenFlow 1.3: 0..39); fields at or past it have no OXM basic form.</summary>
+    public const int OxmBasicCount = 40;
+
+    /// <summary>True when the field's number is an OXM basic field number (all but the tunnel's outer addresses).</summary>
+    public static bool IsOxmBasic(FlowField field) => (int)field < OxmBasicCount;
+
     /// <summary>Width of the field in bits.</summary>
     public static int Bits(FlowField field) => field switch
     {
         FlowField.InPort => 16,
-        FlowField.Metadata => 64,
+        FlowField.Metadata or FlowField.TunnelId => 64,
         FlowField.EthDst or FlowField.EthSrc or FlowField.ArpSha or FlowField.ArpTha or FlowField.NdSll or FlowField.NdTll => 48,
         FlowField.EthType or FlowField.TcpSrc or FlowField.TcpDst or FlowField.UdpSrc or FlowField.UdpDst or FlowField.SctpSrc
             or FlowField.SctpDst or FlowField.ArpOp => 16,
@@ -33,7 +39,7 @@ public static class FlowFields
         FlowField.IpDscp => 6,
         FlowField.IpEcn => 2,
         FlowField.IpProto or FlowField.Icmpv4Type or FlowField.Icmpv4Code or FlowField.Icmpv6Type or FlowField.Icmpv6Code => 8,
-        FlowField.Ipv4Src or FlowField.Ipv4Dst or FlowField.ArpSpa or FlowField.ArpTpa => 32,
+        FlowField.Ipv4Src or FlowField.Ipv4Dst or FlowField.ArpSpa or FlowField.ArpTpa or FlowField.TunIpv4Src or FlowField.TunIpv4Dst => 32,
         FlowField.Ipv6Label => 20,
         _ => 128,
     };
@@ -48,7 +54,7 @@ public static class FlowFields
     /// </summary>
     public static bool IsWritable(FlowField field) => field is not (FlowField.InPort or FlowField.Metadata or FlowField.EthType or FlowField.IpProto);
 
-    /// <summary>The header a packet must carry for the field to exist (None for in_port, metadata and the Ethernet fields).</summary>
+    /// <summary>The header a packet must carry for the field to exist (None for in_port, metadata, the tunnel fields and the Ethernet fields).</summary>
     public static FlowKeyLayers Layer(FlowField field) => field switch
     {
         FlowField.VlanVid or FlowField.VlanPcp => FlowKeyLayers.Vlan,
@@ -101,6 +107,9 @@ public static class FlowFields
         FlowField.NdTarget => "nd_target",
         FlowField.NdSll => "nd_sll",
         FlowField.NdTll => "nd_tll",
+        FlowField.TunnelId => "tun_id",
+        FlowField.TunIpv4Src => "tun_src",
+        FlowField.TunIpv4Dst => "tun_dst",
         _ => field.ToString(),
     };
 
@@ -122,6 +131,7 @@ public static class FlowFields
             case "ipv6_nd_target": field = FlowField.NdTarget; return true;
             case "ipv6_nd_sll": field = FlowField.NdSll; return true;
             case "ipv6_nd_tll": field = FlowField.NdTll; return true;
+            case "tunnel_id": field = FlowField.TunnelId; return true;
         }
         foreach (FlowField f in s_all)
         {
@@ -186,6 +196,9 @@ public static class FlowFields
         FlowField.Ipv6Dst => k.Ipv6Dst,
         FlowField.Ipv6Label => k.Ipv6Label,
         FlowField.NdTarget => k.NdTarget,
+        FlowField.TunnelId => k.TunId,
+        FlowField.TunIpv4Src => k.TunSrc,
+        FlowField.TunIpv4Dst => k.TunDst,
         _ => 0,
     };
 
@@ -217,6 +230,9 @@ public static class FlowFields
             case FlowField.Ipv6Dst: k.Ipv6Dst = value; break;
             case FlowField.Ipv6Label: k.Ipv6Label = (uint)v & 0xfffff; break;
             case FlowField.NdTarget: k.NdTarget = value; break;
+            case FlowField.TunnelId: k.TunId = v; break;
+            case FlowField.TunIpv4Src: k.TunSrc = (uint)v; break;
+            case FlowField.TunIpv4Dst: k.TunDst = (uint)v; break;
         }
     }
 }

@@ -7,20 +7,21 @@ namespace VSwitch.Flows.Keys;
 /// <summary>
 /// The fields of a packet that flows can match on: a flat, fixed-size, blittable struct (the OVS
 /// miniflow idea without the compression). Fields a packet does not have are zero.
-/// Design note: the layout has no padding (128 bytes, sixteen 64-bit words, see <see cref="Size"/>), so
+/// Design note: the layout has no padding (144 bytes, eighteen 64-bit words, see <see cref="Size"/>), so
 /// equality and hashing work on the raw words; the private reserved fields keep the tail explicit and are
 /// always zero. <see cref="Metadata"/> is the OpenFlow pipeline register: zero in every received packet, written
-/// only while a packet walks the tables. Room to grow: a tunnel block (tunnel id, outer source and destination)
-/// goes in as two more words in front of the reserved tail; <see cref="Size"/>, the hash, equality, masks and the
-/// classifier all work over <see cref="Words"/> and follow without other changes.
-/// Cost: <see cref="ComputeHash"/> is sixteen CRC32-C steps in four parallel chains; <see cref="Equals(FlowKey)"/>
-/// is a 128-byte vector compare. A value type with no thread affinity.
+/// only while a packet walks the tables. The tunnel block (<see cref="TunId"/>, <see cref="TunSrc"/>,
+/// <see cref="TunDst"/>) is copied from the packet's tunnel metadata and is zero for a packet that did not arrive
+/// through a tunnel; a flow that does not match it leaves those words out of its megaflow mask, so the classifier
+/// never compares them for that flow.
+/// Cost: <see cref="ComputeHash"/> is eighteen CRC32-C steps in four parallel chains; <see cref="Equals(FlowKey)"/>
+/// is a 144-byte vector compare. A value type with no thread affinity.
 /// </summary>
 [StructLayout(LayoutKind.Sequential)]
 public struct FlowKey : IEquatable<FlowKey>
 {
     /// <summary>Size in bytes; a multiple of 8 with no padding.</summary>
-    public const int Size = 128;
+    public const int Size = 144;
 
     /// <summary>Number of 64-bit words in the key.</summary>
     public const int Words = Size / sizeof(ulong);
@@ -49,11 +50,20 @@ public struct FlowKey : IEquatable<FlowKey>
     /// <summary>ARP target hardware address, or the target link-layer address option of a neighbour advertisement (48 bits).</summary>
     public ulong ArpTha;
 
+    /// <summary>Tunnel key of the packet (<c>tun_id</c>: the VXLAN VNI), 0 when it did not come through a tunnel or the key was 0.</summary>
+    public ulong TunId;
+
     /// <summary>IPv4 source address in host order, or the ARP sender protocol address.</summary>
     public uint NwSrc;
 
     /// <summary>IPv4 destination address in host order, or the ARP target protocol address.</summary>
     public uint NwDst;
+
+    /// <summary>Outer IPv4 source of the tunnel the packet came through (<c>tun_src</c>), host order; 0 for no tunnel.</summary>
+    public uint TunSrc;
+
+    /// <summary>Outer IPv4 destination (<c>tun_dst</c>): the local address on receive, the remote after set_field; host order.</summary>
+    public uint TunDst;
 
     /// <summary>The port the packet came in on.</summary>
     public ushort InPort;
@@ -114,7 +124,7 @@ public struct FlowKey : IEquatable<FlowKey>
     public readonly uint ComputeHash()
     {
         // Four independent CRC chains: each CRC step waits for the previous one of its chain (3 cycles on x86), so
-        // four chains issue one step per cycle over the sixteen words.
+        // four chains issue one step per cycle over the eighteen words.
         ReadOnlySpan<ulong> w = AsWords(in this);
         uint a = 0x9e3779b9u, b = 0x7f4a7c15u, c = 0x85ebca6bu, d = 0xc2b2ae35u;
         int i = 0;

@@ -35,11 +35,20 @@ public struct FlowMask : IEquatable<FlowMask>
     /// <summary>Mask of <see cref="FlowKey.ArpTha"/> (48 bits).</summary>
     public ulong ArpTha;
 
+    /// <summary>Mask of <see cref="FlowKey.TunId"/>.</summary>
+    public ulong TunId;
+
     /// <summary>Mask of <see cref="FlowKey.NwSrc"/>.</summary>
     public uint NwSrc;
 
     /// <summary>Mask of <see cref="FlowKey.NwDst"/>.</summary>
     public uint NwDst;
+
+    /// <summary>Mask of <see cref="FlowKey.TunSrc"/>.</summary>
+    public uint TunSrc;
+
+    /// <summary>Mask of <see cref="FlowKey.TunDst"/>.</summary>
+    public uint TunDst;
 
     /// <summary>Mask of <see cref="FlowKey.InPort"/>.</summary>
     public ushort InPort;

@@ -284,7 +284,7 @@ internal static class ActionParser
             MatchBuilder.Fail("set_field cannot write this field (try eth_src, eth_dst, vlan_vid, vlan_pcp, ip_dscp, ip_ecn, "
                 + "ipv4_src, ipv4_dst, tcp_src, tcp_dst, udp_src, udp_dst, sctp_src, sctp_dst, icmp_type, icmp_code, arp_op, "
                 + "arp_spa, arp_tpa, arp_sha, arp_tha, ipv6_src, ipv6_dst, ipv6_label, icmpv6_type, icmpv6_code, nd_target, "
-                + "nd_sll, nd_tll)", name, position + arrow + 2);
+                + "nd_sll, nd_tll, tun_id, tun_dst, tun_src)", name, position + arrow + 2);
         }
         return SetFieldOf(field, arg[..arrow].Trim(), position);
     }

@@ -132,8 +132,10 @@ public static class FlowFormatter
         _ => "drop",
     };
 
-    /// <summary>A set_field value as ovs-ofctl writes it: MAC and IP addresses in their notation, numbers in decimal.</summary>
-    public static string FormatFieldValue(FlowField field, UInt128 value) => FlowFields.Bits(field) switch
+    /// <summary>A set_field value as ovs-ofctl writes it: MAC and IP addresses in their notation, tun_id in hex, other numbers in decimal.</summary>
+    public static string FormatFieldValue(FlowField field, UInt128 value) => field == FlowField.TunnelId
+        ? string.Create(CultureInfo.InvariantCulture, $"0x{(ulong)value:x}")
+        : FlowFields.Bits(field) switch
     {
         48 => ValueText.FormatMac((ulong)value),
         128 => ValueText.FormatIpv6(value),

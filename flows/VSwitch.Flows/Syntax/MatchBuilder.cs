@@ -61,6 +61,9 @@ internal sealed partial class MatchBuilder
             case "dl_dst" or "eth_dst": Mac(item, ref _key.DlDst, ref _mask.DlDst); return true;
             case "dl_type" or "eth_type": Number(item, ref _key.DlType, ref _mask.DlType); return true;
             case "metadata": Number(item, ref _key.Metadata, ref _mask.Metadata); return true;
+            case "tun_id" or "tunnel_id": Number(item, ref _key.TunId, ref _mask.TunId); return true;
+            case "tun_src": Ipv4(item, ref _key.TunSrc, ref _mask.TunSrc); return true;
+            case "tun_dst": Ipv4(item, ref _key.TunDst, ref _mask.TunDst); return true;
             case "dl_vlan": DlVlan(item); return true;
             case "dl_vlan_pcp": DlVlanPcp(item); return true;
             case "vlan_tci": Number(item, ref _key.VlanTci, ref _mask.VlanTci); return true;

@@ -4,7 +4,7 @@ using VSwitch.Flows.Keys;
 namespace VSwitch.Flows.Syntax;
 
 /// <summary>
-/// The match fields of a key/mask pair as ovs-ofctl items, in OVS's order: shorthand, in_port, VLAN, Ethernet
+/// The match fields of a key/mask pair as ovs-ofctl items, in OVS's order: shorthand, tunnel metadata, in_port, VLAN, Ethernet
 /// addresses, dl_type, IPv6 and IPv4/ARP addresses, nw_proto, TOS, TTL, fragments, ports or ICMP, TCP flags.
 /// <see cref="FlowKey.Present"/> has no text form and is not printed.
 /// </summary>
@@ -36,6 +36,21 @@ internal static class MatchText
 
     private static void AddLinkFields(List<string> f, in FlowKey k, in FlowMask m, IPortNameResolver? ports, bool printDlType)
     {
+        // Tunnel metadata first, as ovs-ofctl prints it.
+        if (m.TunId != 0)
+        {
+            f.Add("tun_id=" + (m.TunId == ulong.MaxValue
+                ? string.Create(CultureInfo.InvariantCulture, $"0x{k.TunId:x}")
+                : string.Create(CultureInfo.InvariantCulture, $"0x{k.TunId:x}/0x{m.TunId:x}")));
+        }
+        if (m.TunSrc != 0)
+        {
+            f.Add("tun_src=" + ValueText.FormatIpv4Masked(k.TunSrc, m.TunSrc));
+        }
+        if (m.TunDst != 0)
+        {
+            f.Add("tun_dst=" + ValueText.FormatIpv4Masked(k.TunDst, m.TunDst));
+        }
         if (m.InPort != 0)
         {
             f.Add(m.InPort == ushort.MaxValue ? "in_port=" + PortText.Format(k.InPort, ports) : $"in_port={Hex(k.InPort, m.InPort, 4)}");

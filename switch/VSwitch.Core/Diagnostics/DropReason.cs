@@ -128,6 +128,12 @@ public enum DropReason
     /// </summary>
     SplitHorizon,
 
+    /// <summary>
+    /// A packet sent to a tunnel port whose remote is flow-based (<c>remote_ip=flow</c>) without a tunnel destination in
+    /// its metadata (no <c>set_field:IP-&gt;tun_dst</c> on its way there).
+    /// </summary>
+    TunnelNoRemote,
+
     /// <summary>Number of reasons (not a reason).</summary>
     Count,
 }

@@ -139,6 +139,7 @@ public static unsafe class TcpSegmenter
             return false;
         }
         segment.InPort = superFrame.InPort;
+        segment.Tunnel = superFrame.Tunnel;
         byte* src = superFrame.Data;
         byte* dst = segment.Data;
         // SAFETY: HeaderBytes + PayloadBytes <= superFrame.Length (checked above, and by TryParse), and

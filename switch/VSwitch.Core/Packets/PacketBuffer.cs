@@ -20,6 +20,7 @@ public sealed unsafe class PacketBuffer
     private byte* _data;
     private int _length;
     private PacketOffload _offload;
+    private PacketTunnel _tunnel;
 
     internal PacketBuffer(PacketPool pool, byte* slot, int slotSize, int headroom)
     {
@@ -62,6 +63,16 @@ public sealed unsafe class PacketBuffer
         get => ref _offload;
     }
 
+    /// <summary>
+    /// Tunnel metadata (key, outer addresses): set by a tunnel port on receive and by <c>set_field</c> actions, read by a
+    /// flow-based tunnel port on send; all zero otherwise. Cleared by <see cref="Reset"/>.
+    /// </summary>
+    public ref PacketTunnel Tunnel
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => ref _tunnel;
+    }
+
     /// <summary>Bytes that can still be prepended (for a pushed VLAN tag); 0 for external packets.</summary>
     public int Headroom => IsExternal ? 0 : (int)(_data - _slot);
 
@@ -82,6 +93,7 @@ public sealed unsafe class PacketBuffer
         IsExternal = false;
         InPort = default;
         _offload = default;
+        _tunnel = default;
     }
 
     /// <summary>Sets the packet length of an owned buffer. Returns false (and changes nothing) if it does not fit.</summary>

@@ -18,8 +18,9 @@ namespace VSwitch.Daemon.Ports;
 /// accepted too. The MTU is the port's generic <c>mtu</c>, the overlay MTU (default: the route's MTU less 50, so 1450
 /// on a 1500-byte underlay). Every port of the type shares the receive sockets in one <see cref="VxlanEndpoints"/>,
 /// and every one is in the tunnel split-horizon group, so NORMAL never forwards from one tunnel into another.
-/// Flow-based tunnels (<c>remote-ip=flow</c>, <c>key=flow</c>) are refused until the flow engine carries tunnel
-/// metadata (<c>tun_id</c>, <c>tun_src</c>, <c>tun_dst</c>) for them.
+/// Flow-based tunnels as in OVS: <c>remote-ip=flow</c> sends each packet to its <c>tun_dst</c> (set by a flow's
+/// <c>set_field:IP-&gt;tun_dst</c>) and receives from any remote; <c>key=flow</c> sends each packet's <c>tun_id</c> as its
+/// VNI and receives any VNI. Every vxlan port sets tun_id, tun_src and tun_dst on what it receives.
 /// Control thread only.
 /// </summary>
 public sealed class VxlanPortType : IPortType
@@ -34,10 +35,8 @@ public sealed class VxlanPortType : IPortType
     public const string RemoteIp = "remote-ip", LocalIp = "local-ip", Key = "key", DstPort = "dst-port", Df = "df", Ttl = "ttl",
         SourcePorts = "src-ports";
 
-    /// <summary>The value of <c>remote-ip</c> or <c>key</c> that would take it from each packet's tunnel metadata (refused for now).</summary>
+    /// <summary>The value of <c>remote-ip</c> or <c>key</c> that takes it from each packet's tunnel metadata.</summary>
     public const string Flow = "flow";
-
-    private const string NoFlowTunnels = "flow-based tunnels (remote-ip=flow, key=flow) are not supported yet: the flow engine has no tun_id/tun_dst fields";
 
     private static readonly string[] s_keys = [RemoteIp, LocalIp, Key, DstPort, Df, Ttl, SourcePorts];
 
@@ -63,7 +62,7 @@ public sealed class VxlanPortType : IPortType
     public string Type => TypeName;
 
     /// <inheritdoc/>
-    public string Description => "VXLAN tunnel to another host's switch (--remote-ip IP [--key VNI] [--local-ip IP] [--dst-port 4789])";
+    public string Description => "VXLAN tunnel to another host's switch (--remote-ip IP|flow [--key VNI|flow] [--local-ip IP] [--dst-port 4789])";
 
     /// <inheritdoc/>
     public int SplitHorizonGroup(PortConfig port) => TunnelGroup;
@@ -84,16 +83,12 @@ public sealed class VxlanPortType : IPortType
             throw ControlException.Invalid("a vxlan port needs remote-ip (--remote-ip IP)");
         }
         string key = result.GetValueOrDefault(Key) ?? "0";
-        if (remote == Flow || key == Flow)
-        {
-            throw ControlException.Invalid(NoFlowTunnels);
-        }
-        result[RemoteIp] = Ipv4(RemoteIp, remote);
+        result[RemoteIp] = remote == Flow ? Flow : Ipv4(RemoteIp, remote);
         if (result.TryGetValue(LocalIp, out string? local))
         {
             result[LocalIp] = Ipv4(LocalIp, local);
         }
-        result[Key] = Number(Key, key, 0, VxlanHeader.MaxVni).ToString(CultureInfo.InvariantCulture);
+        result[Key] = key == Flow ? Flow : Number(Key, key, 0, VxlanHeader.MaxVni).ToString(CultureInfo.InvariantCulture);
         result[DstPort] = Number(DstPort, result.GetValueOrDefault(DstPort) ?? "4789", 1, 65535).ToString(CultureInfo.InvariantCulture);
         result[Ttl] = Number(Ttl, result.GetValueOrDefault(Ttl) ?? "64", 1, 255).ToString(CultureInfo.InvariantCulture);
         result[SourcePorts] = Number(SourcePorts, result.GetValueOrDefault(SourcePorts) ?? "8", 1, VxlanPortOptions.MaxSourcePorts)
@@ -196,16 +191,12 @@ public sealed class VxlanPortType : IPortType
     {
         string remote = port.Option(RemoteIp) ?? throw ControlException.Invalid("remote-ip is missing");
         string key = port.Option(Key) ?? "0";
-        if (remote == Flow || key == Flow)
-        {
-            throw ControlException.Invalid(NoFlowTunnels);
-        }
         return new VxlanPortOptions
         {
             Name = port.Name,
-            RemoteIp = ParseIpv4(RemoteIp, remote),
+            RemoteIp = remote == Flow ? null : ParseIpv4(RemoteIp, remote),
             LocalIp = port.Option(LocalIp) is string local ? ParseIpv4(LocalIp, local) : 0,
-            Vni = (uint)Number(Key, key, 0, VxlanHeader.MaxVni),
+            Vni = key == Flow ? null : (uint)Number(Key, key, 0, VxlanHeader.MaxVni),
             DstPort = (ushort)Number(DstPort, port.Option(DstPort) ?? "4789", 1, 65535),
             DontFragment = port.Option(Df) != "false",
             Ttl = (byte)Number(Ttl, port.Option(Ttl) ?? "64", 1, 255),

@@ -18,10 +18,25 @@ namespace VSwitch.Datapath.Actions;
 /// </summary>
 public static class FieldEditor
 {
-    /// <summary>Writes <paramref name="value"/> into <paramref name="field"/>. False only when the packet could not be made writable.</summary>
+    /// <summary>
+    /// Writes <paramref name="value"/> into <paramref name="field"/>. False only when the packet could not be made writable.
+    /// The tunnel fields go to the packet's tunnel metadata (<see cref="PacketBuffer.Tunnel"/>), not its bytes.
+    /// </summary>
     public static bool TrySetField(PacketBuffer packet, FlowField field, UInt128 value, out DropReason reason)
     {
         reason = default;
+        switch (field)
+        {
+            case FlowField.TunnelId:
+                packet.Tunnel.Id = (ulong)value;
+                return true;
+            case FlowField.TunIpv4Src:
+                packet.Tunnel.Source = (uint)value;
+                return true;
+            case FlowField.TunIpv4Dst:
+                packet.Tunnel.Destination = (uint)value;
+                return true;
+        }
         if (!HeaderLayout.TryLocate(packet.Span, out HeaderLayout h))
         {
             return true;

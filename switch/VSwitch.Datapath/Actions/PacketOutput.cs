@@ -71,6 +71,7 @@ internal sealed class PacketOutput
         }
         clone.InPort = source.InPort;
         clone.Offload = source.Offload;
+        clone.Tunnel = source.Tunnel;
         return true;
     }
 

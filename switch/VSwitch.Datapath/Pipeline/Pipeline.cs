@@ -88,6 +88,11 @@ internal sealed class Pipeline
                 runts++;
                 continue;
             }
+            // Tunnel metadata (zero unless a tunnel port received the packet): two word copies, matched like any field.
+            ref PacketTunnel tunnel = ref packet.Tunnel;
+            key.TunId = tunnel.Id;
+            key.TunSrc = tunnel.Source;
+            key.TunDst = tunnel.Destination;
             uint hash = key.ComputeHash();
             int length = packet.Length;
             _hashes[i] = hash;

@@ -8,7 +8,7 @@ namespace VSwitch.Flows.Tests.Keys;
 public sealed class FlowKeyTests
 {
     [Fact]
-    public void Layout_is_128_bytes_without_padding()
+    public void Layout_is_144_bytes_without_padding()
     {
         Assert.Equal(FlowKey.Size, Unsafe.SizeOf<FlowKey>());
         Assert.Equal(FlowKey.Size, Unsafe.SizeOf<FlowMask>());

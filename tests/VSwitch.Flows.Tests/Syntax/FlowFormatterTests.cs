@@ -48,6 +48,10 @@ public sealed class FlowFormatterTests
     [InlineData("in_port=LOCAL,actions=output:LOCAL,mod_dl_src:02:00:00:00:00:01,mod_dl_dst:02:00:00:00:00:02,output:11",
         "priority=32768,in_port=LOCAL,actions=output:LOCAL,mod_dl_src:02:00:00:00:00:01,mod_dl_dst:02:00:00:00:00:02,output:11")]
     [InlineData("hard_timeout=20,cookie=0x1f,idle_timeout=10,priority=1,actions=drop", "cookie=0x1f,idle_timeout=10,hard_timeout=20,priority=1,actions=drop")]
+    [InlineData("in_port=1,tun_id=5,actions=drop", "priority=32768,tun_id=0x5,in_port=vm1,actions=drop")]
+    [InlineData("tun_dst=10.0.0.0/24,tun_src=10.0.0.1,tun_id=0x5/0xff,actions=set_field:7->tun_id,set_field:10.1.1.1->tun_dst,output:1",
+        "priority=32768,tun_id=0x5/0xff,tun_src=10.0.0.1,tun_dst=10.0.0.0/24,actions=set_field:0x7->tun_id,set_field:10.1.1.1->tun_dst,output:vm1")]
+    [InlineData("ip,tunnel_id=3,actions=set_field:0x1->tunnel_id,normal", "priority=32768,ip,tun_id=0x3,actions=set_field:0x1->tun_id,normal")]
     public void Canonical_form_and_round_trip(string input, string canonical)
     {
         FlowRule parsed = FlowParser.ParseFlow(input, s_clock, TestPorts.Instance);
