@@ -44,11 +44,6 @@ public sealed class FlowTables
         ArgumentNullException.ThrowIfNull(clock);
         _clock = clock;
         Generation = NextGeneration();
-        for (int i = 0; i < TableCount; i++)
-        {
-            TableLookups[i] = new HitCounters();
-            TableMatches[i] = new HitCounters();
-        }
         if (withDefaultFlow)
         {
             Add(DefaultFlow(clock.NowMilliseconds));
@@ -66,15 +61,6 @@ public sealed class FlowTables
 
     /// <summary>The groups, by id.</summary>
     public IReadOnlyCollection<FlowGroup> Groups => _groups.Values;
-
-    /// <summary>
-    /// Packets looked up in each table, by table id (OpenFlow table statistics). The datapath adds through the
-    /// counters a translated flow carries, so these are shared by every pipeline built from these tables.
-    /// </summary>
-    public HitCounters[] TableLookups { get; } = new HitCounters[TableCount];
-
-    /// <summary>Packets that matched a flow in each table, by table id.</summary>
-    public HitCounters[] TableMatches { get; } = new HitCounters[TableCount];
 
     /// <summary>What the pipeline does with invalid TTLs and how much of such a packet goes to the controllers.</summary>
     public PipelineSettings Settings
@@ -308,7 +294,7 @@ public sealed class FlowTables
             {
                 tables[t] = byTable[t] is { } list ? TableClassifier.Build(list) : null;
             }
-            _pipeline = new FlowPipeline(tables, [.. _groups.Values], TableLookups, TableMatches, _settings, Generation);
+            _pipeline = new FlowPipeline(tables, [.. _groups.Values], _settings, Generation);
         }
         return _pipeline;
     }

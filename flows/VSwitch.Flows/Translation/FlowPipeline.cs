@@ -17,13 +17,10 @@ public sealed class FlowPipeline
     private readonly TableClassifier?[] _tables;
     private readonly Dictionary<uint, FlowGroup> _groups;
 
-    internal FlowPipeline(TableClassifier?[] tables, IReadOnlyList<FlowGroup> groups, HitCounters[] lookups, HitCounters[] matches,
-        PipelineSettings settings, long generation)
+    internal FlowPipeline(TableClassifier?[] tables, IReadOnlyList<FlowGroup> groups, PipelineSettings settings, long generation)
     {
         _tables = tables;
         _groups = groups.ToDictionary(g => g.Id);
-        TableLookups = lookups;
-        TableMatches = matches;
         Settings = settings;
         Generation = generation;
         int rules = 0;
@@ -45,10 +42,6 @@ public sealed class FlowPipeline
 
     /// <summary>Number of groups.</summary>
     public int GroupCount => _groups.Count;
-
-    internal HitCounters[] TableLookups { get; }
-
-    internal HitCounters[] TableMatches { get; }
 
     /// <summary>The classifier of table <paramref name="tableId"/>, or null when the table is empty.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
