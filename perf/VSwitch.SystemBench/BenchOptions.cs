@@ -35,7 +35,9 @@ internal sealed class BenchOptions
           --capture           also measure each vswitchd configuration with `vswitchctl capture vm0 vm1
                               --snaplen 128 -w /dev/null` running (both ports, both directions)
           --smoke             a few seconds: vswitchd (vhostuser, NORMAL, 64 B) only, one short window;
-                              exits 1 unless packets crossed both ways with 0 bytes allocated on the datapath thread
+                              exits 1 unless packets crossed both ways with 0 bytes allocated on the datapath thread;
+                              with --tcp or --vxlan: one 2 s iperf3 window of vswitchd (across the tunnel with
+                              --vxlan), exits 1 unless TCP data crossed
           --out DIR           results directory (default: perf/results of the repository)
           --json PATH         also write the measurements as JSON
           --vswitchd DLL      vswitchd.dll (default: the Release build next to this program's repository)
@@ -46,10 +48,15 @@ internal sealed class BenchOptions
         TCP mode (instead of the packet matrix):
           --tcp               iperf3 TCP between two network namespaces joined by each device in turn
                               (needs iperf3); --reps rounds, results in perf/results/system-bench-tcp-*.md
-          --tcp-devices LIST  vswitchd,vswitchd-nooffload,bridge,ovs-tso (default: all four): vswitchd with two
+          --tcp-devices LIST  vswitchd,vswitchd-nooffload,bridge,ovs-tso (default: these four): vswitchd with two
                               tap ports (offloads on / off), a Linux bridge with veth pairs, OVS-DPDK with two
-                              type=tap ports and userspace-tso-enable=true
+                              type=tap ports and userspace-tso-enable=true; also vswitchd-vxlan, kernel-vxlan
+                              (see --vxlan)
           --tcp-seconds S     iperf3 time per window, after one omitted second (default: 8)
+          --vxlan             the TCP mode across a VXLAN tunnel: two host namespaces on a veth underlay (MTU
+                              1500), an endpoint namespace behind each, overlay MTU 1450; devices
+                              vswitchd-vxlan (a vswitchd per host: tap port + vxlan port) and kernel-vxlan (a
+                              Linux bridge + vxlan device per host), unless --tcp-devices names others
 
         Guest mode (instead of the packet matrix):
           --guests            TCP between QEMU guests of the guest kit (TCG) on vhost-user ports of vswitchd, and
@@ -127,7 +134,7 @@ internal sealed class BenchOptions
     public bool Tcp { get; private set; }
 
     /// <summary>The TCP mode's devices (see <see cref="TcpBench.Devices"/>).</summary>
-    public HashSet<string> TcpDevices { get; private set; } = [.. TcpBench.Devices];
+    public HashSet<string> TcpDevices { get; private set; } = [.. TcpBench.LocalDevices];
 
     /// <summary>iperf3 seconds per TCP window.</summary>
     public double TcpSeconds { get; private set; } = 8;
@@ -158,6 +165,8 @@ internal sealed class BenchOptions
     {
         var o = new BenchOptions();
         bool guestDevicesGiven = false;
+        bool tcpDevicesGiven = false;
+        bool vxlan = false;
         try
         {
             for (int i = 0; i < args.Length; i++)
@@ -198,7 +207,8 @@ internal sealed class BenchOptions
                     case "--vswitchctl": o.VswitchctlDll = Next(); break;
                     case "--ovs-vswitchd": o.OvsVswitchd = Next(); break;
                     case "--tcp": o.Tcp = true; break;
-                    case "--tcp-devices": o.TcpDevices = Set(Next(), TcpBench.Devices); break;
+                    case "--tcp-devices": o.TcpDevices = Set(Next(), TcpBench.Devices); tcpDevicesGiven = true; break;
+                    case "--vxlan": o.Tcp = true; vxlan = true; break;
                     case "--tcp-seconds": o.TcpSeconds = Int(Next(), 1, 600); break;
                     case "--guests": o.Guests = true; break;
                     case "--guest-devices": o.GuestDevices = Set(Next(), GuestBench.Devices); guestDevicesGiven = true; break;
@@ -216,6 +226,16 @@ internal sealed class BenchOptions
             error.WriteLine(e.Message);
             error.WriteLine(Usage);
             return null;
+        }
+        if (vxlan && !tcpDevicesGiven)
+        {
+            o.TcpDevices = [.. TcpBench.TunnelDevices];
+        }
+        if (o.Smoke && o.Tcp)
+        {
+            // One short window of vswitchd: across the tunnel with --vxlan, else between two taps.
+            o.TcpDevices = tcpDevicesGiven ? o.TcpDevices : [vxlan ? "vswitchd-vxlan" : "vswitchd"];
+            o.TcpSeconds = 2;
         }
         if (!guestDevicesGiven && o.BeforeVswitchdDll is not null)
         {

@@ -36,7 +36,13 @@ internal sealed record TcpMeasurement(int Round, string Device, double Gbps, lon
 internal sealed class TcpBench(BenchOptions options, CommandLog log, string vswitchdDll, string vswitchctlDll, TextWriter console)
 {
     /// <summary>Every device the mode knows, in report order.</summary>
-    public static readonly string[] Devices = ["vswitchd", "vswitchd-nooffload", "bridge", "ovs-tso"];
+    public static readonly string[] Devices = ["vswitchd", "vswitchd-nooffload", "bridge", "ovs-tso", "vswitchd-vxlan", "kernel-vxlan"];
+
+    /// <summary>The devices of the plain TCP mode (<c>--tcp</c>): one switch between two namespaces.</summary>
+    public static readonly string[] LocalDevices = ["vswitchd", "vswitchd-nooffload", "bridge", "ovs-tso"];
+
+    /// <summary>The devices of the VXLAN mode (<c>--vxlan</c>): two hosts, a switch in each, a tunnel between them.</summary>
+    public static readonly string[] TunnelDevices = ["vswitchd-vxlan", "kernel-vxlan"];
 
     private const string Ip0 = "10.91.0.1", Ip1 = "10.91.0.2";
     private const int Port = 5201;
@@ -113,7 +119,10 @@ internal sealed class TcpBench(BenchOptions options, CommandLog log, string vswi
         "vswitchd" => new VswitchdTapDevice(log, vswitchdDll, vswitchctlDll, offloads: true),
         "vswitchd-nooffload" => new VswitchdTapDevice(log, vswitchdDll, vswitchctlDll, offloads: false),
         "bridge" => new LinuxBridgeDevice(log),
-        _ => new OvsTapDevice(log, options.OvsVswitchd, tso: true),
+        "vswitchd-vxlan" => new VswitchdVxlanDevice(log, vswitchdDll, vswitchctlDll),
+        "kernel-vxlan" => new KernelVxlanDevice(log),
+        "ovs-tso" => new OvsTapDevice(log, options.OvsVswitchd, tso: true),
+        _ => throw new ArgumentOutOfRangeException(nameof(device), device, "unknown TCP device"),
     };
 
     private static void WaitReachable(NetNamespace ns)
@@ -166,14 +175,20 @@ internal sealed class TcpBench(BenchOptions options, CommandLog log, string vswi
         sb.AppendLine(inv, $"- iperf3 TCP, one stream, {options.TcpSeconds:F0} s after 1 s omitted, namespace 0 sends to namespace 1; {options.Reps} rounds, device order rotated per round");
         sb.AppendLine(inv, $"- windows flagged above {options.MaxForeignPercent} % foreign CPU or {options.MaxStealPercent} % steal on CPU 0 or 1: {Measurements.Count(m => m.Error is null && m.Flag is not null)} of {Measurements.Count} flagged, left out of medians and ratios (`!` in the runs column)");
         sb.AppendLine();
-        sb.AppendLine("| device | Gbit/s (median) | min–max | × bridge, median of per-round ratios (min–max, rounds) | × OVS-DPDK TSO, likewise | runs (Gbit/s) | flagged | median foreign CPU % | median device CPU % |");
-        sb.AppendLine("|---|---:|---|---|---|---|---:|---:|---:|");
+        // Ratios against each anchor that ran: the bridge and OVS-DPDK for the local devices, the kernel's VXLAN for the tunnel.
+        string[] anchors = [.. ((string[])["bridge", "ovs-tso", "kernel-vxlan"]).Where(a => Measurements.Any(m => m.Device == a))];
+        if (anchors.Length == 0)
+        {
+            anchors = ["bridge", "ovs-tso"];
+        }
+        sb.AppendLine(inv, $"| device | Gbit/s (median) | min–max | {string.Join(" | ", anchors.Select((a, i) => "× " + AnchorName(a) + (i == 0 ? ", median of per-round ratios (min–max, rounds)" : ", likewise")))} | runs (Gbit/s) | flagged | median foreign CPU % | median device CPU % |");
+        sb.AppendLine(inv, $"|---|---:|---|{string.Concat(anchors.Select(_ => "---|"))}---|---:|---:|---:|");
         foreach (string device in Devices.Where(d => Measurements.Any(m => m.Device == d)))
         {
             List<TcpMeasurement> ok = [.. Measurements.Where(m => m.Device == device && m.Usable)];
             int flagged = Measurements.Count(m => m.Device == device && m.Error is null && m.Flag is not null);
             Spread? rate = Statistics.Summarize(ok.Select(m => m.Gbps));
-            sb.AppendLine(inv, $"| {device} | {(rate is { } s ? s.Median.ToString("F2", inv) : "-")} | {(rate is { } t ? $"{t.Min:F2}–{t.Max:F2}" : "-")} | {Ratio(device, "bridge")} | {Ratio(device, "ovs-tso")} | {string.Join(' ', Measurements.Where(m => m.Device == device).Select(m => m.Error is null ? m.Gbps.ToString("F2", inv) + (m.Flag is null ? "" : "!") : "x"))} | {flagged} | {(ok.Count == 0 ? "-" : Statistics.Median(ok.Select(m => m.ForeignCpuPercent)).ToString("F0", inv))} | {(ok.Count == 0 ? "-" : Statistics.Median(ok.Select(m => m.DeviceCpuPercent)).ToString("F0", inv))} |");
+            sb.AppendLine(inv, $"| {device} | {(rate is { } s ? s.Median.ToString("F2", inv) : "-")} | {(rate is { } t ? $"{t.Min:F2}–{t.Max:F2}" : "-")} | {string.Join(" | ", anchors.Select(a => Ratio(device, a)))} | {string.Join(' ', Measurements.Where(m => m.Device == device).Select(m => m.Error is null ? m.Gbps.ToString("F2", inv) + (m.Flag is null ? "" : "!") : "x"))} | {flagged} | {(ok.Count == 0 ? "-" : Statistics.Median(ok.Select(m => m.ForeignCpuPercent)).ToString("F0", inv))} | {(ok.Count == 0 ? "-" : Statistics.Median(ok.Select(m => m.DeviceCpuPercent)).ToString("F0", inv))} |");
         }
         sb.AppendLine();
         sb.AppendLine("## Windows");
@@ -188,6 +203,13 @@ internal sealed class TcpBench(BenchOptions options, CommandLog log, string vswi
         log.AppendSection(sb);
         return sb.ToString();
     }
+
+    private static string AnchorName(string device) => device switch
+    {
+        "ovs-tso" => "OVS-DPDK TSO",
+        "kernel-vxlan" => "kernel VXLAN",
+        _ => device,
+    };
 
     /// <summary>"median (min–max, n)" of this device's window ÷ the reference's window in the same round (both usable).</summary>
     private string Ratio(string device, string reference)

@@ -64,4 +64,42 @@ public sealed class TcpModeTests
         bench.Measurements.Add(new TcpMeasurement(1, "ovs-tso", 9, 0, 90, 30, 2.5, null, null, "foreign load 30.0 % > 10 %"));
         Assert.Contains("| ovs-tso | - | - | - | 1 | 9.00! | 1 | - | - |", bench.Report("busy", ["--tcp"], DateTime.UnixEpoch), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Vxlan_mode_is_the_tcp_mode_with_the_two_tunnel_devices_unless_devices_are_named()
+    {
+        BenchOptions v = BenchOptions.Parse(["--vxlan"], TextWriter.Null)!;
+        Assert.True(v.Tcp);
+        Assert.Equal(["kernel-vxlan", "vswitchd-vxlan"], v.TcpDevices.Order(StringComparer.Ordinal));
+
+        BenchOptions both = BenchOptions.Parse(["--tcp-devices", "vswitchd,vswitchd-vxlan", "--vxlan"], TextWriter.Null)!;
+        Assert.Equal(["vswitchd", "vswitchd-vxlan"], both.TcpDevices.Order(StringComparer.Ordinal));
+
+        BenchOptions smoke = BenchOptions.Parse(["--vxlan", "--smoke"], TextWriter.Null)!;
+        Assert.Equal(["vswitchd-vxlan"], smoke.TcpDevices);
+        Assert.Equal((1, 2.0), (smoke.Reps, smoke.TcpSeconds));
+
+        // The plain TCP mode keeps its four local devices.
+        Assert.DoesNotContain("kernel-vxlan", BenchOptions.Parse(["--tcp"], TextWriter.Null)!.TcpDevices);
+    }
+
+    [Fact]
+    public void Tunnel_windows_are_paired_with_the_kernel_vxlan_window_of_their_round()
+    {
+        var bench = new TcpBench(BenchOptions.Parse(["--vxlan", "--reps", "2"], TextWriter.Null)!, new CommandLog("/nonexistent"), "d", "c", TextWriter.Null);
+        bench.Measurements.AddRange(
+        [
+            new TcpMeasurement(1, "vswitchd-vxlan", 1, 0, 90, 0, 0.5, "taps: offloads csum", null),
+            new TcpMeasurement(1, "kernel-vxlan", 4, 0, 0, 0, 0.5, "vxlan A: mtu 1450", null),
+            new TcpMeasurement(2, "kernel-vxlan", 5, 0, 0, 0, 0.5, null, null),
+            new TcpMeasurement(2, "vswitchd-vxlan", 2, 0, 90, 0, 0.5, null, null),
+        ]);
+        string report = bench.Report("quiet", ["--vxlan"], new DateTime(2026, 12, 7, 0, 0, 0, DateTimeKind.Utc));
+        // Only the kernel's VXLAN is an anchor in this run: one ratio column, rounds 1 and 2 give 0.25 and 0.40.
+        Assert.Contains("| device | Gbit/s (median) | min–max | × kernel VXLAN, median of per-round ratios (min–max, rounds) | runs (Gbit/s) |", report, StringComparison.Ordinal);
+        Assert.DoesNotContain("× bridge", report, StringComparison.Ordinal);
+        Assert.Contains("| vswitchd-vxlan | 1.50 | 1.00–2.00 | **0.33** (0.25–0.40, 2) | 1.00 2.00 | 0 |", report, StringComparison.Ordinal);
+        Assert.Contains("| kernel-vxlan | 4.50 | 4.00–5.00 | 1 |", report, StringComparison.Ordinal);
+        Assert.Contains("| 1 | vswitchd-vxlan | 1.00 | 0 | 90 | 0 | 0.50 |  | taps: offloads csum |", report, StringComparison.Ordinal);
+    }
 }
