@@ -89,6 +89,12 @@ internal sealed class PortSettingOptions
         HelpName = "true|false",
     };
 
+    public Option<string?> Coalesce { get; } = new("--coalesce")
+    {
+        Description = "vxlan: put received runs of inner TCP segments back together into super-frames (software GRO), true (default) or false",
+        HelpName = "true|false",
+    };
+
     public Option<int?> Ttl { get; } = new("--ttl") { Description = "vxlan: the outer IP header's TTL, 1..255 (default 64)", HelpName = "N" };
 
     public Option<int?> OfPort { get; } = new("--ofport") { Description = "OpenFlow port number (default: the lowest free one)", HelpName = "N" };
@@ -125,6 +131,7 @@ internal sealed class PortSettingOptions
         command.Add(Key);
         command.Add(DstPort);
         command.Add(Df);
+        command.Add(Coalesce);
         command.Add(Ttl);
         command.Add(OfPort);
         command.Add(Tag);
@@ -178,6 +185,7 @@ internal sealed class PortSettingOptions
         AddIfSet(options, "key", parse.GetValue(Key));
         AddIfSet(options, "dst-port", parse.GetValue(DstPort)?.ToString(CultureInfo.InvariantCulture));
         AddIfSet(options, "df", parse.GetValue(Df));
+        AddIfSet(options, "coalesce", parse.GetValue(Coalesce));
         AddIfSet(options, "ttl", parse.GetValue(Ttl)?.ToString(CultureInfo.InvariantCulture));
         return new PortSettings(parse.GetValue(OfPort), parse.GetValue(Tag), parse.GetValue(Trunks), parse.GetValue(Mtu),
             options.Count == 0 ? null : options);

@@ -131,7 +131,8 @@ internal sealed class VswitchdVxlanDevice : ITcpDevice
         string tapA = Ctl(_daemons[0].RunDir, "port-status", "ep"), tapB = Ctl(_daemons[1].RunDir, "port-status", "ep");
         string vxA = Ctl(_daemons[0].RunDir, "port-status", "vx"), vxB = Ctl(_daemons[1].RunDir, "port-status", "vx");
         return $"taps: offloads {Detail(tapA, "offloads")}, super-frames A {Detail(tapA, "super-frames")}, B {Detail(tapB, "super-frames")}; "
-            + $"vxlan A: overlay mtu {Detail(vxA, "overlay mtu")}, tx segmentation {Detail(vxA, "segmentation offload (tx)")}, rx coalescing {Detail(vxB, "receive coalescing (rx)")}; "
+            + $"vxlan A: overlay mtu {Detail(vxA, "overlay mtu")}, tx segmentation {Detail(vxA, "segmentation offload (tx)")}, rx coalescing {Detail(vxB, "receive coalescing (rx)")}, "
+            + $"inner TCP coalescing B {Detail(vxB, "inner TCP coalescing (rx)")} ({Detail(vxB, "super-frames built (rx)")} super-frames of {Detail(vxB, "segments coalesced (rx)")} segments); "
             + $"{cpu}; underlay: {_hosts.UnderlayOffloads()}";
     }
 

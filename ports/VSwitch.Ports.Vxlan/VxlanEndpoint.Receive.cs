@@ -62,6 +62,16 @@ internal sealed unsafe partial class VxlanEndpoint
             }
             int length = _segmentSize > 0 && _segmentSize < remaining ? _segmentSize : remaining;
             byte* packet = _slots + ((nint)_slot * SlotSize) + _offset;
+            if (length < remaining)
+            {
+                int used = TryCoalesce(packet, remaining, demux, batch);
+                if (used > 0)
+                {
+                    _offset += used;
+                    added++;
+                    continue;
+                }
+            }
             if (!TryHandOut(packet, length, demux, poller, batch, ref added))
             {
                 break;
@@ -209,6 +219,109 @@ internal sealed unsafe partial class VxlanEndpoint
         stats.Bytes += frame;
         added++;
         return true;
+    }
+
+    /// <summary>
+    /// Tries to put the run of inner TCP segments that starts at <paramref name="packet"/> (the rest of a <c>UDP_GRO</c>
+    /// slot, <paramref name="remaining"/> bytes, one datagram every segment size) back together into one super-frame
+    /// (the rules are <see cref="InnerTcpSegment"/>'s) in a buffer of the super-frame pool, and appends it to the batch.
+    /// Returns the bytes of the slot it consumed, or 0 when fewer than two segments would join (nothing changed; the
+    /// caller hands the packet out alone). Only for a port that coalesces; the datagrams share the slot's source, and
+    /// join only with the first's VXLAN header byte for byte. Copies each payload once and reads it once to verify its
+    /// checksum.
+    /// </summary>
+    private int TryCoalesce(byte* packet, int remaining, VxlanDemux demux, PacketBatch batch)
+    {
+        PacketPool? pool = SuperFramePool;
+        int segment = _segmentSize;
+        // SAFETY: packet..+remaining lies inside the current slot (the caller's offset and the slot's received length);
+        // every datagram read below lies inside it, at most segment bytes each.
+        if (pool is null || VxlanHeader.Read(new ReadOnlySpan<byte>(packet, segment), out uint vni) != VxlanHeaderStatus.Ok)
+        {
+            return 0;
+        }
+        VxlanPort? port = demux.Find(_source, vni, out _);
+        byte* first = packet + VxlanHeader.Size;
+        int firstLength = segment - VxlanHeader.Size;
+        if (port is null || !port.Coalesce || firstLength > MaxInnerFrame)
+        {
+            return 0;
+        }
+        int payload = InnerTcpSegment.Candidate(first, firstLength, out int headerBytes, out byte flags);
+        if (payload < 0 || InnerTcpSegment.HasPush(flags))
+        {
+            return 0;
+        }
+        // Is the second datagram a follower? Checked before any checksum is paid for.
+        uint seq = InnerTcpSegment.Sequence(first) + (uint)payload;
+        byte* next = packet + segment;
+        int nextLength = Math.Min(segment, remaining - segment) - VxlanHeader.Size;
+        // (A candidate's length check comes first, so the VXLAN header compared is inside the datagram.)
+        if (InnerTcpSegment.Candidate(next + VxlanHeader.Size, nextLength, out int nextHeaders, out _) < 0
+            || *(ulong*)next != *(ulong*)packet || nextHeaders != headerBytes || !InnerTcpSegment.Follows(first, next + VxlanHeader.Size, headerBytes, seq, 1)
+            || !InnerTcpSegment.ChecksumsValid(first, firstLength) || !pool.TryRent(out PacketBuffer? p))
+        {
+            return 0;
+        }
+        // SAFETY: a fresh buffer of the super-frame pool owns MaxSuperFrame bytes at Data; the run below stays inside 14 +
+        // 65,535 bytes (its IPv4 total length is checked before each payload is copied), and the length is set at the end.
+        byte* data = p.Data;
+        Buffer.MemoryCopy(first, data, firstLength, firstLength);
+        int length = firstLength;
+        int used = segment;
+        int count = 1;
+        bool push = false;
+        while (used < remaining)
+        {
+            next = packet + used;
+            int datagram = Math.Min(segment, remaining - used);
+            byte* frame = next + VxlanHeader.Size;
+            int frameLength = datagram - VxlanHeader.Size;
+            int more = InnerTcpSegment.Candidate(frame, frameLength, out nextHeaders, out byte nextFlags);
+            // The IPv4 total length bounds the super-frame (64 KiB, below the buffer's MaxSuperFrame). The candidate
+            // check comes first, so the VXLAN header compared lies inside the datagram.
+            if (more < 0 || more > payload || nextHeaders != headerBytes || length - InnerTcpSegment.L3 + more > ushort.MaxValue
+                || *(ulong*)next != *(ulong*)packet
+                || !InnerTcpSegment.Follows(first, frame, headerBytes, seq, count) || !InnerTcpSegment.ChecksumsValid(frame, frameLength))
+            {
+                break;
+            }
+            Buffer.MemoryCopy(frame + headerBytes, data + length, more, more);
+            length += more;
+            seq += (uint)more;
+            used += datagram;
+            count++;
+            push = InnerTcpSegment.HasPush(nextFlags);
+            if (push || more < payload)
+            {
+                break;
+            }
+        }
+        if (count < 2)
+        {
+            p.Free();
+            return 0;
+        }
+        _ = p.TrySetLength(length);
+        InnerTcpSegment.FinishSuperFrame(data, length, push);
+        ref PacketOffload offload = ref p.Offload;
+        offload.Flags = OffloadFlags.NeedsCsum;
+        offload.Gso = GsoType.TcpV4;
+        offload.GsoSize = (ushort)payload;
+        offload.HdrLen = (ushort)headerBytes;
+        offload.CsumStart = InnerTcpSegment.L4;
+        offload.CsumOffset = InnerTcpSegment.TcpChecksumOffset;
+        p.InPort = port.Id;
+        ref PacketTunnel tunnel = ref p.Tunnel;
+        tunnel.Id = vni;
+        tunnel.Source = _source;
+        tunnel.Destination = _destination;
+        batch.TryAdd(p);
+        QueueStats stats = port.Stats.Rx[0];
+        stats.Packets++;
+        stats.Bytes += length;
+        port.CountCoalesced(count);
+        return used;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]

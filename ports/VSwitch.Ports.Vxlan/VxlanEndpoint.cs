@@ -27,6 +27,15 @@ internal sealed unsafe partial class VxlanEndpoint : IDisposable
     /// <summary>Buffers of the receive pool. A batch holds at most 32, and every one is freed before the next poll.</summary>
     private const int PoolSize = 256;
 
+    /// <summary>
+    /// Buffers of the super-frame pool (one per coalesced run; a batch holds at most 32, freed before the next poll),
+    /// about 4 MiB in all.
+    /// </summary>
+    private const int SuperFramePoolSize = 64;
+
+    /// <summary>Data room of a super-frame buffer: the largest IPv4 packet (64 KiB) behind an Ethernet header, rounded up.</summary>
+    public const int MaxSuperFrame = 65536 + 64;
+
     private readonly byte* _native;
     private readonly byte* _slots;
     private readonly Libc.SockaddrIn* _names;
@@ -65,6 +74,7 @@ internal sealed unsafe partial class VxlanEndpoint : IDisposable
             _msgs[i].Hdr.Control = _controls + (i * ControlSize);
         }
         Pool = new PacketPool(PoolSize);
+        SuperFramePool = gro ? new PacketPool(SuperFramePoolSize, MaxSuperFrame) : null;
     }
 
     /// <summary>The local address the socket is bound to (host order; 0 for any).</summary>
@@ -81,6 +91,12 @@ internal sealed unsafe partial class VxlanEndpoint : IDisposable
 
     /// <summary>The buffers inner frames are handed out in (each lends its frame from a receive slot).</summary>
     public PacketPool Pool { get; }
+
+    /// <summary>
+    /// The buffers coalesced TCP runs are built in (owned, so actions may edit them); null without <c>UDP_GRO</c>, when
+    /// nothing arrives coalesced.
+    /// </summary>
+    public PacketPool? SuperFramePool { get; }
 
     /// <summary>The ports and their lookup table (replaced as a whole when a port joins or leaves).</summary>
     public VxlanDemux Demux => Volatile.Read(ref _demux);

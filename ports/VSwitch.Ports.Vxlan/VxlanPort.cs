@@ -32,6 +32,8 @@ public sealed partial class VxlanPort : IPort, IRxWakeup, IDisposable
     private int _mtu;
     private int _maxFrame;
     private volatile bool _disposed;
+    private long _superFrames;
+    private long _coalescedSegments;
 
     private VxlanPort(PortId id, VxlanPortOptions options, VxlanSender sender, VxlanEndpoints endpoints, int mtu)
     {
@@ -135,9 +137,23 @@ public sealed partial class VxlanPort : IPort, IRxWakeup, IDisposable
             int? pathMtu = _options.RemoteIp is uint remote && !_disposed ? Sockets.PathMtu(_options.LocalIp, remote, _options.DstPort) : null;
             return new VxlanPortStatus(State, _options, Mtu, pathMtu, _sender.SourcePorts, _sender.Gso, endpoint.Gro,
                 [.. demux.Members.Select(p => p.Name)], endpoint.Poller?.Name, endpoint.Datagrams, endpoint.ReceiveErrors,
+                Coalesce && endpoint.SuperFramePool is not null, Volatile.Read(ref _superFrames), Volatile.Read(ref _coalescedSegments),
                 _sender.LastError);
         }
     }
+
+    /// <summary>True when runs of inner TCP segments received for this port are coalesced (<see cref="VxlanPortOptions.Coalesce"/>).</summary>
+    public bool Coalesce => _options.Coalesce;
+
+    /// <summary>Counts one super-frame built of <paramref name="segments"/> segments (the endpoint's poller thread only).</summary>
+    internal void CountCoalesced(int segments)
+    {
+        Volatile.Write(ref _superFrames, _superFrames + 1);
+        Volatile.Write(ref _coalescedSegments, _coalescedSegments + segments);
+    }
+
+    /// <summary>The pool coalesced super-frames are handed out in, or null without UDP_GRO (for leak checks in tests).</summary>
+    public PacketPool? RxSuperFramePool => _endpoint.SuperFramePool;
 
     /// <summary>The pool received packets are handed out in (shared by the endpoint's ports; for leak checks in tests).</summary>
     public PacketPool RxPool => _endpoint.Pool;

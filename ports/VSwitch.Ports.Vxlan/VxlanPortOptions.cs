@@ -45,6 +45,12 @@ public sealed record VxlanPortOptions
     /// <summary>Sending sockets (1..<see cref="MaxSourcePorts"/>), each with its own ephemeral source port.</summary>
     public int SourcePorts { get; init; } = DefaultSourcePorts;
 
+    /// <summary>
+    /// Put runs of consecutive inner TCP segments that arrive in one <c>UDP_GRO</c> read back together into TSO
+    /// super-frames (software GRO; default). Off, every inner frame is handed to the datapath as it came.
+    /// </summary>
+    public bool Coalesce { get; init; } = true;
+
     /// <summary>Receive buffers of the shared socket (64 KiB each: one coalesced datagram); also the largest recvmmsg batch.</summary>
     public int ReceiveSlots { get; init; } = 32;
 

@@ -14,6 +14,10 @@ namespace VSwitch.Ports.Vxlan;
 /// <param name="Poller">The port whose receive queue reads the shared socket.</param>
 /// <param name="Datagrams">Datagrams (or coalesced runs) the shared socket delivered.</param>
 /// <param name="ReceiveErrors">Failed reads of the shared socket.</param>
+/// <param name="Coalesce">Inner TCP runs are put back together into super-frames (on when the port's option is and the socket has UDP_GRO).</param>
+/// <param name="SuperFramesBuilt">Super-frames built for this port from coalesced inner TCP segments.</param>
+/// <param name="SegmentsCoalesced">Inner TCP segments that went into them.</param>
 /// <param name="LastError">Why the last send failed in an unexpected way, or null.</param>
 public sealed record VxlanPortStatus(PortState State, VxlanPortOptions Options, int Mtu, int? PathMtu, IReadOnlyList<ushort> SourcePorts,
-    bool Gso, bool Gro, IReadOnlyList<string> EndpointPorts, string? Poller, long Datagrams, long ReceiveErrors, string? LastError);
+    bool Gso, bool Gro, IReadOnlyList<string> EndpointPorts, string? Poller, long Datagrams, long ReceiveErrors,
+    bool Coalesce, long SuperFramesBuilt, long SegmentsCoalesced, string? LastError);

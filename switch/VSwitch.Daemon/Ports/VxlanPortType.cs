@@ -14,7 +14,8 @@ namespace VSwitch.Daemon.Ports;
 /// The <c>vxlan</c> port type, all of it in this one place: <c>remote-ip</c> (required: the remote VTEP's IPv4 address),
 /// <c>local-ip</c> (the address to send from and receive on; default any), <c>key</c> (the VNI, 0..16777215; default 0), <c>dst-port</c> (default 4789), <c>df</c> (don't-fragment, default true),
 /// <c>ttl</c> (1..255, default 64) and <c>src-ports</c> (how many outer UDP source ports a port spreads its flows over,
-/// 1..64, default 8); OVS's spellings (<c>remote_ip</c>, <c>local_ip</c>, <c>dst_port</c>, <c>df_default</c>) are
+/// 1..64, default 8) and <c>coalesce</c> (put received runs of inner TCP segments back together into super-frames,
+/// default true); OVS's spellings (<c>remote_ip</c>, <c>local_ip</c>, <c>dst_port</c>, <c>df_default</c>) are
 /// accepted too. The MTU is the port's generic <c>mtu</c>, the overlay MTU (default: the route's MTU less 50, so 1450
 /// on a 1500-byte underlay). Every port of the type shares the receive sockets in one <see cref="VxlanEndpoints"/>,
 /// and every one is in the tunnel split-horizon group, so NORMAL never forwards from one tunnel into another.
@@ -33,12 +34,12 @@ public sealed class VxlanPortType : IPortType
 
     /// <summary>Option keys.</summary>
     public const string RemoteIp = "remote-ip", LocalIp = "local-ip", Key = "key", DstPort = "dst-port", Df = "df", Ttl = "ttl",
-        SourcePorts = "src-ports";
+        SourcePorts = "src-ports", Coalesce = "coalesce";
 
     /// <summary>The value of <c>remote-ip</c> or <c>key</c> that takes it from each packet's tunnel metadata.</summary>
     public const string Flow = "flow";
 
-    private static readonly string[] s_keys = [RemoteIp, LocalIp, Key, DstPort, Df, Ttl, SourcePorts];
+    private static readonly string[] s_keys = [RemoteIp, LocalIp, Key, DstPort, Df, Ttl, SourcePorts, Coalesce];
 
     private static readonly Dictionary<string, string> s_ovsNames = new(StringComparer.Ordinal)
     {
@@ -99,6 +100,12 @@ public sealed class VxlanPortType : IPortType
             throw ControlException.Invalid($"df '{df}' is not true or false");
         }
         result[Df] = df;
+        string coalesce = result.GetValueOrDefault(Coalesce) ?? "true";
+        if (coalesce is not ("true" or "false"))
+        {
+            throw ControlException.Invalid($"coalesce '{coalesce}' is not true or false");
+        }
+        result[Coalesce] = coalesce;
         return result.ToImmutable();
     }
 
@@ -180,6 +187,9 @@ public sealed class VxlanPortType : IPortType
                 new("source ports", string.Join(",", s.SourcePorts.Select(x => I(x)))),
                 new("segmentation offload (tx)", s.Gso ? "on" : "off"),
                 new("receive coalescing (rx)", s.Gro ? "on" : "off"),
+                new("inner TCP coalescing (rx)", s.Coalesce ? "on" : o.Coalesce ? "off (no UDP_GRO)" : "off"),
+                new("super-frames built (rx)", I(s.SuperFramesBuilt)),
+                new("segments coalesced (rx)", I(s.SegmentsCoalesced)),
                 new("shared socket", $"{local}:{I(o.DstPort)}, ports {string.Join(",", s.EndpointPorts)}, read by {s.Poller ?? "none"}"),
                 new("datagrams received on the socket", I(s.Datagrams)),
                 new("socket read errors", I(s.ReceiveErrors)),
@@ -199,6 +209,7 @@ public sealed class VxlanPortType : IPortType
             Vni = key == Flow ? null : (uint)Number(Key, key, 0, VxlanHeader.MaxVni),
             DstPort = (ushort)Number(DstPort, port.Option(DstPort) ?? "4789", 1, 65535),
             DontFragment = port.Option(Df) != "false",
+            Coalesce = port.Option(Coalesce) != "false",
             Ttl = (byte)Number(Ttl, port.Option(Ttl) ?? "64", 1, 255),
             SourcePorts = (int)Number(SourcePorts, port.Option(SourcePorts) ?? "8", 1, VxlanPortOptions.MaxSourcePorts),
             Mtu = port.Mtu,

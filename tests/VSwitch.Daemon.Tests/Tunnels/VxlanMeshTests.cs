@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
 using VSwitch.Daemon.Tests.Forwarding;
 using VSwitch.TestKit.Net;
 using Xunit;
@@ -36,6 +38,19 @@ public sealed class VxlanMeshTests(ITestOutputHelper output)
             TunnelHosts.Tunnel(db, "to-a", "10.78.0.2", "10.78.0.1", Vni);
             var two = new (NetNamespace Ns, string Ip)[] { (a1, "192.168.78.11"), (a2, "192.168.78.12"), (b1, "192.168.78.21") };
             PingAll(two);
+
+            // TCP across the tunnel both ways, md5-checked. The taps hand over TSO super-frames, the sending host cuts
+            // them into one UDP_SEGMENT send, the receiving socket gets the run back in one UDP_GRO read, and the
+            // receiving vxlan port puts the inner segments back together into super-frames for its tap. The two
+            // endpoints get the overlay MTU, so their TCP picks segments the tunnel carries.
+            HostCommand.Ip("-n", a1.Name, "link", "set", ifA1, "mtu", "1450");
+            HostCommand.Ip("-n", b1.Name, "link", "set", ifB1, "mtu", "1450");
+            _ = TunnelHosts.Transfer(a1, b1, "192.168.78.21", da.Root);
+            _ = TunnelHosts.Transfer(b1, a1, "192.168.78.11", db.Root);
+            string status = db.Ctl("port-status", "to-a").Stdout;
+            output.WriteLine(status);
+            Match built = Regex.Match(status, @"super-frames built \(rx\): (\d+)");
+            Assert.True(built.Success && long.Parse(built.Groups[1].Value, CultureInfo.InvariantCulture) > 0, status);
 
             // The third host joins: a tunnel to it from each, and from it to each.
             TunnelHosts.Tunnel(da, "to-c", "10.78.0.1", "10.78.0.3", Vni);
