@@ -145,6 +145,7 @@ public sealed class VxlanMigrationTests(ITestOutputHelper output) : IDisposable
             });
             source.WaitForResult("reach", BootTimeout);
             Assert.Equal("vm", MigrationSteps.FdbPort(da, VmMac));
+            PinNeighbour(peer, VmIp, VmMac);
             MigrationSteps.Start(qmp, Incoming, MaxBandwidth);
             JsonObject done = MigrationSteps.WaitForCompletion(qmp, MigrationTimeout);
             Eventually.True(() => MigrationSteps.FdbPort(da, VmMac) == "to-b" && MigrationSteps.FdbPort(db, VmMac) == "vm",
@@ -227,6 +228,21 @@ public sealed class VxlanMigrationTests(ITestOutputHelper output) : IDisposable
         QemuGuest g = QemuGuest.Start(image, options);
         _guests.Add(g);
         return g;
+    }
+
+    /// <summary>
+    /// Makes <paramref name="ns"/>'s neighbour entry for <paramref name="ip"/> permanent. The peer learnt the VM's address
+    /// from the VM's ARP request; left alone, its kernel re-confirms that entry with a unicast ARP probe some seconds after
+    /// it last used it, and the VM's answer would be a frame the VM sent by itself after the switchover.
+    /// </summary>
+    private static void PinNeighbour(NetNamespace ns, string ip, string mac)
+    {
+        (int code, string links, string error) = ns.Exec(10_000, "ip", "-o", "link", "show");
+        Assert.True(code == 0, "ip link show: " + error);
+        string dev = links.Split('\n').Select(l => l.Split(':', StringSplitOptions.TrimEntries)).Where(f => f.Length > 1 && f[1] != "lo")
+            .Select(f => f[1].Split('@')[0]).First();
+        (code, _, error) = ns.Exec(10_000, "ip", "neigh", "replace", ip, "lladdr", mac, "dev", dev, "nud", "permanent");
+        Assert.True(code == 0, $"ip neigh replace {ip} dev {dev}: {error}");
     }
 
     private void Checked(Action body)
