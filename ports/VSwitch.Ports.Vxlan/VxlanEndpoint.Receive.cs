@@ -207,16 +207,7 @@ internal sealed unsafe partial class VxlanEndpoint
             return false;
         }
         p.AttachExternal(packet + VxlanHeader.Size, frame);
-        p.InPort = port.Id;
-        // Tunnel metadata for flows (tun_id, tun_src, tun_dst), on every vxlan port as in OVS, fixed or flow-based.
-        ref PacketTunnel tunnel = ref p.Tunnel;
-        tunnel.Id = vni;
-        tunnel.Source = _source;
-        tunnel.Destination = _destination;
-        batch.TryAdd(p);
-        QueueStats stats = port.Stats.Rx[0];
-        stats.Packets++;
-        stats.Bytes += frame;
+        HandOver(port, p, vni, frame, batch);
         added++;
         return true;
     }
@@ -311,6 +302,18 @@ internal sealed unsafe partial class VxlanEndpoint
         offload.HdrLen = (ushort)headerBytes;
         offload.CsumStart = InnerTcpSegment.L4;
         offload.CsumOffset = InnerTcpSegment.TcpChecksumOffset;
+        HandOver(port, p, vni, length, batch);
+        port.CountCoalesced(count);
+        return used;
+    }
+
+    /// <summary>
+    /// Hands a received inner frame of <paramref name="bytes"/> bytes to <paramref name="port"/>'s batch with its tunnel
+    /// metadata for flows (tun_id, tun_src, tun_dst; on every vxlan port as in OVS, fixed or flow-based) and counts it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void HandOver(VxlanPort port, PacketBuffer p, uint vni, int bytes, PacketBatch batch)
+    {
         p.InPort = port.Id;
         ref PacketTunnel tunnel = ref p.Tunnel;
         tunnel.Id = vni;
@@ -319,9 +322,7 @@ internal sealed unsafe partial class VxlanEndpoint
         batch.TryAdd(p);
         QueueStats stats = port.Stats.Rx[0];
         stats.Packets++;
-        stats.Bytes += length;
-        port.CountCoalesced(count);
-        return used;
+        stats.Bytes += bytes;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
