@@ -4,6 +4,7 @@ using System.Text.Json;
 using Mono.Unix.Native;
 using VSwitch.Daemon.Tests.Tap;
 using VSwitch.TestKit;
+using VSwitch.TestKit.Guests;
 using VSwitch.TestKit.Net;
 using Xunit;
 
@@ -120,6 +121,21 @@ internal sealed class TunnelHosts : IDisposable
     /// <summary>The packets received on <paramref name="ifName"/> in <paramref name="ns"/> (the kernel's counter).</summary>
     public static long RxPackets(NetNamespace ns, string ifName) =>
         long.Parse(ns.ReadSys($"/sys/class/net/{ifName}/statistics/rx_packets"), CultureInfo.InvariantCulture);
+
+    /// <summary>Writes what a failed guest test needs to be understood: each guest's console, each switch's log, port stats and fdb.</summary>
+    public static void DumpOnFailure(ITestOutputHelper output, IEnumerable<QemuGuest> guests, IEnumerable<DaemonProcess> daemons)
+    {
+        foreach (QemuGuest g in guests)
+        {
+            output.WriteLine($"--- {g.Name} console:\n{g.Console}");
+        }
+        foreach (DaemonProcess d in daemons)
+        {
+            output.WriteLine("--- vswitchd log:\n" + d.Log);
+            output.WriteLine(d.Ctl("port-stats").Stdout);
+            output.WriteLine(d.Ctl("fdb-show").Stdout);
+        }
+    }
 
     /// <summary>The bytes sent on <paramref name="ifName"/> in <paramref name="ns"/> (the kernel's counter).</summary>
     public static long TxBytes(NetNamespace ns, string ifName) =>

@@ -253,16 +253,7 @@ public sealed class VxlanMigrationTests(ITestOutputHelper output) : IDisposable
         }
         catch
         {
-            foreach (QemuGuest g in _guests)
-            {
-                output.WriteLine($"--- {g.Name} console:\n{g.Console}");
-            }
-            foreach (DaemonProcess d in _daemons)
-            {
-                output.WriteLine("--- vswitchd log:\n" + d.Log);
-                output.WriteLine(d.Ctl("port-stats").Stdout);
-                output.WriteLine(d.Ctl("fdb-show").Stdout);
-            }
+            TunnelHosts.DumpOnFailure(output, _guests, _daemons);
             throw;
         }
     }
