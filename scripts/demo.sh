@@ -47,12 +47,13 @@ echo "demo: \$ vswitchctl capture vm1 --filter icmp -w $(basename "$pingcap") & 
 capture=$!
 pids+=($capture)
 
+# The kernel arguments are the test kit's (tests/guests/README.md says what each one is for).
 guest() { # name mac socket role ip peer
   taskset -c 1 timeout 300 qemu-system-x86_64 -name "$1" -nodefaults -no-user-config -display none -no-reboot \
     -machine pc,accel=tcg -m 256 -smp 1 \
     -object memory-backend-memfd,id=mem,size=256M,share=on -numa node,memdev=mem \
     -kernel "$cache/vmlinux" -initrd "$cache/initramfs.cpio.gz" \
-    -append "console=ttyS0 quiet panic=-1 vs.role=$4 vs.ip=$5 vs.peer=$6 vs.count=5 vs.bytes=8388608 vs.time=60" \
+    -append "console=ttyS0 quiet panic=-1 no_timer_check cryptomgr.notests vs.role=$4 vs.ip=$5 vs.peer=$6 vs.count=5 vs.bytes=8388608 vs.time=60" \
     -serial "file:$work/$1.console" \
     -chardev "socket,id=c0,path=$3,reconnect=1" -netdev vhost-user,id=n0,chardev=c0,queues=1 \
     -device "virtio-net-pci,netdev=n0,mac=$2,vectors=0" >"$work/$1.qemu.log" 2>&1 &

@@ -96,10 +96,10 @@ public sealed class QemuCommandLineTests
             Bytes = 33554432, Port = 5002, Seconds = 30, WaitSeconds = 20,
         };
         Assert.Equal(
-            "console=ttyS0 quiet panic=-1 no_timer_check vs.role=ping,send vs.ip=10.0.0.1/24 vs.peer=10.0.0.2 vs.mtu=9000 vs.count=7 vs.size=8972 "
+            "console=ttyS0 quiet panic=-1 no_timer_check cryptomgr.notests vs.role=ping,send vs.ip=10.0.0.1/24 vs.peer=10.0.0.2 vs.mtu=9000 vs.count=7 vs.size=8972 "
             + "vs.bytes=33554432 vs.port=5002 vs.time=30 vs.wait=20",
             ValueOf(QemuCommandLine.Build(Image, o), "-append"));
-        Assert.Equal("console=ttyS0 quiet panic=-1 no_timer_check vs.role=features", QemuCommandLine.KernelArguments(Options));
+        Assert.Equal("console=ttyS0 quiet panic=-1 no_timer_check cryptomgr.notests vs.role=features", QemuCommandLine.KernelArguments(Options));
     }
 
     [Fact]
