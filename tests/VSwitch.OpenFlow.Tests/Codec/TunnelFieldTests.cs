@@ -1,5 +1,6 @@
 using VSwitch.OpenFlow.Actions;
 using VSwitch.OpenFlow.Codec;
+using VSwitch.OpenFlow.Connection;
 using VSwitch.OpenFlow.Instructions;
 using VSwitch.OpenFlow.Match;
 using VSwitch.OpenFlow.Messages;
@@ -11,7 +12,7 @@ namespace VSwitch.OpenFlow.Tests.Codec;
 /// <summary>
 /// The tunnel fields on the wire: TUNNEL_ID (basic class, field 38) and the Nicira tunnel addresses that Open vSwitch
 /// sends over OpenFlow 1.3 as class NXM_1 (0x0001), fields 31 (NXM_NX_TUN_IPV4_SRC) and 32 (NXM_NX_TUN_IPV4_DST),
-/// 4 bytes, maskable, in matches, set-field actions, and table features.
+/// 4 bytes, maskable, in matches, set-field actions, table features and PACKET_IN.
 /// </summary>
 public sealed class TunnelFieldTests
 {
@@ -177,5 +178,52 @@ public sealed class TunnelFieldTests
         Assert.Equal(features.Match, back.Match);
         Assert.Equal(features.WriteSetfield, back.WriteSetfield);
         Assert.Contains(TunSrcMaskedHeader, Enumerable.Range(0, bytes.Length - 3).Select(i => ReadU32(bytes, i)));
+    }
+
+    public static TheoryData<ulong, ulong, uint, uint> PacketInCases() => new()
+    {
+        { 0, 0, 0, 0 },
+        { 0x77, 0, 0, 0 },
+        { 0, 5, 0, 0 },
+        { 0, 5, 0x0a00_0002, 0x0a00_0001 },
+        { 0x77, 0xffff_ff, 0x0a00_0002, 0 },
+        { 0x77, 0, 0, 0x0a00_0001 },
+        { 0x77, ulong.MaxValue, uint.MaxValue, uint.MaxValue },
+    };
+
+    // The hand-written PACKET_IN encoder must give exactly the bytes of the general encoder, with each tunnel field in
+    // the match only when it is not zero, as Open vSwitch puts it there.
+    [Theory]
+    [MemberData(nameof(PacketInCases))]
+    public void Packet_in_match_carries_the_tunnel_fields_that_are_set(ulong metadata, ulong tunId, uint tunSrc, uint tunDst)
+    {
+        byte[] frame = [.. Enumerable.Range(0, 60).Select(i => (byte)i)];
+        var e = new PacketInEvent(PacketInReason.NoMatch, 4, 0x99, 3, metadata, OfpBufferId.ControllerNoBuffer, 0, tunId, tunSrc, tunDst);
+        int data = PacketInEncoder.DataLength(e, frame.Length);
+        byte[] fast = new byte[PacketInEncoder.Size(e, data)];
+        PacketInEncoder.Write(fast, 7, e, frame, data);
+
+        var entries = new List<OxmEntry> { OxmEntry.Exact(OxmField.InPort, 3) };
+        if (metadata != 0)
+        {
+            entries.Add(OxmEntry.Exact(OxmField.Metadata, metadata));
+        }
+        if (tunId != 0)
+        {
+            entries.Add(OxmEntry.Exact(OxmField.TunnelId, tunId));
+        }
+        if (tunSrc != 0)
+        {
+            entries.Add(OxmEntry.Exact(OxmField.TunIpv4Src, tunSrc));
+        }
+        if (tunDst != 0)
+        {
+            entries.Add(OxmEntry.Exact(OxmField.TunIpv4Dst, tunDst));
+        }
+        var expected = new PacketIn(7, OfpBufferId.NoBuffer, 60, PacketInReason.NoMatch, 4, 0x99, OfpMatch.Create([.. entries]), frame);
+        Assert.Equal(Encode(expected), fast);
+        var decoded = Assert.IsType<PacketIn>(Decode(fast));
+        Assert.Equal(expected.Match, decoded.Match);
+        Assert.Equal(frame, decoded.Data.ToArray());
     }
 }
