@@ -255,7 +255,7 @@ public static class ActionMapping
                 case FlowActionKind.SetVlanPcp: result.Add(SetField(OxmField.VlanPcp, a.Argument & 7)); break;
                 case FlowActionKind.SetDlSrc: result.Add(SetField(OxmField.EthSrc, a.Argument)); break;
                 case FlowActionKind.SetDlDst: result.Add(SetField(OxmField.EthDst, a.Argument)); break;
-                case FlowActionKind.SetField when FlowFields.IsOxmBasic(a.Field): result.Add(SetField((OxmField)(byte)a.Field, a.Value)); break;
+                case FlowActionKind.SetField when MatchMapping.HasOxmForm(a.Field): result.Add(SetField((OxmField)(byte)a.Field, a.Value)); break;
                 default: break; // drop
             }
         }

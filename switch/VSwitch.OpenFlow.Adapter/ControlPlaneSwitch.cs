@@ -482,12 +482,12 @@ public sealed class ControlPlaneSwitch : IOpenFlowSwitch
         OfpActionType.Group, OfpActionType.SetNwTtl, OfpActionType.DecNwTtl, OfpActionType.SetField];
 
     private static readonly OxmFieldSupport[] s_match = [.. Flows.Keys.FlowFields.All.ToArray()
-        .Where(Flows.Keys.FlowFields.IsOxmBasic).Select(f => new OxmFieldSupport((OxmField)(byte)f, OxmFieldInfo.IsMaskable((OxmField)(byte)f)))];
+        .Where(MatchMapping.HasOxmForm).Select(f => new OxmFieldSupport((OxmField)(byte)f, OxmFieldInfo.IsMaskable((OxmField)(byte)f)))];
 
     private static readonly OxmField[] s_wildcards = [.. s_match.Select(m => m.Field)];
 
     private static readonly OxmField[] s_setFields = [.. Flows.Keys.FlowFields.All.ToArray()
-        .Where(f => Flows.Keys.FlowFields.IsWritable(f) && Flows.Keys.FlowFields.IsOxmBasic(f)).Select(f => (OxmField)(byte)f)];
+        .Where(f => Flows.Keys.FlowFields.IsWritable(f) && MatchMapping.HasOxmForm(f)).Select(f => (OxmField)(byte)f)];
 
     private static TableFeatures TableFeaturesOf(byte table) => new(table, $"table{table}", ulong.MaxValue, ulong.MaxValue, 0, MaxFlows)
     {

@@ -11,10 +11,10 @@ namespace VSwitch.OpenFlow.Adapter;
 /// <see cref="FlowField"/> uses the OXM basic field numbers, so most fields map one to one; the exceptions are the
 /// port numbers (32-bit in OpenFlow 1.3, 16-bit in the flow key: <see cref="PortMapping"/>) and the fields the flow key
 /// does not hold (IN_PHY_PORT, MPLS, PBB, IPV6_EXTHDR), which are refused with BAD_MATCH/BAD_FIELD. TUNNEL_ID maps to
-/// <c>tun_id</c>. The other direction is lossy for matches written in the text syntax that OpenFlow 1.3 cannot express
-/// (tcp_flags, nw_ttl, ip_frag, the inner VLAN tag, tun_src/tun_dst, which are NXM fields in OVS, partial masks of
-/// unmaskable fields): those parts are left out of the OXM
-/// match, which is then wider than the flow's. Stateless and thread-safe.
+/// <c>tun_id</c>, and the NXM_1 fields NXM_NX_TUN_IPV4_SRC/DST (which <see cref="OxmField"/> numbers as the flow engine
+/// does) to <c>tun_src</c>/<c>tun_dst</c>. The other direction is lossy for matches written in the text syntax that
+/// OpenFlow 1.3 cannot express (tcp_flags, nw_ttl, ip_frag, the inner VLAN tag, partial masks of unmaskable fields):
+/// those parts are left out of the OXM match, which is then wider than the flow's. Stateless and thread-safe.
 /// </summary>
 public static class MatchMapping
 {
@@ -73,7 +73,7 @@ public static class MatchMapping
         foreach (FlowField field in FlowFields.All)
         {
             UInt128 bits = FlowFields.GetMask(field, in mask);
-            if (bits == 0 || !FlowFields.IsOxmBasic(field) || !Applies(field, dlType, proto, icmpType))
+            if (bits == 0 || !HasOxmForm(field) || !Applies(field, dlType, proto, icmpType))
             {
                 continue;
             }
@@ -109,6 +109,13 @@ public static class MatchMapping
         }
         return OfpMatch.TryCreate(entries, out OfpMatch? result, out _) ? result : OfpMatch.Any;
     }
+
+    /// <summary>
+    /// True when OpenFlow 1.3 can carry the field: an OXM basic field, or a tunnel address as the NXM_1 field Open
+    /// vSwitch uses. Both enums give these fields the same number.
+    /// </summary>
+    internal static bool HasOxmForm(FlowField field) =>
+        FlowFields.IsOxmBasic(field) || field is FlowField.TunIpv4Src or FlowField.TunIpv4Dst;
 
     // Fields that share key storage are told apart by the flow's EtherType, IP protocol and ICMPv6 type.
     private static bool Applies(FlowField field, int? dlType, int? proto, int? icmpType)

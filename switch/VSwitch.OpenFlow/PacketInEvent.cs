@@ -16,5 +16,8 @@ namespace VSwitch.OpenFlow;
 /// The packet's length as the switch saw it (total_len), when the frame handed over is already cut (the datapath cuts
 /// to max_len as it copies); 0 means the frame's own length.
 /// </param>
+/// <param name="TunnelId">The tunnel key (TUNNEL_ID in the match when not zero).</param>
+/// <param name="TunnelSource">The tunnel's outer IPv4 source, host order (NXM_NX_TUN_IPV4_SRC in the match when not zero).</param>
+/// <param name="TunnelDestination">The tunnel's outer IPv4 destination, host order (NXM_NX_TUN_IPV4_DST when not zero).</param>
 public readonly record struct PacketInEvent(PacketInReason Reason, byte TableId, ulong Cookie, uint InPort, ulong Metadata, ushort MaxLen,
-    int TotalLength = 0);
+    int TotalLength = 0, ulong TunnelId = 0, uint TunnelSource = 0, uint TunnelDestination = 0);

@@ -18,7 +18,7 @@ internal static class ActionParser
         "output", "normal", "flood", "all", "in_port", "local", "drop", "controller", "table", "none",
         "mod_vlan_vid", "mod_vlan_pcp", "strip_vlan", "pop_vlan", "push_vlan", "mod_dl_src", "mod_dl_dst",
         "set_field", "group", "dec_ttl", "mod_nw_ttl", "goto_table", "write_metadata", "write_actions", "clear_actions",
-        "mod_nw_src", "mod_nw_dst", "mod_tp_src", "mod_tp_dst", "mod_nw_tos", "mod_nw_ecn",
+        "mod_nw_src", "mod_nw_dst", "mod_tp_src", "mod_tp_dst", "mod_nw_tos", "mod_nw_ecn", "set_tunnel", "set_tunnel64",
     };
 
     private enum Stage
@@ -195,6 +195,11 @@ internal static class ActionParser
             case "mod_nw_ttl": return new FlowAction(FlowActionKind.SetNwTtl, Number(name, Required(name, arg, item, position), 255, argAt));
             case "dec_ttl": NoArgument(arg, item, position); return new FlowAction(FlowActionKind.DecTtl, 0);
             case "set_field": return SetField(Required(name, arg, item, position), argAt);
+            // OVS's Nicira actions for the tunnel key. Both write all 64 bits of tun_id (set_tunnel only picks the
+            // shorter OpenFlow 1.0 encoding when the value fits 32 bits), so both are stored as set_field to tun_id,
+            // the form ovs-ofctl itself sends over OpenFlow 1.3 and the one dump-flows shows.
+            case "set_tunnel":
+            case "set_tunnel64": return SetFieldOf(FlowField.TunnelId, Required(name, arg, item, position), argAt);
             case "group": return new FlowAction(FlowActionKind.Group, Number(name, Required(name, arg, item, position), 0xffffff00, argAt));
             case "controller": return Controller(arg, argAt);
             case "table":
@@ -211,7 +216,7 @@ internal static class ActionParser
                 }
                 MatchBuilder.Fail("unknown action (expected output:PORT, normal, flood, all, in_port, controller, drop, group:, "
                     + "mod_vlan_vid:, mod_vlan_pcp:, strip_vlan, push_vlan:, mod_dl_src:, mod_dl_dst:, set_field:, dec_ttl, "
-                    + "mod_nw_ttl:, clear_actions, write_actions(), write_metadata:, goto_table:)", item, position);
+                    + "mod_nw_ttl:, set_tunnel:, clear_actions, write_actions(), write_metadata:, goto_table:)", item, position);
                 return null;
         }
     }

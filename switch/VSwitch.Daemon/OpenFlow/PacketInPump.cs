@@ -63,7 +63,7 @@ internal sealed class PacketInPump : IDisposable
             while (ring.TryPeek(out PacketInRecord r, out ReadOnlySpan<byte> frame))
             {
                 var e = new PacketInEvent((PacketInReason)r.Reason, r.TableId, r.Cookie, PortMapping.ToOpenFlow(r.InPort), r.Metadata,
-                    OfpBufferId.ControllerNoBuffer, r.TotalLength);
+                    OfpBufferId.ControllerNoBuffer, r.TotalLength, r.Tunnel.Id, r.Tunnel.Source, r.Tunnel.Destination);
                 if (_events.PublishPacketIn(e, frame) == 0)
                 {
                     _unsent++;

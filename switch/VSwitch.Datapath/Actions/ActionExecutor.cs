@@ -135,7 +135,8 @@ internal sealed class ActionExecutor
                     OutputNormal(packet, in key, last);
                     break;
                 case DpOpKind.Controller:
-                    ToController(packet, op.MaxLen, new PacketInRecord(_inPort, op.Reason, op.TableId, op.Cookie, op.Metadata, packet.Length), last);
+                    ToController(packet, op.MaxLen, new PacketInRecord(_inPort, op.Reason, op.TableId, op.Cookie, op.Metadata, packet.Length,
+                        packet.Tunnel), last);
                     break;
                 case DpOpKind.Clone:
                     int scopeEnd = Math.Min(end, i + 1 + op.Length);
@@ -182,7 +183,7 @@ internal sealed class ActionExecutor
                         if (op.ToController)
                         {
                             _packetIns.TryWrite(packet.Span, op.MaxLen,
-                                new PacketInRecord(_inPort, ReasonInvalidTtl, op.TableId, op.Cookie, op.Metadata, packet.Length));
+                                new PacketInRecord(_inPort, ReasonInvalidTtl, op.TableId, op.Cookie, op.Metadata, packet.Length, packet.Tunnel));
                         }
                         ok = false;
                         reason = DropReason.TtlExpired;

@@ -1,3 +1,5 @@
+using VSwitch.Core.Packets;
+
 namespace VSwitch.Datapath.Controller;
 
 /// <summary>What the datapath says about a packet it hands to the controllers (the frame travels beside it).</summary>
@@ -7,4 +9,6 @@ namespace VSwitch.Datapath.Controller;
 /// <param name="Cookie">That flow's cookie (all ones when none).</param>
 /// <param name="Metadata">The pipeline metadata at that point.</param>
 /// <param name="TotalLength">The frame's whole length (the copy may be shorter: max_len, the slot size).</param>
-public readonly record struct PacketInRecord(ushort InPort, byte Reason, byte TableId, ulong Cookie, ulong Metadata, int TotalLength);
+/// <param name="Tunnel">The packet's tunnel metadata at that point (all zero when it did not come from a tunnel).</param>
+public readonly record struct PacketInRecord(ushort InPort, byte Reason, byte TableId, ulong Cookie, ulong Metadata, int TotalLength,
+    PacketTunnel Tunnel = default);

@@ -150,9 +150,9 @@ internal static class TableFeaturesCodec
             {
                 return Fail(TableFeaturesFailedCode.BadLen, out error);
             }
-            if ((header >> 16) == OxmFieldInfo.BasicClass && OxmFieldInfo.IsKnown(field))
+            if (OxmFieldInfo.TryFromWire((ushort)(header >> 16), field, out OxmField known))
             {
-                fields.Add(new OxmFieldSupport((OxmField)field, (header & 0x100) != 0));
+                fields.Add(new OxmFieldSupport(known, (header & 0x100) != 0));
             }
             p = p[size..];
         }

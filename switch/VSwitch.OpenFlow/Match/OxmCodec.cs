@@ -12,7 +12,8 @@ internal static class OxmCodec
     public const int HeaderSize = 4;
 
     public static uint Header(OxmField field, bool hasMask, int payloadLength) =>
-        ((uint)OxmFieldInfo.BasicClass << 16) | ((uint)field << 9) | (hasMask ? 0x100u : 0u) | (uint)payloadLength;
+        ((uint)OxmFieldInfo.WireClass(field) << 16) | ((uint)OxmFieldInfo.WireField(field) << 9) | (hasMask ? 0x100u : 0u)
+        | (uint)payloadLength;
 
     /// <summary>
     /// Reads one TLV at the start of <paramref name="bytes"/>; <paramref name="consumed"/> is its size. Errors are
@@ -39,13 +40,12 @@ internal static class OxmCodec
             return false;
         }
         consumed = HeaderSize + length;
-        // Only the basic class is supported; experimenter and NXM classes are unknown fields to this switch.
-        if (oxmClass != OxmFieldInfo.BasicClass || !OxmFieldInfo.IsKnown(field))
+        // The basic class, and of NXM_1 the tunnel addresses; other NXM and experimenter fields are unknown here.
+        if (!OxmFieldInfo.TryFromWire(oxmClass, field, out OxmField f))
         {
             error = OfpError.Of(BadMatchCode.BadField);
             return false;
         }
-        var f = (OxmField)field;
         int size = OxmFieldInfo.Size(f);
         if (hasMask && !OxmFieldInfo.IsMaskable(f))
         {

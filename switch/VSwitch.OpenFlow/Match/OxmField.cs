@@ -2,7 +2,11 @@ namespace VSwitch.OpenFlow.Match;
 
 /// <summary>
 /// The OpenFlow 1.3 basic match fields (class <c>OFPXMC_OPENFLOW_BASIC</c>, <c>enum oxm_ofb_match_fields</c>,
-/// OpenFlow 1.3.5 §7.2.3.7). Sizes, masks and prerequisites are in <see cref="OxmFieldInfo"/>.
+/// OpenFlow 1.3.5 §7.2.3.7), numbered as on the wire, and the two Nicira extension fields of class NXM_1 (0x0001)
+/// that carry a tunnel's outer IPv4 addresses the way Open vSwitch sends them over OpenFlow 1.3. Those two have
+/// numbers of their own past the basic range (62 and 63, the flow engine's numbers); their wire class and field
+/// number come from <see cref="OxmFieldInfo.WireClass"/> and <see cref="OxmFieldInfo.WireField"/>. Sizes, masks and
+/// prerequisites are in <see cref="OxmFieldInfo"/>.
 /// </summary>
 public enum OxmField : byte
 {
@@ -86,4 +90,8 @@ public enum OxmField : byte
     TunnelId = 38,
     /// <summary>IPv6 extension header pseudo-field (2 bytes, 9 bits, maskable).</summary>
     Ipv6Exthdr = 39,
+    /// <summary>Outer IPv4 source of a tunnel (4 bytes, maskable): NXM_NX_TUN_IPV4_SRC, class NXM_1, field 31 on the wire.</summary>
+    TunIpv4Src = 62,
+    /// <summary>Outer IPv4 destination of a tunnel (4 bytes, maskable): NXM_NX_TUN_IPV4_DST, class NXM_1, field 32 on the wire.</summary>
+    TunIpv4Dst = 63,
 }

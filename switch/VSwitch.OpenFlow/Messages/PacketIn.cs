@@ -10,7 +10,7 @@ namespace VSwitch.OpenFlow.Messages;
 /// <param name="Reason">Why it was sent.</param>
 /// <param name="TableId">Table that was looked up.</param>
 /// <param name="Cookie">Cookie of the flow that sent it (all ones for none).</param>
-/// <param name="Match">Pipeline fields: in_port, and metadata when set.</param>
+/// <param name="Match">Pipeline fields: in_port, and metadata and the tunnel fields when set.</param>
 /// <param name="Data">The frame, cut to max_len.</param>
 public sealed record PacketIn(uint Xid, uint BufferId, ushort TotalLen, PacketInReason Reason, byte TableId, ulong Cookie, OfpMatch Match, ReadOnlyMemory<byte> Data) : OfpMessage(Xid)
 {

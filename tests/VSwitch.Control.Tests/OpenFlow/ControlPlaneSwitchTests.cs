@@ -73,7 +73,7 @@ public sealed class ControlPlaneSwitchTests : IDisposable
     }
 
     [Fact]
-    public async Task Tunnel_id_is_an_OXM_match_and_set_field_both_ways_and_tun_dst_stays_text_only()
+    public async Task Tunnel_id_is_an_OXM_match_and_set_field_both_ways()
     {
         var match = OfpMatch.Create(OxmEntry.Exact(OxmField.InPort, 1), OxmEntry.Masked(OxmField.TunnelId, 0x105, 0xfff));
         OfpInstruction[] instructions =
@@ -84,12 +84,35 @@ public sealed class ControlPlaneSwitchTests : IDisposable
         FlowStats of = Assert.Single(_sw.GetFlowStats(new FlowStatsRequest(0, OfpPortNo.Any, OfpGroupId.Any, 0x71, ulong.MaxValue, OfpMatch.Any)).Value!);
         Assert.Equal(match, of.Match);
         Assert.Equal(instructions, of.Instructions);
+    }
 
-        // tun_src/tun_dst are NXM fields in OVS, not OXM basic ones: a text flow using them reads back without them.
-        _rpc.AddFlow(new FlowParams("cookie=0x72,tun_dst=10.0.0.1,tun_id=5,actions=set_field:10.0.0.9->tun_dst,output:2", false));
+    [Fact]
+    public async Task Tun_src_and_tun_dst_are_NXM_1_matches_and_set_fields_both_ways()
+    {
+        // Through OpenFlow, the way ovs-ofctl -O OpenFlow13 sends them.
+        var match = OfpMatch.Create(OxmEntry.Exact(OxmField.TunIpv4Src, 0x0a00_0002),
+            OxmEntry.Masked(OxmField.TunIpv4Dst, 0x0a00_0000, 0xffff_ff00));
+        OfpInstruction[] instructions =
+            [OfpInstruction.ApplyActions(OfpAction.SetField(OxmEntry.Exact(OxmField.TunIpv4Dst, 0x0a00_0009)), OfpAction.Output(2))];
+        Assert.Null(await _sw.FlowModAsync(Mod(FlowModCommand.Add, match, cookie: 0x73, instructions: instructions)));
+        await _sw.BarrierAsync();
+        Assert.Contains("cookie=0x73,priority=100,tun_src=10.0.0.2,tun_dst=10.0.0.0/24,actions=set_field:10.0.0.9->tun_dst,output:2",
+            _f.StoredConfig().Flows);
+        FlowStats of = Assert.Single(_sw.GetFlowStats(new FlowStatsRequest(0, OfpPortNo.Any, OfpGroupId.Any, 0x73, ulong.MaxValue, OfpMatch.Any)).Value!);
+        Assert.Equal(match, of.Match);
+        Assert.Equal(instructions, of.Instructions);
+
+        // Through the text door, shown through OpenFlow whole; set_tunnel is the set_field of TUNNEL_ID.
+        _rpc.AddFlow(new FlowParams("cookie=0x72,tun_dst=10.0.0.1,tun_id=5,actions=set_field:10.0.0.9->tun_src,set_tunnel:6,output:2", false));
         of = Assert.Single(_sw.GetFlowStats(new FlowStatsRequest(0, OfpPortNo.Any, OfpGroupId.Any, 0x72, ulong.MaxValue, OfpMatch.Any)).Value!);
-        Assert.Equal(OfpMatch.Create(OxmEntry.Exact(OxmField.TunnelId, 5)), of.Match);
-        Assert.Equal([OfpInstruction.ApplyActions(OfpAction.Output(2))], of.Instructions);
+        Assert.Equal(OfpMatch.Create(OxmEntry.Exact(OxmField.TunnelId, 5), OxmEntry.Exact(OxmField.TunIpv4Dst, 0x0a00_0001)), of.Match);
+        Assert.Equal([OfpInstruction.ApplyActions(OfpAction.SetField(OxmEntry.Exact(OxmField.TunIpv4Src, 0x0a00_0009)),
+            OfpAction.SetField(OxmEntry.Exact(OxmField.TunnelId, 6)), OfpAction.Output(2))], of.Instructions);
+
+        // Tables say they take them.
+        TableFeatures t0 = _sw.GetTableFeatures()[0];
+        Assert.Contains(new OxmFieldSupport(OxmField.TunIpv4Src, true), t0.Match);
+        Assert.Contains(OxmField.TunIpv4Dst, t0.ApplySetfield);
     }
 
     [Fact]

@@ -37,6 +37,9 @@ public sealed class OvsOfctlDaemonTests(ITestOutputHelper output)
             "cookie=0x0, table=1, priority=30,sctp,metadata=0x5/0xff,nw_tos=40,tp_dst=9 actions=NORMAL"),
         ("table=1,priority=20,icmp,icmp_type=8,icmp_code=0,nw_ecn=1,actions=set_field:10.9.9.9->ip_dst,output:1",
             "cookie=0x0, table=1, priority=20,icmp,nw_ecn=1,icmp_type=8,icmp_code=0 actions=set_field:10.9.9.9->ip_dst,output:1"),
+        // Tunnel metadata: tun_id is OXM TUNNEL_ID, tun_src/tun_dst go as NXM_1 fields, set_tunnel as a set_field of TUNNEL_ID.
+        ("table=1,priority=25,in_port=2,tun_id=0x5,tun_src=10.0.0.2,tun_dst=10.0.0.0/24,actions=set_tunnel:7,set_field:10.0.0.9->tun_dst,output:1",
+            "cookie=0x0, table=1, priority=25,tun_id=0x5,tun_src=10.0.0.2,tun_dst=10.0.0.0/24,in_port=2 actions=set_field:0x7->tun_id,set_field:10.0.0.9->tun_dst,output:1"),
     ];
 
     [Fact]
@@ -77,10 +80,24 @@ public sealed class OvsOfctlDaemonTests(ITestOutputHelper output)
             Assert.Contains("send_flow_rem", ctlDump, StringComparison.Ordinal);
             Assert.Contains("priority=90,tcp,tp_dst=80", ctlDump, StringComparison.Ordinal);
             Assert.Contains("actions=controller:100,clear_actions,write_actions(output:vm1)", ctlDump, StringComparison.Ordinal);
+            Assert.Contains("priority=25,tun_id=0x5,tun_src=10.0.0.2,tun_dst=10.0.0.0/24,in_port=vm2,actions=set_field:0x7->tun_id,set_field:10.0.0.9->tun_dst,output:vm1",
+                ctlDump, StringComparison.Ordinal);
             CtlResult added = d.Ctl("add-flow", "table=2,priority=7,cookie=0x77,udp,tp_dst=4789,actions=output:vm1");
             Assert.True(added.ExitCode == 0, added.ToString());
             DumpedFlow fromCtl = Assert.Single(of.DumpFlows("table=2"));
             Assert.True(fromCtl.Fields.SetEquals(DumpedFlow.Parse("cookie=0x77, table=2, priority=7,udp,tp_dst=4789 actions=output:1").Fields), fromCtl.ToString());
+
+            // A PACKET_IN carries the tunnel metadata the packet has at the controller action, and ovs-ofctl decodes it.
+            using (var monitor = new OvsOfctlMonitor(d, of))
+            {
+                string frame = "ffffffffffff020000000099" + "88b5" + new string('0', 92);
+                string packetIn = monitor.WaitForLine(l => l.Contains("OFPT_PACKET_IN", StringComparison.Ordinal) && l.Contains("tun_id=0x5", StringComparison.Ordinal),
+                    () => of.Ok("packet-out", "in_port=controller,packet=" + frame
+                        + ",actions=set_tunnel:5,set_field:10.0.0.2->tun_src,set_field:10.0.0.1->tun_dst,controller"),
+                    TimeSpan.FromSeconds(30));
+                output.WriteLine(packetIn);
+                Assert.Contains("tun_id=0x5,tun_src=10.0.0.2,tun_dst=10.0.0.1,in_port=CONTROLLER (via action)", packetIn, StringComparison.Ordinal);
+            }
 
             // mod-flows changes the actions only; del-flows --strict needs the priority; cookie masks select.
             of.Ok("mod-flows", "table=0,tcp,actions=output:1");

@@ -9,9 +9,11 @@ namespace VSwitch.Daemon.Tests.Tunnels;
 
 /// <summary>
 /// A flow-based vxlan port (<c>--remote-ip flow --key flow</c>) of a real vswitchd, programmed the way a controller does
-/// it: one flow sets tun_id and tun_dst and outputs to the tunnel, another matches tun_id on what comes back (added by
-/// the real ovs-ofctl over OpenFlow 1.3, as an OXM TUNNEL_ID match). The far end is the Linux kernel's vxlan device
-/// with VNI 5; a second kernel device with VNI 6 on the same underlay shows that tun_id classifies.
+/// it, by the real ovs-ofctl over OpenFlow 1.3: one flow sets tun_id (OVS's <c>set_tunnel</c>, sent as a set-field of
+/// TUNNEL_ID) and tun_dst (a set-field of the NXM_1 field NXM_NX_TUN_IPV4_DST) and outputs to the tunnel, another
+/// matches tun_id, tun_src and tun_dst on what comes back. The far end is the Linux kernel's vxlan device with VNI 5; a
+/// second kernel device with VNI 6 on the same underlay shows that tun_id classifies, and that a PACKET_IN of a VNI 6
+/// frame tells the controller (ovs-ofctl monitor) its VNI and remote.
 /// </summary>
 [Collection(RealPeerCollection.Name)]
 public sealed class FlowBasedTunnelTests(ITestOutputHelper output)
@@ -40,14 +42,17 @@ public sealed class FlowBasedTunnelTests(ITestOutputHelper output)
 
             // Only these flows: nothing else may carry traffic between the tap and the tunnel.
             TunnelHosts.Ok(d.Ctl("del-flows"));
-            TunnelHosts.Ok(d.Ctl("add-flow", "priority=100,in_port=t1,actions=set_field:5->tun_id,set_field:10.78.0.2->tun_dst,output:vx"));
             Prerequisite.Require(Prerequisite.FindOnPath("ovs-ofctl") is not null, "ovs-ofctl (openvswitch-common) is missing");
             var of = new OvsOfctl(d);
-            of.Ok("add-flow", "priority=100,in_port=2,tun_id=5,actions=output:1");
-            Assert.Contains(of.DumpFlows(), f => f.Fields.Contains("tun_id=0x5") && f.Fields.Contains("in_port=2") && f.Actions == "output:1");
-            Assert.Contains("tun_id=0x5,in_port=vx,actions=output:t1", d.Ctl("dump-flows").Stdout, StringComparison.Ordinal);
-            Assert.Contains("actions=set_field:0x5->tun_id,set_field:10.78.0.2->tun_dst,output:vx", d.Ctl("dump-flows").Stdout,
-                StringComparison.Ordinal);
+            of.Ok("add-flow", "priority=100,in_port=1,actions=set_tunnel:5,set_field:10.78.0.2->tun_dst,output:2");
+            of.Ok("add-flow", "priority=100,in_port=2,tun_id=5,tun_src=10.78.0.2,tun_dst=10.78.0.1,actions=output:1");
+            List<DumpedFlow> flows = of.DumpFlows();
+            Assert.Contains(flows, f => f.Fields.Contains("in_port=1") && f.Actions == "set_field:0x5->tun_id,set_field:10.78.0.2->tun_dst,output:2");
+            Assert.Contains(flows, f => f.Fields.IsSupersetOf(["tun_id=0x5", "tun_src=10.78.0.2", "tun_dst=10.78.0.1", "in_port=2"])
+                && f.Actions == "output:1");
+            string ctlFlows = d.Ctl("dump-flows").Stdout;
+            Assert.Contains("tun_id=0x5,tun_src=10.78.0.2,tun_dst=10.78.0.1,in_port=vx,actions=output:t1", ctlFlows, StringComparison.Ordinal);
+            Assert.Contains("in_port=t1,actions=set_field:0x5->tun_id,set_field:10.78.0.2->tun_dst,output:vx", ctlFlows, StringComparison.Ordinal);
 
             string pcap = Path.Combine(d.Root, "underlay.pcap");
             TunnelHosts.Capture(k, "ul", pcap, () =>
@@ -72,6 +77,17 @@ public sealed class FlowBasedTunnelTests(ITestOutputHelper output)
             Eventually.True(() => TunnelHosts.Counter(d, "vx", "rx") > vxBefore && NoRule(d) > noRuleBefore,
                 "the VNI 6 frames to arrive on vx and find no flow", detail: () => d.Ctl("pmd-stats").Stdout);
             TunnelHosts.Ping(t, "192.168.78.2");
+
+            // A controller told about VNI 6: the PACKET_IN's match names the VNI and the remote, which in_port alone
+            // (the one flow-based port) cannot.
+            of.Ok("add-flow", "priority=50,in_port=2,tun_id=6,actions=controller");
+            using (var monitor = new OvsOfctlMonitor(d, of))
+            {
+                string packetIn = monitor.WaitForLine(l => l.Contains("OFPT_PACKET_IN", StringComparison.Ordinal),
+                    () => k.Exec(30_000, "busybox", "ping", "-c", "1", "-W", "1", "192.168.79.1"), TimeSpan.FromSeconds(60));
+                output.WriteLine(packetIn);
+                Assert.Contains("tun_id=0x6,tun_src=10.78.0.2,tun_dst=10.78.0.1,in_port=2 (via action)", packetIn, StringComparison.Ordinal);
+            }
         }
         catch
         {

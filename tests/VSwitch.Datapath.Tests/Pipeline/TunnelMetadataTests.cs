@@ -1,5 +1,6 @@
 using VSwitch.Core.Packets;
 using VSwitch.Core.Ports;
+using VSwitch.Datapath.Controller;
 using VSwitch.Ports.Dummy;
 using Xunit;
 
@@ -44,6 +45,37 @@ public sealed class TunnelMetadataTests
             tunnel.Sent.Select(s => (s.Tunnel.Id, s.Tunnel.Source, s.Tunnel.Destination)).OrderBy(t => t.Id));
         Assert.All(tunnel.Inner.TakeSent(), s => Assert.Equal(frame, s.Frame));
         Assert.Equal([frame, frame], sw.Received(2));
+        sw.AssertNoLeaks();
+    }
+
+    [Fact]
+    public void A_packet_in_carries_the_tunnel_metadata_the_packet_has_at_the_controller_action()
+    {
+        var (sw, tunnel) = Switch();
+        sw.AddFlow("priority=20,in_port=3,tun_id=5,actions=controller");
+        sw.AddFlow("priority=10,in_port=3,actions=set_tunnel:9,controller");
+        sw.AddFlow("priority=10,in_port=1,actions=controller");
+        var stamp = new PacketTunnel { Id = 5, Source = 0x0a00_0002, Destination = 0x0a00_0001 };
+        tunnel.Stamp = stamp;
+        Receive(sw, tunnel, 1);
+        tunnel.Stamp = stamp with { Id = 6 };
+        Receive(sw, tunnel, 1);
+        byte[] frame = Frames.Udp(1, 2);
+        sw.Send(1, frame);
+
+        PacketInRing ring = sw.Pmd.PacketIns;
+        Assert.Equal(3, ring.Count);
+        Assert.True(ring.TryPeek(out PacketInRecord first, out _));
+        Assert.Equal(stamp, first.Tunnel);
+        ring.Release();
+        // A set_field before the controller action is what the controller sees, as for any other field.
+        Assert.True(ring.TryPeek(out PacketInRecord second, out _));
+        Assert.Equal(stamp with { Id = 9 }, second.Tunnel);
+        ring.Release();
+        Assert.True(ring.TryPeek(out PacketInRecord third, out _));
+        Assert.Equal(default, third.Tunnel);
+        Assert.Equal((ushort)1, third.InPort);
+        ring.Release();
         sw.AssertNoLeaks();
     }
 

@@ -52,6 +52,8 @@ public sealed class FlowFormatterTests
     [InlineData("tun_dst=10.0.0.0/24,tun_src=10.0.0.1,tun_id=0x5/0xff,actions=set_field:7->tun_id,set_field:10.1.1.1->tun_dst,output:1",
         "priority=32768,tun_id=0x5/0xff,tun_src=10.0.0.1,tun_dst=10.0.0.0/24,actions=set_field:0x7->tun_id,set_field:10.1.1.1->tun_dst,output:vm1")]
     [InlineData("ip,tunnel_id=3,actions=set_field:0x1->tunnel_id,normal", "priority=32768,ip,tun_id=0x3,actions=set_field:0x1->tun_id,normal")]
+    [InlineData("actions=set_tunnel:5,output:1", "priority=32768,actions=set_field:0x5->tun_id,output:vm1")]
+    [InlineData("actions=SET_TUNNEL64:0x123456789abcdef0,output:1", "priority=32768,actions=set_field:0x123456789abcdef0->tun_id,output:vm1")]
     public void Canonical_form_and_round_trip(string input, string canonical)
     {
         FlowRule parsed = FlowParser.ParseFlow(input, s_clock, TestPorts.Instance);

@@ -1,4 +1,5 @@
 using VSwitch.Flows.Actions;
+using VSwitch.Flows.Keys;
 using VSwitch.Flows.Syntax;
 using Xunit;
 
@@ -44,6 +45,26 @@ public sealed class FlowParserActionTests
     public void Single_action(string text, FlowActionKind kind, long argument)
     {
         Assert.Equal(new FlowAction(kind, (ulong)argument), One(text));
+    }
+
+    [Theory]
+    [InlineData("set_tunnel:5", 5UL)]
+    [InlineData("set_tunnel:0x5", 5UL)]
+    [InlineData("set_tunnel:0xffffffff", 0xffffffffUL)]
+    [InlineData("set_tunnel:0x100000000", 0x100000000UL)]
+    [InlineData("set_tunnel64:5", 5UL)]
+    [InlineData("set_tunnel64:18446744073709551615", ulong.MaxValue)]
+    public void Set_tunnel_and_set_tunnel64_are_set_field_to_tun_id(string text, ulong vni)
+    {
+        Assert.Equal(FlowAction.SetFieldTo(FlowField.TunnelId, vni), One(text));
+        Assert.Equal(One($"set_field:{vni}->tun_id"), One(text));
+    }
+
+    [Fact]
+    public void Set_tunnel_and_set_field_of_tun_id_are_one_action_type_in_write_actions()
+    {
+        // OpenFlow 1.3.5 §5.10: one set-field per field in an action set, whichever spelling wrote it.
+        Assert.Throws<FlowParseException>(() => FlowParser.ParseActions("write_actions(set_tunnel:5,set_field:6->tun_id)"));
     }
 
     [Theory]

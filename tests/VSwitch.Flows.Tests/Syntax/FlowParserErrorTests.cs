@@ -52,6 +52,10 @@ public sealed class FlowParserErrorTests
     [InlineData("actions=output:0xfff9", "output port must be", "0xfff9", 15)]
     [InlineData("actions=normal:3", "takes no argument", "normal:3", 8)]
     [InlineData("actions=mod_dl_src:zz", "MAC address", "zz", 19)]
+    [InlineData("actions=set_tunnel:", "needs an argument", "set_tunnel:", 8)]
+    [InlineData("actions=set_tunnel:vni5", "tun_id must be a number", "vni5", 19)]
+    [InlineData("actions=set_tunnel64:0x10000000000000000", "tun_id must be a number", "0x10000000000000000", 21)]
+    [InlineData("actions=set_tunnel:18446744073709551616", "tun_id must be a number", "18446744073709551616", 19)]
     [InlineData("priority=1, actions= output:vm9", "no port has this name", "vm9", 28)]
     public void ParseFlow_errors(string text, string problem, string token, int position)
     {
