@@ -72,7 +72,7 @@ internal sealed class PortStatusMonitor : IAsyncDisposable
     }
 
     /// <summary>Publishes PORT_STATUS for the differences between <paramref name="before"/> and <paramref name="now"/>; returns how many.</summary>
-    internal static int PublishPortChanges(IOpenFlowEvents events, Dictionary<uint, OfpPort> before, Dictionary<uint, OfpPort> now)
+    private static int PublishPortChanges(IOpenFlowEvents events, Dictionary<uint, OfpPort> before, Dictionary<uint, OfpPort> now)
     {
         int sent = 0;
         foreach ((uint no, OfpPort port) in before)

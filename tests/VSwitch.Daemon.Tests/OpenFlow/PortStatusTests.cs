@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using VSwitch.Daemon.Tests.Forwarding;
+using VSwitch.Daemon.Tests.Tap;
 using VSwitch.TestKit;
+using VSwitch.TestKit.Net;
 using Xunit;
 
 namespace VSwitch.Daemon.Tests.OpenFlow;
@@ -9,7 +11,8 @@ namespace VSwitch.Daemon.Tests.OpenFlow;
 /// PORT_STATUS at a real OpenFlow 1.3 controller (os-ken, OpenFlow/apps/learning_switch.py) for every kind of port
 /// change: a port added (ADD, LINK_DOWN while no front-end is there), a vhost-user port whose front-end (dpdk-testpmd's
 /// virtio-user) connects and brings its rings up (MODIFY, LIVE) and then dies (MODIFY, LINK_DOWN), and the port deleted
-/// (DELETE). Each message once, in that order.
+/// (DELETE). Each message once, in that order. A tap set down and up from inside its network namespace (a change
+/// nothing signals) gives MODIFY LINK_DOWN and LIVE through the monitor's safety read.
 /// </summary>
 [Collection(RealPeerCollection.Name)]
 public sealed class PortStatusTests(ITestOutputHelper output)
@@ -73,6 +76,34 @@ public sealed class PortStatusTests(ITestOutputHelper output)
         finally
         {
             pmd?.Dispose();
+        }
+    }
+
+    [Fact]
+    public void A_tap_set_down_and_up_inside_its_namespace_sends_port_status_modify()
+    {
+        // Nothing tells vswitchd when someone else changes the interface's flags: the monitor's safety read finds it.
+        using var hosts = new TapNamespaces();
+        using var controller = new OsKenController("learning_switch.py");
+        using var d = new DaemonProcess();
+        d.Start("--pmd-cpus", "1");
+        try
+        {
+            controller.Start();
+            Ok(d.Ctl("set-controller", controller.Target));
+            controller.WaitFor(Deadline, "ready");
+            (NetNamespace ns, string ifName) = hosts.AddHost(d, "t1", "10.87.0.1/24");
+            int added = WaitAfter(controller, -1, "port_status", "reason=0", "t1");
+
+            Assert.Equal(0, ns.Exec(10_000, "ip", "link", "set", "dev", ifName, "down").ExitCode);
+            int down = WaitAfter(controller, added, "port_status", "reason=2", LinkDown, "t1");
+            Assert.Equal(0, ns.Exec(10_000, "ip", "link", "set", "dev", ifName, "up").ExitCode);
+            WaitAfter(controller, down, "port_status", "reason=2", Live, "t1");
+        }
+        catch
+        {
+            output.WriteLine("--- controller:\n" + controller.Output + "\n--- vswitchd log:\n" + d.Log);
+            throw;
         }
     }
 
