@@ -18,6 +18,7 @@ using VSwitch.Flows.Rules;
 using VSwitch.Flows.Translation;
 using VSwitch.Daemon.OpenFlow;
 using VSwitch.OpenFlow.Transport;
+using VSwitch.VhostUser;
 
 namespace VSwitch.Daemon;
 
@@ -67,30 +68,55 @@ internal sealed class SwitchRuntime : ISwitchRuntime, IDisposable
     /// <summary>Starts the datapath threads.</summary>
     public void Start() => _threads.Start();
 
+    /// <summary>
+    /// Notified on every port added, removed or re-created here and on every vhost-user session event; the OpenFlow side
+    /// sends PORT_STATUS from it. The watcher reads the ports inside the control plane's gate, which the caller of these
+    /// methods holds, so it sees a change whole even when woken before the change is finished.
+    /// </summary>
+    public PortChangeSignal PortChanges { get; } = new();
+
     public void AddPort(PortConfig port)
     {
-        IPortType type = _types.Get(port.Type);
-        IPort created;
+        // A port that fails to be created is still configured (shown in an error state): notify either way.
         try
         {
-            created = type.Create(port);
+            IPortType type = _types.Get(port.Type);
+            IPort created;
+            try
+            {
+                created = type.Create(port);
+            }
+            catch (ControlException e)
+            {
+                _failures[port.Name] = e.Message;
+                throw;
+            }
+            _failures.Remove(port.Name);
+            _ports[port.Name] = new RunningPort(port, type, created);
+            if (created is VhostUserPort vhost)
+            {
+                vhost.StateChanged += OnVhostUserEvent;
+            }
+            Publish();
         }
-        catch (ControlException e)
+        finally
         {
-            _failures[port.Name] = e.Message;
-            throw;
+            PortChanges.Notify();
         }
-        _failures.Remove(port.Name);
-        _ports[port.Name] = new RunningPort(port, type, created);
-        Publish();
     }
 
     public void RemovePort(PortConfig port)
     {
+        // The configuration loses the port even when it was never created.
+        PortChanges.Notify();
         _failures.Remove(port.Name);
         if (!_ports.Remove(port.Name, out RunningPort? running))
         {
             return;
+        }
+        if (running.Port is VhostUserPort vhost)
+        {
+            vhost.StateChanged -= OnVhostUserEvent;
         }
         Publish();
         if (!_threads.WaitQuiescent(TimeSpan.FromSeconds(2)))
@@ -110,11 +136,15 @@ internal sealed class SwitchRuntime : ISwitchRuntime, IDisposable
             // Same device: a VLAN change, or an MTU the port took in place (a tap keeps its namespace placement).
             _ports[next.Name] = running with { Config = next };
             Publish();
+            PortChanges.Notify();
             return;
         }
         RemovePort(previous);
         AddPort(next);
     }
+
+    // On the port's session thread (never a datapath thread): a front-end connected or left, a ring started or stopped.
+    private void OnVhostUserEvent(object? sender, VhostUserPortEventArgs e) => PortChanges.Notify();
 
     public PortState GetPortState(PortConfig port) =>
         _ports.TryGetValue(port.Name, out RunningPort? r) ? r.Port.State : PortState.Error;
@@ -247,9 +277,14 @@ internal sealed class SwitchRuntime : ISwitchRuntime, IDisposable
         _threads.Dispose();
         foreach (RunningPort r in _ports.Values)
         {
+            if (r.Port is VhostUserPort vhost)
+            {
+                vhost.StateChanged -= OnVhostUserEvent;
+            }
             (r.Port as IDisposable)?.Dispose();
         }
         _ports.Clear();
+        PortChanges.Dispose();
     }
 
     private void Publish()

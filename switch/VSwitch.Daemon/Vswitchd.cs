@@ -146,8 +146,11 @@ internal static class Vswitchd
         control.FlowsExpired += openFlow.Switch.Removed;
         using var packetIns = new PacketInPump(runtime.Datapath, openFlow.Hub, loggers.CreateLogger("openflow"));
         packetIns.Start();
-        runtime.Links.Attach(openFlow.Hub, (failOpen, ct) => dispatcher.RunExclusiveAsync(() => runtime.SetFailOpen(failOpen), ct),
-            openFlow.Switch.GetPorts);
+        runtime.Links.Attach(openFlow.Hub, (failOpen, ct) => dispatcher.RunExclusiveAsync(() => runtime.SetFailOpen(failOpen), ct));
+        // PORT_STATUS: woken by the runtime's port changes, with a slow read for what cannot signal.
+        var portStatus = new PortStatusMonitor(runtime.PortChanges, openFlow.Switch.GetPorts, openFlow.Hub, PortStatusMonitor.SafetyPoll,
+            loggers.CreateLogger("openflow"));
+        portStatus.Start();
 
         if (o.PidFile is not null)
         {
@@ -161,6 +164,7 @@ internal static class Vswitchd
 
         log.LogInformation("stopping");
         notifier.Stopping();
+        await portStatus.DisposeAsync().ConfigureAwait(false);
         await runtime.Links.DisposeAsync().ConfigureAwait(false);
         packetIns.Dispose();
         await openFlow.DisposeAsync().ConfigureAwait(false);

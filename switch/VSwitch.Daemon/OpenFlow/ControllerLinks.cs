@@ -3,28 +3,24 @@ using VSwitch.Control.Model;
 using VSwitch.Control.Runtime;
 using VSwitch.Core.Time;
 using VSwitch.OpenFlow.Connection;
-using VSwitch.OpenFlow.Messages;
 using VSwitch.OpenFlow.Transport;
 
 namespace VSwitch.Daemon.OpenFlow;
 
 /// <summary>
 /// The bridge's side of its controllers: one <see cref="ActiveController"/> per configured target (each reconnects
-/// with back-off on its own), the fail mode, and a monitor that every <see cref="Tick"/>
-/// <list type="bullet">
-/// <item>enters fail-open when the mode is standalone, controllers are set and none has been connected for the
-/// fail-open delay (OVS: three probe intervals, 15 s), and leaves it as soon as one connects;</item>
-/// <item>sends PORT_STATUS for every port added, deleted or changed (state, name) since the last tick, by comparing
-/// the ports' OpenFlow descriptions, whatever door the change came through (RPC, a guest connecting, a link going down).</item>
-/// </list>
+/// with back-off on its own), the fail mode, and a monitor that every <see cref="Tick"/> enters fail-open when the mode
+/// is standalone, controllers are set and none has been connected for the fail-open delay (OVS: three probe intervals,
+/// 15 s), and leaves it as soon as one connects. The tick reads one flag and a clock; it takes no gate.
+/// (PORT_STATUS is sent by <see cref="PortStatusMonitor"/>, woken by the port changes themselves.)
 /// The targets can be set before the hub exists (the DB is restored before the OpenFlow service starts); connections
 /// start when <see cref="Attach"/> hands the hub over. Thread rules: <see cref="Configure"/> and <see cref="Report"/>
 /// from the control plane (inside its gate); the monitor runs on its own task and enters the gate through the
-/// callbacks it is given.
+/// callback it is given.
 /// </summary>
 internal sealed class ControllerLinks : IAsyncDisposable
 {
-    /// <summary>How often fail-open and the ports are checked.</summary>
+    /// <summary>How often fail-open is checked.</summary>
     public static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(250);
 
     private readonly object _lock = new();
@@ -78,17 +74,16 @@ internal sealed class ControllerLinks : IAsyncDisposable
 
     /// <summary>
     /// Starts connecting through <paramref name="hub"/> and monitoring. <paramref name="setFailOpen"/> applies the
-    /// fail-open flag inside the control plane's gate; <paramref name="ports"/> reads the ports' descriptions (it takes
-    /// the gate itself).
+    /// fail-open flag inside the control plane's gate.
     /// </summary>
-    public void Attach(OpenFlowHub hub, Func<bool, CancellationToken, Task> setFailOpen, Func<IReadOnlyList<OfpPort>> ports)
+    public void Attach(OpenFlowHub hub, Func<bool, CancellationToken, Task> setFailOpen)
     {
         lock (_lock)
         {
             _hub = hub;
             Reconcile();
         }
-        _monitor = Task.Run(() => MonitorAsync(hub, setFailOpen, ports, _stop.Token));
+        _monitor = Task.Run(() => MonitorAsync(hub, setFailOpen, _stop.Token));
     }
 
     // Under _lock.
@@ -136,17 +131,14 @@ internal sealed class ControllerLinks : IAsyncDisposable
         }
     }
 
-    private async Task MonitorAsync(OpenFlowHub hub, Func<bool, CancellationToken, Task> setFailOpen, Func<IReadOnlyList<OfpPort>> ports,
-        CancellationToken stop)
+    private async Task MonitorAsync(OpenFlowHub hub, Func<bool, CancellationToken, Task> setFailOpen, CancellationToken stop)
     {
-        Dictionary<uint, OfpPort> known = Index(ports());
         using var timer = new PeriodicTimer(Tick);
         try
         {
             while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
             {
                 await CheckFailOpenAsync(hub, setFailOpen, stop).ConfigureAwait(false);
-                known = PublishPortChanges(hub, known, Index(ports()));
             }
         }
         catch (OperationCanceledException)
@@ -183,33 +175,6 @@ internal sealed class ControllerLinks : IAsyncDisposable
             }
         }
     }
-
-    /// <summary>Publishes PORT_STATUS for the differences between <paramref name="before"/> and <paramref name="now"/>; returns <paramref name="now"/>.</summary>
-    internal static Dictionary<uint, OfpPort> PublishPortChanges(VSwitch.OpenFlow.IOpenFlowEvents events, Dictionary<uint, OfpPort> before,
-        Dictionary<uint, OfpPort> now)
-    {
-        foreach ((uint no, OfpPort port) in before)
-        {
-            if (!now.ContainsKey(no))
-            {
-                events.PublishPortStatus(PortStatusReason.Delete, port);
-            }
-        }
-        foreach ((uint no, OfpPort port) in now)
-        {
-            if (!before.TryGetValue(no, out OfpPort? old))
-            {
-                events.PublishPortStatus(PortStatusReason.Add, port);
-            }
-            else if (old != port)
-            {
-                events.PublishPortStatus(PortStatusReason.Modify, port);
-            }
-        }
-        return now;
-    }
-
-    internal static Dictionary<uint, OfpPort> Index(IReadOnlyList<OfpPort> ports) => ports.ToDictionary(p => p.PortNo);
 
     /// <summary>Stops monitoring and closes every controller connection.</summary>
     public async ValueTask DisposeAsync()

@@ -60,6 +60,12 @@ class LearningSwitch(app_manager.OSKenApp):
         dp.send_msg(parser.OFPPacketOut(datapath=dp, buffer_id=ofp.OFP_NO_BUFFER, in_port=in_port, actions=actions,
                                         data=msg.data))
 
+    @set_ev_cls(ofp_event.EventOFPStateChange, MAIN_DISPATCHER)
+    def on_main(self, ev):
+        # os-ken handles PORT_STATUS in MAIN only, which it enters after the PORT_DESC reply that follows FEATURES.
+        say("ready", "%016x" % ev.datapath.id)
+
     @set_ev_cls(ofp_event.EventOFPPortStatus, MAIN_DISPATCHER)
     def on_port_status(self, ev):
-        say("port_status", "reason=%d" % ev.msg.reason, "port=%d" % ev.msg.desc.port_no, ev.msg.desc.name.decode())
+        say("port_status", "reason=%d" % ev.msg.reason, "port=%d" % ev.msg.desc.port_no, "state=%d" % ev.msg.desc.state,
+            ev.msg.desc.name.decode())
