@@ -54,6 +54,9 @@ public static class MinTimeRunner
         {
             Case(new PmdIterationBenchmarks { FrameSize = 64 }, "pmd iteration 64");
         }
+        Case(new VxlanSendBenchmarks { FrameSize = 64, Flows = 1 }, "vxlan send 64, 1 flow");
+        Case(new VxlanSendBenchmarks { FrameSize = 64, Flows = 32 }, "vxlan send 64, 32 flows");
+        Case(new VxlanSendBenchmarks { FrameSize = 1400, Flows = 32 }, "vxlan send 1400, 32 flows");
         Case(new FlowKeyExtractionBenchmarks(), "key extraction + hash, mix", nameof(FlowKeyExtractionBenchmarks.ExtractAndHashMix));
         Case(new ClockBenchmarks(), "clock read, timestamp", nameof(ClockBenchmarks.Timestamp));
         Case(new ClockBenchmarks(), "clock read, milliseconds", nameof(ClockBenchmarks.Milliseconds));

@@ -26,12 +26,14 @@ public sealed partial class VxlanPort
     }
 
     /// <summary>
-    /// Encapsulates and sends every packet of <paramref name="batch"/> (any queue number; there is one transmit queue).
-    /// Runts count as <see cref="DropReason.RxRunt"/>, frames longer than the overlay MTU allows (or, with don't-fragment,
-    /// than the path MTU) as <see cref="DropReason.TunnelTooBig"/>, a full socket buffer as <see cref="DropReason.TxQueueFull"/>,
-    /// no route to the remote as <see cref="DropReason.PortDown"/>. On a flow-based port the VNI is the low 24 bits of each
-    /// packet's tun_id and the remote its tun_dst; one without a tun_dst counts as <see cref="DropReason.TunnelNoRemote"/>. Takes ownership of all packets; the batch is empty on
-    /// return. Any datapath thread.
+    /// Encapsulates and sends every packet of <paramref name="batch"/> on transmit queue <c>queue % TxQueueCount</c>
+    /// (its own scratch and counters; every queue sends on the port's sockets). Runts count as <see cref="DropReason.RxRunt"/>,
+    /// frames longer than the overlay MTU allows (or, with don't-fragment, than the path MTU) as
+    /// <see cref="DropReason.TunnelTooBig"/>, a full socket buffer as <see cref="DropReason.TxQueueFull"/>, no route to
+    /// the remote as <see cref="DropReason.PortDown"/>. On a flow-based port the VNI is the low 24 bits of each packet's
+    /// tun_id and the remote its tun_dst; one without a tun_dst counts as <see cref="DropReason.TunnelNoRemote"/>. Takes
+    /// ownership of all packets; the batch is empty on return. Any datapath thread; two threads on one queue are
+    /// serialised per batch (the datapath gives each thread a queue of its own, so none waits).
     /// </summary>
     public void Send(int queue, PacketBatch batch)
     {
@@ -39,22 +41,20 @@ public sealed partial class VxlanPort
         {
             return;
         }
-        QueueStats stats = Stats.Tx[0];
-        VxlanSender sender = _sender;
-        SpinWait spin = default;
-        while (Interlocked.CompareExchange(ref sender.Busy, 1, 0) != 0)
-        {
-            spin.SpinOnce();
-        }
+        ReadOnlySpan<VxlanTxQueue> queues = _sender.Queues;
+        int index = (int)((uint)queue % (uint)queues.Length);
+        VxlanTxQueue tx = queues[index];
+        QueueStats stats = Stats.Tx[index];
+        tx.Lock.Enter();
         if (_disposed)
         {
             stats.Drops.Add(DropReason.PortDown, batch.Count);
         }
         else
         {
-            sender.Send(batch, Volatile.Read(ref _maxFrame), stats);
+            tx.Send(batch, Volatile.Read(ref _maxFrame), stats);
         }
-        Volatile.Write(ref sender.Busy, 0);
+        tx.Lock.Exit();
         batch.FreeAll();
     }
 

@@ -14,7 +14,8 @@ namespace VSwitch.Ports.Vxlan;
 /// with the VNI and outer addresses as the packet's tunnel metadata (<see cref="PacketBuffer.Tunnel"/>).
 /// Frames longer than the overlay MTU allows are dropped as <see cref="Core.Diagnostics.DropReason.TunnelTooBig"/>.
 /// Threads: Receive, CompleteReceive and the wake-up members by the thread that polls the receive queue; Send by any
-/// datapath thread (serialised per batch by a spin flag); everything else by the control side.
+/// datapath thread, each on its own transmit queue (<see cref="VxlanPortOptions.TxQueues"/>: own scratch, own counters,
+/// the shared sockets), so senders do not wait for each other; everything else by the control side.
 /// </summary>
 public sealed partial class VxlanPort : IPort, IRxWakeup, IDisposable
 {
@@ -42,7 +43,7 @@ public sealed partial class VxlanPort : IPort, IRxWakeup, IDisposable
         _options = options;
         _sender = sender;
         _endpoints = endpoints;
-        Stats = new PortStats(1);
+        Stats = new PortStats(sender.Queues.Length);
         SetMtu(mtu);
     }
 
@@ -68,7 +69,7 @@ public sealed partial class VxlanPort : IPort, IRxWakeup, IDisposable
     public int RxQueueCount => !_disposed && ReferenceEquals(_endpoint.Poller, this) ? 1 : 0;
 
     /// <inheritdoc/>
-    public int TxQueueCount => 1;
+    public int TxQueueCount => _sender.Queues.Length;
 
     /// <summary>Up from opening to disposal: a tunnel has no link of its own (an unreachable remote shows as drops and in the status).</summary>
     public PortState State => _disposed ? PortState.Down : PortState.Up;
@@ -92,13 +93,17 @@ public sealed partial class VxlanPort : IPort, IRxWakeup, IDisposable
         {
             throw new ArgumentException($"source ports must be 1..{VxlanPortOptions.MaxSourcePorts}", nameof(options));
         }
+        if (options.TxQueues is < 1 or > VxlanPortOptions.MaxTxQueues)
+        {
+            throw new ArgumentException($"transmit queues must be 1..{VxlanPortOptions.MaxTxQueues}", nameof(options));
+        }
         if (options.DstPort == 0 || options.Ttl == 0)
         {
             throw new ArgumentException("the UDP port and the TTL must not be 0", nameof(options));
         }
         int mtu = options.Mtu ?? DefaultMtuFor(options);
         VxlanSender sender = VxlanSender.Open(options.LocalIp, options.RemoteIp, options.DstPort, options.Vni,
-            options.SourcePorts, options.DontFragment, options.Ttl);
+            options.SourcePorts, options.DontFragment, options.Ttl, options.TxQueues);
         var port = new VxlanPort(id, options, sender, endpoints, mtu);
         try
         {

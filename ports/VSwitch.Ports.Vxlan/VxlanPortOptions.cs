@@ -18,6 +18,9 @@ public sealed record VxlanPortOptions
     /// <summary>Most sending sockets a port may have.</summary>
     public const int MaxSourcePorts = 64;
 
+    /// <summary>Most transmit queues a port may have.</summary>
+    public const int MaxTxQueues = 128;
+
     /// <summary>The port's name.</summary>
     public required string Name { get; init; }
 
@@ -50,6 +53,14 @@ public sealed record VxlanPortOptions
     /// super-frames (software GRO; default). Off, every inner frame is handed to the datapath as it came.
     /// </summary>
     public bool Coalesce { get; init; } = true;
+
+    /// <summary>
+    /// Transmit queues (1..<see cref="MaxTxQueues"/>), each with its own send scratch (about 7 KiB), all on the same
+    /// sockets. Give one per thread that sends, so that no sender waits for another: vswitchd opens its ports with one
+    /// per datapath thread plus one for the control thread's packet-out. A caller beyond the count shares a queue
+    /// (<c>queue % TxQueues</c>) and is serialised with its other sender.
+    /// </summary>
+    public int TxQueues { get; init; } = 1;
 
     /// <summary>Receive buffers of the shared socket (64 KiB each: one coalesced datagram); also the largest recvmmsg batch.</summary>
     public int ReceiveSlots { get; init; } = 32;

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Runtime.InteropServices;
 using VSwitch.Core.Packets;
 using VSwitch.Native;
 
@@ -8,13 +7,21 @@ namespace VSwitch.Ports.Vxlan;
 /// <summary>
 /// The transmit side of one VXLAN port: <see cref="SocketCount"/> non-blocking UDP sockets, each bound to its own
 /// ephemeral source port (the kernel picks free ones) on the port's local address, with the port's TTL and
-/// don't-fragment setting; and native scratch for one batch: a VXLAN header per packet, two iovecs per packet, the
-/// messages and their <c>UDP_SEGMENT</c> control messages. A packet's socket, and so its outer source port, is chosen
-/// from <see cref="InnerFlowHash"/> (RFC 7348 §5). The send loop is in <c>VxlanSender.Send.cs</c>. Threads: the
-/// scratch is used only while <see cref="Busy"/> is held (one datapath thread per batch); setup and disposal on the
-/// control side.
+/// don't-fragment setting, and one <see cref="VxlanTxQueue"/> per transmit queue with the scratch a batch is built in.
+/// A packet's socket, and so its outer source port, is chosen from <see cref="InnerFlowHash"/> (RFC 7348 §5).
+/// Design note: the queues share the sockets rather than each having its own. A flow's outer source port is what the
+/// underlay hashes for ECMP and the remote for RSS; if it depended on the sending thread, one flow sent by two threads
+/// (flooded from two inputs, or a packet-out) could take two paths and arrive reordered, and the port-status list of
+/// source ports would grow with the thread count. Sharing is safe in the kernel: a UDP socket that is not corked
+/// (no <c>UDP_CORK</c>, no <c>MSG_MORE</c>; we use neither) builds each datagram, or each <c>UDP_SEGMENT</c> run, whole
+/// in one <c>sendmsg</c> without holding the socket lock (Linux net/ipv4/udp.c, <c>udp_sendmsg</c>'s lockless path), and
+/// <c>sendmmsg</c> is a loop of those, so datagrams of two threads interleave but never mix. Separate sockets would need
+/// nothing like <c>SO_REUSEPORT</c> either (these sockets only send; receiving is the endpoint's socket on the
+/// destination port), so the choice is about the flow-to-source-port mapping, not about binding.
+/// Threads: a queue's scratch by the sender that holds its lock; <see cref="Gso"/> and the last error by any of them
+/// (single words, last writer wins); setup and disposal on the control side.
 /// </summary>
-internal sealed unsafe partial class VxlanSender : IDisposable
+internal sealed unsafe class VxlanSender : IDisposable
 {
     /// <summary>Most datagrams one <c>UDP_SEGMENT</c> send may carry (the kernel's UDP_MAX_SEGMENTS is 64 or more).</summary>
     public const int MaxGsoSegments = 64;
@@ -22,52 +29,22 @@ internal sealed unsafe partial class VxlanSender : IDisposable
     /// <summary>Largest UDP payload of one segmented send (65,535 less the IPv4 and UDP headers).</summary>
     public const int MaxGsoBytes = 65535 - 28;
 
-    private const int Capacity = PacketBatch.Capacity;
-    private const int ControlSpace = 24;
-
     private readonly int[] _fds;
-    private readonly byte* _native;
-    private readonly byte* _headers;
-    private readonly Libc.IoVec* _iovs;
-    private readonly Libc.MMsgHdr* _msgs;
-    private readonly Libc.MMsgHdr* _singles;
-    private readonly byte* _controls;
-    private readonly Libc.SockaddrIn* _remote;
-    private readonly Libc.SockaddrIn* _flowRemotes;
-    private readonly ushort _dstPort;
-    private readonly bool _flowRemote;
-    private readonly bool _flowKey;
+    private readonly VxlanTxQueue[] _queues;
+    private volatile bool _gso;
+    private volatile string? _lastError;
+    private int _lastErrno;
     private bool _disposed;
 
-    private VxlanSender(int[] fds, ushort[] sourcePorts, uint? remoteIp, ushort dstPort, uint? vni, bool gso)
+    private VxlanSender(int[] fds, ushort[] sourcePorts, uint? remoteIp, ushort dstPort, uint? vni, bool gso, int queues)
     {
         _fds = fds;
         SourcePorts = sourcePorts;
-        Gso = gso;
-        _dstPort = dstPort;
-        _flowRemote = remoteIp is null;
-        _flowKey = vni is null;
-        nuint total = (nuint)((Capacity * VxlanHeader.Size) + (2 * Capacity * sizeof(Libc.IoVec)) + (2 * Capacity * sizeof(Libc.MMsgHdr))
-            + (Capacity * ControlSpace) + ((Capacity + 1) * sizeof(Libc.SockaddrIn)));
-        _native = (byte*)NativeMemory.AlignedAlloc(total, 64);
-        NativeMemory.Clear(_native, total);
-        _headers = _native;
-        _iovs = (Libc.IoVec*)(_headers + (Capacity * VxlanHeader.Size));
-        _msgs = (Libc.MMsgHdr*)(_iovs + (2 * Capacity));
-        _singles = _msgs + Capacity;
-        _controls = (byte*)(_singles + Capacity);
-        _remote = (Libc.SockaddrIn*)(_controls + (Capacity * ControlSpace));
-        _flowRemotes = _remote + 1;
-        *_remote = Sockets.Address(remoteIp ?? 0, dstPort);
-        for (int i = 0; i < Capacity; i++)
+        _gso = gso;
+        _queues = new VxlanTxQueue[queues];
+        for (int i = 0; i < queues; i++)
         {
-            VxlanHeader.Write(new Span<byte>(_headers + (i * VxlanHeader.Size), VxlanHeader.Size), vni ?? 0);
-            _iovs[2 * i].Base = _headers + (i * VxlanHeader.Size);
-            _iovs[2 * i].Length = VxlanHeader.Size;
-            var control = (Libc.CmsgHdr*)(_controls + (i * ControlSpace));
-            control->Length = (nuint)Libc.CmsgLen(sizeof(ushort));
-            control->Level = Libc.SOL_UDP;
-            control->Type = Libc.UDP_SEGMENT;
+            _queues[i] = new VxlanTxQueue(this, fds, remoteIp, dstPort, vni);
         }
     }
 
@@ -77,19 +54,43 @@ internal sealed unsafe partial class VxlanSender : IDisposable
     /// <summary>The outer UDP source port of each socket.</summary>
     public IReadOnlyList<ushort> SourcePorts { get; }
 
-    /// <summary>True while runs of equal-size frames are sent with <c>UDP_SEGMENT</c>; turned off for good when the route refuses it.</summary>
-    public bool Gso { get; private set; }
+    /// <summary>True while runs of equal-size frames are sent with <c>UDP_SEGMENT</c>; turned off for good (on every queue) when the route refuses it.</summary>
+    public bool Gso => _gso;
 
-    /// <summary>Spin flag serialising senders (0 free, 1 taken).</summary>
-    public int Busy;
+    /// <summary>The transmit queues, each with its own scratch and lock.</summary>
+    public ReadOnlySpan<VxlanTxQueue> Queues => _queues;
+
+    /// <summary>Why the last send failed in a way that is not a plain drop (for port-status), or null.</summary>
+    public string? LastError => _lastError;
+
+    /// <summary>The errno of the last send that failed for an unexpected reason, or 0.</summary>
+    public int LastErrno => Volatile.Read(ref _lastErrno);
+
+    /// <summary>The route refused a segmented send: every queue sends datagram by datagram from now on.</summary>
+    internal void RefuseGso()
+    {
+        _gso = false;
+        _lastError = "the route to the remote refused UDP segmentation offload; sending datagram by datagram";
+    }
+
+    /// <summary>Records why a send failed (<paramref name="errno"/> 0: keep the last errno).</summary>
+    internal void Report(string error, int errno)
+    {
+        if (errno != 0)
+        {
+            Volatile.Write(ref _lastErrno, errno);
+        }
+        _lastError = error;
+    }
 
     /// <summary>
     /// Opens <paramref name="count"/> sockets on <paramref name="localIp"/> (0: any) sending to
     /// <paramref name="remoteIp"/>:<paramref name="dstPort"/> with <paramref name="vni"/>. A null remote or VNI is
-    /// flow-based: each packet's tunnel metadata gives it (<see cref="PacketBuffer.Tunnel"/>).
+    /// flow-based: each packet's tunnel metadata gives it (<see cref="PacketBuffer.Tunnel"/>). Allocates the scratch of
+    /// <paramref name="queues"/> transmit queues.
     /// </summary>
     /// <exception cref="IOException">A socket cannot be opened, configured or bound; the message says why.</exception>
-    public static VxlanSender Open(uint localIp, uint? remoteIp, ushort dstPort, uint? vni, int count, bool dontFragment, byte ttl)
+    public static VxlanSender Open(uint localIp, uint? remoteIp, ushort dstPort, uint? vni, int count, bool dontFragment, byte ttl, int queues)
     {
         var fds = new List<int>(count);
         var ports = new ushort[count];
@@ -102,7 +103,7 @@ internal sealed unsafe partial class VxlanSender : IDisposable
                 fds.Add(fd);
                 gso &= ProbeGso(fd);
             }
-            return new VxlanSender([.. fds], ports, remoteIp, dstPort, vni, gso);
+            return new VxlanSender([.. fds], ports, remoteIp, dstPort, vni, gso, queues);
         }
         catch
         {
@@ -162,7 +163,7 @@ internal sealed unsafe partial class VxlanSender : IDisposable
     private static bool ProbeGso(int fd) =>
         Libc.SetSockOptInt(fd, Libc.SOL_UDP, Libc.UDP_SEGMENT, 1400) == 0 && Libc.SetSockOptInt(fd, Libc.SOL_UDP, Libc.UDP_SEGMENT, 0) == 0;
 
-    /// <summary>Closes the sockets and frees the scratch. Only after the datapath stopped sending to the port.</summary>
+    /// <summary>Closes the sockets and frees every queue's scratch. Only after the datapath stopped sending to the port.</summary>
     public void Dispose()
     {
         if (_disposed)
@@ -175,6 +176,9 @@ internal sealed unsafe partial class VxlanSender : IDisposable
             _ = Libc.close(_fds[i]);
             _fds[i] = -1;
         }
-        NativeMemory.AlignedFree(_native);
+        foreach (VxlanTxQueue queue in _queues)
+        {
+            queue.Dispose();
+        }
     }
 }

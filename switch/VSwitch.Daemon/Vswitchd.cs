@@ -119,7 +119,8 @@ internal static class Vswitchd
         types.Register(new VhostUserPortType(clientMode: true, loggers));
         types.Register(new PcapPortType(loggers));
         types.Register(new TapPortType(loggers));
-        types.Register(new VxlanPortType(loggers));
+        // A transmit queue per datapath thread and one for the control thread's packet-out (SwitchRuntime.PacketOut).
+        types.Register(new VxlanPortType(loggers, settings.PmdThreads + 1));
         using var runtime = new SwitchRuntime(types, settings, MonotonicClock.Instance, loggers.CreateLogger("datapath"), o.RunDirectory,
             o.ControlSocket, o.FailOpenDelay);
         if (o.PmdPerfMetrics)

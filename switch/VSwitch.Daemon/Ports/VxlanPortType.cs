@@ -22,7 +22,8 @@ namespace VSwitch.Daemon.Ports;
 /// Flow-based tunnels as in OVS: <c>remote-ip=flow</c> sends each packet to its <c>tun_dst</c> (set by a flow's
 /// <c>set_field:IP-&gt;tun_dst</c>) and receives from any remote; <c>key=flow</c> sends each packet's <c>tun_id</c> as its
 /// VNI and receives any VNI. Every vxlan port sets tun_id, tun_src and tun_dst on what it receives.
-/// Control thread only.
+/// Each port gets one transmit queue per sending thread (the type's <c>transmitQueues</c>), so datapath threads that
+/// send into the same tunnel never wait for each other. Control thread only.
 /// </summary>
 public sealed class VxlanPortType : IPortType
 {
@@ -51,12 +52,20 @@ public sealed class VxlanPortType : IPortType
 
     private readonly ILogger _log;
     private readonly VxlanEndpoints _endpoints = new();
+    private readonly int _transmitQueues;
 
-    /// <summary>The type; it logs what it creates through <paramref name="loggers"/>.</summary>
-    public VxlanPortType(ILoggerFactory loggers)
+    /// <summary>
+    /// The type; it logs what it creates through <paramref name="loggers"/>, and opens each port with
+    /// <paramref name="transmitQueues"/> transmit queues: one for every thread that may send (the datapath threads and
+    /// the control thread's packet-out, whose transmit index is one past theirs).
+    /// </summary>
+    public VxlanPortType(ILoggerFactory loggers, int transmitQueues)
     {
         ArgumentNullException.ThrowIfNull(loggers);
+        ArgumentOutOfRangeException.ThrowIfLessThan(transmitQueues, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(transmitQueues, VxlanPortOptions.MaxTxQueues);
         _log = loggers.CreateLogger("vxlan");
+        _transmitQueues = transmitQueues;
     }
 
     /// <inheritdoc/>
@@ -124,7 +133,7 @@ public sealed class VxlanPortType : IPortType
         try
         {
             // The stored options were normalised when the port was added, but the DB is a file a user may edit.
-            options = OptionsOf(port);
+            options = OptionsOf(port) with { TxQueues = _transmitQueues };
         }
         catch (ControlException e)
         {
@@ -182,6 +191,7 @@ public sealed class VxlanPortType : IPortType
                 new("dst port", I(o.DstPort)),
                 new("df", o.DontFragment ? "true" : "false"),
                 new("ttl", I(o.Ttl)),
+                new("transmit queues", I(vxlan.TxQueueCount)),
                 new("overlay mtu", I(s.Mtu)),
                 new("underlay path mtu", s.PathMtu is int p ? I(p) : "unknown"),
                 new("source ports", string.Join(",", s.SourcePorts.Select(x => I(x)))),

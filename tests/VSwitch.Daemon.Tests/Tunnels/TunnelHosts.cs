@@ -68,12 +68,12 @@ internal sealed class TunnelHosts : IDisposable
         HostCommand.Ip("-n", peer.Name, "link", "set", peerName, "up");
     }
 
-    /// <summary>Starts a vswitchd inside <paramref name="host"/> (one datapath thread).</summary>
-    public DaemonProcess Daemon(NetNamespace host)
+    /// <summary>Starts a vswitchd inside <paramref name="host"/> (one datapath thread unless <paramref name="extra"/> says otherwise).</summary>
+    public DaemonProcess Daemon(NetNamespace host, params string[] extra)
     {
         var d = new DaemonProcess(netns: host.Name);
         _daemons.Add(d);
-        d.Start();
+        d.Start(extra);
         return d;
     }
 

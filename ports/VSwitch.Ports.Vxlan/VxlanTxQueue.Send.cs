@@ -8,26 +8,15 @@ using VSwitch.Native;
 namespace VSwitch.Ports.Vxlan;
 
 /// <summary>
-/// The send loop of <see cref="VxlanSender"/>. A batch is checked packet by packet (runts, frames beyond the overlay
+/// The send loop of <see cref="VxlanTxQueue"/>. A batch is checked packet by packet (runts, frames beyond the overlay
 /// MTU), grouped by socket with a stable counting sort (a flow's packets keep their order), and each socket's group
 /// goes out in one sendmmsg whose messages are runs of equal-size frames: a run of two or more is one
 /// <c>UDP_SEGMENT</c> message the kernel cuts into datagrams, a lone frame one plain datagram. A segmented message the
-/// route refuses is sent again frame by frame. Caller holds <see cref="VxlanSender.Busy"/>; no allocation, lock or exception.
+/// route refuses is sent again frame by frame. Caller holds <see cref="VxlanTxQueue.Lock"/>; no allocation, lock or
+/// exception. The sockets are the port's, shared with the other queues: see <see cref="VxlanSender"/> for why that is safe.
 /// </summary>
-internal sealed unsafe partial class VxlanSender
+internal sealed unsafe partial class VxlanTxQueue
 {
-    private readonly int[] _socketOf = new int[Capacity];
-    private readonly int[] _order = new int[Capacity];
-    private readonly int[] _msgFirst = new int[Capacity];
-    private readonly int[] _msgCount = new int[Capacity];
-    private int[] _groupEnd = [];
-
-    /// <summary>Why the last send failed in a way that is not a plain drop (for port-status), or null.</summary>
-    public string? LastError { get; private set; }
-
-    /// <summary>The errno of the last send that failed for an unexpected reason, or 0.</summary>
-    public int LastErrno { get; private set; }
-
     /// <summary>
     /// Encapsulates and sends every packet of <paramref name="batch"/> that is at least an Ethernet header long and at
     /// most <paramref name="maxFrame"/> bytes (plus 4 per VLAN tag, up to two). Counts sent packets, inner frame bytes
@@ -37,10 +26,6 @@ internal sealed unsafe partial class VxlanSender
     {
         int n = batch.Count;
         int sockets = _fds.Length;
-        if (_groupEnd.Length != sockets)
-        {
-            _groupEnd = new int[sockets];
-        }
         Array.Clear(_groupEnd);
         for (int i = 0; i < n; i++)
         {
@@ -127,11 +112,11 @@ internal sealed unsafe partial class VxlanSender
         {
             int length = (int)_iovs[(2 * k2) + 1].Length;
             int run = 1;
-            if (Gso)
+            if (_sender.Gso)
             {
                 int segment = length + VxlanHeader.Size;
-                while (k2 + run < end && run < MaxGsoSegments && (int)_iovs[(2 * (k2 + run)) + 1].Length == length
-                    && (run + 1) * segment <= MaxGsoBytes && SameRemote(k2, k2 + run))
+                while (k2 + run < end && run < VxlanSender.MaxGsoSegments && (int)_iovs[(2 * (k2 + run)) + 1].Length == length
+                    && (run + 1) * segment <= VxlanSender.MaxGsoBytes && SameRemote(k2, k2 + run))
                 {
                     run++;
                 }
@@ -200,7 +185,7 @@ internal sealed unsafe partial class VxlanSender
         int done = 0;
         while (done < messages)
         {
-            // SAFETY: _msgs[done..messages) were built above over this sender's native iovecs, headers and control
+            // SAFETY: _msgs[done..messages) were built above over this queue's native iovecs, headers and control
             // buffers and the batch's packet data, all valid until the caller frees the batch after Send returns.
             int r = Libc.sendmmsg(fd, _msgs + done, (uint)(messages - done), Libc.MSG_DONTWAIT);
             if (r > 0)
@@ -238,9 +223,8 @@ internal sealed unsafe partial class VxlanSender
         {
             if (errno == Libc.EIO)
             {
-                // The route cannot segment (no checksum offload, or IPsec): the kernel says EIO; stop asking.
-                Gso = false;
-                LastError = "the route to the remote refused UDP segmentation offload; sending datagram by datagram";
+                // The route cannot segment (no checksum offload, or IPsec): the kernel says EIO; stop asking (every queue).
+                _sender.RefuseGso();
             }
             SendSingles(fd, first, count, stats);
             return;
@@ -290,12 +274,11 @@ internal sealed unsafe partial class VxlanSender
             case Libc.EAGAIN or Libc.ENOBUFS:
                 return DropReason.TxQueueFull;
             case Libc.ENETUNREACH or Libc.EHOSTUNREACH or Libc.ECONNREFUSED:
-                LastError = "no route to the remote";
+                _sender.Report("no route to the remote", 0);
                 return DropReason.PortDown;
             default:
                 Interlocked.Increment(ref stats.Errors);
-                LastErrno = errno;
-                LastError = "sending to the remote failed (see the errno)";
+                _sender.Report("sending to the remote failed (see the errno)", errno);
                 return DropReason.TxDeviceError;
         }
     }
