@@ -6,41 +6,12 @@ using VSwitch.OpenFlow.Messages;
 using VSwitch.OpenFlow.Wire;
 using Xunit;
 
+using static VSwitch.OpenFlow.Tests.Codec.WireMessages;
+
 namespace VSwitch.OpenFlow.Tests.Codec;
 
 public sealed class HostileInputTests
 {
-    private static byte[] Encode(OfpMessage m)
-    {
-        using var w = new MessageWriter();
-        OfpEncoder.Encode(m, w);
-        return w.WrittenSpan.ToArray();
-    }
-
-    private static OfpError Refusal(byte[] message)
-    {
-        Assert.False(OfpDecoder.TryDecode(message, out _, out OfpError error));
-        return error;
-    }
-
-    private static FlowMod Add(OfpMatch match, params OfpInstruction[] instructions) =>
-        new(1, 0, 0, 0, FlowModCommand.Add, 0, 0, 1, OfpBufferId.NoBuffer, OfpPortNo.Any, OfpGroupId.Any, 0, match, instructions);
-
-    // Match TLVs written by hand, because OfpMatch refuses to hold an invalid one.
-    private static byte[] FlowModWithOxm(params byte[][] tlvs)
-    {
-        byte[] baseMessage = Encode(Add(OfpMatch.Any));
-        var oxm = tlvs.SelectMany(t => t).ToList();
-        int matchLength = 4 + oxm.Count;
-        int padded = (matchLength + 7) & ~7;
-        var m = new List<byte>(baseMessage[..48]) { 0, 1, (byte)(matchLength >> 8), (byte)matchLength };
-        m.AddRange(oxm);
-        m.AddRange(new byte[padded - matchLength]);
-        byte[] result = [.. m];
-        result[2] = (byte)(result.Length >> 8);
-        result[3] = (byte)result.Length;
-        return result;
-    }
 
     private static byte[] T(OxmField f, bool mask, int len, params byte[] payload) => Raw(0x8000_0000u | ((uint)f << 9) | (mask ? 0x100u : 0) | (uint)len, payload);
 

@@ -7,6 +7,8 @@ using VSwitch.OpenFlow.Messages;
 using VSwitch.OpenFlow.Wire;
 using Xunit;
 
+using static VSwitch.OpenFlow.Tests.Codec.WireMessages;
+
 namespace VSwitch.OpenFlow.Tests.Codec;
 
 /// <summary>
@@ -22,42 +24,10 @@ public sealed class TunnelFieldTests
     private const uint TunDstHeader = 0x0001_4004;
     private const uint TunDstMaskedHeader = 0x0001_4108;
 
-    private static byte[] Encode(OfpMessage m)
-    {
-        using var w = new MessageWriter();
-        OfpEncoder.Encode(m, w);
-        return w.WrittenSpan.ToArray();
-    }
-
     private static OfpMessage Decode(byte[] bytes)
     {
         Assert.True(OfpDecoder.TryDecode(bytes, out OfpMessage? m, out OfpError error), error.ToString());
         return m!;
-    }
-
-    private static OfpError Refusal(byte[] message)
-    {
-        Assert.False(OfpDecoder.TryDecode(message, out _, out OfpError error));
-        return error;
-    }
-
-    private static FlowMod Add(OfpMatch match, params OfpInstruction[] instructions) =>
-        new(1, 0, 0, 0, FlowModCommand.Add, 0, 0, 1, OfpBufferId.NoBuffer, OfpPortNo.Any, OfpGroupId.Any, 0, match, instructions);
-
-    // A FLOW_MOD whose match holds the given TLV bytes, written by hand because OfpMatch refuses to hold an invalid one.
-    private static byte[] FlowModWithOxm(params byte[][] tlvs)
-    {
-        byte[] baseMessage = Encode(Add(OfpMatch.Any));
-        var oxm = tlvs.SelectMany(t => t).ToList();
-        int matchLength = 4 + oxm.Count;
-        int padded = (matchLength + 7) & ~7;
-        var m = new List<byte>(baseMessage[..48]) { 0, 1, (byte)(matchLength >> 8), (byte)matchLength };
-        m.AddRange(oxm);
-        m.AddRange(new byte[padded - matchLength]);
-        byte[] result = [.. m];
-        result[2] = (byte)(result.Length >> 8);
-        result[3] = (byte)result.Length;
-        return result;
     }
 
     // A FLOW_MOD with an empty match and apply-actions holding one set-field action around the given TLV bytes.
