@@ -66,14 +66,14 @@ public static class OxmFieldInfo
     /// </summary>
     public static bool TryFromWire(ushort oxmClass, int wireField, out OxmField field)
     {
-        field = oxmClass switch
+        (bool known, field) = oxmClass switch
         {
-            BasicClass when (uint)wireField < Count => (OxmField)wireField,
-            Nxm1Class when wireField == NxmTunIpv4Src => OxmField.TunIpv4Src,
-            Nxm1Class when wireField == NxmTunIpv4Dst => OxmField.TunIpv4Dst,
-            _ => (OxmField)byte.MaxValue,
+            BasicClass when (uint)wireField < Count => (true, (OxmField)wireField),
+            Nxm1Class when wireField == NxmTunIpv4Src => (true, OxmField.TunIpv4Src),
+            Nxm1Class when wireField == NxmTunIpv4Dst => (true, OxmField.TunIpv4Dst),
+            _ => (false, default),
         };
-        return field != (OxmField)byte.MaxValue;
+        return known;
     }
 
     /// <summary>Size of the field's value in bytes (the mask, when present, has the same size).</summary>
