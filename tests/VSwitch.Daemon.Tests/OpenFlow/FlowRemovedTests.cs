@@ -11,7 +11,7 @@ namespace VSwitch.Daemon.Tests.OpenFlow;
 /// One set of tables through both doors, for removals: a flow that ovs-ofctl added with send_flow_rem and that
 /// vswitchctl deletes is reported to the OpenFlow side (the real <c>ovs-ofctl monitor</c>) as FLOW_REMOVED with reason
 /// delete and the packets the flow forwarded between two network namespaces; an add that replaces a flow reports
-/// nothing; a flow without send_flow_rem is never reported.
+/// nothing; a flow without send_flow_rem is never reported; vswitchctl del-groups and a hard timeout give their reasons.
 /// </summary>
 [Collection(RealPeerCollection.Name)]
 public sealed partial class FlowRemovedTests(ITestOutputHelper output)
@@ -81,6 +81,19 @@ public sealed partial class FlowRemovedTests(ITestOutputHelper output)
             Assert.DoesNotContain("cookie:0x52", all, StringComparison.Ordinal);
             Assert.DoesNotContain("cookie:0x53", all, StringComparison.Ordinal);
             Assert.Equal(2, all.Split('\n').Count(l => l.Contains("OFPT_FLOW_REMOVED", StringComparison.Ordinal)));
+
+            // The other reasons: vswitchctl del-groups takes the flow that applies the group (group_delete), and a
+            // hard timeout expires a flow on its own (hard).
+            of.Ok("add-group", "group_id=9,type=all,bucket=output:2");
+            of.Ok("add-flow", "table=0,priority=7,cookie=0x71,send_flow_rem,in_port=1,actions=group:9");
+            CtlResult groups = d.Ctl("del-groups", "group_id=9");
+            Assert.True(groups.ExitCode == 0, groups.ToString());
+            line = monitor.WaitForLine(l => l.Contains("cookie:0x71", StringComparison.Ordinal), () => { }, TimeSpan.FromSeconds(30));
+            Assert.Contains("reason=group_delete", line, StringComparison.Ordinal);
+            of.Ok("add-flow", "table=0,priority=8,cookie=0x72,send_flow_rem,hard_timeout=1,in_port=2,actions=drop");
+            line = monitor.WaitForLine(l => l.Contains("cookie:0x72", StringComparison.Ordinal), () => { }, TimeSpan.FromSeconds(30));
+            Assert.Contains("reason=hard", line, StringComparison.Ordinal);
+            output.WriteLine(monitor.Output);
         }
         catch
         {
