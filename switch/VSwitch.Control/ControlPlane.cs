@@ -163,8 +163,29 @@ public sealed class ControlPlane
         return config with { Flows = lines.MoveToImmutable(), Groups = groups.MoveToImmutable() };
     }
 
-    /// <summary>Raised (inside the caller's serialisation) with the flows <see cref="ExpireFlows"/> removed, once they are stored.</summary>
-    public event Action<IReadOnlyList<RemovedFlow>>? FlowsExpired;
+    /// <summary>
+    /// Raised (inside the caller's serialisation) with flows that left the tables through the control plane's door, once
+    /// they are stored: timeouts (<see cref="ExpireFlows"/>) and the RPC deletes (<c>del-flows</c>, <c>del-groups</c>).
+    /// The OpenFlow adapter reports these as FLOW_REMOVED, as it does the deletes it makes itself. Not raised for a flow
+    /// that an add replaces (OpenFlow 1.3.5 §6.4: the entry is updated, not removed) nor by <see cref="Restore"/>.
+    /// </summary>
+    public event Action<IReadOnlyList<RemovedFlow>>? FlowsRemoved;
+
+    /// <summary>
+    /// <see cref="CommitFlows()"/> after a change that removed <paramref name="removed"/>, then raises
+    /// <see cref="FlowsRemoved"/> with them. When the write fails the tables go back to the DB's (the flows return) and
+    /// nothing is raised.
+    /// </summary>
+    /// <exception cref="ControlException">The DB could not be written.</exception>
+    public void CommitFlows(IReadOnlyList<RemovedFlow> removed)
+    {
+        ArgumentNullException.ThrowIfNull(removed);
+        CommitFlows();
+        if (removed.Count > 0)
+        {
+            FlowsRemoved?.Invoke(removed);
+        }
+    }
 
     /// <summary>Removes flows whose idle or hard timeout passed, and stores the tables if any did. Returns how many.</summary>
     public int ExpireFlows()
@@ -173,8 +194,7 @@ public sealed class ControlPlane
         if (removed.Count > 0)
         {
             Logger.LogInformation("{Count} flows expired", removed.Count);
-            CommitFlows();
-            FlowsExpired?.Invoke(removed);
+            CommitFlows(removed);
         }
         return removed.Count;
     }

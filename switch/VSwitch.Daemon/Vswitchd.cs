@@ -143,8 +143,8 @@ internal static class Vswitchd
         // OpenFlow after the restore: a client's first dump-flows sees the stored flows.
         OpenFlowService openFlow = OpenFlowService.Start(control, dispatcher, o, loggers);
         // Controllers (stored targets were handed over by the restore) connect now that the hub exists; PACKET_INs flow
-        // from the datapath rings to it; expired SEND_FLOW_REM flows are reported.
-        control.FlowsExpired += openFlow.Switch.Removed;
+        // from the datapath rings to it; SEND_FLOW_REM flows that expire or that vswitchctl deletes are reported.
+        control.FlowsRemoved += openFlow.Switch.Removed;
         using var packetIns = new PacketInPump(runtime.Datapath, openFlow.Hub, loggers.CreateLogger("openflow"));
         packetIns.Start();
         runtime.Links.Attach(openFlow.Hub, (failOpen, ct) => dispatcher.RunExclusiveAsync(() => runtime.SetFailOpen(failOpen), ct));

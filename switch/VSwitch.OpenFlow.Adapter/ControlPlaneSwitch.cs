@@ -83,8 +83,8 @@ public sealed class ControlPlaneSwitch : IOpenFlowSwitch
     }
 
     /// <summary>
-    /// Where FLOW_REMOVED goes for flows with SEND_FLOW_REM that an OpenFlow delete (FLOW_MOD or GROUP_MOD) removes;
-    /// null to send none. The daemon sets it to the <see cref="Connection.OpenFlowHub"/> serving this adapter.
+    /// Where FLOW_REMOVED goes for flows with SEND_FLOW_REM that leave the tables (an OpenFlow delete here, and what
+    /// <see cref="Removed"/> is given); null to send none. The daemon sets it to the <see cref="Connection.OpenFlowHub"/> serving this adapter.
     /// </summary>
     public IOpenFlowEvents? Events { get; set; }
 
@@ -214,7 +214,7 @@ public sealed class ControlPlaneSwitch : IOpenFlowSwitch
         }
         var filter = new FlowFilter(r.TableId == OfpTableId.All ? null : r.TableId, match, r.Priority,
             r.Command == FlowModCommand.DeleteStrict, r.Cookie, r.CookieMask, outPort, r.OutGroup);
-        Removed(_control.Flows.Delete(filter));
+        Deleted(_control.Flows.Delete(filter));
         return null;
     }
 
@@ -293,7 +293,7 @@ public sealed class ControlPlaneSwitch : IOpenFlowSwitch
 
     private OfpError? DeleteGroup(GroupMod r)
     {
-        Removed(_control.Flows.DeleteGroup(r.GroupId == OfpGroupId.All ? null : r.GroupId));
+        Deleted(_control.Flows.DeleteGroup(r.GroupId == OfpGroupId.All ? null : r.GroupId));
         return null;
     }
 
@@ -578,15 +578,15 @@ public sealed class ControlPlaneSwitch : IOpenFlowSwitch
         (IReadOnlyList<GroupDesc>)[.. _control.Flows.Groups.Select(g => new GroupDesc((OfGroupType)(byte)g.Type, g.Id,
             [.. g.Buckets.Select(b => new OfpBucket(0, OfpPortNo.Any, OfpGroupId.Any, ActionMapping.ToOfpActions(b.Actions.Actions)))]))]);
 
-    /// <summary>FLOW_REMOVED for those of <paramref name="removed"/> that asked for it (timeouts, deletes). Inside the gate.</summary>
+    /// <summary>
+    /// FLOW_REMOVED for those of <paramref name="removed"/> that asked for it, with the reason the tables gave and the
+    /// flow's counters as they stand. The handler of <see cref="ControlPlane.FlowsRemoved"/> (timeouts and the RPC
+    /// deletes, already stored and published); the adapter's own deletes come here too. Inside the gate.
+    /// </summary>
     public void Removed(IReadOnlyList<RemovedFlow> removed)
     {
-        if (removed.Count == 0)
-        {
-            return;
-        }
-        MarkDirty();
-        if (Events is not { } events)
+        ArgumentNullException.ThrowIfNull(removed);
+        if (removed.Count == 0 || Events is not { } events)
         {
             return;
         }
@@ -601,6 +601,16 @@ public sealed class ControlPlaneSwitch : IOpenFlowSwitch
             (uint sec, uint nsec) = Duration(now - r.CreatedMs);
             events.PublishFlowRemoved(new FlowRemoved(0, r.Cookie, (ushort)r.Priority, (FlowRemovedReason)(byte)f.Reason, r.TableId, sec, nsec,
                 (ushort)r.IdleTimeout, (ushort)r.HardTimeout, (ulong)r.PacketCount, (ulong)r.ByteCount, MatchMapping.ToOfpMatch(r.Match)));
+        }
+    }
+
+    // Inside the gate: an OpenFlow delete (FLOW_MOD or GROUP_MOD) removed these; publish soon, report them now.
+    private void Deleted(IReadOnlyList<RemovedFlow> removed)
+    {
+        if (removed.Count > 0)
+        {
+            MarkDirty();
+            Removed(removed);
         }
     }
 

@@ -33,6 +33,8 @@ public sealed class ControlPlaneSwitchTests : IDisposable
         ports.AddPort(new AddPortParams("vm2", "vhostuser", null));
         _rpc = new FlowHandlers(_f.Control);
         _sw = new ControlPlaneSwitch(_f.Control, _f.Dispatcher, NullLogger.Instance) { Events = _events };
+        // As the daemon wires them: removals through the control plane's door reach the controllers too.
+        _f.Control.FlowsRemoved += _sw.Removed;
     }
 
     public void Dispose() => _f.Dispose();
@@ -242,6 +244,83 @@ public sealed class ControlPlaneSwitchTests : IDisposable
         await _sw.BarrierAsync();
         Assert.Empty(_f.StoredConfig().Groups);
         Assert.Equal(["priority=0,actions=normal"], _f.StoredConfig().Flows);
+    }
+
+    [Fact]
+    public async Task Flows_vswitchctl_deletes_are_reported_as_FLOW_REMOVED_with_reason_delete_and_their_final_counters()
+    {
+        FlowMod tracked = Mod(FlowModCommand.Add, IpFrom10, priority: 20, table: 1, cookie: 0x200, flags: FlowModFlags.SendFlowRem,
+            instructions: OfpInstruction.ApplyActions(OfpAction.Output(2))) with { IdleTimeout = 60, HardTimeout = 600 };
+        Assert.Null(await _sw.FlowModAsync(tracked));
+        Assert.Null(await _sw.FlowModAsync(Mod(FlowModCommand.Add, IpFrom10, priority: 30, table: 1, cookie: 0x300,
+            instructions: OfpInstruction.ApplyActions(OfpAction.Output(2)))));
+        await _sw.BarrierAsync();
+        _f.Clock.Advance(TimeSpan.FromMilliseconds(2500));
+        _f.Control.Flows.Rules.Single(r => r.Cookie == 0x200).RecordHit(3, 300, _f.Clock.NowMilliseconds);
+
+        // A filter that selects nothing removes nothing and reports nothing.
+        Assert.Equal(0, _rpc.DelFlows(new FlowParams("table=2", false)).Count);
+        Assert.Empty(_events.Removed);
+
+        // Filtered: both flows of table 1 go; only the one with send_flow_rem is reported, once, after it is stored.
+        Assert.Equal(2, _rpc.DelFlows(new FlowParams("table=1,ip,in_port=vm1", false)).Count);
+        FlowRemoved removed = Assert.Single(_events.Removed);
+        Assert.Equal((0x200UL, (ushort)20, (byte)1, FlowRemovedReason.Delete), (removed.Cookie, removed.Priority, removed.TableId, removed.Reason));
+        Assert.Equal((3UL, 300UL), (removed.PacketCount, removed.ByteCount));
+        Assert.Equal(((ushort)60, (ushort)600), (removed.IdleTimeout, removed.HardTimeout));
+        Assert.Equal((2u, 500_000_000u), (removed.DurationSec, removed.DurationNsec));
+        Assert.Equal(IpFrom10, removed.Match);
+        Assert.Equal(["priority=0,actions=normal"], _f.StoredConfig().Flows);
+
+        // Strict needs the priority; without a match every flow of every table goes.
+        _events.Removed.Clear();
+        Assert.Null(await _sw.FlowModAsync(tracked));
+        Assert.Null(await _sw.FlowModAsync(tracked with { TableId = 0, Cookie = 0x400 }));
+        Assert.Equal(0, _rpc.DelFlows(new FlowParams("table=1,priority=21,ip,in_port=1,nw_src=10.0.0.0/8", true)).Count);
+        Assert.Equal(1, _rpc.DelFlows(new FlowParams("table=1,priority=20,ip,in_port=1,nw_src=10.0.0.0/8", true)).Count);
+        Assert.Equal(0x200UL, Assert.Single(_events.Removed).Cookie);
+        Assert.Equal(2, _rpc.DelFlows(new FlowParams(null, false)).Count);
+        Assert.Equal([0x200UL, 0x400UL], _events.Removed.Select(r => r.Cookie));
+        Assert.All(_events.Removed, r => Assert.Equal(FlowRemovedReason.Delete, r.Reason));
+        Assert.Empty(_f.Control.Flows.Rules);
+    }
+
+    [Fact]
+    public async Task An_add_that_replaces_a_flow_reports_no_removal_and_vswitchctl_del_groups_reports_group_delete()
+    {
+        // OpenFlow 1.3.5 §6.4: an ADD of the same table, match and priority updates the entry; OVS sends no FLOW_REMOVED.
+        Assert.Null(await _sw.FlowModAsync(Mod(FlowModCommand.Add, IpFrom10, cookie: 0x1, flags: FlowModFlags.SendFlowRem,
+            instructions: OfpInstruction.ApplyActions(OfpAction.Output(2)))));
+        _f.Control.Flows.Rules.Single(r => r.Cookie == 0x1).RecordHit(4, 400, _f.Clock.NowMilliseconds);
+        new FlowHandlers(_f.Control).AddFlow(new FlowParams("priority=100,cookie=0x2,send_flow_rem,ip,in_port=vm1,nw_src=10.0.0.0/8,actions=output:vm1", false));
+        Assert.Null(await _sw.FlowModAsync(Mod(FlowModCommand.Add, IpFrom10, cookie: 0x3, flags: FlowModFlags.SendFlowRem,
+            instructions: OfpInstruction.ApplyActions(OfpAction.Output(1)))));
+        Assert.Empty(_events.Removed);
+        Assert.Equal(4, _f.Control.Flows.Rules.Single(r => r.Cookie == 0x3).PacketCount);
+
+        // del-groups through the RPC door: the flows that apply the group go, reported with reason GROUP_DELETE.
+        var groups = new GroupHandlers(_f.Control);
+        groups.AddGroup(new GroupParams("group_id=7,type=all,bucket=output:vm1"));
+        new FlowHandlers(_f.Control).AddFlow(new FlowParams("priority=5,cookie=0x7,send_flow_rem,actions=group:7", false));
+        new FlowHandlers(_f.Control).AddFlow(new FlowParams("priority=6,cookie=0x8,tcp,actions=group:7", false));
+        Assert.Equal(2, groups.DelGroups(new GroupParams("group_id=7")).FlowsRemoved);
+        FlowRemoved removed = Assert.Single(_events.Removed);
+        Assert.Equal((0x7UL, (ushort)5, FlowRemovedReason.GroupDelete), (removed.Cookie, removed.Priority, removed.Reason));
+        Assert.DoesNotContain(_f.StoredConfig().Flows, f => f.Contains("group:7", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Expired_flows_are_reported_with_their_timeout_reason()
+    {
+        var rpc = new FlowHandlers(_f.Control);
+        rpc.AddFlow(new FlowParams("priority=10,cookie=0x10,send_flow_rem,hard_timeout=5,in_port=vm1,actions=drop", false));
+        rpc.AddFlow(new FlowParams("priority=11,cookie=0x11,send_flow_rem,idle_timeout=3,in_port=vm2,actions=drop", false));
+        _f.Clock.Advance(TimeSpan.FromSeconds(3));
+        Assert.Equal(1, _f.Control.ExpireFlows());
+        Assert.Equal((0x11UL, FlowRemovedReason.IdleTimeout), (Assert.Single(_events.Removed).Cookie, _events.Removed[0].Reason));
+        _f.Clock.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal(1, _f.Control.ExpireFlows());
+        Assert.Equal((0x10UL, FlowRemovedReason.HardTimeout), (_events.Removed[1].Cookie, _events.Removed[1].Reason));
     }
 
     [Fact]

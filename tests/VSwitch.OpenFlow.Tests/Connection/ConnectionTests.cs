@@ -153,6 +153,37 @@ public sealed class ConnectionTests
     }
 
     [Fact]
+    public async Task Flow_removed_reaches_master_and_equal_by_default_and_set_async_picks_the_reasons_per_role()
+    {
+        await using var bridge = new TestBridge();
+        await using var equal = await OfpTestClient.ConnectAsync(bridge.SocketPath);
+        await using var slave = await OfpTestClient.ConnectAsync(bridge.SocketPath);
+        await slave.SendAsync(new RoleRequest(1, ControllerRole.Slave, 0));
+        Assert.Equal(ControllerRole.Slave, (await slave.ReceiveAsync<RoleReply>()).Role);
+        await WaitFor(() => bridge.Hub.Connections.Count(c => c.State == ConnectionState.Connected) == 2, "two connections");
+
+        // Defaults (OpenFlow 1.3.5 §6.1.1): every reason to master and equal, none to a slave.
+        var deleted = new FlowRemoved(0, 0x5, 10, FlowRemovedReason.Delete, 1, 2, 3, 60, 0, 7, 700, OfpMatch.Any);
+        Assert.Equal(1, bridge.Hub.PublishFlowRemoved(deleted));
+        Assert.Equal(deleted, await equal.ReceiveAsync<FlowRemoved>());
+
+        // The equal connection keeps only idle timeouts; the slave asks for deletes in its slave mask.
+        await equal.SendAsync(new SetAsync(2, AsyncConfig.Default with { FlowRemovedMaster = 1u << (int)FlowRemovedReason.IdleTimeout }));
+        await equal.SendAsync(new GetAsyncRequest(3));
+        Assert.Equal(1u, (await equal.ReceiveAsync<GetAsyncReply>()).Config.FlowRemovedMaster);
+        await slave.SendAsync(new SetAsync(4, AsyncConfig.Default with { FlowRemovedSlave = 1u << (int)FlowRemovedReason.Delete }));
+        await slave.SendAsync(new GetAsyncRequest(5));
+        Assert.Equal(4u, (await slave.ReceiveAsync<GetAsyncReply>()).Config.FlowRemovedSlave);
+
+        Assert.Equal(1, bridge.Hub.PublishFlowRemoved(deleted with { Cookie = 0x6 }));
+        Assert.Equal(0x6UL, (await slave.ReceiveAsync<FlowRemoved>()).Cookie);
+        Assert.Equal(0, bridge.Hub.PublishFlowRemoved(deleted with { Reason = FlowRemovedReason.GroupDelete }));
+        Assert.Equal(1, bridge.Hub.PublishFlowRemoved(deleted with { Cookie = 0x7, Reason = FlowRemovedReason.IdleTimeout }));
+        FlowRemoved idle = await equal.ReceiveAsync<FlowRemoved>();
+        Assert.Equal((0x7UL, FlowRemovedReason.IdleTimeout), (idle.Cookie, idle.Reason));
+    }
+
+    [Fact]
     public async Task Set_async_decides_which_packet_ins_a_connection_gets_and_max_len_cuts_the_frame()
     {
         await using var bridge = new TestBridge();

@@ -104,7 +104,7 @@ public sealed class FlowHandlers
         IReadOnlyList<RemovedFlow> removed = _control.Flows.Delete(filter);
         if (removed.Count > 0)
         {
-            _control.CommitFlows();
+            _control.CommitFlows(removed);
         }
         return new FlowChangeResult(removed.Count, _control.Flows.Count);
     }

@@ -57,7 +57,7 @@ public sealed class GroupHandlers
         int deleted = before - _control.Flows.Groups.Count;
         if (deleted > 0)
         {
-            _control.CommitFlows();
+            _control.CommitFlows(removed);
         }
         return new GroupChangeResult(deleted, _control.Flows.Groups.Count, removed.Count);
     }
