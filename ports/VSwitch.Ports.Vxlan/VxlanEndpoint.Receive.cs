@@ -238,24 +238,28 @@ internal sealed unsafe partial class VxlanEndpoint
         {
             return 0;
         }
-        int payload = InnerTcpSegment.Candidate(first, firstLength, out int headerBytes, out byte flags);
+        int payload = InnerTcpSegment.Candidate(first, firstLength, out int l3, out int l4, out int headerBytes, out byte flags);
         if (payload < 0 || InnerTcpSegment.HasPush(flags))
         {
             return 0;
         }
-        // Is the second datagram a follower? Checked before any checksum is paid for.
-        uint seq = InnerTcpSegment.Sequence(first) + (uint)payload;
+        // Is the second datagram a follower? Checked before any checksum is paid for. A follower with the first's
+        // header length and the same headers up to it has the same tag and IP version, so the same l3 and l4.
+        uint seq = InnerTcpSegment.Sequence(first, l4) + (uint)payload;
         byte* next = packet + segment;
         int nextLength = Math.Min(segment, remaining - segment) - VxlanHeader.Size;
         // (A candidate's length check comes first, so the VXLAN header compared is inside the datagram.)
-        if (InnerTcpSegment.Candidate(next + VxlanHeader.Size, nextLength, out int nextHeaders, out _) < 0
-            || *(ulong*)next != *(ulong*)packet || nextHeaders != headerBytes || !InnerTcpSegment.Follows(first, next + VxlanHeader.Size, headerBytes, seq, 1)
-            || !InnerTcpSegment.ChecksumsValid(first, firstLength) || !pool.TryRent(out PacketBuffer? p))
+        if (InnerTcpSegment.Candidate(next + VxlanHeader.Size, nextLength, out int nextL3, out int nextL4, out int nextHeaders, out _) < 0
+            || *(ulong*)next != *(ulong*)packet || nextL3 != l3 || nextL4 != l4 || nextHeaders != headerBytes
+            || !InnerTcpSegment.Follows(first, next + VxlanHeader.Size, l3, l4, headerBytes, seq, 1)
+            || !InnerTcpSegment.ChecksumsValid(first, firstLength, l3, l4) || !pool.TryRent(out PacketBuffer? p))
         {
             return 0;
         }
-        // SAFETY: a fresh buffer of the super-frame pool owns MaxSuperFrame bytes at Data; the run below stays inside 14 +
-        // 65,535 bytes (its IPv4 total length is checked before each payload is copied), and the length is set at the end.
+        // SAFETY: a fresh buffer of the super-frame pool owns MaxSuperFrame bytes at Data; the run below stays inside
+        // lengthBase + 65,535 bytes, at most 18 + 40 + 65,535 (its IP length field is checked before each payload is
+        // copied), and the length is set at the end.
+        int lengthBase = InnerTcpSegment.LengthBase(l3, l4);
         byte* data = p.Data;
         Buffer.MemoryCopy(first, data, firstLength, firstLength);
         int length = firstLength;
@@ -268,12 +272,14 @@ internal sealed unsafe partial class VxlanEndpoint
             int datagram = Math.Min(segment, remaining - used);
             byte* frame = next + VxlanHeader.Size;
             int frameLength = datagram - VxlanHeader.Size;
-            int more = InnerTcpSegment.Candidate(frame, frameLength, out nextHeaders, out byte nextFlags);
-            // The IPv4 total length bounds the super-frame (64 KiB, below the buffer's MaxSuperFrame). The candidate
-            // check comes first, so the VXLAN header compared lies inside the datagram.
-            if (more < 0 || more > payload || nextHeaders != headerBytes || length - InnerTcpSegment.L3 + more > ushort.MaxValue
-                || *(ulong*)next != *(ulong*)packet
-                || !InnerTcpSegment.Follows(first, frame, headerBytes, seq, count) || !InnerTcpSegment.ChecksumsValid(frame, frameLength))
+            int more = InnerTcpSegment.Candidate(frame, frameLength, out nextL3, out nextL4, out nextHeaders, out byte nextFlags);
+            // The IP length field (IPv4 total length, IPv6 payload length) bounds the super-frame (64 KiB and the
+            // headers before it, below the buffer's MaxSuperFrame). The candidate check comes first, so the VXLAN header
+            // compared lies inside the datagram.
+            if (more < 0 || more > payload || nextL3 != l3 || nextL4 != l4 || nextHeaders != headerBytes
+                || length - lengthBase + more > ushort.MaxValue || *(ulong*)next != *(ulong*)packet
+                || !InnerTcpSegment.Follows(first, frame, l3, l4, headerBytes, seq, count)
+                || !InnerTcpSegment.ChecksumsValid(frame, frameLength, l3, l4))
             {
                 break;
             }
@@ -294,16 +300,17 @@ internal sealed unsafe partial class VxlanEndpoint
             return 0;
         }
         _ = p.TrySetLength(length);
-        InnerTcpSegment.FinishSuperFrame(data, length, push);
+        InnerTcpSegment.FinishSuperFrame(data, length, l3, l4, push);
+        bool ipv6 = InnerTcpSegment.IsIpv6(l3, l4);
         ref PacketOffload offload = ref p.Offload;
         offload.Flags = OffloadFlags.NeedsCsum;
-        offload.Gso = GsoType.TcpV4;
+        offload.Gso = ipv6 ? GsoType.TcpV6 : GsoType.TcpV4;
         offload.GsoSize = (ushort)payload;
         offload.HdrLen = (ushort)headerBytes;
-        offload.CsumStart = InnerTcpSegment.L4;
+        offload.CsumStart = (ushort)l4;
         offload.CsumOffset = InnerTcpSegment.TcpChecksumOffset;
         HandOver(port, p, vni, length, batch);
-        port.CountCoalesced(count);
+        port.CountCoalesced(count, ipv6);
         return used;
     }
 

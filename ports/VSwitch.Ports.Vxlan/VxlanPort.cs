@@ -35,6 +35,7 @@ public sealed partial class VxlanPort : IPort, IRxWakeup, IDisposable
     private volatile bool _disposed;
     private long _superFrames;
     private long _coalescedSegments;
+    private long _superFramesIpv6;
 
     private VxlanPort(PortId id, VxlanPortOptions options, VxlanSender sender, VxlanEndpoints endpoints, int mtu)
     {
@@ -143,6 +144,7 @@ public sealed partial class VxlanPort : IPort, IRxWakeup, IDisposable
             return new VxlanPortStatus(State, _options, Mtu, pathMtu, _sender.SourcePorts, _sender.Gso, endpoint.Gro,
                 [.. demux.Members.Select(p => p.Name)], endpoint.Poller?.Name, endpoint.Datagrams, endpoint.ReceiveErrors,
                 Coalesce && endpoint.SuperFramePool is not null, Volatile.Read(ref _superFrames), Volatile.Read(ref _coalescedSegments),
+                Volatile.Read(ref _superFramesIpv6),
                 _sender.LastError);
         }
     }
@@ -150,11 +152,15 @@ public sealed partial class VxlanPort : IPort, IRxWakeup, IDisposable
     /// <summary>True when runs of inner TCP segments received for this port are coalesced (<see cref="VxlanPortOptions.Coalesce"/>).</summary>
     public bool Coalesce => _options.Coalesce;
 
-    /// <summary>Counts one super-frame built of <paramref name="segments"/> segments (the endpoint's poller thread only).</summary>
-    internal void CountCoalesced(int segments)
+    /// <summary>Counts one super-frame built of <paramref name="segments"/> segments, IPv6 or not (the endpoint's poller thread only).</summary>
+    internal void CountCoalesced(int segments, bool ipv6)
     {
         Volatile.Write(ref _superFrames, _superFrames + 1);
         Volatile.Write(ref _coalescedSegments, _coalescedSegments + segments);
+        if (ipv6)
+        {
+            Volatile.Write(ref _superFramesIpv6, _superFramesIpv6 + 1);
+        }
     }
 
     /// <summary>The pool coalesced super-frames are handed out in, or null without UDP_GRO (for leak checks in tests).</summary>

@@ -17,7 +17,8 @@ namespace VSwitch.Ports.Vxlan;
 /// <param name="Coalesce">Inner TCP runs are put back together into super-frames (on when the port's option is and the socket has UDP_GRO).</param>
 /// <param name="SuperFramesBuilt">Super-frames built for this port from coalesced inner TCP segments.</param>
 /// <param name="SegmentsCoalesced">Inner TCP segments that went into them.</param>
+/// <param name="SuperFramesBuiltIpv6">Those of the super-frames that carry IPv6 (TCPv6 GSO).</param>
 /// <param name="LastError">Why the last send failed in an unexpected way, or null.</param>
 public sealed record VxlanPortStatus(PortState State, VxlanPortOptions Options, int Mtu, int? PathMtu, IReadOnlyList<ushort> SourcePorts,
     bool Gso, bool Gro, IReadOnlyList<string> EndpointPorts, string? Poller, long Datagrams, long ReceiveErrors,
-    bool Coalesce, long SuperFramesBuilt, long SegmentsCoalesced, string? LastError);
+    bool Coalesce, long SuperFramesBuilt, long SegmentsCoalesced, long SuperFramesBuiltIpv6, string? LastError);

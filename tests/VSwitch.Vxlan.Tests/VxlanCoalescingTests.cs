@@ -96,11 +96,156 @@ public sealed class VxlanCoalescingTests
             case "window": second = Segment(1, window: 1000); break;
             case "ack": second = Segment(1, ack: 2); break;
         }
-        List<(byte[] Frame, PacketOffload Offload)> got = SendCrafted(rig, b, [first, second, Segment(2)], 3);
+        FirstComesAlone(rig, b, rule, first, second, Segment(2));
+    }
+
+    /// <summary>
+    /// Sends the frames (the third may be left out) in one GSO send and checks that the first comes out alone, as
+    /// sent, and the second as sent (alone, or at the head of a super-frame with the third).
+    /// </summary>
+    private static void FirstComesAlone(VxlanRig rig, VxlanPort b, string rule, byte[] first, byte[] second, byte[]? third)
+    {
+        byte[][] frames = third is null ? [first, second] : [first, second, third];
+        List<(byte[] Frame, PacketOffload Offload)> got = SendCrafted(rig, b, frames, frames.Length);
         Assert.True(got[0].Offload.Gso == GsoType.None, $"{rule}: the first segment must come alone");
         Assert.Equal(first, got[0].Frame);
         Assert.Equal(second, got[1].Frame.Length == second.Length ? got[1].Frame : Cut(got[1])[0]);
         Assert.True(rig.Namespace.Run(b.GetStatus).SuperFramesBuilt <= 1);
+    }
+
+    [Fact]
+    public void A_run_of_one_ipv6_tcp_flow_arrives_as_one_tcpv6_super_frame_that_cuts_back_into_the_frames_sent()
+    {
+        using var rig = new VxlanRig();
+        VxlanPort a = rig.Open(1, VxlanRig.A, VxlanRig.B);
+        VxlanPort b = rig.Open(2, VxlanRig.B, VxlanRig.A);
+        List<byte[]> sent = Run6(40);
+        sent[^1] = Segment6(39, psh: true);
+        rig.Send(a, sent);
+        List<(byte[] Frame, PacketOffload Offload)> got = ReceiveAll(b, sent.Count);
+        Assert.Equal(sent, got.SelectMany(Cut));
+        Assert.Contains(got, g => g.Offload.Gso == GsoType.TcpV6);
+        Assert.DoesNotContain(got, g => g.Offload.Gso == GsoType.TcpV4);
+        foreach ((byte[] frame, PacketOffload o) in got.Where(g => g.Offload.Gso != GsoType.None))
+        {
+            Assert.Equal(OffloadFlags.NeedsCsum, o.Flags);
+            Assert.Equal(Payload, o.GsoSize);
+            Assert.Equal(14 + 40 + 32, o.HdrLen);
+            Assert.Equal(54, o.CsumStart);
+            Assert.Equal(16, o.CsumOffset);
+            Assert.Equal(frame.Length - 54, BinaryPrimitives.ReadUInt16BigEndian(frame.AsSpan(18)));
+            byte[] copy = (byte[])frame.Clone();
+            Assert.True(SoftwareOffload.TryCompleteChecksumInCopy(o, copy));
+            Assert.Equal(0xffff, Fold(TcpPseudo6(copy, 54) + Sum(copy.AsSpan(54))));
+        }
+        VxlanPortStatus status = rig.Namespace.Run(b.GetStatus);
+        int superFrames = got.Count(g => g.Offload.Gso != GsoType.None);
+        Assert.Equal(superFrames, status.SuperFramesBuilt);
+        Assert.Equal(superFrames, status.SuperFramesBuiltIpv6);
+        Assert.Equal(sent.Count - got.Count + superFrames, status.SegmentsCoalesced);
+        Assert.Equal(b.RxPool.Count, b.RxPool.Available);
+        Assert.Equal(b.RxSuperFramePool!.Count, b.RxSuperFramePool.Available);
+    }
+
+    [Fact]
+    public void Three_crafted_ipv6_segments_in_one_gso_send_the_last_shorter_make_one_super_frame()
+    {
+        using var rig = new VxlanRig();
+        VxlanPort b = rig.Open(2, VxlanRig.B, VxlanRig.A);
+        byte[][] sent = [Segment6(0), Segment6(1), Segment6(2, payload: 500)];
+        var got = SendCrafted(rig, b, sent, 3);
+        Assert.Single(got);
+        Assert.Equal(GsoType.TcpV6, got[0].Offload.Gso);
+        Assert.Equal(sent, Cut(got[0]));
+        VxlanPortStatus status = rig.Namespace.Run(b.GetStatus);
+        Assert.Equal(3, status.SegmentsCoalesced);
+        Assert.Equal(1, status.SuperFramesBuiltIpv6);
+    }
+
+    public static TheoryData<string> Ipv6Breaks() =>
+        ["seq-gap", "other-flow", "fin", "syn", "rst", "urg", "options", "bad-tcp-checksum", "hop-limit", "traffic-class",
+            "flow-label", "window", "ack", "first-has-psh", "extension-header", "ipv4"];
+
+    [Theory]
+    [MemberData(nameof(Ipv6Breaks))]
+    public void A_second_ipv6_segment_that_breaks_a_rule_is_not_merged(string rule)
+    {
+        using var rig = new VxlanRig();
+        VxlanPort b = rig.Open(2, VxlanRig.B, VxlanRig.A);
+        byte[] first = Segment6(0, psh: rule == "first-has-psh");
+        byte[] second = rule switch
+        {
+            "seq-gap" => Segment6(2),
+            "other-flow" => Segment6(1, srcPort: 40_001),
+            "fin" => Segment6(1, flags: 0x11),
+            "syn" => Segment6(1, flags: 0x12),
+            "rst" => Segment6(1, flags: 0x14),
+            "urg" => Segment6(1, flags: 0x30),
+            "options" => Segment6(1, tsval: 8),
+            "hop-limit" => Segment6(1, hopLimit: 63),
+            "traffic-class" => Segment6(1, trafficClass: 0x20),
+            "flow-label" => Segment6(1, flowLabel: 0x54321),
+            "window" => Segment6(1, window: 1000),
+            "ack" => Segment6(1, ack: 2),
+            // A shorter frame can only be the last of a UDP_SEGMENT send: these two go as the run's end.
+            "extension-header" => Segment6(1),
+            "ipv4" => Segment(1),
+            _ => Segment6(1),
+        };
+        if (rule == "bad-tcp-checksum")
+        {
+            second[^1] ^= 0x5a;
+        }
+        if (rule == "extension-header")
+        {
+            first = Segment6(0, hopByHop: true);
+        }
+        FirstComesAlone(rig, b, rule, first, second, rule is "extension-header" or "ipv4" ? null : Segment6(2));
+    }
+
+    [Fact]
+    public void Ipv6_segments_with_an_extension_header_are_never_merged()
+    {
+        using var rig = new VxlanRig();
+        VxlanPort b = rig.Open(2, VxlanRig.B, VxlanRig.A);
+        byte[][] sent = [Segment6(0, hopByHop: true), Segment6(1, hopByHop: true), Segment6(2, hopByHop: true)];
+        var got = SendCrafted(rig, b, sent, 3);
+        Assert.Equal(sent, got.Select(g => g.Frame));
+        Assert.All(got, g => Assert.Equal(GsoType.None, g.Offload.Gso));
+        Assert.Equal(0, rig.Namespace.Run(b.GetStatus).SuperFramesBuilt);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Segments_with_one_equal_vlan_tag_make_one_super_frame_with_the_tag(bool ipv6)
+    {
+        using var rig = new VxlanRig();
+        VxlanPort b = rig.Open(2, VxlanRig.B, VxlanRig.A);
+        Func<int, byte[]> segment = ipv6 ? i => Segment6(i) : i => Segment(i);
+        byte[][] sent = [Tagged(segment(0), 0x2064), Tagged(segment(1), 0x2064), Tagged(segment(2), 0x2064)];
+        var got = SendCrafted(rig, b, sent, 3);
+        Assert.Single(got);
+        PacketOffload o = got[0].Offload;
+        Assert.Equal(ipv6 ? GsoType.TcpV6 : GsoType.TcpV4, o.Gso);
+        int l4 = 18 + (ipv6 ? 40 : 20);
+        Assert.Equal(l4, o.CsumStart);
+        Assert.Equal(l4 + 32, o.HdrLen);
+        Assert.Equal(sent, Cut(got[0]));
+    }
+
+    [Theory]
+    [InlineData(false, "other-tag")]
+    [InlineData(true, "other-tag")]
+    [InlineData(false, "untagged")]
+    [InlineData(true, "untagged")]
+    public void A_second_segment_with_another_tag_or_none_is_not_merged(bool ipv6, string rule)
+    {
+        using var rig = new VxlanRig();
+        VxlanPort b = rig.Open(2, VxlanRig.B, VxlanRig.A);
+        Func<int, byte[]> segment = ipv6 ? i => Segment6(i) : i => Segment(i);
+        byte[] second = rule == "untagged" ? segment(1) : Tagged(segment(1), 0x2065);
+        FirstComesAlone(rig, b, rule, Tagged(segment(0), 0x2064), second, rule == "untagged" ? null : Tagged(segment(2), 0x2064));
     }
 
     [Fact]
@@ -138,19 +283,24 @@ public sealed class VxlanCoalescingTests
         var pool = new PacketPool(64, 2048);
         var tx = new PacketBatch();
         var rx = new PacketBatch();
-        byte[][] frames = [.. Run(32)];
+        // One batch (32 packets) of each family.
+        byte[][][] batches = [[.. Run(32)], [.. Run6(32)]];
         long built = 0;
+        long builtIpv6 = 0;
         void Round()
         {
-            foreach (byte[] f in frames)
+            foreach (byte[][] frames in batches)
             {
-                pool.TryRent(out PacketBuffer? p);
-                p!.TryCopyFrom(f);
-                tx.TryAdd(p);
+                foreach (byte[] f in frames)
+                {
+                    pool.TryRent(out PacketBuffer? p);
+                    p!.TryCopyFrom(f);
+                    tx.TryAdd(p);
+                }
+                a.Send(0, tx);
             }
-            a.Send(0, tx);
             int segments = 0;
-            for (int spins = 0; spins < 100_000 && segments < 32; spins++)
+            for (int spins = 0; spins < 100_000 && segments < 64; spins++)
             {
                 int n = b.Receive(0, rx);
                 for (int i = 0; i < rx.Count; i++)
@@ -158,6 +308,7 @@ public sealed class VxlanCoalescingTests
                     ref PacketOffload o = ref rx[i].Offload;
                     segments += o.Gso == GsoType.None ? 1 : (rx[i].Length - o.HdrLen + o.GsoSize - 1) / o.GsoSize;
                     built += o.Gso == GsoType.None ? 0 : 1;
+                    builtIpv6 += o.Gso == GsoType.TcpV6 ? 1 : 0;
                 }
                 rx.FreeAll();
                 if (n > 0)
@@ -175,7 +326,7 @@ public sealed class VxlanCoalescingTests
             }
         });
         Assert.Equal(0, bytes);
-        Assert.True(built > 0, "the rounds must have built super-frames");
+        Assert.True(built > builtIpv6 && builtIpv6 > 0, "the rounds must have built IPv4 and IPv6 super-frames");
     }
 
     /// <summary>Segments 0..count-1 of the test flow.</summary>
@@ -204,26 +355,79 @@ public sealed class VxlanCoalescingTests
         new byte[] { 10, 1, 0, 1 }.CopyTo(s[26..]);
         new byte[] { 10, 1, 0, 2 }.CopyTo(s[30..]);
         BinaryPrimitives.WriteUInt16BigEndian(s[24..], (ushort)(Finish(Sum(s[14..34])) + ipChecksumDelta));
-        BinaryPrimitives.WriteUInt16BigEndian(s[34..], srcPort);
-        BinaryPrimitives.WriteUInt16BigEndian(s[36..], 5201);
-        BinaryPrimitives.WriteUInt32BigEndian(s[38..], FirstSeq + (uint)(index * Payload));
-        BinaryPrimitives.WriteUInt32BigEndian(s[42..], ack);
-        s[46] = 8 << 4;
-        s[47] = (byte)(flags | (psh ? 0x08 : 0));
-        BinaryPrimitives.WriteUInt16BigEndian(s[48..], window);
-        s[54] = 1;
-        s[55] = 1;
-        s[56] = 8;
-        s[57] = 10;
-        BinaryPrimitives.WriteUInt32BigEndian(s[58..], tsval);
-        BinaryPrimitives.WriteUInt32BigEndian(s[62..], 99);
-        for (int i = 66; i < f.Length; i++)
-        {
-            f[i] = (byte)((index * 31) + i);
-        }
-        BinaryPrimitives.WriteUInt16BigEndian(s[50..], Finish(TcpPseudo(s) + Sum(s[34..])));
+        WriteTcp(s, 34, index, (byte)(flags | (psh ? 0x08 : 0)), srcPort, tsval, window, ack, TcpPseudo(s));
         return f;
     }
+
+    /// <summary>
+    /// Segment <paramref name="index"/> of the IPv6 test flow [fd00:1::1]:40000 → [fd00:1::2]:5201, with the same TCP
+    /// header and payload as <see cref="Segment"/>, traffic class 0, flow label 0x12345 and hop limit 64 unless told
+    /// otherwise; with <paramref name="hopByHop"/> an empty hop-by-hop options header comes before TCP.
+    /// </summary>
+    private static byte[] Segment6(int index, bool psh = false, byte flags = 0x10, ushort srcPort = 40_000, uint tsval = 7,
+        byte hopLimit = 64, byte trafficClass = 0, uint flowLabel = 0x12345, ushort window = 501, uint ack = 1, int payload = Payload,
+        bool hopByHop = false)
+    {
+        int t = 14 + 40 + (hopByHop ? 8 : 0);
+        var f = new byte[t + 32 + payload];
+        var s = f.AsSpan();
+        s[0..6].Fill(0x02);
+        s[5] = 0x02;
+        s[6..12].Fill(0x02);
+        s[11] = 0x01;
+        BinaryPrimitives.WriteUInt16BigEndian(s[12..], 0x86dd);
+        BinaryPrimitives.WriteUInt32BigEndian(s[14..], (6u << 28) | ((uint)trafficClass << 20) | (flowLabel & 0xfffff));
+        BinaryPrimitives.WriteUInt16BigEndian(s[18..], (ushort)(f.Length - 54));
+        s[20] = hopByHop ? (byte)0 : (byte)6;
+        s[21] = hopLimit;
+        s[22] = 0xfd;
+        s[25] = 0x01;
+        s[37] = 1;
+        s[38] = 0xfd;
+        s[41] = 0x01;
+        s[53] = 2;
+        if (hopByHop)
+        {
+            s[54] = 6; // next header TCP, length 0 (8 bytes), a PadN option of 4 bytes
+            s[56] = 1;
+            s[57] = 4;
+        }
+        WriteTcp(s, t, index, (byte)(flags | (psh ? 0x08 : 0)), srcPort, tsval, window, ack, TcpPseudo6(s, t));
+        return f;
+    }
+
+    /// <summary>The TCP header (with timestamps) at <paramref name="t"/> and the payload after it, then the TCP checksum over <paramref name="pseudo"/>.</summary>
+    private static void WriteTcp(Span<byte> s, int t, int index, byte flags, ushort srcPort, uint tsval, ushort window, uint ack, ulong pseudo)
+    {
+        BinaryPrimitives.WriteUInt16BigEndian(s[t..], srcPort);
+        BinaryPrimitives.WriteUInt16BigEndian(s[(t + 2)..], 5201);
+        BinaryPrimitives.WriteUInt32BigEndian(s[(t + 4)..], FirstSeq + (uint)(index * Payload));
+        BinaryPrimitives.WriteUInt32BigEndian(s[(t + 8)..], ack);
+        s[t + 12] = 8 << 4;
+        s[t + 13] = flags;
+        BinaryPrimitives.WriteUInt16BigEndian(s[(t + 14)..], window);
+        s[t + 20] = 1;
+        s[t + 21] = 1;
+        s[t + 22] = 8;
+        s[t + 23] = 10;
+        BinaryPrimitives.WriteUInt32BigEndian(s[(t + 24)..], tsval);
+        BinaryPrimitives.WriteUInt32BigEndian(s[(t + 28)..], 99);
+        for (int i = t + 32; i < s.Length; i++)
+        {
+            s[i] = (byte)((index * 31) + i);
+        }
+        BinaryPrimitives.WriteUInt16BigEndian(s[(t + 16)..], Finish(pseudo + Sum(s[t..])));
+    }
+
+    /// <summary><paramref name="frame"/> with an 802.1Q tag (TCI <paramref name="tci"/>) after its MAC addresses.</summary>
+    private static byte[] Tagged(byte[] frame, ushort tci) =>
+        [.. frame.AsSpan(0, 12), 0x81, 0x00, (byte)(tci >> 8), (byte)tci, .. frame.AsSpan(12)];
+
+    /// <summary>IPv6 segments 0..count-1 of the test flow.</summary>
+    private static List<byte[]> Run6(int count) => [.. Enumerable.Range(0, count).Select(i => Segment6(i))];
+
+    /// <summary>The IPv6 pseudo-header sum (RFC 8200 §8.1) of a frame whose TCP header starts at <paramref name="t"/>.</summary>
+    private static ulong TcpPseudo6(ReadOnlySpan<byte> f, int t) => Sum(f[22..54]) + 6 + (ulong)(f.Length - t);
 
     private static ulong TcpPseudo(ReadOnlySpan<byte> f) => Sum(f[26..34]) + 6 + (ulong)(f.Length - 34);
 
@@ -264,10 +468,10 @@ public sealed class VxlanCoalescingTests
         return socket;
     });
 
-    /// <summary>Sends <paramref name="frames"/> as VNI 42 datagrams in one UDP_SEGMENT send, and receives <paramref name="wanted"/> packets.</summary>
+    /// <summary>Sends <paramref name="frames"/> (all the first's size but the last, which may be shorter) as VNI 42 datagrams in one UDP_SEGMENT send, and receives <paramref name="wanted"/> packets.</summary>
     private static List<(byte[] Frame, PacketOffload Offload)> SendCrafted(VxlanRig rig, VxlanPort poller, byte[][] frames, int wanted)
     {
-        using Socket s = GsoSocket(rig);
+        using Socket s = GsoSocket(rig, VxlanHeader.Size + frames[0].Length);
         byte[] wire = [.. frames.SelectMany(f => VxlanRig.Datagram(42, f))];
         s.SendTo(wire, new IPEndPoint(IPAddress.Parse(VxlanRig.B), VxlanHeader.DefaultPort));
         var got = ReceiveAll(poller, wanted);

@@ -200,6 +200,7 @@ public sealed class VxlanPortType : IPortType
                 new("inner TCP coalescing (rx)", s.Coalesce ? "on" : o.Coalesce ? "off (no UDP_GRO)" : "off"),
                 new("super-frames built (rx)", I(s.SuperFramesBuilt)),
                 new("segments coalesced (rx)", I(s.SegmentsCoalesced)),
+                new("super-frames built from IPv6 (rx)", I(s.SuperFramesBuiltIpv6)),
                 new("shared socket", $"{local}:{I(o.DstPort)}, ports {string.Join(",", s.EndpointPorts)}, read by {s.Poller ?? "none"}"),
                 new("datagrams received on the socket", I(s.Datagrams)),
                 new("socket read errors", I(s.ReceiveErrors)),

@@ -13,8 +13,9 @@ namespace VSwitch.Daemon.Tests.Tunnels;
 /// <summary>
 /// Hosts for tunnel tests, each a network namespace: a vswitchd host runs its own daemon inside its namespace with an
 /// underlay address on a veth link; endpoints are namespaces behind the daemon's tap ports; a kernel host holds a
-/// Linux <c>vxlan</c> device. Every namespace has IPv6 off, so the only frames are the ones a test sends. Namespaces and
-/// daemons are removed on dispose (daemons by PID).
+/// Linux <c>vxlan</c> device. Every namespace has IPv6 off, so the only frames are the ones a test sends (a test may
+/// turn it on for one interface, <see cref="EnableIpv6"/>). Namespaces and daemons are removed on dispose (daemons by
+/// PID).
 /// </summary>
 internal sealed class TunnelHosts : IDisposable
 {
@@ -87,6 +88,16 @@ internal sealed class TunnelHosts : IDisposable
         HostCommand.Ip("-n", ns.Name, "addr", "add", cidr, "dev", ifName);
         HostCommand.Ip("-n", ns.Name, "link", "set", ifName, "up");
         return (ns, ifName);
+    }
+
+    /// <summary>
+    /// Turns IPv6 on for <paramref name="ifName"/> alone in <paramref name="ns"/> and gives it <paramref name="cidr"/>
+    /// without duplicate address detection, so the address is usable at once.
+    /// </summary>
+    public static void EnableIpv6(NetNamespace ns, string ifName, string cidr)
+    {
+        Check(ns.Exec(10_000, "sysctl", "-qw", $"net.ipv6.conf.{ifName}.disable_ipv6=0"), "sysctl");
+        HostCommand.Ip("-n", ns.Name, "-6", "addr", "add", cidr, "dev", ifName, "nodad");
     }
 
     /// <summary>Adds a vxlan port from <paramref name="local"/> to <paramref name="remote"/> with VNI <paramref name="vni"/>.</summary>

@@ -105,6 +105,56 @@ public sealed class VxlanMeshTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public void Tcp_over_ipv6_between_endpoints_on_two_hosts_arrives_in_tcpv6_super_frames()
+    {
+        using var hosts = new TunnelHosts();
+        NetNamespace u = hosts.Underlay();
+        NetNamespace ha = hosts.Namespace("vxa"), hb = hosts.Namespace("vxb");
+        TunnelHosts.Link(ha, "10.79.0.1/24", u, "ha", null);
+        TunnelHosts.Link(hb, "10.79.0.2/24", u, "hb", null);
+        DaemonProcess da = hosts.Daemon(ha), db = hosts.Daemon(hb);
+        try
+        {
+            (NetNamespace a1, string ifA1) = hosts.Endpoint(da, ha, "a1", "192.168.79.11/24");
+            (NetNamespace b1, string ifB1) = hosts.Endpoint(db, hb, "b1", "192.168.79.21/24");
+            TunnelHosts.Tunnel(da, "to-b", "10.79.0.1", "10.79.0.2", Vni);
+            TunnelHosts.Tunnel(db, "to-a", "10.79.0.2", "10.79.0.1", Vni);
+            // IPv6 on the two endpoint interfaces only, with the overlay MTU (1450 is above IPv6's 1280 minimum).
+            TunnelHosts.EnableIpv6(a1, ifA1, "fd00:79::11/64");
+            TunnelHosts.EnableIpv6(b1, ifB1, "fd00:79::21/64");
+            HostCommand.Ip("-n", a1.Name, "link", "set", ifA1, "mtu", "1450");
+            HostCommand.Ip("-n", b1.Name, "link", "set", ifB1, "mtu", "1450");
+            TunnelHosts.Ping(a1, "fd00:79::21", count: 2);
+            TunnelHosts.Ping(b1, "fd00:79::11", count: 2);
+
+            // TCP over IPv6 both ways, md5-checked: the taps hand over TCPv6 super-frames, the sending host cuts them into
+            // one UDP_SEGMENT send, and the receiving port puts the run back together as TCPv6 super-frames.
+            _ = TunnelHosts.Transfer(a1, b1, "fd00:79::21", da.Root);
+            _ = TunnelHosts.Transfer(b1, a1, "fd00:79::11", db.Root);
+            // Each receiving tap (it took TSO for IPv6 from its kernel) was written super-frames: only the tunnel made any.
+            foreach ((DaemonProcess d, string port, string tap) in new[] { (db, "to-a", "b1"), (da, "to-b", "a1") })
+            {
+                string status = d.Ctl("port-status", port).Stdout;
+                output.WriteLine(status);
+                Match built = Regex.Match(status, @"super-frames built from IPv6 \(rx\): (\d+)");
+                Assert.True(built.Success && long.Parse(built.Groups[1].Value, CultureInfo.InvariantCulture) > 0, status);
+                string tapStatus = d.Ctl("port-status", tap).Stdout;
+                Match written = Regex.Match(tapStatus, @"super-frames: rx \d+, tx (\d+)");
+                Assert.True(written.Success && long.Parse(written.Groups[1].Value, CultureInfo.InvariantCulture) > 0, tapStatus);
+            }
+        }
+        catch
+        {
+            foreach (DaemonProcess d in new[] { da, db })
+            {
+                output.WriteLine("--- vswitchd log:\n" + d.Log);
+                output.WriteLine(d.Ctl("port-stats").Stdout);
+            }
+            throw;
+        }
+    }
+
     private static void PingAll((NetNamespace Ns, string Ip)[] endpoints)
     {
         foreach ((NetNamespace from, string fromIp) in endpoints)
