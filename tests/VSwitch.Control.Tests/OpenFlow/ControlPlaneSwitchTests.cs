@@ -276,6 +276,7 @@ public sealed class ControlPlaneSwitchTests : IDisposable
         _events.Removed.Clear();
         Assert.Null(await _sw.FlowModAsync(tracked));
         Assert.Null(await _sw.FlowModAsync(tracked with { TableId = 0, Cookie = 0x400 }));
+        await _sw.BarrierAsync();
         Assert.Equal(0, _rpc.DelFlows(new FlowParams("table=1,priority=21,ip,in_port=1,nw_src=10.0.0.0/8", true)).Count);
         Assert.Equal(1, _rpc.DelFlows(new FlowParams("table=1,priority=20,ip,in_port=1,nw_src=10.0.0.0/8", true)).Count);
         Assert.Equal(0x200UL, Assert.Single(_events.Removed).Cookie);
@@ -291,10 +292,14 @@ public sealed class ControlPlaneSwitchTests : IDisposable
         // OpenFlow 1.3.5 §6.4: an ADD of the same table, match and priority updates the entry; OVS sends no FLOW_REMOVED.
         Assert.Null(await _sw.FlowModAsync(Mod(FlowModCommand.Add, IpFrom10, cookie: 0x1, flags: FlowModFlags.SendFlowRem,
             instructions: OfpInstruction.ApplyActions(OfpAction.Output(2)))));
+        // The OpenFlow door writes the DB after the reply; the barrier lets that write finish before the RPC door writes,
+        // as the daemon's control gate orders them.
+        await _sw.BarrierAsync();
         _f.Control.Flows.Rules.Single(r => r.Cookie == 0x1).RecordHit(4, 400, _f.Clock.NowMilliseconds);
         new FlowHandlers(_f.Control).AddFlow(new FlowParams("priority=100,cookie=0x2,send_flow_rem,ip,in_port=vm1,nw_src=10.0.0.0/8,actions=output:vm1", false));
         Assert.Null(await _sw.FlowModAsync(Mod(FlowModCommand.Add, IpFrom10, cookie: 0x3, flags: FlowModFlags.SendFlowRem,
             instructions: OfpInstruction.ApplyActions(OfpAction.Output(1)))));
+        await _sw.BarrierAsync();
         Assert.Empty(_events.Removed);
         Assert.Equal(4, _f.Control.Flows.Rules.Single(r => r.Cookie == 0x3).PacketCount);
 
